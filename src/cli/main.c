@@ -1,0 +1,41 @@
+/* main.c — the annex command line: dispatch to the subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+    fputs("usage: annex check [DATA_DIR | FILE.csv]\n"
+          "       annex query SQL [-d DATA_DIR | --db FILE.sqlite] [-p NAME=VALUE]...\n"
+          "       annex db [-d DATA_DIR] -o FILE.sqlite\n"
+          "       annex --version\n"
+          "Exit status: 0 ok (warnings allowed), 1 data errors, 2 misuse.\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "check") == 0)
+        return ax_cmd_check(argc - 1, argv + 1);
+    if (strcmp(cmd, "query") == 0)
+        return ax_cmd_query(argc - 1, argv + 1);
+    if (strcmp(cmd, "db") == 0)
+        return ax_cmd_db(argc - 1, argv + 1);
+    if (strcmp(cmd, "--version") == 0) {
+        printf("annex %s\n", AX_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "annex: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,204 @@
+/* db.c — schema, in-memory databases, loading and saving files. */
+#include "db.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+const char ax_db_schema[] =
+    "CREATE TABLE regions(\n"
+    "  code TEXT PRIMARY KEY,     -- M49 code, '002'\n"
+    "  level TEXT NOT NULL,       -- region | subregion\n"
+    "  parent TEXT,               -- the region of a subregion\n"
+    "  name_en TEXT, name_zh TEXT);\n"
+    "CREATE TABLE countries(\n"
+    "  code TEXT PRIMARY KEY,     -- WIPO ST.3 code\n"
+    "  kind TEXT NOT NULL,        -- state | territory | office | organisation\n"
+    "  name_zh TEXT, name_en TEXT,\n"
+    "  m49 TEXT, region TEXT, subregion TEXT);\n"
+    "CREATE TABLE contents(code TEXT PRIMARY KEY, name_zh TEXT, name_en TEXT);\n"
+    "CREATE TABLE audiences(code TEXT PRIMARY KEY, name_zh TEXT, name_en TEXT);\n"
+    "CREATE TABLE activities(\n"
+    "  id INTEGER PRIMARY KEY,    -- order in the file, from 1\n"
+    "  row INTEGER, line INTEGER, -- where the record stands in the CSV\n"
+    "  annex TEXT,\n"
+    "  date TEXT,                 -- as written\n"
+    "  year INTEGER, month INTEGER,\n"
+    "  period TEXT,               -- 'YYYY-MM', NULL when the date is bad\n"
+    "  type_zh TEXT, type_en TEXT, content TEXT,\n"
+    "  title_zh TEXT, title_en TEXT,\n"
+    "  partners_zh TEXT, partners_en TEXT,\n"
+    "  venue_zh TEXT, venue_en TEXT,\n"
+    "  countries TEXT, countries_zh TEXT,\n"
+    "  groups_zh TEXT, groups_en TEXT,\n"
+    "  audience TEXT,\n"
+    "  participants INTEGER,      -- NULL when unknown or planned\n"
+    "  participants_note_zh TEXT, participants_note_en TEXT);\n"
+    "CREATE TABLE activity_countries(\n"
+    "  activity_id INTEGER NOT NULL REFERENCES activities(id),\n"
+    "  seq INTEGER NOT NULL,      -- position in the list, from 1\n"
+    "  code TEXT NOT NULL,        -- as written, without the '*'\n"
+    "  provider INTEGER NOT NULL, -- 1: marked '*', helped deliver, not a beneficiary\n"
+    "  name_src TEXT,             -- the name the source gives (countries_zh), if any\n"
+    "  PRIMARY KEY(activity_id, seq));\n"
+    "CREATE TABLE activity_groups(activity_id INTEGER NOT NULL, seq INTEGER NOT NULL,\n"
+    "  name_zh TEXT, name_en TEXT, PRIMARY KEY(activity_id, seq));\n"
+    "CREATE TABLE activity_partners(activity_id INTEGER NOT NULL, seq INTEGER NOT NULL,\n"
+    "  name_zh TEXT, name_en TEXT, PRIMARY KEY(activity_id, seq));\n"
+    "CREATE TABLE activity_audiences(activity_id INTEGER NOT NULL, code TEXT NOT NULL,\n"
+    "  PRIMARY KEY(activity_id, code));\n"
+    "CREATE TABLE activity_contents(activity_id INTEGER NOT NULL, code TEXT NOT NULL,\n"
+    "  PRIMARY KEY(activity_id, code));\n"
+    "CREATE INDEX activity_countries_code ON activity_countries(code);\n"
+    "CREATE VIEW beneficiaries AS\n"
+    "  SELECT ac.activity_id, ac.code, c.kind, c.name_zh, c.name_en, c.region, c.subregion\n"
+    "  FROM activity_countries ac LEFT JOIN countries c ON c.code = ac.code\n"
+    "  WHERE ac.provider = 0;\n";
+
+/* The fixed vocabularies of the data contract, labelled as seed 000 does. */
+static const char vocabularies[] =
+    "INSERT INTO contents VALUES"
+    " ('A','一般性专利相关信息','General patent-related information'),"
+    " ('B','详细的PCT相关信息','Detailed PCT-related information'),"
+    " ('C','主管局官员的PCT培训','PCT training for Office officials'),"
+    " ('D','与信通技术相关的援助','ICT-related assistance'),"
+    " ('E','针对考虑加入PCT的国家的援助','Assistance to countries considering accession to the PCT'),"
+    " ('F','对国际单位的援助','Assistance to International Authorities');"
+    "INSERT INTO audiences VALUES"
+    " ('office','主管局','Office'),"
+    " ('users','用户','Users'),"
+    " ('academia','高校/研究机构','Universities/research institutions'),"
+    " ('government','政府','Government');";
+
+ax_status ax_db_exec(sqlite3 *db, const char *sql)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? AX_OK : AX_ERR_DB;
+}
+
+ax_status ax_db_create(sqlite3 **out)
+{
+    *out = NULL;
+    sqlite3 *db;
+    if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        sqlite3_close(db);
+        return AX_ERR_NOMEM;
+    }
+    if (ax_db_exec(db, ax_db_schema) != AX_OK || ax_db_exec(db, vocabularies) != AX_OK) {
+        sqlite3_close(db);
+        return AX_ERR_DB;
+    }
+    *out = db;
+    return AX_OK;
+}
+
+/* Does `have` (an opened file database) have every table and column that
+ * the schema gives `want`? Report each missing one. */
+static int check_schema(sqlite3 *have, sqlite3 *want, const char *path, ax_diags *diags)
+{
+    int ok = 1;
+    sqlite3_stmt *tables, *cols;
+    if (sqlite3_prepare_v2(want,
+                           "SELECT m.name, p.name FROM sqlite_schema m, pragma_table_info(m.name) p"
+                           " WHERE m.type IN ('table','view') ORDER BY m.name, p.cid",
+                           -1, &tables, NULL) != SQLITE_OK)
+        return 0;
+    if (sqlite3_prepare_v2(have,
+                           "SELECT 1 FROM sqlite_schema m, pragma_table_info(m.name) p"
+                           " WHERE m.name = ?1 AND p.name = ?2",
+                           -1, &cols, NULL) != SQLITE_OK) {
+        sqlite3_finalize(tables);
+        ax_diags_add(diags, AX_ERROR, "bad-db", path, 0, 0, 0, "not an SQLite database: %s",
+                     sqlite3_errmsg(have));
+        return 0;
+    }
+    while (sqlite3_step(tables) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(tables, 0);
+        const char *c = (const char *)sqlite3_column_text(tables, 1);
+        sqlite3_reset(cols);
+        sqlite3_bind_text(cols, 1, t, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(cols, 2, c, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(cols) != SQLITE_ROW) {
+            ax_diags_add(diags, AX_ERROR, "bad-db", path, 0, 0, 0,
+                         "the database has no column %s.%s (see \"The database\" in README.md)",
+                         t, c);
+            ok = 0;
+        }
+    }
+    sqlite3_finalize(tables);
+    sqlite3_finalize(cols);
+    return ok;
+}
+
+ax_status ax_db_open_file(sqlite3 **out, const char *path, ax_diags *diags)
+{
+    *out = NULL;
+    if (access(path, R_OK) != 0) {
+        ax_diags_add(diags, AX_ERROR, "no-file", path, 0, 0, 0, "cannot read the database");
+        return AX_ERR_IO;
+    }
+    sqlite3 *file, *mem, *want;
+    if (sqlite3_open_v2(path, &file, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        ax_diags_add(diags, AX_ERROR, "bad-db", path, 0, 0, 0, "cannot open: %s",
+                     sqlite3_errmsg(file));
+        sqlite3_close(file);
+        return AX_ERR_DB;
+    }
+    ax_status st = ax_db_create(&want);
+    if (st != AX_OK) {
+        sqlite3_close(file);
+        return st;
+    }
+    int ok = check_schema(file, want, path, diags);
+    sqlite3_close(want);
+    if (!ok) {
+        sqlite3_close(file);
+        return AX_ERR_SCHEMA;
+    }
+    if (sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        sqlite3_close(mem);
+        sqlite3_close(file);
+        return AX_ERR_NOMEM;
+    }
+    sqlite3_backup *b = sqlite3_backup_init(mem, "main", file, "main");
+    int rc = b ? sqlite3_backup_step(b, -1) : SQLITE_ERROR;
+    sqlite3_backup_finish(b);
+    sqlite3_close(file);
+    if (rc != SQLITE_DONE) {
+        ax_diags_add(diags, AX_ERROR, "bad-db", path, 0, 0, 0, "cannot read: %s",
+                     sqlite3_errmsg(mem));
+        sqlite3_close(mem);
+        return AX_ERR_DB;
+    }
+    *out = mem;
+    return AX_OK;
+}
+
+ax_status ax_db_save(sqlite3 *db, const char *path)
+{
+    size_t n = strlen(path) + 16;
+    char *tmp = ax_malloc(n);
+    if (!tmp)
+        return AX_ERR_NOMEM;
+    snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
+    unlink(tmp);
+    sqlite3 *file;
+    ax_status st = AX_ERR_IO;
+    if (sqlite3_open_v2(tmp, &file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) ==
+        SQLITE_OK) {
+        sqlite3_backup *b = sqlite3_backup_init(file, "main", db, "main");
+        int rc = b ? sqlite3_backup_step(b, -1) : SQLITE_ERROR;
+        sqlite3_backup_finish(b);
+        if (rc == SQLITE_DONE)
+            st = AX_OK;
+    }
+    if (sqlite3_close(file) != SQLITE_OK)
+        st = AX_ERR_IO;
+    if (st == AX_OK && rename(tmp, path) != 0)
+        st = AX_ERR_IO;
+    if (st != AX_OK)
+        unlink(tmp);
+    ax_free(tmp);
+    return st;
+}

@@ -1,0 +1,1186 @@
+/* load.c — the data contract: CSV records → validated rows in SQLite. */
+#include "load.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <unicode/uloc.h>
+#include <unicode/uregion.h>
+
+#include "csv.h"
+#include "db.h"
+
+/* ---- header binding ----------------------------------------------------- */
+
+typedef struct colspec {
+    const char *name;
+    int required;
+} colspec;
+
+typedef struct binding {
+    const char *file;
+    long *idx;         /* per known column: field index, or -1 when absent */
+    size_t ncols;
+    long *extra;       /* field indices of unknown columns */
+    const char **extra_names;
+    size_t nextra;
+    size_t nheader;
+} binding;
+
+/* Match the header row to the known columns: names are trimmed and compared
+ * case-insensitively. Unknown columns are kept (and warned about when
+ * `warn_unknown`); a duplicate or missing required column is an error.
+ * Returns 0 when the file cannot be used at all. */
+static int bind_header(binding *b, const char *file, const ax_csv *csv, const colspec *cols,
+                       size_t ncols, int warn_unknown, ax_arena *arena, ax_diags *diags)
+{
+    memset(b, 0, sizeof *b);
+    b->file = file;
+    b->ncols = ncols;
+    b->idx = ax_arena_array(arena, ncols, sizeof *b->idx);
+    if (!b->idx)
+        return 0;
+    for (size_t k = 0; k < ncols; k++)
+        b->idx[k] = -1;
+    if (csv->nrecords == 0)
+        return 0; /* the reader reported why */
+    const ax_csv_record *h = &csv->records[0];
+    b->nheader = h->nfields;
+    b->extra = ax_arena_array(arena, h->nfields, sizeof *b->extra);
+    b->extra_names = ax_arena_array(arena, h->nfields, sizeof *b->extra_names);
+    if (!b->extra || !b->extra_names)
+        return 0;
+    for (size_t i = 0; i < h->nfields; i++) {
+        const char *s = h->fields[i].s;
+        size_t n = ax_trim(&s, h->fields[i].len);
+        char *name = ax_arena_strndup(arena, s, n);
+        if (!name)
+            return 0;
+        for (char *p = name; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        size_t k = 0;
+        while (k < ncols && strcmp(cols[k].name, name) != 0)
+            k++;
+        if (k < ncols) {
+            if (b->idx[k] >= 0) {
+                ax_diags_add(diags, AX_ERROR, "duplicate-column", file, h->row, (long)i + 1,
+                             h->line, "column '%s' appears twice (first as column %ld)", name,
+                             b->idx[k] + 1);
+                continue;
+            }
+            b->idx[k] = (long)i;
+            continue;
+        }
+        if (n == 0)
+            name = ax_arena_printf(arena, "column_%zu", i + 1);
+        if (!name)
+            return 0;
+        if (warn_unknown) {
+            const char *best = NULL;
+            int bestd = 3;
+            for (size_t j = 0; j < ncols; j++) {
+                int d = ax_edit_distance(name, cols[j].name);
+                if (d < bestd) {
+                    bestd = d;
+                    best = cols[j].name;
+                }
+            }
+            if (n == 0)
+                ax_diags_add(diags, AX_WARNING, "unknown-column", file, h->row, (long)i + 1,
+                             h->line, "column %zu has no name; kept as '%s'", i + 1, name);
+            else if (best)
+                ax_diags_add(diags, AX_WARNING, "unknown-column", file, h->row, (long)i + 1,
+                             h->line,
+                             "unknown column '%s' (did you mean '%s'?); kept for queries as "
+                             "activities.\"%s\"",
+                             name, best, name);
+            else
+                ax_diags_add(diags, AX_WARNING, "unknown-column", file, h->row, (long)i + 1,
+                             h->line, "unknown column '%s'; kept for queries as activities.\"%s\"",
+                             name, name);
+        }
+        b->extra[b->nextra] = (long)i;
+        b->extra_names[b->nextra++] = name;
+    }
+    int ok = 1;
+    for (size_t k = 0; k < ncols; k++)
+        if (cols[k].required && b->idx[k] < 0) {
+            ax_diags_add(diags, AX_ERROR, "missing-column", file, h->row, 0, h->line,
+                         "missing required column '%s'", cols[k].name);
+            ok = 0;
+        }
+    return ok;
+}
+
+/* The trimmed value of known column k in rec ("" when absent), in arena. */
+static const char *field(const binding *b, const ax_csv_record *rec, size_t k, ax_arena *arena)
+{
+    long i = b->idx[k];
+    if (i < 0 || (size_t)i >= rec->nfields)
+        return "";
+    const char *s = rec->fields[i].s;
+    size_t n = ax_trim(&s, rec->fields[i].len);
+    const char *p = ax_arena_strndup(arena, s, n);
+    return p ? p : "";
+}
+
+/* Report a record whose field count differs from the header's. */
+static void check_width(const binding *b, const ax_csv_record *rec, ax_diags *diags)
+{
+    if (rec->nfields > b->nheader)
+        ax_diags_add(diags, AX_ERROR, "field-count", b->file, rec->row, (long)b->nheader + 1,
+                     rec->line,
+                     "%zu fields but the header has %zu: the extra fields belong to no column "
+                     "(an unquoted comma?)",
+                     rec->nfields, b->nheader);
+    else if (rec->nfields < b->nheader)
+        ax_diags_add(diags, AX_WARNING, "field-count", b->file, rec->row, (long)rec->nfields,
+                     rec->line, "%zu fields but the header has %zu: the missing ones read as empty",
+                     rec->nfields, b->nheader);
+}
+
+static long col_of(const binding *b, size_t k) { return b->idx[k] >= 0 ? b->idx[k] + 1 : 0; }
+
+static long line_of(const binding *b, const ax_csv_record *rec, size_t k)
+{
+    long i = b->idx[k];
+    return (i >= 0 && (size_t)i < rec->nfields) ? rec->fields[i].line : rec->line;
+}
+
+/* Split s on ';' into trimmed, non-empty items (arena strings). Reports
+ * empty items when `warn` is given. */
+static size_t split_list(const char *s, const char ***items, ax_arena *arena, int *empty_items)
+{
+    size_t n = 1;
+    for (const char *p = s; *p; p++)
+        n += *p == ';';
+    *items = ax_arena_array(arena, n, sizeof **items);
+    if (!*items)
+        return 0;
+    size_t k = 0;
+    *empty_items = 0;
+    if (!*s)
+        return 0;
+    for (const char *p = s;;) {
+        const char *e = strchr(p, ';');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        const char *q = p;
+        len = ax_trim(&q, len);
+        if (len) {
+            const char *item = ax_arena_strndup(arena, q, len);
+            if (item)
+                (*items)[k++] = item;
+        } else {
+            (*empty_items)++;
+        }
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return k;
+}
+
+static int prepare(sqlite3 *db, sqlite3_stmt **st, const char *sql)
+{
+    return sqlite3_prepare_v2(db, sql, -1, st, NULL) == SQLITE_OK;
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s && *s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* ---- regions ------------------------------------------------------------ */
+
+static const colspec region_cols[] = {
+    {"code", 1}, {"level", 1}, {"parent", 0}, {"name_en", 1}, {"name_zh", 1},
+};
+enum { R_CODE, R_LEVEL, R_PARENT, R_NAME_EN, R_NAME_ZH, R_NCOLS };
+
+ax_status ax_load_regions_buf(sqlite3 *db, const char *name, const char *buf, size_t len,
+                              ax_diags *diags)
+{
+    ax_arena *arena = ax_arena_new();
+    if (!arena)
+        return AX_ERR_NOMEM;
+    ax_csv csv;
+    binding b;
+    sqlite3_stmt *ins = NULL, *find = NULL;
+    ax_status st = ax_csv_parse(&csv, name, buf, len, arena, diags);
+    if (st != AX_OK)
+        goto out;
+    if (!bind_header(&b, name, &csv, region_cols, R_NCOLS, 1, arena, diags))
+        goto out;
+    if (!prepare(db, &ins, "INSERT INTO regions VALUES(?1,?2,?3,?4,?5)") ||
+        !prepare(db, &find, "SELECT level FROM regions WHERE code = ?1")) {
+        st = AX_ERR_DB;
+        goto out;
+    }
+    for (size_t r = 1; r < csv.nrecords; r++) {
+        const ax_csv_record *rec = &csv.records[r];
+        check_width(&b, rec, diags);
+        const char *code = field(&b, rec, R_CODE, arena);
+        const char *level = field(&b, rec, R_LEVEL, arena);
+        const char *parent = field(&b, rec, R_PARENT, arena);
+        if (!*code) {
+            ax_diags_add(diags, AX_ERROR, "missing-value", name, rec->row, col_of(&b, R_CODE),
+                         rec->line, "region without a code");
+            continue;
+        }
+        if (strcmp(level, "region") != 0 && strcmp(level, "subregion") != 0)
+            ax_diags_add(diags, AX_ERROR, "bad-value", name, rec->row, col_of(&b, R_LEVEL),
+                         rec->line, "level '%s' is neither 'region' nor 'subregion'", level);
+        sqlite3_reset(ins);
+        sqlite3_bind_text(ins, 1, code, -1, SQLITE_TRANSIENT);
+        bind_text_or_null(ins, 2, level);
+        bind_text_or_null(ins, 3, parent);
+        bind_text_or_null(ins, 4, field(&b, rec, R_NAME_EN, arena));
+        bind_text_or_null(ins, 5, field(&b, rec, R_NAME_ZH, arena));
+        if (sqlite3_step(ins) != SQLITE_DONE)
+            ax_diags_add(diags, AX_ERROR, "duplicate-code", name, rec->row, col_of(&b, R_CODE),
+                         rec->line, "region '%s' is listed twice", code);
+    }
+    /* parents may come after their children (the file is sorted by code) */
+    for (size_t r = 1; r < csv.nrecords; r++) {
+        const ax_csv_record *rec = &csv.records[r];
+        const char *parent = field(&b, rec, R_PARENT, arena);
+        if (!*parent)
+            continue;
+        sqlite3_reset(find);
+        sqlite3_bind_text(find, 1, parent, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(find) != SQLITE_ROW ||
+            strcmp((const char *)sqlite3_column_text(find, 0), "region") != 0)
+            ax_diags_add(diags, AX_ERROR, "unknown-region", name, rec->row, col_of(&b, R_PARENT),
+                         rec->line, "parent '%s' is not a region of this file", parent);
+    }
+out:
+    sqlite3_finalize(ins);
+    sqlite3_finalize(find);
+    ax_free(csv.records);
+    ax_arena_free(arena);
+    return st;
+}
+
+/* ---- countries ---------------------------------------------------------- */
+
+static const colspec country_cols[] = {
+    {"code", 1}, {"kind", 1}, {"name_zh", 1}, {"name_en", 1},
+    {"m49", 0},  {"region", 0}, {"subregion", 0},
+};
+enum { K_CODE, K_KIND, K_NAME_ZH, K_NAME_EN, K_M49, K_REGION, K_SUBREGION, K_NCOLS };
+
+static int valid_code(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 2 || n > 3)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 'A' || s[i] > 'Z')
+            return 0;
+    return 1;
+}
+
+ax_status ax_load_countries_buf(sqlite3 *db, const char *name, const char *buf, size_t len,
+                                ax_diags *diags)
+{
+    static const char *const kinds[] = {"state", "territory", "office", "organisation"};
+    ax_arena *arena = ax_arena_new();
+    if (!arena)
+        return AX_ERR_NOMEM;
+    ax_csv csv;
+    binding b;
+    sqlite3_stmt *ins = NULL, *region = NULL;
+    ax_status st = ax_csv_parse(&csv, name, buf, len, arena, diags);
+    if (st != AX_OK)
+        goto out;
+    if (!bind_header(&b, name, &csv, country_cols, K_NCOLS, 1, arena, diags))
+        goto out;
+    if (!prepare(db, &ins, "INSERT INTO countries VALUES(?1,?2,?3,?4,?5,?6,?7)") ||
+        !prepare(db, &region, "SELECT level, parent FROM regions WHERE code = ?1")) {
+        st = AX_ERR_DB;
+        goto out;
+    }
+    int have_regions = 0;
+    {
+        sqlite3_stmt *c;
+        if (prepare(db, &c, "SELECT count(*) FROM regions")) {
+            if (sqlite3_step(c) == SQLITE_ROW)
+                have_regions = sqlite3_column_int(c, 0) > 0;
+            sqlite3_finalize(c);
+        }
+    }
+    for (size_t r = 1; r < csv.nrecords; r++) {
+        const ax_csv_record *rec = &csv.records[r];
+        check_width(&b, rec, diags);
+        const char *code = field(&b, rec, K_CODE, arena);
+        const char *kind = field(&b, rec, K_KIND, arena);
+        const char *zh = field(&b, rec, K_NAME_ZH, arena);
+        const char *en = field(&b, rec, K_NAME_EN, arena);
+        const char *reg = field(&b, rec, K_REGION, arena);
+        const char *sub = field(&b, rec, K_SUBREGION, arena);
+        if (!valid_code(code)) {
+            ax_diags_add(diags, AX_ERROR, "bad-code", name, rec->row, col_of(&b, K_CODE),
+                         rec->line, "code '%s' is not two or three capital letters", code);
+            if (!*code)
+                continue;
+        }
+        size_t k = 0;
+        while (k < 4 && strcmp(kind, kinds[k]) != 0)
+            k++;
+        if (k == 4)
+            ax_diags_add(diags, AX_ERROR, "bad-value", name, rec->row, col_of(&b, K_KIND),
+                         rec->line,
+                         "kind '%s' is not one of state, territory, office, organisation", kind);
+        if (!*zh || !*en)
+            ax_diags_add(diags, AX_WARNING, "missing-translation", name, rec->row,
+                         col_of(&b, *zh ? K_NAME_EN : K_NAME_ZH), rec->line,
+                         "%s has no %s name", code, *zh ? "English" : "Chinese");
+        if (have_regions) {
+            const char *levels[2] = {"region", "subregion"};
+            const char *vals[2] = {reg, sub};
+            size_t cols[2] = {K_REGION, K_SUBREGION};
+            for (int i = 0; i < 2; i++) {
+                if (!*vals[i])
+                    continue;
+                sqlite3_reset(region);
+                sqlite3_bind_text(region, 1, vals[i], -1, SQLITE_TRANSIENT);
+                if (sqlite3_step(region) != SQLITE_ROW ||
+                    strcmp((const char *)sqlite3_column_text(region, 0), levels[i]) != 0)
+                    ax_diags_add(diags, AX_ERROR, "unknown-region", name, rec->row,
+                                 col_of(&b, cols[i]), rec->line,
+                                 "'%s' is not a %s in regions.csv", vals[i], levels[i]);
+                else if (i == 1 && *reg) {
+                    const unsigned char *parent = sqlite3_column_text(region, 1);
+                    if (!parent || strcmp((const char *)parent, reg) != 0)
+                        ax_diags_add(diags, AX_ERROR, "unknown-region", name, rec->row,
+                                     col_of(&b, cols[i]), rec->line,
+                                     "subregion %s does not lie in region %s", sub, reg);
+                }
+            }
+        }
+        if ((k == 0 || k == 1) && !*reg)
+            ax_diags_add(diags, AX_WARNING, "missing-value", name, rec->row, col_of(&b, K_REGION),
+                         rec->line, "%s has no region: it will count under no region", code);
+        sqlite3_reset(ins);
+        sqlite3_bind_text(ins, 1, code, -1, SQLITE_TRANSIENT);
+        bind_text_or_null(ins, 2, kind);
+        bind_text_or_null(ins, 3, zh);
+        bind_text_or_null(ins, 4, en);
+        bind_text_or_null(ins, 5, field(&b, rec, K_M49, arena));
+        bind_text_or_null(ins, 6, reg);
+        bind_text_or_null(ins, 7, sub);
+        if (sqlite3_step(ins) != SQLITE_DONE)
+            ax_diags_add(diags, AX_ERROR, "duplicate-code", name, rec->row, col_of(&b, K_CODE),
+                         rec->line, "code %s is listed twice", code);
+    }
+out:
+    sqlite3_finalize(ins);
+    sqlite3_finalize(region);
+    ax_free(csv.records);
+    ax_arena_free(arena);
+    return st;
+}
+
+/* WIPO ST.3 codes of IP organisations, for the CLDR fallback. */
+static const char *const st3_offices[][3] = {
+    {"AP", "非洲地区知识产权组织", "African Regional Intellectual Property Organization"},
+    {"EA", "欧亚专利组织", "Eurasian Patent Organization"},
+    {"EM", "欧洲联盟知识产权局", "European Union Intellectual Property Office"},
+    {"EP", "欧洲专利局", "European Patent Office"},
+    {"GC", "海湾合作委员会专利局", "Patent Office of the Cooperation Council for the Arab States of the Gulf"},
+    {"OA", "非洲知识产权组织", "African Intellectual Property Organization"},
+    {"WO", "世界知识产权组织", "World Intellectual Property Organization"},
+};
+
+ax_status ax_load_cldr_countries(sqlite3 *db)
+{
+    sqlite3_stmt *ins;
+    if (!prepare(db, &ins, "INSERT OR IGNORE INTO countries VALUES(?1,?2,?3,?4,?5,?6,?7)"))
+        return AX_ERR_DB;
+    ax_status st = AX_OK;
+    for (size_t i = 0; i < sizeof st3_offices / sizeof *st3_offices; i++) {
+        sqlite3_reset(ins);
+        sqlite3_bind_text(ins, 1, st3_offices[i][0], -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 2, "office", -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 3, st3_offices[i][1], -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 4, st3_offices[i][2], -1, SQLITE_STATIC);
+        for (int k = 5; k <= 7; k++)
+            sqlite3_bind_null(ins, k);
+        sqlite3_step(ins);
+    }
+    UErrorCode err = U_ZERO_ERROR;
+    UEnumeration *all = uregion_getAvailable(URGN_TERRITORY, &err);
+    const char *code;
+    while (U_SUCCESS(err) && (code = uenum_next(all, NULL, &err)) != NULL) {
+        char loc[16], zh[256], en[256], m49[8] = "";
+        UChar buf[128];
+        snprintf(loc, sizeof loc, "und_%s", code);
+        UErrorCode e = U_ZERO_ERROR;
+        int32_t n = uloc_getDisplayCountry(loc, "zh", buf, 128, &e);
+        u_strToUTF8(zh, sizeof zh, NULL, buf, n, &e);
+        n = uloc_getDisplayCountry(loc, "en", buf, 128, &e);
+        u_strToUTF8(en, sizeof en, NULL, buf, n, &e);
+        const URegion *r = uregion_getRegionFromCode(code, &e);
+        const URegion *cont = r ? uregion_getContainingRegionOfType(r, URGN_CONTINENT) : NULL;
+        const URegion *sub = r ? uregion_getContainingRegionOfType(r, URGN_SUBCONTINENT) : NULL;
+        if (r)
+            snprintf(m49, sizeof m49, "%03d", uregion_getNumericCode(r));
+        if (U_FAILURE(e))
+            continue;
+        char rc[8] = "", sc[8] = "";
+        if (cont)
+            snprintf(rc, sizeof rc, "%03d", uregion_getNumericCode(cont));
+        if (sub)
+            snprintf(sc, sizeof sc, "%03d", uregion_getNumericCode(sub));
+        sqlite3_reset(ins);
+        sqlite3_bind_text(ins, 1, code, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 2, "territory", -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 3, zh, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 4, en, -1, SQLITE_TRANSIENT);
+        bind_text_or_null(ins, 5, m49);
+        bind_text_or_null(ins, 6, rc);
+        bind_text_or_null(ins, 7, sc);
+        if (sqlite3_step(ins) != SQLITE_DONE)
+            st = AX_ERR_DB;
+    }
+    uenum_close(all);
+    sqlite3_finalize(ins);
+    return U_SUCCESS(err) ? st : AX_ERR_DB;
+}
+
+/* ---- activities --------------------------------------------------------- */
+
+static const colspec activity_cols[] = {
+    {"annex", 0},        {"date", 1},           {"type_zh", 0},      {"type_en", 0},
+    {"content", 0},      {"title_zh", 0},       {"title_en", 0},     {"partners_zh", 0},
+    {"partners_en", 0},  {"venue_zh", 0},       {"venue_en", 0},     {"countries", 0},
+    {"countries_zh", 0}, {"groups_zh", 0},      {"groups_en", 0},    {"audience", 0},
+    {"participants", 0}, {"participants_note_zh", 0}, {"participants_note_en", 0},
+};
+enum {
+    A_ANNEX, A_DATE, A_TYPE_ZH, A_TYPE_EN, A_CONTENT, A_TITLE_ZH, A_TITLE_EN, A_PARTNERS_ZH,
+    A_PARTNERS_EN, A_VENUE_ZH, A_VENUE_EN, A_COUNTRIES, A_COUNTRIES_ZH, A_GROUPS_ZH, A_GROUPS_EN,
+    A_AUDIENCE, A_PARTICIPANTS, A_NOTE_ZH, A_NOTE_EN, A_NCOLS
+};
+
+static const char *const audiences[] = {"office", "users", "academia", "government"};
+
+/* A dated record, kept to find dates far from the rest once all are read. */
+typedef struct dated {
+    long row, col, line;
+    int year, month;
+    const char *date, *annex;
+} dated;
+
+typedef struct loader {
+    sqlite3 *db;
+    const char *file;
+    ax_diags *diags;
+    ax_arena *arena;
+    binding b;
+    sqlite3_stmt *ins, *ins_country, *ins_group, *ins_partner, *ins_audience, *ins_content;
+    sqlite3_stmt *find_code, *find_name;
+    const char **codes; /* every known code, for suggestions */
+    size_t ncodes;
+    dated *dates;
+    size_t ndates;
+} loader;
+
+/* Parse "YYYY-MM" or "YYYY-M". Returns 0 and reports when it does not. */
+static int parse_date(loader *L, const ax_csv_record *rec, const char *s, int *year, int *month)
+{
+    long col = col_of(&L->b, A_DATE), line = line_of(&L->b, rec, A_DATE);
+    if (!*s) {
+        ax_diags_add(L->diags, AX_ERROR, "bad-date", L->file, rec->row, col, line,
+                     "date is empty (expected YYYY-MM)");
+        return 0;
+    }
+    int y = 0, m = 0, i = 0;
+    while (isdigit((unsigned char)s[i]) && i < 5)
+        y = y * 10 + (s[i++] - '0');
+    int ok = i == 4 && s[i] == '-';
+    int j = ok ? i + 1 : i;
+    int digits = 0;
+    while (ok && isdigit((unsigned char)s[j]) && digits < 3) {
+        m = m * 10 + (s[j++] - '0');
+        digits++;
+    }
+    ok = ok && digits >= 1 && digits <= 2 && s[j] == '\0';
+    if (!ok) {
+        ax_diags_add(L->diags, AX_ERROR, "bad-date", L->file, rec->row, col, line,
+                     "date '%s' does not parse: expected YYYY-MM or YYYY-M", s);
+        return 0;
+    }
+    if (m < 1 || m > 12) {
+        ax_diags_add(L->diags, AX_ERROR, "bad-date", L->file, rec->row, col, line,
+                     "date '%s': month %d is outside 1-12", s, m);
+        return 0;
+    }
+    *year = y;
+    *month = m;
+    return 1;
+}
+
+/* Load every known code once, for "did you mean" suggestions. */
+static void load_codes(loader *L)
+{
+    if (L->codes)
+        return;
+    sqlite3_stmt *st;
+    if (!prepare(L->db, &st, "SELECT code FROM countries ORDER BY code"))
+        return;
+    size_t cap = 256;
+    L->codes = ax_arena_array(L->arena, cap, sizeof *L->codes);
+    while (L->codes && sqlite3_step(st) == SQLITE_ROW) {
+        if (L->ncodes == cap) {
+            const char **more = ax_arena_array(L->arena, cap * 2, sizeof *more);
+            if (!more)
+                break;
+            memcpy(more, L->codes, cap * sizeof *more);
+            L->codes = more;
+            cap *= 2;
+        }
+        L->codes[L->ncodes++] =
+            ax_arena_strdup(L->arena, (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+}
+
+/* The code whose official name is `name` (zh or en), or NULL. */
+static const char *code_for_name(loader *L, const char *name)
+{
+    if (!name || !*name)
+        return NULL;
+    sqlite3_reset(L->find_name);
+    sqlite3_bind_text(L->find_name, 1, name, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(L->find_name) != SQLITE_ROW)
+        return NULL;
+    return ax_arena_strdup(L->arena, (const char *)sqlite3_column_text(L->find_name, 0));
+}
+
+/* Look a code up; returns 1 and the names when known. */
+static int lookup_code(loader *L, const char *code, const char **kind, const char **zh,
+                       const char **en)
+{
+    sqlite3_reset(L->find_code);
+    sqlite3_bind_text(L->find_code, 1, code, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(L->find_code) != SQLITE_ROW)
+        return 0;
+    const unsigned char *k = sqlite3_column_text(L->find_code, 0);
+    const unsigned char *z = sqlite3_column_text(L->find_code, 1);
+    const unsigned char *e = sqlite3_column_text(L->find_code, 2);
+    *kind = ax_arena_strdup(L->arena, k ? (const char *)k : "");
+    *zh = ax_arena_strdup(L->arena, z ? (const char *)z : "");
+    *en = ax_arena_strdup(L->arena, e ? (const char *)e : "");
+    return 1;
+}
+
+/* "did you mean" text for an unknown code: the code the source's own name
+ * points to first, then codes one edit away (at most four). */
+static const char *suggest_code(loader *L, const char *code, const char *name_src)
+{
+    ax_buf b = {0};
+    const char *by_name = code_for_name(L, name_src);
+    if (by_name) {
+        const char *kind, *zh, *en;
+        if (lookup_code(L, by_name, &kind, &zh, &en))
+            ax_buf_printf(&b, "; the source names %s, which is %s (%s)", name_src, by_name, en);
+    }
+    load_codes(L);
+    int shown = 0;
+    /* codes one edit away, those sharing the first letter first */
+    for (int pass = 0; pass < 2 && !by_name; pass++)
+        for (size_t i = 0; i < L->ncodes && shown < 4; i++) {
+            if ((L->codes[i][0] == code[0]) != (pass == 0))
+                continue;
+            if (ax_edit_distance(code, L->codes[i]) != 1)
+                continue;
+            ax_buf_printf(&b, "%s%s", shown ? ", " : "; close codes: ", L->codes[i]);
+            shown++;
+        }
+    const char *s = b.data ? ax_arena_strdup(L->arena, b.data) : "";
+    ax_buf_free(&b);
+    return s ? s : "";
+}
+
+static void check_pair(loader *L, const ax_csv_record *rec, size_t kzh, size_t ken,
+                       const char *zh, const char *en)
+{
+    if (L->b.idx[kzh] < 0 || L->b.idx[ken] < 0)
+        return; /* a whole missing column is reported once, per file */
+    if (*zh && !*en)
+        ax_diags_add(L->diags, AX_WARNING, "missing-translation", L->file, rec->row,
+                     col_of(&L->b, ken), line_of(&L->b, rec, ken),
+                     "%s is empty where %s has '%s'", activity_cols[ken].name,
+                     activity_cols[kzh].name, zh);
+    else if (*en && !*zh)
+        ax_diags_add(L->diags, AX_WARNING, "missing-translation", L->file, rec->row,
+                     col_of(&L->b, kzh), line_of(&L->b, rec, kzh),
+                     "%s is empty where %s has '%s'", activity_cols[kzh].name,
+                     activity_cols[ken].name, en);
+}
+
+/* Insert the items of a zh/en list pair into a link table. */
+static void insert_pairs(loader *L, const ax_csv_record *rec, sqlite3_stmt *ins, long id,
+                         size_t kzh, size_t ken, const char *zh, const char *en)
+{
+    const char **a, **b;
+    int ea, eb;
+    size_t na = split_list(zh, &a, L->arena, &ea), nb = split_list(en, &b, L->arena, &eb);
+    if (na && nb && na != nb)
+        ax_diags_add(L->diags, AX_WARNING, "missing-translation", L->file, rec->row,
+                     col_of(&L->b, ken), line_of(&L->b, rec, ken),
+                     "%s lists %zu items but %s lists %zu", activity_cols[ken].name, nb,
+                     activity_cols[kzh].name, na);
+    size_t n = na > nb ? na : nb;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_reset(ins);
+        sqlite3_bind_int64(ins, 1, id);
+        sqlite3_bind_int64(ins, 2, (sqlite3_int64)i + 1);
+        bind_text_or_null(ins, 3, i < na ? a[i] : NULL);
+        bind_text_or_null(ins, 4, i < nb ? b[i] : NULL);
+        sqlite3_step(ins);
+    }
+}
+
+static void load_countries_field(loader *L, const ax_csv_record *rec, long id)
+{
+    const char *s = field(&L->b, rec, A_COUNTRIES, L->arena);
+    const char *names = field(&L->b, rec, A_COUNTRIES_ZH, L->arena);
+    long col = col_of(&L->b, A_COUNTRIES), line = line_of(&L->b, rec, A_COUNTRIES);
+    const char **items, **srcs;
+    int empty, empty2;
+    size_t n = split_list(s, &items, L->arena, &empty);
+    size_t nsrc = split_list(names, &srcs, L->arena, &empty2);
+    if (empty && *s)
+        ax_diags_add(L->diags, AX_WARNING, "empty-item", L->file, rec->row, col, line,
+                     "countries has an empty item (';;' or a ';' at an end)");
+    if (nsrc && nsrc != n)
+        ax_diags_add(L->diags, AX_WARNING, "name-mismatch", L->file, rec->row,
+                     col_of(&L->b, A_COUNTRIES_ZH), line_of(&L->b, rec, A_COUNTRIES_ZH),
+                     "countries_zh lists %zu names for %zu codes; names are not cross-checked",
+                     nsrc, n);
+    for (size_t i = 0; i < n; i++) {
+        char code[64];
+        const char *item = items[i];
+        size_t len = strlen(item);
+        int provider = len > 0 && item[len - 1] == '*';
+        if (provider)
+            len--;
+        if (len >= sizeof code)
+            len = sizeof code - 1;
+        memcpy(code, item, len);
+        code[len] = '\0';
+        const char *src = (nsrc == n) ? srcs[i] : NULL;
+        for (size_t j = 0; j < i; j++)
+            if (strncmp(items[j], code, len) == 0 &&
+                (items[j][len] == '\0' || items[j][len] == '*'))
+                ax_diags_add(L->diags, AX_WARNING, "duplicate-code", L->file, rec->row, col,
+                             line, "country %s is listed twice in this activity", code);
+        const char *kind, *zh, *en;
+        if (!valid_code(code)) {
+            int lower = len == 2 && isalpha((unsigned char)code[0]) &&
+                        isalpha((unsigned char)code[1]);
+            if (lower)
+                ax_diags_add(L->diags, AX_ERROR, "unknown-code", L->file, rec->row, col, line,
+                             "country code '%s' must be in capitals (%c%c)", code,
+                             toupper((unsigned char)code[0]), toupper((unsigned char)code[1]));
+            else
+                ax_diags_add(L->diags, AX_ERROR, "unknown-code", L->file, rec->row, col, line,
+                             "'%s' is not a country code (two capital letters, WIPO ST.3); a "
+                             "beneficiary without a code goes in groups_zh/groups_en",
+                             item);
+        } else if (!lookup_code(L, code, &kind, &zh, &en)) {
+            ax_diags_add(L->diags, AX_ERROR, "unknown-code", L->file, rec->row, col, line,
+                         "unknown country code '%s'%s", code, suggest_code(L, code, src));
+        } else {
+            if (src && strcmp(src, zh) != 0 && strcmp(src, en) != 0) {
+                const char *other = code_for_name(L, src);
+                if (other)
+                    ax_diags_add(L->diags, AX_WARNING, "name-mismatch", L->file, rec->row,
+                                 col, line,
+                                 "code %s is %s (%s), but the source names %s, which is %s",
+                                 code, zh, en, src, other);
+                else
+                    ax_diags_add(L->diags, AX_WARNING, "name-mismatch", L->file, rec->row,
+                                 col, line,
+                                 "code %s is %s (%s), but the source names '%s'", code, zh,
+                                 en, src);
+            }
+            if (strcmp(kind, "office") == 0 || strcmp(kind, "organisation") == 0)
+                ax_diags_add(L->diags, AX_NOTE, "organisation-code", L->file, rec->row, col,
+                             line, "%s is %s, an %s, not a country: counted under no region",
+                             code, en, strcmp(kind, "office") == 0 ? "IP office" :
+                                                                     "organisation");
+        }
+        sqlite3_reset(L->ins_country);
+        sqlite3_bind_int64(L->ins_country, 1, id);
+        sqlite3_bind_int64(L->ins_country, 2, (sqlite3_int64)i + 1);
+        sqlite3_bind_text(L->ins_country, 3, code, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(L->ins_country, 4, provider);
+        bind_text_or_null(L->ins_country, 5, src);
+        sqlite3_step(L->ins_country);
+    }
+}
+
+static void load_groups_field(loader *L, const ax_csv_record *rec, long id)
+{
+    const char *zh = field(&L->b, rec, A_GROUPS_ZH, L->arena);
+    const char *en = field(&L->b, rec, A_GROUPS_EN, L->arena);
+    check_pair(L, rec, A_GROUPS_ZH, A_GROUPS_EN, zh, en);
+    insert_pairs(L, rec, L->ins_group, id, A_GROUPS_ZH, A_GROUPS_EN, zh, en);
+    const char **items;
+    int empty;
+    size_t n = split_list(zh, &items, L->arena, &empty);
+    for (size_t i = 0; i < n; i++) {
+        const char *code = code_for_name(L, items[i]);
+        if (code)
+            ax_diags_add(L->diags, AX_WARNING, "group-is-country", L->file, rec->row,
+                         col_of(&L->b, A_GROUPS_ZH), line_of(&L->b, rec, A_GROUPS_ZH),
+                         "group '%s' is the country %s: list it by code in countries so it "
+                         "counts",
+                         items[i], code);
+    }
+}
+
+static void load_content(loader *L, const ax_csv_record *rec, long id)
+{
+    const char *s = field(&L->b, rec, A_CONTENT, L->arena);
+    long col = col_of(&L->b, A_CONTENT), line = line_of(&L->b, rec, A_CONTENT);
+    unsigned seen = 0;
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == ' ' || c == ';' || c == ',')
+            continue;
+        if (c >= 'A' && c <= 'F') {
+            if (seen & (1u << (c - 'A')))
+                ax_diags_add(L->diags, AX_WARNING, "duplicate-code", L->file, rec->row, col,
+                             line, "content letter %c is given twice", c);
+            seen |= 1u << (c - 'A');
+            continue;
+        }
+        if (c >= 'a' && c <= 'f')
+            ax_diags_add(L->diags, AX_ERROR, "bad-content", L->file, rec->row, col, line,
+                         "content letter '%c' must be a capital (%c)", c, toupper(c));
+        else if (c < 0x80)
+            ax_diags_add(L->diags, AX_ERROR, "bad-content", L->file, rec->row, col, line,
+                         "content '%s': '%c' is not one of the letters A-F", s, c);
+        else {
+            ax_diags_add(L->diags, AX_ERROR, "bad-content", L->file, rec->row, col, line,
+                         "content '%s' holds a character outside the letters A-F", s);
+            break;
+        }
+    }
+    for (int i = 0; i < 6; i++)
+        if (seen & (1u << i)) {
+            char code[2] = {(char)('A' + i), '\0'};
+            sqlite3_reset(L->ins_content);
+            sqlite3_bind_int64(L->ins_content, 1, id);
+            sqlite3_bind_text(L->ins_content, 2, code, -1, SQLITE_TRANSIENT);
+            sqlite3_step(L->ins_content);
+        }
+}
+
+static void load_audience(loader *L, const ax_csv_record *rec, long id)
+{
+    const char *s = field(&L->b, rec, A_AUDIENCE, L->arena);
+    long col = col_of(&L->b, A_AUDIENCE), line = line_of(&L->b, rec, A_AUDIENCE);
+    const char **items;
+    int empty;
+    size_t n = split_list(s, &items, L->arena, &empty);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0, best = 0;
+        int bestd = 99;
+        while (k < 4 && strcmp(items[i], audiences[k]) != 0) {
+            int d = ax_edit_distance(items[i], audiences[k]);
+            if (d < bestd) {
+                bestd = d;
+                best = k;
+            }
+            k++;
+        }
+        if (k == 4) {
+            if (bestd <= 2)
+                ax_diags_add(L->diags, AX_ERROR, "bad-audience", L->file, rec->row, col, line,
+                             "audience '%s' is not one of office, users, academia, government "
+                             "(did you mean '%s'?)",
+                             items[i], audiences[best]);
+            else
+                ax_diags_add(L->diags, AX_ERROR, "bad-audience", L->file, rec->row, col, line,
+                             "audience '%s' is not one of office, users, academia, government",
+                             items[i]);
+            continue;
+        }
+        sqlite3_reset(L->ins_audience);
+        sqlite3_bind_int64(L->ins_audience, 1, id);
+        sqlite3_bind_text(L->ins_audience, 2, audiences[k], -1, SQLITE_STATIC);
+        if (sqlite3_step(L->ins_audience) != SQLITE_DONE)
+            ax_diags_add(L->diags, AX_WARNING, "duplicate-code", L->file, rec->row, col, line,
+                         "audience %s is given twice", audiences[k]);
+    }
+}
+
+/* participants: a non-negative integer, or empty. Returns -1 for empty or bad. */
+static long long parse_participants(loader *L, const ax_csv_record *rec, const char *s)
+{
+    if (!*s)
+        return -1;
+    long col = col_of(&L->b, A_PARTICIPANTS), line = line_of(&L->b, rec, A_PARTICIPANTS);
+    long long v = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (v > 1000000000LL) {
+            ax_diags_add(L->diags, AX_ERROR, "bad-participants", L->file, rec->row, col, line,
+                         "participants '%s' is too large", s);
+            return -1;
+        }
+        v = v * 10 + (*p - '0');
+    }
+    if (*p == '\0')
+        return v;
+    if (s[0] == '-')
+        ax_diags_add(L->diags, AX_ERROR, "bad-participants", L->file, rec->row, col, line,
+                     "participants '%s' is negative", s);
+    else if (p > s && (*p == ',' || *p == '.' || *p == ' ') && isdigit((unsigned char)p[1]))
+        ax_diags_add(L->diags, AX_ERROR, "bad-participants", L->file, rec->row, col, line,
+                     "participants '%s' is not a whole number without separators (write %s "
+                     "digits only)",
+                     s, *p == '.' ? "a whole number in" : "the");
+    else
+        ax_diags_add(L->diags, AX_ERROR, "bad-participants", L->file, rec->row, col, line,
+                     "participants '%s' is not a non-negative integer; put a breakdown in "
+                     "participants_note_zh/_en and the first figure here",
+                     s);
+    return -1;
+}
+
+/* Append a double-quoted SQL identifier. */
+static void append_ident(ax_buf *b, const char *name)
+{
+    ax_buf_puts(b, "\"");
+    for (const char *p = name; *p; p++)
+        ax_buf_append(b, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
+    ax_buf_puts(b, "\"");
+}
+
+static int add_column(sqlite3 *db, const char *name)
+{
+    ax_buf alter = {0};
+    ax_buf_puts(&alter, "ALTER TABLE activities ADD COLUMN ");
+    append_ident(&alter, name);
+    ax_buf_puts(&alter, " TEXT");
+    int ok = !alter.failed && ax_db_exec(db, alter.data) == AX_OK;
+    ax_buf_free(&alter);
+    return ok;
+}
+
+/* Unknown columns become extra TEXT columns of activities, so queries can
+ * use them; then prepare the insert with all columns. */
+static int prepare_activity_insert(loader *L)
+{
+    for (size_t i = 0; i < L->b.nextra; i++) {
+        const char *name = L->b.extra_names[i];
+        if (add_column(L->db, name))
+            continue;
+        /* the name is one the schema computes (id, year, period …) */
+        const char *renamed = ax_arena_printf(L->arena, "csv_%s", name);
+        if (!renamed || !add_column(L->db, renamed))
+            return 0;
+        ax_diags_add(L->diags, AX_WARNING, "unknown-column", L->file, 1, L->b.extra[i] + 1, 0,
+                     "column '%s' clashes with a column annex computes; kept as "
+                     "activities.\"%s\"",
+                     name, renamed);
+        L->b.extra_names[i] = renamed;
+    }
+    ax_buf sql = {0};
+    ax_buf_puts(&sql, "INSERT INTO activities(id,row,line,annex,date,year,month,period,type_zh,"
+                      "type_en,content,title_zh,title_en,partners_zh,partners_en,venue_zh,"
+                      "venue_en,countries,countries_zh,groups_zh,groups_en,audience,"
+                      "participants,participants_note_zh,participants_note_en");
+    for (size_t i = 0; i < L->b.nextra; i++) {
+        ax_buf_puts(&sql, ",");
+        append_ident(&sql, L->b.extra_names[i]);
+    }
+    ax_buf_puts(&sql, ") VALUES(?1");
+    for (size_t i = 2; i <= 25 + L->b.nextra; i++)
+        ax_buf_printf(&sql, ",?%zu", i);
+    ax_buf_puts(&sql, ")");
+    int ok = !sql.failed && prepare(L->db, &L->ins, sql.data);
+    ax_buf_free(&sql);
+    return ok;
+}
+
+/* One activity record: validate every field, insert the row and its links. */
+static void load_activity(loader *L, const ax_csv_record *rec, long id)
+{
+    binding *b = &L->b;
+    check_width(b, rec, L->diags);
+    const char *v[A_NCOLS];
+    for (size_t k = 0; k < A_NCOLS; k++)
+        v[k] = field(b, rec, k, L->arena);
+    int year = 0, month = 0;
+    int dated_ok = parse_date(L, rec, v[A_DATE], &year, &month);
+    if (dated_ok && L->dates)
+        L->dates[L->ndates++] = (dated){rec->row, col_of(b, A_DATE), line_of(b, rec, A_DATE),
+                                        year, month, v[A_DATE], v[A_ANNEX]};
+    if (!*v[A_TITLE_ZH] && !*v[A_TITLE_EN])
+        ax_diags_add(L->diags, AX_ERROR, "missing-title", L->file, rec->row,
+                     col_of(b, b->idx[A_TITLE_ZH] >= 0 ? A_TITLE_ZH : A_TITLE_EN),
+                     line_of(b, rec, A_TITLE_ZH), "the activity has no title in either language");
+    check_pair(L, rec, A_TYPE_ZH, A_TYPE_EN, v[A_TYPE_ZH], v[A_TYPE_EN]);
+    check_pair(L, rec, A_TITLE_ZH, A_TITLE_EN, v[A_TITLE_ZH], v[A_TITLE_EN]);
+    check_pair(L, rec, A_PARTNERS_ZH, A_PARTNERS_EN, v[A_PARTNERS_ZH], v[A_PARTNERS_EN]);
+    check_pair(L, rec, A_VENUE_ZH, A_VENUE_EN, v[A_VENUE_ZH], v[A_VENUE_EN]);
+    check_pair(L, rec, A_NOTE_ZH, A_NOTE_EN, v[A_NOTE_ZH], v[A_NOTE_EN]);
+    long long participants = parse_participants(L, rec, v[A_PARTICIPANTS]);
+    if (*v[A_NOTE_ZH] || *v[A_NOTE_EN])
+        ax_diags_add(L->diags, AX_NOTE, "participants-note", L->file, rec->row,
+                     col_of(b, A_PARTICIPANTS), line_of(b, rec, A_PARTICIPANTS),
+                     "participants %s counts only part of a breakdown: %s", v[A_PARTICIPANTS],
+                     *v[A_NOTE_ZH] ? v[A_NOTE_ZH] : v[A_NOTE_EN]);
+
+    sqlite3_stmt *ins = L->ins;
+    sqlite3_reset(ins);
+    sqlite3_clear_bindings(ins);
+    sqlite3_bind_int64(ins, 1, id);
+    sqlite3_bind_int64(ins, 2, rec->row);
+    sqlite3_bind_int64(ins, 3, rec->line);
+    bind_text_or_null(ins, 4, v[A_ANNEX]);
+    bind_text_or_null(ins, 5, v[A_DATE]);
+    if (dated_ok) {
+        char period[16];
+        snprintf(period, sizeof period, "%04d-%02d", year, month);
+        sqlite3_bind_int(ins, 6, year);
+        sqlite3_bind_int(ins, 7, month);
+        sqlite3_bind_text(ins, 8, period, -1, SQLITE_TRANSIENT);
+    }
+    static const size_t text_cols[] = {A_TYPE_ZH, A_TYPE_EN, A_CONTENT, A_TITLE_ZH,
+                                       A_TITLE_EN, A_PARTNERS_ZH, A_PARTNERS_EN, A_VENUE_ZH,
+                                       A_VENUE_EN, A_COUNTRIES, A_COUNTRIES_ZH, A_GROUPS_ZH,
+                                       A_GROUPS_EN, A_AUDIENCE};
+    for (size_t i = 0; i < sizeof text_cols / sizeof *text_cols; i++)
+        bind_text_or_null(ins, 9 + (int)i, v[text_cols[i]]);
+    if (participants >= 0)
+        sqlite3_bind_int64(ins, 23, participants);
+    bind_text_or_null(ins, 24, v[A_NOTE_ZH]);
+    bind_text_or_null(ins, 25, v[A_NOTE_EN]);
+    for (size_t i = 0; i < b->nextra; i++) {
+        long f = b->extra[i];
+        if ((size_t)f < rec->nfields)
+            sqlite3_bind_text(ins, 26 + (int)i, rec->fields[f].s, (int)rec->fields[f].len,
+                              SQLITE_TRANSIENT);
+    }
+    if (sqlite3_step(ins) != SQLITE_DONE) {
+        ax_diags_add(L->diags, AX_ERROR, "db", L->file, rec->row, 0, rec->line,
+                     "could not store the record: %s", sqlite3_errmsg(L->db));
+        return;
+    }
+    load_content(L, rec, id);
+    load_countries_field(L, rec, id);
+    load_groups_field(L, rec, id);
+    load_audience(L, rec, id);
+    insert_pairs(L, rec, L->ins_partner, id, A_PARTNERS_ZH, A_PARTNERS_EN, v[A_PARTNERS_ZH],
+                 v[A_PARTNERS_EN]);
+}
+
+/* Dates far from the rest: the core years are those holding at least 5 %
+ * of the dated records (and at least two); a year more than one year
+ * outside the core span is reported, with the year its annex mostly has. */
+static void check_far_dates(loader *L)
+{
+    if (L->ndates < 4)
+        return;
+    int lo = 9999, hi = 0;
+    for (size_t i = 0; i < L->ndates; i++) {
+        size_t same = 0;
+        for (size_t j = 0; j < L->ndates; j++)
+            same += L->dates[j].year == L->dates[i].year;
+        if (same >= 2 && same * 20 >= L->ndates) {
+            if (L->dates[i].year < lo)
+                lo = L->dates[i].year;
+            if (L->dates[i].year > hi)
+                hi = L->dates[i].year;
+        }
+    }
+    if (lo > hi)
+        return;
+    for (size_t i = 0; i < L->ndates; i++) {
+        const dated *d = &L->dates[i];
+        if (d->year >= lo - 1 && d->year <= hi + 1)
+            continue;
+        /* the modal year of the same annex, as a hint */
+        int hint = 0;
+        size_t best = 0;
+        if (*d->annex)
+            for (size_t j = 0; j < L->ndates; j++) {
+                if (strcmp(L->dates[j].annex, d->annex) != 0)
+                    continue;
+                size_t c = 0;
+                for (size_t k = 0; k < L->ndates; k++)
+                    c += strcmp(L->dates[k].annex, d->annex) == 0 &&
+                         L->dates[k].year == L->dates[j].year;
+                if (c > best) {
+                    best = c;
+                    hint = L->dates[j].year;
+                }
+            }
+        if (hint && hint != d->year)
+            ax_diags_add(L->diags, AX_WARNING, "far-date", L->file, d->row, d->col, d->line,
+                         "date %s is far from the rest of the data (%d-%d); the other "
+                         "activities of annex %s are in %d: a typo for %d-%d?",
+                         d->date, lo, hi, d->annex, hint, hint, d->month);
+        else
+            ax_diags_add(L->diags, AX_WARNING, "far-date", L->file, d->row, d->col, d->line,
+                         "date %s is far from the rest of the data (%d-%d)", d->date, lo, hi);
+    }
+}
+
+ax_status ax_load_activities_buf(sqlite3 *db, const char *name, const char *buf, size_t len,
+                                 ax_diags *diags)
+{
+    loader L = {.db = db, .file = name, .diags = diags};
+    L.arena = ax_arena_new();
+    if (!L.arena)
+        return AX_ERR_NOMEM;
+    ax_csv csv;
+    ax_status st = ax_csv_parse(&csv, name, buf, len, L.arena, diags);
+    if (st != AX_OK)
+        goto out;
+    if (!bind_header(&L.b, name, &csv, activity_cols, A_NCOLS, 1, L.arena, diags))
+        goto out;
+    if (L.b.idx[A_TITLE_ZH] < 0 && L.b.idx[A_TITLE_EN] < 0)
+        ax_diags_add(diags, AX_ERROR, "missing-column", name, 1, 0, csv.records[0].line,
+                     "missing required column: title_zh or title_en (at least one)");
+    static const size_t pairs[][2] = {{A_TYPE_ZH, A_TYPE_EN},     {A_TITLE_ZH, A_TITLE_EN},
+                                      {A_PARTNERS_ZH, A_PARTNERS_EN}, {A_VENUE_ZH, A_VENUE_EN},
+                                      {A_GROUPS_ZH, A_GROUPS_EN}, {A_NOTE_ZH, A_NOTE_EN}};
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+        long a = L.b.idx[pairs[i][0]], e = L.b.idx[pairs[i][1]];
+        if ((a < 0) != (e < 0))
+            ax_diags_add(diags, AX_WARNING, "missing-translation", name, 1,
+                         (a < 0 ? e : a) + 1, csv.records[0].line,
+                         "column %s has no partner column %s: the other language falls back "
+                         "to it",
+                         activity_cols[a < 0 ? pairs[i][1] : pairs[i][0]].name,
+                         activity_cols[a < 0 ? pairs[i][0] : pairs[i][1]].name);
+    }
+    if (csv.nrecords == 1)
+        ax_diags_add(diags, AX_WARNING, "no-records", name, 0, 0, 0,
+                     "the file has a header but no activities");
+    L.dates = ax_arena_array(L.arena, csv.nrecords, sizeof *L.dates);
+    if (!prepare_activity_insert(&L) ||
+        !prepare(db, &L.ins_country, "INSERT INTO activity_countries VALUES(?1,?2,?3,?4,?5)") ||
+        !prepare(db, &L.ins_group, "INSERT INTO activity_groups VALUES(?1,?2,?3,?4)") ||
+        !prepare(db, &L.ins_partner, "INSERT INTO activity_partners VALUES(?1,?2,?3,?4)") ||
+        !prepare(db, &L.ins_audience, "INSERT INTO activity_audiences VALUES(?1,?2)") ||
+        !prepare(db, &L.ins_content, "INSERT INTO activity_contents VALUES(?1,?2)") ||
+        !prepare(db, &L.find_code, "SELECT kind, name_zh, name_en FROM countries WHERE code = ?1") ||
+        !prepare(db, &L.find_name,
+                 "SELECT code FROM countries WHERE name_zh = ?1 OR name_en = ?1 ORDER BY code")) {
+        st = AX_ERR_DB;
+        goto out;
+    }
+    if (ax_db_exec(db, "SAVEPOINT load_activities") != AX_OK) {
+        st = AX_ERR_DB;
+        goto out;
+    }
+    for (size_t r = 1; r < csv.nrecords; r++)
+        load_activity(&L, &csv.records[r], (long)r);
+    check_far_dates(&L);
+    if (ax_db_exec(db, "RELEASE load_activities") != AX_OK)
+        st = AX_ERR_DB;
+out:
+    sqlite3_finalize(L.ins);
+    sqlite3_finalize(L.ins_country);
+    sqlite3_finalize(L.ins_group);
+    sqlite3_finalize(L.ins_partner);
+    sqlite3_finalize(L.ins_audience);
+    sqlite3_finalize(L.ins_content);
+    sqlite3_finalize(L.find_code);
+    sqlite3_finalize(L.find_name);
+    ax_free(csv.records);
+    ax_arena_free(L.arena);
+    return st;
+}
+
+/* ---- paths -------------------------------------------------------------- */
+
+typedef ax_status (*load_fn)(sqlite3 *, const char *, const char *, size_t, ax_diags *);
+
+static ax_status load_file(sqlite3 *db, const char *path, load_fn fn, ax_diags *diags)
+{
+    char *buf;
+    size_t len;
+    ax_status st = ax_file_read(path, &buf, &len);
+    if (st == AX_ERR_IO) {
+        ax_diags_add(diags, AX_ERROR, "no-file", ax_diags_intern(diags, path), 0, 0, 0,
+                     "cannot read: %s", strerror(errno));
+        return st;
+    }
+    if (st != AX_OK)
+        return st;
+    st = fn(db, ax_diags_intern(diags, path), buf, len, diags);
+    ax_free(buf);
+    return st;
+}
+
+static int is_dir(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+static int exists(const char *path) { return access(path, F_OK) == 0; }
+
+ax_status ax_load_path(sqlite3 *db, const char *path, ax_diags *diags)
+{
+    ax_arena *a = ax_arena_new();
+    if (!a)
+        return AX_ERR_NOMEM;
+    ax_status st = AX_OK;
+    const char *dir, *activities;
+    if (is_dir(path)) {
+        size_t n = strlen(path);
+        while (n > 1 && path[n - 1] == '/')
+            n--;
+        dir = ax_arena_strndup(a, path, n);
+        activities = dir ? ax_arena_printf(a, "%s/activities.csv", dir) : NULL;
+    } else if (exists(path)) {
+        const char *slash = strrchr(path, '/');
+        dir = slash ? ax_arena_strndup(a, path, (size_t)(slash - path)) : ".";
+        activities = path;
+    } else {
+        ax_diags_add(diags, AX_ERROR, "no-file", ax_diags_intern(diags, path), 0, 0, 0,
+                     "no such file or folder");
+        ax_arena_free(a);
+        return AX_ERR_IO;
+    }
+    const char *regions = dir ? ax_arena_printf(a, "%s/regions.csv", dir) : NULL;
+    const char *countries = dir ? ax_arena_printf(a, "%s/countries.csv", dir) : NULL;
+    if (!activities || !regions || !countries) {
+        ax_arena_free(a);
+        return AX_ERR_NOMEM;
+    }
+    if (exists(regions))
+        st = load_file(db, regions, ax_load_regions_buf, diags);
+    if (st == AX_OK || st == AX_ERR_IO) {
+        if (exists(countries)) {
+            st = load_file(db, countries, ax_load_countries_buf, diags);
+        } else {
+            ax_diags_add(diags, AX_NOTE, "no-reference", ax_diags_intern(diags, countries), 0, 0,
+                         0, "not found: country codes are checked against CLDR's region list");
+            st = ax_load_cldr_countries(db);
+        }
+    }
+    if (st == AX_OK || st == AX_ERR_IO)
+        st = load_file(db, activities, ax_load_activities_buf, diags);
+    ax_arena_free(a);
+    return st;
+}
