@@ -97,3 +97,6 @@ bench: build/annex
 
 clean:
 	rm -rf build
+
+build/bench_load: bench/bench_load.c $(SRC_LIB:src/%.c=build/%.o) $(HDRS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(PKG_CFLAGS) -o $@ $< $(SRC_LIB:src/%.c=build/%.o) $(PKG_LIBS)

@@ -62,13 +62,18 @@ typedef struct block {
 
 struct ax_arena {
     block *head;
+    int failed;
 };
+
+int ax_arena_failed(const ax_arena *a) { return a->failed; }
 
 ax_arena *ax_arena_new(void)
 {
     ax_arena *a = ax_malloc(sizeof *a);
-    if (a)
+    if (a) {
         a->head = NULL;
+        a->failed = 0;
+    }
     return a;
 }
 
@@ -86,14 +91,18 @@ void ax_arena_free(ax_arena *a)
 void *ax_arena_alloc(ax_arena *a, size_t n)
 {
     const size_t align = sizeof(max_align_t);
-    if (n > SIZE_MAX / 2)
+    if (n > SIZE_MAX / 2) {
+        a->failed = 1;
         return NULL;
+    }
     n = (n + align - 1) / align * align;
     if (!a->head || a->head->cap - a->head->used < n) {
         size_t cap = n > 16384 ? n : 16384;
         block *b = ax_malloc(sizeof *b + cap);
-        if (!b)
+        if (!b) {
+            a->failed = 1;
             return NULL;
+        }
         b->cap = cap;
         b->used = 0;
         b->next = a->head;
@@ -107,8 +116,10 @@ void *ax_arena_alloc(ax_arena *a, size_t n)
 
 void *ax_arena_array(ax_arena *a, size_t n, size_t size)
 {
-    if (size && n > SIZE_MAX / size)
+    if (size && n > SIZE_MAX / size) {
+        a->failed = 1;
         return NULL;
+    }
     return ax_arena_alloc(a, n * size);
 }
 

@@ -42,6 +42,9 @@ typedef struct ax_arena ax_arena;
 ax_arena *ax_arena_new(void);
 void ax_arena_free(ax_arena *a);
 void *ax_arena_alloc(ax_arena *a, size_t n);                 /* zeroed */
+/* Did any allocation from `a` fail? The first failure sticks, so a caller
+ * can run a whole stage and check once. */
+int ax_arena_failed(const ax_arena *a);
 void *ax_arena_array(ax_arena *a, size_t n, size_t size);     /* zeroed, checked */
 char *ax_arena_strndup(ax_arena *a, const char *s, size_t n);
 char *ax_arena_strdup(ax_arena *a, const char *s);

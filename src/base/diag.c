@@ -111,8 +111,10 @@ static int cmp_diag(const void *pa, const void *pb)
 
 static void sort(ax_diags *d)
 {
-    if (d->sorted)
+    if (d->sorted || d->n < 2) {
+        d->sorted = 1;
         return;
+    }
     sorting = d;
     qsort(d->items, d->n, sizeof *d->items, cmp_diag);
     sorting = NULL;

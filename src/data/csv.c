@@ -183,6 +183,27 @@ ax_status ax_csv_parse(ax_csv *out, const char *path, const char *buf, size_t le
                     r.status = AX_ERR_NOMEM;
                     break;
                 }
+                csv_free(&p);
+                if (init_parser(&p) != 0) {
+                    r.status = AX_ERR_NOMEM;
+                    break;
+                }
+                if (open_line < r.line) {
+                    /* A quoted field opened on an earlier line ran on to
+                     * here: the real fault is most likely that quote. Skip
+                     * its record and read again from the line after it. */
+                    ax_diags_add(diags, AX_ERROR, "unterminated-quote", path, open_row,
+                                 (long)r.nfields + 1, open_line,
+                                 "the quoted field opened on line %ld runs on to line %ld, "
+                                 "where a quote stands inside a field: an unclosed quote? "
+                                 "This record is skipped",
+                                 open_line, r.line);
+                    r.nfields = 0;
+                    r.row = open_row;
+                    r.line = open_line + 1;
+                    pos = open_end;
+                    continue;
+                }
                 /* strict mode: a quote where none may stand. Skip the record,
                  * go on with the next line. */
                 r.row++;
@@ -191,11 +212,6 @@ ax_status ax_csv_parse(ax_csv *out, const char *path, const char *buf, size_t le
                              "stray quote: a quote must open a field or be doubled inside a "
                              "quoted field; this record is skipped");
                 r.nfields = 0;
-                csv_free(&p);
-                if (init_parser(&p) != 0) {
-                    r.status = AX_ERR_NOMEM;
-                    break;
-                }
             }
             pos = end;
             r.line++;

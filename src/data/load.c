@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <unicode/uloc.h>
 #include <unicode/uregion.h>
+#include <unicode/ustring.h>
 
 #include "csv.h"
 #include "db.h"
@@ -35,6 +36,18 @@ typedef struct binding {
  * case-insensitively. Unknown columns are kept (and warned about when
  * `warn_unknown`); a duplicate or missing required column is an error.
  * Returns 0 when the file cannot be used at all. */
+/* Column names the schema computes itself: an unknown CSV column of that
+ * name is kept as csv_NAME. */
+static const char *const reserved[] = {"id", "row", "line", "year", "month", "period"};
+
+static int is_reserved(const char *name)
+{
+    for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++)
+        if (strcmp(name, reserved[i]) == 0)
+            return 1;
+    return 0;
+}
+
 static int bind_header(binding *b, const char *file, const ax_csv *csv, const colspec *cols,
                        size_t ncols, int warn_unknown, ax_arena *arena, ax_diags *diags)
 {
@@ -75,15 +88,18 @@ static int bind_header(binding *b, const char *file, const ax_csv *csv, const co
             b->idx[k] = (long)i;
             continue;
         }
+        const char *given = name;
         if (n == 0)
             name = ax_arena_printf(arena, "column_%zu", i + 1);
+        else if (is_reserved(name))
+            name = ax_arena_printf(arena, "csv_%s", name);
         if (!name)
             return 0;
         if (warn_unknown) {
             const char *best = NULL;
             int bestd = 3;
             for (size_t j = 0; j < ncols; j++) {
-                int d = ax_edit_distance(name, cols[j].name);
+                int d = ax_edit_distance(given, cols[j].name);
                 if (d < bestd) {
                     bestd = d;
                     best = cols[j].name;
@@ -97,11 +113,11 @@ static int bind_header(binding *b, const char *file, const ax_csv *csv, const co
                              h->line,
                              "unknown column '%s' (did you mean '%s'?); kept for queries as "
                              "activities.\"%s\"",
-                             name, best, name);
+                             given, best, name);
             else
                 ax_diags_add(diags, AX_WARNING, "unknown-column", file, h->row, (long)i + 1,
                              h->line, "unknown column '%s'; kept for queries as activities.\"%s\"",
-                             name, name);
+                             given, name);
         }
         b->extra[b->nextra] = (long)i;
         b->extra_names[b->nextra++] = name;
@@ -261,6 +277,8 @@ ax_status ax_load_regions_buf(sqlite3 *db, const char *name, const char *buf, si
                          rec->line, "parent '%s' is not a region of this file", parent);
     }
 out:
+    if (ax_arena_failed(arena))
+        st = AX_ERR_NOMEM;
     sqlite3_finalize(ins);
     sqlite3_finalize(find);
     ax_free(csv.records);
@@ -381,6 +399,8 @@ ax_status ax_load_countries_buf(sqlite3 *db, const char *name, const char *buf, 
                          rec->line, "code %s is listed twice", code);
     }
 out:
+    if (ax_arena_failed(arena))
+        st = AX_ERR_NOMEM;
     sqlite3_finalize(ins);
     sqlite3_finalize(region);
     ax_free(csv.records);
@@ -870,34 +890,25 @@ static void append_ident(ax_buf *b, const char *name)
     ax_buf_puts(b, "\"");
 }
 
-static int add_column(sqlite3 *db, const char *name)
+static ax_status add_column(sqlite3 *db, const char *name)
 {
     ax_buf alter = {0};
     ax_buf_puts(&alter, "ALTER TABLE activities ADD COLUMN ");
     append_ident(&alter, name);
     ax_buf_puts(&alter, " TEXT");
-    int ok = !alter.failed && ax_db_exec(db, alter.data) == AX_OK;
+    ax_status st = alter.failed ? AX_ERR_NOMEM : ax_db_exec(db, alter.data);
     ax_buf_free(&alter);
-    return ok;
+    return st;
 }
 
 /* Unknown columns become extra TEXT columns of activities, so queries can
  * use them; then prepare the insert with all columns. */
-static int prepare_activity_insert(loader *L)
+static ax_status prepare_activity_insert(loader *L)
 {
     for (size_t i = 0; i < L->b.nextra; i++) {
-        const char *name = L->b.extra_names[i];
-        if (add_column(L->db, name))
-            continue;
-        /* the name is one the schema computes (id, year, period …) */
-        const char *renamed = ax_arena_printf(L->arena, "csv_%s", name);
-        if (!renamed || !add_column(L->db, renamed))
-            return 0;
-        ax_diags_add(L->diags, AX_WARNING, "unknown-column", L->file, 1, L->b.extra[i] + 1, 0,
-                     "column '%s' clashes with a column annex computes; kept as "
-                     "activities.\"%s\"",
-                     name, renamed);
-        L->b.extra_names[i] = renamed;
+        ax_status st = add_column(L->db, L->b.extra_names[i]);
+        if (st != AX_OK)
+            return st;
     }
     ax_buf sql = {0};
     ax_buf_puts(&sql, "INSERT INTO activities(id,row,line,annex,date,year,month,period,type_zh,"
@@ -912,9 +923,9 @@ static int prepare_activity_insert(loader *L)
     for (size_t i = 2; i <= 25 + L->b.nextra; i++)
         ax_buf_printf(&sql, ",?%zu", i);
     ax_buf_puts(&sql, ")");
-    int ok = !sql.failed && prepare(L->db, &L->ins, sql.data);
+    ax_status st = sql.failed ? AX_ERR_NOMEM : prepare(L->db, &L->ins, sql.data) ? AX_OK : AX_ERR_DB;
     ax_buf_free(&sql);
-    return ok;
+    return st;
 }
 
 /* One activity record: validate every field, insert the row and its links. */
@@ -1075,8 +1086,9 @@ ax_status ax_load_activities_buf(sqlite3 *db, const char *name, const char *buf,
         ax_diags_add(diags, AX_WARNING, "no-records", name, 0, 0, 0,
                      "the file has a header but no activities");
     L.dates = ax_arena_array(L.arena, csv.nrecords, sizeof *L.dates);
-    if (!prepare_activity_insert(&L) ||
-        !prepare(db, &L.ins_country, "INSERT INTO activity_countries VALUES(?1,?2,?3,?4,?5)") ||
+    if ((st = prepare_activity_insert(&L)) != AX_OK)
+        goto out;
+    if (!prepare(db, &L.ins_country, "INSERT INTO activity_countries VALUES(?1,?2,?3,?4,?5)") ||
         !prepare(db, &L.ins_group, "INSERT INTO activity_groups VALUES(?1,?2,?3,?4)") ||
         !prepare(db, &L.ins_partner, "INSERT INTO activity_partners VALUES(?1,?2,?3,?4)") ||
         !prepare(db, &L.ins_audience, "INSERT INTO activity_audiences VALUES(?1,?2)") ||
@@ -1097,6 +1109,8 @@ ax_status ax_load_activities_buf(sqlite3 *db, const char *name, const char *buf,
     if (ax_db_exec(db, "RELEASE load_activities") != AX_OK)
         st = AX_ERR_DB;
 out:
+    if (ax_arena_failed(L.arena))
+        st = AX_ERR_NOMEM;
     sqlite3_finalize(L.ins);
     sqlite3_finalize(L.ins_country);
     sqlite3_finalize(L.ins_group);

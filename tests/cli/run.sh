@@ -1,0 +1,119 @@
+#!/bin/sh
+# CLI tests: run annex on the fixtures and the shipped data, compare stdout
+# and the exit status with the golden files in tests/cli/expected/.
+#   sh tests/cli/run.sh build/annex            run
+#   sh tests/cli/run.sh build/annex --update   rewrite the golden files (review the diff!)
+set -u
+ANNEX=${1:-build/annex}
+UPDATE=${2:-}
+cd "$(dirname "$0")/../.." || exit 2   # paths in the golden files are from the top
+EXP=tests/cli/expected
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+
+# golden NAME CMD...: stdout and exit status must equal expected/NAME.out
+golden() {
+    name=$1
+    shift
+    "$@" >"$TMP/out" 2>"$TMP/err"
+    echo "exit=$?" >>"$TMP/out"
+    if [ "$UPDATE" = "--update" ]; then
+        cp "$TMP/out" "$EXP/$name.out"
+    fi
+    if cmp -s "$TMP/out" "$EXP/$name.out"; then ok; else
+        bad "$name"
+        diff -u "$EXP/$name.out" "$TMP/out" | head -20
+    fi
+}
+
+# status WANT CMD...: only the exit status, and a message on stderr
+status() {
+    want=$1
+    shift
+    "$@" >"$TMP/out" 2>"$TMP/err"
+    got=$?
+    if [ "$got" = "$want" ] && [ -s "$TMP/err" -o -s "$TMP/out" ]; then ok; else
+        bad "exit $got (want $want) from: $*"
+    fi
+}
+
+# --- annex check on every broken input, and on the shipped data ------------
+for f in tests/fixtures/*.csv; do
+    case $(basename "$f") in countries.csv|regions.csv) continue ;; esac
+    golden "check-$(basename "$f" .csv)" "$ANNEX" check -q "$f"
+done
+golden check-cldr-fallback "$ANNEX" check -q tests/fixtures/cldr
+golden check-data "$ANNEX" check data/
+golden check-data-trailing-slash "$ANNEX" check data
+
+# --- misuse is exit status 2 -------------------------------------------------
+status 2 "$ANNEX" check --bogus
+status 2 "$ANNEX" check /nonexistent/folder
+status 2 "$ANNEX" check data extra
+status 2 "$ANNEX" nonsense
+status 2 "$ANNEX" query
+status 2 "$ANNEX" query "SELECT 1" -p novalue
+status 2 "$ANNEX" query "SELECT :a" -p b=1
+
+# --- queries the later issues rely on -------------------------------------
+golden query-participants-by-month "$ANNEX" query \
+    "SELECT month, count(*) AS activities, sum(participants) AS participants
+       FROM activities WHERE year = :year GROUP BY month ORDER BY month" -p year=2021
+golden query-participants-by-region "$ANNEX" query \
+    "SELECT r.name_en, r.name_zh, count(*) AS activities, sum(x.participants) AS participants
+       FROM (SELECT DISTINCT b.region, a.id, a.participants
+               FROM activities a JOIN beneficiaries b ON b.activity_id = a.id) x
+       JOIN regions r ON r.code = x.region
+      GROUP BY r.code ORDER BY r.code"
+golden query-activities-of-country "$ANNEX" query \
+    "SELECT a.date, a.title_en, ac.provider FROM activities a
+       JOIN activity_countries ac ON ac.activity_id = a.id
+      WHERE ac.code = :code ORDER BY a.id" -p code=DE
+
+# --- participants per year: annex against an independent reading of the CSV --
+"$ANNEX" query "SELECT year, sum(participants) FROM activities GROUP BY year ORDER BY year" 2>/dev/null \
+    | tail -n +2 >"$TMP/annex-years"
+python3 - data/activities.csv >"$TMP/py-years" <<'PY'
+import csv, sys, collections
+tot = collections.OrderedDict()
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8-sig")))
+for r in sorted(rows, key=lambda r: int(r["date"].split("-")[0])):
+    y = r["date"].split("-")[0]
+    tot[y] = tot.get(y, 0) + (int(r["participants"]) if r["participants"] else 0)
+for y, n in tot.items():
+    print(f"{y}\t{n}")
+PY
+if cmp -s "$TMP/annex-years" "$TMP/py-years"; then ok; else
+    bad "participants per year differ from Python's csv reading"
+    diff "$TMP/py-years" "$TMP/annex-years"
+fi
+
+# --- a database file: export, then query it with --db -----------------------
+if "$ANNEX" db -d data -o "$TMP/annex.sqlite" 2>/dev/null && [ -s "$TMP/annex.sqlite" ]; then ok; else
+    bad "annex db did not write the database"
+fi
+q="SELECT code, count(*) FROM beneficiaries GROUP BY code ORDER BY code"
+"$ANNEX" query "$q" -d data >"$TMP/q1" 2>/dev/null
+"$ANNEX" query "$q" --db "$TMP/annex.sqlite" >"$TMP/q2"
+if [ -s "$TMP/q1" ] && cmp -s "$TMP/q1" "$TMP/q2"; then ok; else bad "--db gives other results than -d"; fi
+ls "$TMP"/annex.sqlite.tmp* >/dev/null 2>&1 && bad "annex db left a temporary file" || ok
+# a database without annex's schema is refused, naming what is missing
+sqlite3 "$TMP/other.sqlite" "CREATE TABLE activities(id INTEGER, date TEXT);" 2>/dev/null ||
+    python3 -c "import sqlite3,sys; sqlite3.connect(sys.argv[1]).execute('CREATE TABLE activities(id INTEGER, date TEXT)')" "$TMP/other.sqlite"
+"$ANNEX" query "SELECT 1" --db "$TMP/other.sqlite" >"$TMP/out" 2>"$TMP/err"
+if [ $? = 1 ] && grep -q "has no column activities.title_zh" "$TMP/err"; then ok; else
+    bad "a foreign database was not refused clearly"; cat "$TMP/err"
+fi
+
+# --- the same input gives the same output --------------------------------
+"$ANNEX" check data/ >"$TMP/a"
+"$ANNEX" check data/ >"$TMP/b"
+cmp -s "$TMP/a" "$TMP/b" && ok || bad "check output differs between two runs"
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
