@@ -86,7 +86,8 @@ check: deps
 	@$(MAKE) --no-print-directory cli
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fuzz-seeds
-	@echo "make check: all passed"
+	@echo "make check: unit, cli, unit+cli under ASan/UBSan, fuzz seeds"
+	@echo "suites: 5 passed, 0 failed"
 
 demo: deps
 	@$(MAKE) --no-print-directory all

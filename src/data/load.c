@@ -1182,6 +1182,20 @@ ax_status ax_load_path(sqlite3 *db, const char *path, ax_diags *diags)
         ax_arena_free(a);
         return AX_ERR_NOMEM;
     }
+    /* a reference file given by itself is checked as what it is */
+    const char *base = strrchr(activities, '/');
+    base = base ? base + 1 : activities;
+    if (strcmp(base, "regions.csv") == 0 || strcmp(base, "countries.csv") == 0) {
+        if (strcmp(base, "countries.csv") == 0 && exists(regions))
+            st = load_file(db, regions, ax_load_regions_buf, diags);
+        if (st == AX_OK || st == AX_ERR_IO)
+            st = load_file(db, activities,
+                           strcmp(base, "regions.csv") == 0 ? ax_load_regions_buf
+                                                            : ax_load_countries_buf,
+                           diags);
+        ax_arena_free(a);
+        return st;
+    }
     if (exists(regions))
         st = load_file(db, regions, ax_load_regions_buf, diags);
     if (st == AX_OK || st == AX_ERR_IO) {

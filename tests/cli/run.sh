@@ -48,6 +48,8 @@ for f in tests/fixtures/*.csv; do
     golden "check-$(basename "$f" .csv)" "$ANNEX" check -q "$f"
 done
 golden check-cldr-fallback "$ANNEX" check -q tests/fixtures/cldr
+golden check-countries-broken "$ANNEX" check -q tests/fixtures/ref/countries.csv
+golden check-countries-shipped "$ANNEX" check -q data/countries.csv
 golden check-data "$ANNEX" check data/
 golden check-data-trailing-slash "$ANNEX" check data
 
