@@ -1003,45 +1003,47 @@ static void load_activity(loader *L, const ax_csv_record *rec, long id)
 
 /* Dates far from the rest: the core years are those holding at least 5 %
  * of the dated records (and at least two); a year more than one year
- * outside the core span is reported, with the year its annex mostly has. */
+ * outside the core span is reported, with the year its annex mostly has.
+ * The counting is SQL on the rows just loaded, linear in the data. */
 static void check_far_dates(loader *L)
 {
     if (L->ndates < 4)
         return;
     int lo = 9999, hi = 0;
-    for (size_t i = 0; i < L->ndates; i++) {
-        size_t same = 0;
-        for (size_t j = 0; j < L->ndates; j++)
-            same += L->dates[j].year == L->dates[i].year;
-        if (same >= 2 && same * 20 >= L->ndates) {
-            if (L->dates[i].year < lo)
-                lo = L->dates[i].year;
-            if (L->dates[i].year > hi)
-                hi = L->dates[i].year;
-        }
+    sqlite3_stmt *core = NULL, *modal = NULL;
+    if (!prepare(L->db, &core,
+                 "SELECT min(year), max(year) FROM (SELECT year FROM activities"
+                 " WHERE year IS NOT NULL GROUP BY year HAVING count(*) >= 2"
+                 " AND count(*) * 20 >= (SELECT count(year) FROM activities))") ||
+        !prepare(L->db, &modal,
+                 "SELECT annex, year FROM activities WHERE annex IS NOT NULL AND year IS NOT NULL"
+                 " GROUP BY annex, year ORDER BY annex, count(*) DESC, min(id)"))
+        goto out;
+    if (sqlite3_step(core) != SQLITE_ROW || sqlite3_column_type(core, 0) == SQLITE_NULL)
+        goto out;
+    lo = sqlite3_column_int(core, 0);
+    hi = sqlite3_column_int(core, 1);
+    /* the modal year of each annex (first row per annex), computed once */
+    const char *annexes[64];
+    int modes[64];
+    size_t nannex = 0;
+    while (nannex < 64 && sqlite3_step(modal) == SQLITE_ROW) {
+        const char *annex = (const char *)sqlite3_column_text(modal, 0);
+        if (nannex && strcmp(annexes[nannex - 1], annex) == 0)
+            continue;
+        annexes[nannex] = ax_arena_strdup(L->arena, annex);
+        if (!annexes[nannex])
+            goto out;
+        modes[nannex++] = sqlite3_column_int(modal, 1);
     }
-    if (lo > hi)
-        return;
     for (size_t i = 0; i < L->ndates; i++) {
         const dated *d = &L->dates[i];
         if (d->year >= lo - 1 && d->year <= hi + 1)
             continue;
-        /* the modal year of the same annex, as a hint */
         int hint = 0;
-        size_t best = 0;
-        if (*d->annex)
-            for (size_t j = 0; j < L->ndates; j++) {
-                if (strcmp(L->dates[j].annex, d->annex) != 0)
-                    continue;
-                size_t c = 0;
-                for (size_t k = 0; k < L->ndates; k++)
-                    c += strcmp(L->dates[k].annex, d->annex) == 0 &&
-                         L->dates[k].year == L->dates[j].year;
-                if (c > best) {
-                    best = c;
-                    hint = L->dates[j].year;
-                }
-            }
+        for (size_t k = 0; k < nannex && !hint; k++)
+            if (strcmp(annexes[k], d->annex) == 0)
+                hint = modes[k];
         if (hint && hint != d->year)
             ax_diags_add(L->diags, AX_WARNING, "far-date", L->file, d->row, d->col, d->line,
                          "date %s is far from the rest of the data (%d-%d); the other "
@@ -1051,6 +1053,9 @@ static void check_far_dates(loader *L)
             ax_diags_add(L->diags, AX_WARNING, "far-date", L->file, d->row, d->col, d->line,
                          "date %s is far from the rest of the data (%d-%d)", d->date, lo, hi);
     }
+out:
+    sqlite3_finalize(core);
+    sqlite3_finalize(modal);
 }
 
 ax_status ax_load_activities_buf(sqlite3 *db, const char *name, const char *buf, size_t len,
