@@ -8,7 +8,7 @@
 #   make bench    print load-time figures
 
 CC      ?= cc
-PKGS    := sqlite3 icu-uc icu-i18n
+PKGS    := sqlite3 icu-uc icu-i18n harfbuzz harfbuzz-subset fontconfig yaml-0.1
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes -Wno-sign-conversion
 ifeq ($(CI),true)
@@ -16,16 +16,19 @@ WARN    += -Werror
 endif
 CPPFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lhpdf -lm
 
-SRC_LIB := src/base/base.c src/base/diag.c src/data/csv.c src/data/db.c src/data/load.c
-SRC_CLI := src/cli/main.c src/cli/data_cmds.c
+# Every module folder but cli/ is the library; tests/unit/test_NAME.c is a unit test.
+SRC_LIB := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
+SRC_CLI := $(sort $(wildcard src/cli/*.c))
 HDRS    := $(wildcard src/*/*.h)
-TESTS   := test_csv test_load
+TESTS   := $(sort $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c)))
 
 # Debian packages the build and the tests need (installed when missing).
 DEB_PKGS := gcc make pkg-config libcsv-dev libsqlite3-dev libicu-dev libcmocka-dev clang \
-            libclang-rt-14-dev python3
+            libclang-rt-14-dev python3 libhpdf-dev libharfbuzz-dev libfontconfig-dev libyaml-dev \
+            fonts-arphic-uming fonts-wqy-microhei fonts-liberation2 poppler-utils qpdf \
+            mupdf-tools ghostscript locales
 
 .PHONY: all deps check demo fuzz bench clean unit cli asan fuzz-seeds
 

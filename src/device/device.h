@@ -1,0 +1,126 @@
+/* device.h — the one interface between layout and output.
+ *
+ * The layout engine never talks to libharu or cairo: it records each page as
+ * a display list (list.c) of the calls below, and the list is replayed into
+ * a device — the PDF device (pdf.c, libharu), the trace device (trace.c, one
+ * text line per call, for golden tests) and later the raster device (cairo).
+ * This is the shape of MuPDF's fz_device and cairo's surface backends.
+ *
+ * Geometry: PostScript points (1/72 in), origin at the top-left corner of the
+ * page, y growing downwards. Devices that need another convention (PDF's
+ * bottom-left origin) convert on their side.
+ *
+ * Errors: every call returns an ax_status; the first error sticks on the
+ * device (d->status) and later calls return it without doing anything, so a
+ * caller may replay a whole document and check once, at close. */
+#ifndef AX_DEVICE_H
+#define AX_DEVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../base/base.h"
+
+typedef struct ax_font ax_font; /* text/font.h */
+
+typedef struct ax_color {
+    double r, g, b; /* 0..1, DeviceRGB */
+} ax_color;
+
+typedef enum ax_path_op { AX_PATH_MOVE, AX_PATH_LINE, AX_PATH_CURVE, AX_PATH_CLOSE } ax_path_op;
+
+/* One path element; MOVE and LINE use x[0],y[0]; CURVE uses all three
+ * points (two control points, then the end point); CLOSE uses none. */
+typedef struct ax_path_el {
+    ax_path_op op;
+    double x[3], y[3];
+} ax_path_el;
+
+typedef struct ax_path {
+    const ax_path_el *els;
+    size_t n;
+} ax_path;
+
+/* A run of text in one font, on one baseline, without line breaks. The
+ * text is UTF-8 and every code point of it is covered by `font` (the layout
+ * chose the font per character from the fallback list). */
+typedef struct ax_text_run {
+    const ax_font *font; /* borrowed from the fontset */
+    double size;         /* pt */
+    double x, y;         /* start of the baseline, pt */
+    ax_color color;
+    const char *utf8;
+    size_t len;
+} ax_text_run;
+
+/* The document as a whole: metadata and page labels. Strings are UTF-8 and
+ * borrowed for the life of the device. */
+typedef struct ax_doc_info {
+    const char *title, *subject, *author, *keywords, *creator;
+    const char *lang;       /* BCP 47, e.g. "zh-CN" or "en" */
+    long long date;         /* creation and modification date, seconds since
+                               the epoch, UTC; < 0: none written */
+    const char *label_prefix; /* page labels: prefix ("Annex, page ") or NULL */
+    int label_first;        /* the number of the first page (usually 1) */
+} ax_doc_info;
+
+typedef struct ax_device ax_device;
+
+typedef struct ax_device_ops {
+    const char *name;
+    /* Before the first page, once per font the document uses: the sorted,
+     * distinct code points shown in that font anywhere in the document. The
+     * PDF device subsets and embeds the font here (one subset per font per
+     * document, PITFALLS.md item 2). */
+    ax_status (*use_font)(ax_device *d, const ax_font *font, const uint32_t *cps, size_t n);
+    ax_status (*begin_page)(ax_device *d, double width, double height);
+    ax_status (*end_page)(ax_device *d);
+    ax_status (*fill_path)(ax_device *d, const ax_path *p, ax_color c);  /* non-zero winding */
+    ax_status (*stroke_path)(ax_device *d, const ax_path *p, double line_width, ax_color c);
+    ax_status (*show_text)(ax_device *d, const ax_text_run *t);
+    ax_status (*push_clip)(ax_device *d, const ax_path *p);
+    ax_status (*pop_clip)(ax_device *d);
+    /* An outline (bookmark) entry pointing at height y of the current page;
+     * level 1 is the top. Entries come in document order. */
+    ax_status (*outline)(ax_device *d, int level, const char *title, double y);
+    /* Finish the output (write and rename the file). May fail. */
+    ax_status (*close)(ax_device *d);
+    /* Release everything; never fails; safe after a failed close. A device
+     * freed without a successful close leaves no output file behind. */
+    void (*free)(ax_device *d);
+} ax_device_ops;
+
+struct ax_device {
+    const ax_device_ops *ops;
+    ax_status status; /* the first error; sticks */
+    char message[256]; /* detail for the first error, or "" */
+};
+
+/* Record a device's first error with a detail message; returns the sticky
+ * status. For device implementations. */
+ax_status ax_device_fail(ax_device *d, ax_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Calls through the interface that honour the sticky error. */
+ax_status ax_device_use_font(ax_device *d, const ax_font *f, const uint32_t *cps, size_t n);
+ax_status ax_device_begin_page(ax_device *d, double w, double h);
+ax_status ax_device_end_page(ax_device *d);
+ax_status ax_device_fill_path(ax_device *d, const ax_path *p, ax_color c);
+ax_status ax_device_stroke_path(ax_device *d, const ax_path *p, double lw, ax_color c);
+ax_status ax_device_show_text(ax_device *d, const ax_text_run *t);
+ax_status ax_device_push_clip(ax_device *d, const ax_path *p);
+ax_status ax_device_pop_clip(ax_device *d);
+ax_status ax_device_outline(ax_device *d, int level, const char *title, double y);
+ax_status ax_device_close(ax_device *d);
+void ax_device_free(ax_device *d);
+
+/* The PDF device (pdf.c): writes `path` through a temporary file renamed on
+ * a successful close. `info` is copied. */
+ax_status ax_pdf_device_new(const char *path, const ax_doc_info *info, ax_device **out);
+
+/* The trace device (trace.c): one line per call into `out` (owned by the
+ * caller, must outlive the device). Numbers are printed with two decimals,
+ * independent of the locale. */
+ax_status ax_trace_device_new(ax_buf *out, ax_device **out_dev);
+
+#endif

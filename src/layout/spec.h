@@ -1,0 +1,159 @@
+/* spec.h — a layout, as read from layouts/*.yaml and validated (yaml.c).
+ *
+ * The YAML format is documented in README.md ("Layouts"); this is its
+ * checked, typed form. Everything lives in the arena given to
+ * ax_layout_load; strings are UTF-8. Lengths are converted to points.
+ * Every element keeps the YAML position it came from (ax_mark), so the
+ * layout engine can report problems found later (a font not installed, a
+ * query column missing) at file:line:column too. */
+#ifndef AX_SPEC_H
+#define AX_SPEC_H
+
+#include <sqlite3.h>
+
+#include "../base/base.h"
+#include "../base/diag.h"
+#include "../device/device.h"
+
+typedef struct ax_mark {
+    const char *file;
+    long line, col; /* 1-based; 0 when unknown */
+} ax_mark;
+
+/* A visible string: plain ("PCT/WG/15/14": zh and en point to the same
+ * text) or {zh: …, en: …} (either may be NULL when the layout gives only
+ * one). Absent: both NULL. Strings may hold {placeholders}. */
+typedef struct ax_text2 {
+    const char *zh, *en;
+    ax_mark mark;
+} ax_text2;
+
+typedef enum ax_lang { AX_LANG_ZH = 1, AX_LANG_EN = 2, AX_LANG_ZH_EN = 3 } ax_lang;
+typedef enum ax_align { AX_ALIGN_AUTO, AX_ALIGN_LEFT, AX_ALIGN_CENTER, AX_ALIGN_RIGHT } ax_align;
+
+/* A named text style (`styles:`): a fallback list of fontconfig patterns,
+ * first covering family wins per character. */
+#define AX_MAX_FAMILIES 8
+typedef struct ax_style_spec {
+    const char *name;
+    const char *families[AX_MAX_FAMILIES];
+    size_t nfamilies;
+    double size;    /* pt */
+    double leading; /* line height as a multiple of size */
+    ax_color color;
+    ax_mark mark;
+} ax_style_spec;
+
+/* A running header or footer: three slots on one line. */
+typedef struct ax_band_spec {
+    ax_text2 left, center, right;
+} ax_band_spec;
+
+typedef struct ax_page_spec {
+    double width, height; /* pt, orientation applied */
+    double margin_top, margin_right, margin_bottom, margin_left; /* pt */
+    ax_band_spec header, footer;
+    int has_first;                    /* `first-page:` given */
+    ax_band_spec first_header, first_footer;
+    const char *label_prefix;         /* PDF page labels, or NULL */
+    int first_number;                 /* number of the first page, default 1 */
+} ax_page_spec;
+
+typedef struct ax_param {
+    const char *name, *value;
+    ax_mark mark;
+} ax_param;
+
+typedef enum ax_width_kind { AX_WIDTH_AUTO, AX_WIDTH_FIXED, AX_WIDTH_FRACTION } ax_width_kind;
+
+typedef struct ax_column_spec {
+    ax_text2 title;
+    const char *value;   /* a query column; "x" also finds x_zh / x_en */
+    ax_width_kind width_kind;
+    double width;        /* pt (FIXED) or weight (FRACTION) */
+    double min_width, max_width; /* pt; 0 = no bound */
+    ax_align align;      /* AUTO: right for numbers, left otherwise */
+    int stack;           /* zh+en: Chinese over English in data cells */
+    ax_mark mark;
+} ax_column_spec;
+
+typedef enum ax_table_style { AX_TABLE_GRID, AX_TABLE_RULES, AX_TABLE_ZEBRA } ax_table_style;
+
+typedef struct ax_table_spec {
+    const char *query;
+    ax_mark query_mark;
+    ax_param *params;
+    size_t nparams;
+    ax_column_spec *columns;
+    size_t ncolumns;
+    const char *group;   /* a query column: a group row when its value changes */
+    ax_mark group_mark;
+    ax_text2 group_label; /* "{year}" by default */
+    ax_text2 total_label; /* absent: no total row */
+    const char **total_columns;
+    size_t ntotal_columns;
+    ax_text2 empty;       /* printed when the query returns no row */
+    ax_table_style style;
+    const char *font;        /* style name for cells, default "table" */
+    const char *header_font; /* style name for the header, default "table-header" */
+} ax_table_spec;
+
+typedef enum ax_block_kind {
+    AX_BLOCK_HEADING,
+    AX_BLOCK_PARAGRAPH,
+    AX_BLOCK_TABLE,
+    AX_BLOCK_SPACER,
+    AX_BLOCK_PAGE_BREAK,
+    AX_BLOCK_KEEP, /* keep-together: children on one page when they fit */
+} ax_block_kind;
+
+typedef struct ax_block {
+    ax_block_kind kind;
+    ax_mark mark;
+    ax_text2 text;        /* heading, paragraph */
+    int level;            /* heading: 1..4 */
+    int numbered;         /* heading: prefix "1.", "1.2." … */
+    int outline;          /* heading: an outline entry (default yes) */
+    const char *style;    /* heading, paragraph: style name or NULL (default) */
+    ax_align align;       /* paragraph */
+    const char *query;    /* heading, paragraph: one row fills {placeholders} */
+    ax_mark query_mark;
+    ax_param *params;
+    size_t nparams;
+    double height;        /* spacer, pt */
+    ax_table_spec *table; /* table */
+    struct ax_block *children; /* keep-together */
+    size_t nchildren;
+} ax_block;
+
+typedef struct ax_layout {
+    const char *file;
+    ax_text2 title, subject;
+    const char *author, *keywords, *symbol;
+    ax_lang lang;
+    int has_date;
+    long long date; /* seconds since the epoch, UTC */
+    ax_page_spec page;
+    ax_style_spec *styles;
+    size_t nstyles;
+    ax_param *params; /* document parameters (defaults for :named) */
+    size_t nparams;
+    ax_block *blocks;
+    size_t nblocks;
+} ax_layout;
+
+/* Read, parse and validate a layout. Every problem goes to `diags` as
+ * FILE:LINE:COL with kind "layout" (unknown keys with a suggestion, wrong
+ * types, missing required keys) or "layout-sql" (a query that does not
+ * prepare against `db`; skipped when db is NULL). Returns AX_OK, AX_ERR_IO
+ * (file unreadable, reported), AX_ERR_DATA (problems, *out NULL) or
+ * AX_ERR_NOMEM. Everything is allocated from `a`. */
+ax_status ax_layout_load(const char *path, sqlite3 *db, ax_arena *a, ax_diags *diags,
+                         ax_layout **out);
+ax_status ax_layout_parse(const char *file, const char *text, size_t len, sqlite3 *db,
+                          ax_arena *a, ax_diags *diags, ax_layout **out);
+
+/* The style of that name, or NULL. */
+const ax_style_spec *ax_layout_style(const ax_layout *l, const char *name);
+
+#endif
