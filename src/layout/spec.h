@@ -1,4 +1,4 @@
-/* spec.h — a layout, as read from layouts/*.yaml and validated (yaml.c).
+/* spec.h — a layout, as read from a YAML file in layouts/ and validated (yaml.c).
  *
  * The YAML format is documented in README.md ("Layouts"); this is its
  * checked, typed form. Everything lives in the arena given to
