@@ -1,0 +1,320 @@
+/* list.c — display lists (see list.h). */
+#include <stdint.h>
+#include <string.h>
+
+#include "../text/font.h"
+#include "list.h"
+
+struct ax_display {
+    ax_arena *arena; /* paths and strings */
+    ax_page *pages;
+    size_t npages, cap;
+    size_t cur;      /* the page recording goes to */
+    int failed;
+};
+
+ax_display *ax_display_new(void)
+{
+    ax_display *dl = ax_malloc(sizeof *dl);
+    if (!dl)
+        return NULL;
+    memset(dl, 0, sizeof *dl);
+    dl->arena = ax_arena_new();
+    if (!dl->arena) {
+        ax_free(dl);
+        return NULL;
+    }
+    return dl;
+}
+
+void ax_display_free(ax_display *dl)
+{
+    if (!dl)
+        return;
+    for (size_t i = 0; i < dl->npages; i++)
+        ax_free(dl->pages[i].cmds);
+    ax_free(dl->pages);
+    ax_arena_free(dl->arena);
+    ax_free(dl);
+}
+
+int ax_display_failed(const ax_display *dl)
+{
+    return dl->failed || ax_arena_failed(dl->arena);
+}
+
+void ax_display_begin_page(ax_display *dl, double width, double height)
+{
+    if (dl->npages == dl->cap) {
+        size_t cap = dl->cap ? dl->cap * 2 : 16;
+        ax_page *p = ax_reallocarray(dl->pages, cap, sizeof *p);
+        if (!p) {
+            dl->failed = 1;
+            return;
+        }
+        dl->pages = p;
+        dl->cap = cap;
+    }
+    ax_page *pg = &dl->pages[dl->npages];
+    memset(pg, 0, sizeof *pg);
+    pg->width = width;
+    pg->height = height;
+    dl->cur = dl->npages++;
+}
+
+void ax_display_select(ax_display *dl, size_t page)
+{
+    if (dl->npages)
+        dl->cur = page < dl->npages ? page : dl->npages - 1;
+}
+
+static ax_cmd *push(ax_display *dl, ax_cmd_kind kind)
+{
+    if (dl->failed || dl->npages == 0) {
+        dl->failed = 1;
+        return NULL;
+    }
+    ax_page *pg = &dl->pages[dl->cur];
+    if (pg->n == pg->cap) {
+        size_t cap = pg->cap ? pg->cap * 2 : 64;
+        ax_cmd *c = ax_reallocarray(pg->cmds, cap, sizeof *c);
+        if (!c) {
+            dl->failed = 1;
+            return NULL;
+        }
+        pg->cmds = c;
+        pg->cap = cap;
+    }
+    ax_cmd *c = &pg->cmds[pg->n++];
+    memset(c, 0, sizeof *c);
+    c->kind = kind;
+    return c;
+}
+
+static ax_path copy_path(ax_display *dl, const ax_path *p)
+{
+    ax_path out = {0};
+    ax_path_el *els = ax_arena_array(dl->arena, p->n ? p->n : 1, sizeof *els);
+    if (!els)
+        return out;
+    memcpy(els, p->els, p->n * sizeof *els);
+    out.els = els;
+    out.n = p->n;
+    return out;
+}
+
+void ax_display_fill(ax_display *dl, const ax_path *p, ax_color c)
+{
+    ax_cmd *cmd = push(dl, AX_CMD_FILL);
+    if (cmd) {
+        cmd->path = copy_path(dl, p);
+        cmd->color = c;
+    }
+}
+
+void ax_display_stroke(ax_display *dl, const ax_path *p, double line_width, ax_color c)
+{
+    ax_cmd *cmd = push(dl, AX_CMD_STROKE);
+    if (cmd) {
+        cmd->path = copy_path(dl, p);
+        cmd->color = c;
+        cmd->line_width = line_width;
+    }
+}
+
+void ax_display_text(ax_display *dl, const ax_text_run *t)
+{
+    ax_cmd *cmd = push(dl, AX_CMD_TEXT);
+    if (cmd) {
+        cmd->text = *t;
+        cmd->text.utf8 = ax_arena_strndup(dl->arena, t->utf8, t->len);
+        cmd->color = t->color;
+    }
+}
+
+void ax_display_push_clip(ax_display *dl, const ax_path *p)
+{
+    ax_cmd *cmd = push(dl, AX_CMD_PUSH_CLIP);
+    if (cmd)
+        cmd->path = copy_path(dl, p);
+}
+
+void ax_display_pop_clip(ax_display *dl)
+{
+    push(dl, AX_CMD_POP_CLIP);
+}
+
+void ax_display_outline(ax_display *dl, int level, const char *title, double y)
+{
+    ax_cmd *cmd = push(dl, AX_CMD_OUTLINE);
+    if (cmd) {
+        cmd->level = level;
+        cmd->title = ax_arena_strdup(dl->arena, title);
+        cmd->y = y;
+    }
+}
+
+void ax_display_rect(ax_display *dl, double x, double y, double w, double h, ax_color c)
+{
+    ax_path_el els[5] = {
+        {AX_PATH_MOVE, {x}, {y}},         {AX_PATH_LINE, {x + w}, {y}},
+        {AX_PATH_LINE, {x + w}, {y + h}}, {AX_PATH_LINE, {x}, {y + h}},
+        {AX_PATH_CLOSE, {0}, {0}},
+    };
+    ax_path p = {els, 5};
+    ax_display_fill(dl, &p, c);
+}
+
+void ax_display_line(ax_display *dl, double x0, double y0, double x1, double y1, double lw,
+                     ax_color c)
+{
+    ax_path_el els[2] = {{AX_PATH_MOVE, {x0}, {y0}}, {AX_PATH_LINE, {x1}, {y1}}};
+    ax_path p = {els, 2};
+    ax_display_stroke(dl, &p, lw, c);
+}
+
+size_t ax_display_pages(const ax_display *dl)
+{
+    return dl->npages;
+}
+
+const ax_page *ax_display_page(const ax_display *dl, size_t i)
+{
+    return i < dl->npages ? &dl->pages[i] : NULL;
+}
+
+/* Decode one code point of valid UTF-8 (the layout checked it). */
+static uint32_t next_cp(const unsigned char **s)
+{
+    const unsigned char *p = *s;
+    uint32_t c = *p++;
+    if (c >= 0xF0) {
+        c = ((c & 0x07u) << 18) | ((uint32_t)(p[0] & 0x3F) << 12) |
+            ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3Fu);
+        p += 3;
+    } else if (c >= 0xE0) {
+        c = ((c & 0x0Fu) << 12) | ((uint32_t)(p[0] & 0x3F) << 6) | (p[1] & 0x3Fu);
+        p += 2;
+    } else if (c >= 0xC0) {
+        c = ((c & 0x1Fu) << 6) | (p[0] & 0x3Fu);
+        p += 1;
+    }
+    *s = p;
+    return c;
+}
+
+#define CP_WORDS (0x110000 / 64)
+
+typedef struct font_use {
+    const ax_font *font;
+    uint64_t *bits; /* one bit per code point */
+} font_use;
+
+/* The distinct fonts of the document in first-use order, each with the set
+ * of code points it shows. */
+static ax_status collect_fonts(const ax_display *dl, font_use **out, size_t *nout)
+{
+    font_use *uses = NULL;
+    size_t n = 0;
+    ax_status st = AX_OK;
+    for (size_t pi = 0; pi < dl->npages && st == AX_OK; pi++) {
+        const ax_page *pg = &dl->pages[pi];
+        for (size_t ci = 0; ci < pg->n; ci++) {
+            const ax_cmd *c = &pg->cmds[ci];
+            if (c->kind != AX_CMD_TEXT)
+                continue;
+            size_t k = 0;
+            while (k < n && uses[k].font != c->text.font)
+                k++;
+            if (k == n) {
+                font_use *u = ax_reallocarray(uses, n + 1, sizeof *u);
+                uint64_t *bits = ax_malloc(CP_WORDS * sizeof *bits);
+                if (!u || !bits) {
+                    if (u)
+                        uses = u;
+                    ax_free(bits);
+                    st = AX_ERR_NOMEM;
+                    break;
+                }
+                uses = u;
+                memset(bits, 0, CP_WORDS * sizeof *bits);
+                uses[n].font = c->text.font;
+                uses[n].bits = bits;
+                n++;
+            }
+            const unsigned char *s = (const unsigned char *)c->text.utf8;
+            const unsigned char *e = s + c->text.len;
+            while (s < e) {
+                uint32_t cp = next_cp(&s);
+                if (cp < 0x110000)
+                    uses[k].bits[cp >> 6] |= (uint64_t)1 << (cp & 63);
+            }
+        }
+    }
+    *out = uses;
+    *nout = n;
+    return st;
+}
+
+ax_status ax_display_replay(const ax_display *dl, ax_device *dev)
+{
+    if (ax_display_failed(dl))
+        return ax_device_fail(dev, AX_ERR_NOMEM, "the display list is incomplete");
+    font_use *uses;
+    size_t nuses;
+    ax_status st = collect_fonts(dl, &uses, &nuses);
+    uint32_t *cps = NULL;
+    if (st == AX_OK && nuses)
+        cps = ax_reallocarray(NULL, 0x10000, sizeof *cps);
+    if (st == AX_OK && nuses && !cps)
+        st = AX_ERR_NOMEM;
+    size_t cps_cap = 0x10000;
+    for (size_t k = 0; k < nuses && st == AX_OK; k++) {
+        size_t n = 0;
+        for (size_t w = 0; w < CP_WORDS && st == AX_OK; w++) {
+            uint64_t bits = uses[k].bits[w];
+            while (bits) {
+                int b = __builtin_ctzll(bits);
+                bits &= bits - 1;
+                if (n == cps_cap) {
+                    uint32_t *more = ax_reallocarray(cps, cps_cap * 2, sizeof *cps);
+                    if (!more) {
+                        st = AX_ERR_NOMEM;
+                        break;
+                    }
+                    cps = more;
+                    cps_cap *= 2;
+                }
+                cps[n++] = (uint32_t)(w * 64 + (size_t)b);
+            }
+        }
+        if (st == AX_OK)
+            ax_device_use_font(dev, uses[k].font, cps, n);
+    }
+    ax_free(cps);
+    for (size_t k = 0; k < nuses; k++)
+        ax_free(uses[k].bits);
+    ax_free(uses);
+    if (st != AX_OK)
+        return ax_device_fail(dev, st, "out of memory while collecting the fonts' code points");
+
+    for (size_t pi = 0; pi < dl->npages; pi++) {
+        const ax_page *pg = &dl->pages[pi];
+        ax_device_begin_page(dev, pg->width, pg->height);
+        for (size_t ci = 0; ci < pg->n; ci++) {
+            const ax_cmd *c = &pg->cmds[ci];
+            switch (c->kind) {
+            case AX_CMD_FILL: ax_device_fill_path(dev, &c->path, c->color); break;
+            case AX_CMD_STROKE:
+                ax_device_stroke_path(dev, &c->path, c->line_width, c->color);
+                break;
+            case AX_CMD_TEXT: ax_device_show_text(dev, &c->text); break;
+            case AX_CMD_PUSH_CLIP: ax_device_push_clip(dev, &c->path); break;
+            case AX_CMD_POP_CLIP: ax_device_pop_clip(dev); break;
+            case AX_CMD_OUTLINE: ax_device_outline(dev, c->level, c->title, c->y); break;
+            }
+        }
+        ax_device_end_page(dev);
+    }
+    return dev->status;
+}

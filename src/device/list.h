@@ -1,0 +1,75 @@
+/* list.h — display lists: a document recorded as pages of device calls,
+ * replayed into any device (PDF, trace, raster) afterwards.
+ *
+ * Recording first is what makes "page N of M" and one layout run for PDF
+ * and PNG possible, and it lets the replay announce, before the first page,
+ * every code point each font shows in the whole document (use_font), so the
+ * PDF device can embed one subset per font.
+ *
+ * Paths, strings and commands are copied into the list's own storage; the
+ * list owns them until ax_display_free. Recording calls never fail loudly:
+ * an allocation failure sticks and ax_display_failed reports it. */
+#ifndef AX_LIST_H
+#define AX_LIST_H
+
+#include "device.h"
+
+typedef enum ax_cmd_kind {
+    AX_CMD_FILL,
+    AX_CMD_STROKE,
+    AX_CMD_TEXT,
+    AX_CMD_PUSH_CLIP,
+    AX_CMD_POP_CLIP,
+    AX_CMD_OUTLINE,
+} ax_cmd_kind;
+
+typedef struct ax_cmd {
+    ax_cmd_kind kind;
+    ax_path path;        /* FILL, STROKE, PUSH_CLIP */
+    ax_color color;      /* FILL, STROKE, TEXT */
+    double line_width;   /* STROKE */
+    ax_text_run text;    /* TEXT */
+    int level;           /* OUTLINE */
+    const char *title;   /* OUTLINE */
+    double y;            /* OUTLINE */
+} ax_cmd;
+
+typedef struct ax_page {
+    double width, height;
+    ax_cmd *cmds;
+    size_t n, cap;
+} ax_page;
+
+typedef struct ax_display ax_display;
+
+ax_display *ax_display_new(void);
+void ax_display_free(ax_display *dl);
+int ax_display_failed(const ax_display *dl);
+
+/* Start a new page; later calls record onto it. */
+void ax_display_begin_page(ax_display *dl, double width, double height);
+/* Record onto page `page` (0-based; an existing page), for running headers
+ * and footers added after pagination. ax_display_select(dl, SIZE_MAX)
+ * returns to the last page. */
+void ax_display_select(ax_display *dl, size_t page);
+void ax_display_fill(ax_display *dl, const ax_path *p, ax_color c);
+void ax_display_stroke(ax_display *dl, const ax_path *p, double line_width, ax_color c);
+void ax_display_text(ax_display *dl, const ax_text_run *t);
+void ax_display_push_clip(ax_display *dl, const ax_path *p);
+void ax_display_pop_clip(ax_display *dl);
+void ax_display_outline(ax_display *dl, int level, const char *title, double y);
+
+/* Convenience: an axis-aligned rectangle / a straight line. */
+void ax_display_rect(ax_display *dl, double x, double y, double w, double h, ax_color c);
+void ax_display_line(ax_display *dl, double x0, double y0, double x1, double y1, double lw,
+                     ax_color c);
+
+size_t ax_display_pages(const ax_display *dl);
+const ax_page *ax_display_page(const ax_display *dl, size_t i); /* borrowed */
+
+/* Replay into a device: use_font for each font (in first-use order, with
+ * the document's sorted code points for it), then every page. Does not
+ * close the device. Returns the device's status. */
+ax_status ax_display_replay(const ax_display *dl, ax_device *dev);
+
+#endif

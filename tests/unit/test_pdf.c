@@ -1,0 +1,836 @@
+/* test_pdf.c — the PDF device, checked the way a reader would: qpdf for
+ * structure, pdffonts for embedding, pdftotext for extraction (with nothing
+ * on stderr), pdfinfo and qpdf --json for metadata, outline and page labels,
+ * and a pdftoppm render whose glyph boxes must hold ink (PITFALLS.md item 1:
+ * a glyph can be missing while every text tool says the file is fine).
+ * Also: libharu's widths for the loaded subsets equal ax_font_advance, two
+ * runs give the same bytes (also under a decimal-comma locale), and a device
+ * freed without a successful close leaves no file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <dirent.h>
+#include <locale.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <hb.h>
+#include <hpdf.h>
+
+#include "../../src/device/device.h"
+#include "../../src/text/font.h"
+
+/* The 30 characters of PITFALLS.md item 1 (../shared/evidence: whole-font
+ * embedding left 15 of them blank or partial in WenQuanYi Micro Hei, 国 as
+ * only its 口 frame), then 口 for that comparison. 年 (last of the 30) shares
+ * its glyph with its compatibility twin U+F98E in WenQuanYi. */
+#define CJK "网络研讨会报告数据分析结果显示我们的产品在中国市场表现良好年口"
+#define LATIN "Technical assistance (PCT), 2021: 100% done"
+#define YEAR "2021年"
+
+typedef struct fixture {
+    ax_fontset *fs;
+    const ax_font *wqy, *uming, *sans;
+    char dir[64];
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = test_calloc(1, sizeof *f);
+    assert_int_equal(ax_fontset_new(NULL, &f->fs), AX_OK);
+    assert_int_equal(ax_fontset_lookup(f->fs, "WenQuanYi Micro Hei", &f->wqy), AX_OK);
+    assert_int_equal(ax_fontset_lookup(f->fs, "AR PL UMing CN", &f->uming), AX_OK);
+    assert_int_equal(ax_fontset_lookup(f->fs, "Liberation Sans", &f->sans), AX_OK);
+    snprintf(f->dir, sizeof f->dir, "/tmp/annex-test-pdf-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    DIR *d = opendir(f->dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)))
+            if (e->d_name[0] != '.') {
+                char p[512];
+                snprintf(p, sizeof p, "%s/%s", f->dir, e->d_name);
+                unlink(p);
+            }
+        closedir(d);
+    }
+    rmdir(f->dir);
+    ax_fontset_free(f->fs);
+    test_free(f);
+    return 0;
+}
+
+static char *path_in(fixture *f, const char *name)
+{
+    static char buf[4][512];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", f->dir, name);
+    return buf[k];
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static size_t decode(const char *s, uint32_t *out)
+{
+    size_t n = 0;
+    for (const unsigned char *u = (const unsigned char *)s; *u;) {
+        uint32_t c = *u;
+        int k = c < 0x80 ? 0 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
+        c = k == 0 ? c : k == 1 ? c & 0x1F : k == 2 ? c & 0x0F : c & 0x07;
+        u++;
+        for (int i = 0; i < k; i++)
+            c = c << 6 | (*u++ & 0x3Fu);
+        out[n++] = c;
+    }
+    return n;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sorted, distinct code points of the concatenated strings. */
+static size_t code_points(uint32_t *out, const char *const *texts, size_t ntexts)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ntexts; i++)
+        n += decode(texts[i], out + n);
+    qsort(out, n, sizeof *out, cmp_u32);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (m == 0 || out[m - 1] != out[i])
+            out[m++] = out[i];
+    return m;
+}
+
+/* Run a shell command; stdout into *out (when not NULL); returns the exit
+ * status. */
+static int run(const char *cmd, ax_buf *out)
+{
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, p)) > 0)
+        if (out)
+            ax_buf_append(out, chunk, n);
+    if (out)
+        ax_buf_append(out, "", 0); /* NUL-terminated even when empty */
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static ax_status show(ax_device *d, const ax_font *font, double size, double x, double y,
+                      const char *s)
+{
+    ax_text_run r = {font, size, x, y, {0, 0, 0}, s, strlen(s)};
+    return ax_device_show_text(d, &r);
+}
+
+static ax_path rect_path(ax_path_el *els, double x0, double y0, double x1, double y1)
+{
+    els[0] = (ax_path_el){AX_PATH_MOVE, {x0}, {y0}};
+    els[1] = (ax_path_el){AX_PATH_LINE, {x1}, {y0}};
+    els[2] = (ax_path_el){AX_PATH_LINE, {x1}, {y1}};
+    els[3] = (ax_path_el){AX_PATH_LINE, {x0}, {y1}};
+    els[4] = (ax_path_el){AX_PATH_CLOSE, {0}, {0}};
+    return (ax_path){els, 5};
+}
+
+static const ax_doc_info INFO = {
+    .title = "技术援助活动 2021年 Technical assistance",
+    .subject = "附件一：2021年举办的活动",
+    .author = "世界知识产权组织 (WIPO)",
+    .keywords = "专利合作条约; PCT; 技术援助",
+    .creator = "annex test_pdf (C:\\tmp)",
+    .lang = "zh-CN",
+    .date = 1638316800, /* 2021-12-01T00:00:00Z */
+    .label_prefix = "附件一，第",
+    .label_first = 3,
+};
+
+/* Where the text goes on page 1, for the render check. */
+#define SIZE 16.0
+#define X0 40.0
+#define Y_WQY 60.0
+#define Y_UMING 100.0
+
+/* The test document: both CJK fonts and a Latin one, a path, a clip, two
+ * pages, a three-level outline with Chinese titles, metadata, labels. */
+static ax_status write_doc(fixture *f, const char *path)
+{
+    ax_device *d;
+    ax_status st = ax_pdf_device_new(path, &INFO, &d);
+    if (st != AX_OK)
+        return st;
+    uint32_t cps[256];
+    const char *wqy_texts[] = {CJK, "第二页"};
+    size_t n = code_points(cps, wqy_texts, 2);
+    ax_device_use_font(d, f->wqy, cps, n);
+    const char *uming_texts[] = {CJK, YEAR};
+    n = code_points(cps, uming_texts, 2);
+    ax_device_use_font(d, f->uming, cps, n);
+    const char *sans_texts[] = {LATIN, "Page two"};
+    n = code_points(cps, sans_texts, 2);
+    ax_device_use_font(d, f->sans, cps, n);
+
+    ax_device_begin_page(d, 595, 842);
+    ax_device_outline(d, 1, "附件一 技术援助", Y_WQY - SIZE);
+    show(d, f->wqy, SIZE, X0, Y_WQY, CJK);
+    ax_device_outline(d, 2, "2021年 活动", Y_UMING - SIZE);
+    show(d, f->uming, SIZE, X0, Y_UMING, CJK);
+    ax_device_outline(d, 3, "细节 Details", 140);
+    show(d, f->sans, 14, X0, 140, LATIN);
+    ax_device_outline(d, 2, "网络研讨会 Webinars", 180);
+    show(d, f->uming, 14, X0, 180, YEAR);
+
+    ax_path_el els[5];
+    ax_path r = rect_path(els, 40, 240, 240, 300);
+    ax_device_fill_path(d, &r, (ax_color){0.2, 0.3, 0.8});
+    ax_path_el curve[2] = {{AX_PATH_MOVE, {40}, {320}},
+                           {AX_PATH_CURVE, {100, 180, 240}, {380, 260, 320}}};
+    ax_device_stroke_path(d, &(ax_path){curve, 2}, 2, (ax_color){0.8, 0.1, 0.1});
+    /* A black band x 250..550 clipped to x 300..400. */
+    ax_path_el clip_els[5], band_els[5];
+    ax_path clip = rect_path(clip_els, 300, 240, 400, 300);
+    ax_path band = rect_path(band_els, 250, 240, 550, 300);
+    ax_device_push_clip(d, &clip);
+    ax_device_fill_path(d, &band, (ax_color){0, 0, 0});
+    ax_device_pop_clip(d);
+    ax_device_end_page(d);
+
+    ax_device_begin_page(d, 595, 842);
+    ax_device_outline(d, 1, "附件二 Annex II", 50);
+    show(d, f->wqy, 12, X0, 80, "第二页");
+    show(d, f->sans, 12, X0, 100, "Page two");
+    ax_device_end_page(d);
+    st = ax_device_close(d);
+    if (st != AX_OK)
+        fprintf(stderr, "close: %s\n", d->message);
+    ax_device_free(d);
+    return st;
+}
+
+/* ---- the PDF as readers see it ------------------------------------------ */
+
+static void readers_accept_it(void **state)
+{
+    fixture *f = *state;
+    const char *pdf = path_in(f, "doc.pdf");
+    assert_int_equal(write_doc(f, pdf), AX_OK);
+    char cmd[1024];
+    ax_buf out = {0};
+    /* ANNEX_TEST_KEEP=file.pdf keeps a copy, to look at. */
+    const char *keep = getenv("ANNEX_TEST_KEEP");
+    if (keep) {
+        snprintf(cmd, sizeof cmd, "cp '%s' '%s'", pdf, keep);
+        assert_int_equal(run(cmd, NULL), 0);
+    }
+
+    snprintf(cmd, sizeof cmd, "qpdf --check '%s' 2>&1", pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    assert_non_null(strstr(out.data, "No syntax or stream encoding errors"));
+    ax_buf_free(&out);
+
+    /* Every font embedded, subset, with a ToUnicode map. */
+    snprintf(cmd, sizeof cmd, "pdffonts '%s' 2>&1", pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    int fonts = 0;
+    for (char *line = strtok(out.data, "\n"); line; line = strtok(NULL, "\n"))
+        if (strstr(line, "CID TrueType")) {
+            fonts++;
+            if (!strstr(line, "Identity-H       yes yes yes"))
+                fail_msg("pdffonts: %s", line);
+        }
+    assert_int_equal(fonts, 3);
+    ax_buf_free(&out);
+
+    /* Extraction: exact lines, 年 as U+5E74, and nothing on stderr (libharu's
+     * own ToUnicode makes poppler warn "Invalid 'begincidrange'"). */
+    char err[600];
+    snprintf(err, sizeof err, "%s/stderr.txt", f->dir);
+    snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 '%s' - 2>'%s'", pdf, err);
+    assert_int_equal(run(cmd, &out), 0);
+    const char *want[] = {CJK, LATIN, YEAR, "第二页", "Page two"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        int found = 0;
+        size_t wl = strlen(want[i]);
+        for (char *p = out.data; (p = strstr(p, want[i])); p++)
+            if ((p == out.data || p[-1] == '\n' || p[-1] == '\f') &&
+                (p[wl] == '\n' || p[wl] == '\f'))
+                found++;
+        if (found < 1)
+            fail_msg("pdftotext lacks the line '%s' in:\n%s", want[i], out.data);
+    }
+    assert_non_null(strstr(out.data, "\xE5\xB9\xB4"));  /* 年 U+5E74 */
+    assert_null(strstr(out.data, "\xEF\xA6\x8E"));      /* not U+F98E */
+    ax_buf_free(&out);
+    char *errtext;
+    size_t errlen;
+    assert_int_equal(ax_file_read(err, &errtext, &errlen), AX_OK);
+    if (errlen)
+        fail_msg("pdftotext stderr: %s", errtext);
+    ax_free(errtext);
+
+    /* The same through MuPDF. */
+    snprintf(cmd, sizeof cmd, "mutool draw -q -F txt '%s' 1 2>&1", pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    assert_non_null(strstr(out.data, CJK));
+    assert_non_null(strstr(out.data, YEAR));
+    ax_buf_free(&out);
+
+    /* The ToUnicode maps are bfchar CMaps, libharu's cidrange one is gone. */
+    const char *qdf = path_in(f, "doc-qdf.pdf");
+    snprintf(cmd, sizeof cmd, "qpdf --qdf --object-streams=disable '%s' '%s'", pdf, qdf);
+    assert_int_equal(run(cmd, NULL), 0);
+    char *q;
+    size_t qlen;
+    assert_int_equal(ax_file_read(qdf, &q, &qlen), AX_OK);
+    int ucs = 0;
+    for (char *p = q; (p = strstr(p, "/Ordering (UCS)")); p++)
+        ucs++;
+    assert_int_equal(ucs, 3);
+    assert_null(strstr(q, "begincidrange"));
+    assert_non_null(strstr(q, "<5E74> <5E74>"));
+    assert_non_null(strstr(q, "/Lang (zh-CN)"));
+    ax_free(q);
+}
+
+static void metadata_outline_labels(void **state)
+{
+    fixture *f = *state;
+    const char *pdf = path_in(f, "doc.pdf");
+    assert_int_equal(write_doc(f, pdf), AX_OK);
+    char cmd[1024];
+    ax_buf out = {0};
+    snprintf(cmd, sizeof cmd, "pdfinfo -isodates '%s' 2>&1", pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    const char *want[] = {
+        "Title:           技术援助活动 2021年 Technical assistance\n",
+        "Subject:         附件一：2021年举办的活动\n",
+        "Keywords:        专利合作条约; PCT; 技术援助\n",
+        "Author:          世界知识产权组织 (WIPO)\n",
+        "Creator:         annex test_pdf (C:\\tmp)\n",
+        "Producer:        annex (Haru Free PDF Library 2.3.0)\n",
+        "CreationDate:    2021-12-01T00:00:00Z\n",
+        "ModDate:         2021-12-01T00:00:00Z\n",
+        "Pages:           2\n",
+        "PDF version:     1.4\n",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(out.data, want[i]))
+            fail_msg("pdfinfo lacks '%s' in:\n%s", want[i], out.data);
+    ax_buf_free(&out);
+
+    snprintf(cmd, sizeof cmd, "qpdf --json --json-key=outlines --json-key=pagelabels '%s'", pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    /* Hierarchy: the titles in document order with their nesting. */
+    const char *titles[] = {"\"title\": \"附件一 技术援助\"", "\"title\": \"2021年 活动\"",
+                            "\"title\": \"细节 Details\"", "\"title\": \"网络研讨会 Webinars\"",
+                            "\"title\": \"附件二 Annex II\""};
+    char *pos[5];
+    for (size_t i = 0; i < 5; i++) {
+        pos[i] = strstr(out.data, titles[i]);
+        if (!pos[i])
+            fail_msg("no outline %s in:\n%s", titles[i], out.data);
+    }
+    /* qpdf writes kids before the parent's title: 细节 (level 3) comes
+     * first, then 2021年 (its parent), 网络研讨会, 附件一 (their parent). */
+    assert_true(pos[2] < pos[1] && pos[1] < pos[3] && pos[3] < pos[0] && pos[0] < pos[4]);
+    assert_non_null(strstr(out.data, "\"destpageposfrom1\": 2"));
+    /* Page labels: decimal from 3 with a Chinese prefix. */
+    assert_non_null(strstr(out.data, "\"/P\": \"u:附件一，第\""));
+    assert_non_null(strstr(out.data, "\"/S\": \"/D\""));
+    assert_non_null(strstr(out.data, "\"/St\": 3"));
+    /* Destinations: the heading's top (842 - 44), zoom 0 = keep the
+     * reader's zoom. */
+    size_t k = 0;
+    for (char *p = out.data; *p; p++)
+        if (*p != ' ' && *p != '\n')
+            out.data[k++] = *p;
+    out.data[k] = '\0';
+    assert_non_null(strstr(out.data, "\"/XYZ\",0,798,0]"));
+    ax_buf_free(&out);
+
+    snprintf(cmd, sizeof cmd, "mutool show '%s' outline", pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    assert_non_null(strstr(out.data, "\t\"附件一 技术援助\"\t#page=1&zoom=100,0,44\n"));
+    assert_non_null(strstr(out.data, "\t\t\t\"细节 Details\"\t#page=1&zoom=100,0,140\n"));
+    ax_buf_free(&out);
+}
+
+static void same_bytes_twice_and_under_decimal_comma(void **state)
+{
+    fixture *f = *state;
+    const char *a = path_in(f, "a.pdf"), *b = path_in(f, "b.pdf");
+    assert_int_equal(write_doc(f, a), AX_OK);
+    assert_int_equal(write_doc(f, b), AX_OK);
+    char *da, *db;
+    size_t la, lb;
+    assert_int_equal(ax_file_read(a, &da, &la), AX_OK);
+    assert_int_equal(ax_file_read(b, &db, &lb), AX_OK);
+    assert_int_equal(la, lb);
+    assert_memory_equal(da, db, la);
+    ax_free(db);
+
+    /* Under a decimal-comma locale the bytes stay the same. */
+    if (!setlocale(LC_ALL, "fr_FR.UTF-8")) {
+        print_message("fr_FR.UTF-8 is not installed: decimal-comma run skipped\n");
+    } else {
+        const char *c = path_in(f, "c.pdf");
+        ax_status st = write_doc(f, c);
+        setlocale(LC_ALL, "C");
+        assert_int_equal(st, AX_OK);
+        assert_int_equal(ax_file_read(c, &db, &lb), AX_OK);
+        assert_int_equal(la, lb);
+        assert_memory_equal(da, db, la);
+        ax_free(db);
+    }
+    ax_free(da);
+}
+
+/* ---- the render: every glyph drawn -------------------------------------- */
+
+typedef struct pgm {
+    int w, h;
+    unsigned char *px;
+} pgm;
+
+static int pgm_read(const char *path, pgm *img)
+{
+    char *data;
+    size_t len;
+    if (ax_file_read(path, &data, &len) != AX_OK)
+        return -1;
+    int maxv, off = 0;
+    if (sscanf(data, "P5 %d %d %d%n", &img->w, &img->h, &maxv, &off) != 3 || maxv != 255) {
+        ax_free(data);
+        return -1;
+    }
+    off++; /* one white-space byte after the header */
+    if ((size_t)off + (size_t)img->w * (size_t)img->h > len) {
+        ax_free(data);
+        return -1;
+    }
+    img->px = malloc((size_t)img->w * (size_t)img->h);
+    memcpy(img->px, data + off, (size_t)img->w * (size_t)img->h);
+    ax_free(data);
+    return 0;
+}
+
+/* Dark pixels in a box given in points (dpi 100), inset by one pixel. */
+static int pgm_ink(const pgm *img, double x0, double y0, double x1, double y1)
+{
+    const double s = 100.0 / 72.0;
+    int px0 = (int)(x0 * s) + 1, py0 = (int)(y0 * s) + 1;
+    int px1 = (int)(x1 * s) - 1, py1 = (int)(y1 * s) - 1;
+    int n = 0;
+    for (int y = py0; y < py1 && y < img->h; y++)
+        for (int x = px0; x < px1 && x < img->w; x++)
+            n += img->px[y * img->w + x] < 128;
+    return n;
+}
+
+static void every_glyph_is_drawn(void **state)
+{
+    fixture *f = *state;
+    const char *pdf = path_in(f, "doc.pdf");
+    assert_int_equal(write_doc(f, pdf), AX_OK);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "pdftoppm -r 100 -gray -f 1 -l 1 '%s' '%s/page'", pdf, f->dir);
+    assert_int_equal(run(cmd, NULL), 0);
+    pgm img;
+    assert_int_equal(pgm_read(path_in(f, "page-1.pgm"), &img), 0);
+
+    uint32_t cps[64];
+    size_t n = decode(CJK, cps);
+    const ax_font *fonts[] = {f->wqy, f->uming};
+    const double ys[] = {Y_WQY, Y_UMING};
+    for (size_t k = 0; k < 2; k++) {
+        double x = X0;
+        int ink_kou = 0, ink_guo = 0;
+        for (size_t i = 0; i < n; i++) {
+            double w = ax_font_advance(fonts[k], cps[i]) * SIZE / 1000;
+            int ink = pgm_ink(&img, x, ys[k] - 0.9 * SIZE, x + w, ys[k] + 0.15 * SIZE);
+            if (ink < 25)
+                fail_msg("%s: U+%04X drawn with %d dark pixels", ax_font_family(fonts[k]),
+                         cps[i], ink);
+            if (cps[i] == 0x53E3)
+                ink_kou = ink;
+            if (cps[i] == 0x56FD)
+                ink_guo = ink;
+            x += w;
+        }
+        /* Broken, 国 showed only its 口 frame. */
+        assert_true(ink_guo > ink_kou * 13 / 10);
+    }
+    /* The clip: the band is black only inside x 300..400. */
+    assert_true(pgm_ink(&img, 300, 240, 400, 300) > 5000);
+    assert_int_equal(pgm_ink(&img, 250, 240, 299, 300), 0);
+    assert_int_equal(pgm_ink(&img, 401, 240, 550, 300), 0);
+    /* The filled rectangle. */
+    assert_true(pgm_ink(&img, 40, 240, 240, 300) > 20000);
+    free(img.px);
+}
+
+/* ---- widths: libharu agrees with ax_font_advance ------------------------ */
+
+static void on_error(HPDF_STATUS e, HPDF_STATUS detail, void *user)
+{
+    (void)user;
+    fail_msg("libharu error 0x%04lX detail %lu", (unsigned long)e, (unsigned long)detail);
+}
+
+/* libharu reads each subset as intended: its widths equal ax_font_advance,
+ * and the CIDToGIDMap it builds from the subset's cmap sends every code to
+ * the glyph of that character (same outline extents as in the whole font). */
+static void libharu_reads_subsets(void **state)
+{
+    fixture *f = *state;
+    uint32_t cps[256];
+    const char *texts[] = {CJK, LATIN, YEAR, "第二页 Page two ÀéüßŒ—“”‘’…·、。，；：？！（）《》"};
+    size_t n = code_points(cps, texts, 4);
+    /* The three fonts with the document's characters, then the two CJK
+     * fonts with 600 scattered ideographs (the compact cmap). */
+    const ax_font *fonts[] = {f->wqy, f->uming, f->sans, f->wqy, f->uming};
+    for (size_t k = 0; k < 5; k++) {
+        uint32_t mine[700];
+        size_t m = 0;
+        for (size_t i = 0; i < n && k < 3; i++)
+            if (ax_font_covers(fonts[k], cps[i]))
+                mine[m++] = cps[i];
+        for (uint32_t c = 0x4E00; c < 0xA000 && m < 600 && k >= 3; c += 29)
+            if (ax_font_covers(fonts[k], c))
+                mine[m++] = c;
+        ax_buf ttf = {0};
+        assert_int_equal(ax_font_subset(fonts[k], mine, m, &ttf), AX_OK);
+        const char *tmp = path_in(f, "subset.ttf");
+        assert_int_equal(ax_file_write_atomic(tmp, ttf.data, ttf.len), AX_OK);
+        HPDF_Doc pdf = HPDF_New(on_error, NULL);
+        HPDF_UseUTFEncodings(pdf);
+        const char *name = HPDF_LoadTTFontFromFile(pdf, tmp, HPDF_TRUE);
+        assert_non_null(name);
+        HPDF_Font font = HPDF_GetFont(pdf, name, "UTF-8");
+        assert_non_null(font);
+        for (size_t i = 0; i < m; i++)
+            if (HPDF_Font_GetUnicodeWidth(font, (HPDF_UNICODE)mine[i]) !=
+                ax_font_advance(fonts[k], mine[i]))
+                fail_msg("%s U+%04X: libharu %d, ax_font_advance %d", ax_font_family(fonts[k]),
+                         mine[i], (int)HPDF_Font_GetUnicodeWidth(font, (HPDF_UNICODE)mine[i]),
+                         ax_font_advance(fonts[k], mine[i]));
+        assert_int_equal(HPDF_Font_GetAscent(font), ax_font_ascent(fonts[k]));
+        assert_int_equal(HPDF_Font_GetDescent(font), ax_font_descent(fonts[k]));
+
+        /* The CIDToGIDMap (code = code point → subset glyph, big-endian). */
+        HPDF_FontAttr attr = (HPDF_FontAttr)font->attr;
+        HPDF_Stream map = attr->map_stream->stream;
+        int idx;
+        hb_blob_t *wb = hb_blob_create_from_file(ax_font_file(fonts[k], &idx));
+        hb_face_t *wf = hb_face_create(wb, (unsigned)idx);
+        hb_font_t *whole = hb_font_create(wf);
+        hb_blob_t *sb = hb_blob_create(ttf.data, (unsigned)ttf.len, HB_MEMORY_MODE_READONLY, NULL,
+                                       NULL);
+        hb_face_t *sf = hb_face_create(sb, 0);
+        hb_font_t *sub = hb_font_create(sf);
+        for (size_t i = 0; i < m; i++) {
+            HPDF_BYTE be[2];
+            HPDF_UINT two = 2;
+            assert_int_equal(HPDF_Stream_Seek(map, (HPDF_INT)(2 * mine[i]), HPDF_SEEK_SET), 0);
+            assert_int_equal(HPDF_Stream_Read(map, be, &two), 0);
+            hb_codepoint_t gid = (hb_codepoint_t)(be[0] << 8 | be[1]), g0;
+            assert_true(hb_font_get_nominal_glyph(whole, mine[i], &g0));
+            hb_glyph_extents_t a, b;
+            assert_true(gid != 0 || g0 == 0);
+            assert_true(hb_font_get_glyph_extents(sub, gid, &a));
+            assert_true(hb_font_get_glyph_extents(whole, g0, &b));
+            if (memcmp(&a, &b, sizeof a) != 0)
+                fail_msg("%s U+%04X: subset glyph %u is not the font's glyph %u",
+                         ax_font_family(fonts[k]), mine[i], gid, g0);
+        }
+        hb_font_destroy(sub);
+        hb_face_destroy(sf);
+        hb_blob_destroy(sb);
+        hb_font_destroy(whole);
+        hb_face_destroy(wf);
+        hb_blob_destroy(wb);
+        ax_buf_free(&ttf);
+        HPDF_Free(pdf);
+        unlink(tmp);
+    }
+}
+
+/* More than 100 code points in one font: bfchar blocks of at most 100
+ * entries (PDF 1.7, 9.10.3), and every one extracts. */
+static void tounicode_blocks_of_100(void **state)
+{
+    fixture *f = *state;
+    uint32_t cps[260];
+    size_t n = 0;
+    for (uint32_t c = 0x4E00; n < 250; c++)
+        if (ax_font_covers(f->wqy, c))
+            cps[n++] = c;
+    char text[1024];
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        text[len++] = (char)(0xE0 | cps[i] >> 12);
+        text[len++] = (char)(0x80 | (cps[i] >> 6 & 0x3F));
+        text[len++] = (char)(0x80 | (cps[i] & 0x3F));
+    }
+    text[len] = '\0';
+    const char *pdf = path_in(f, "many.pdf");
+    ax_device *d;
+    assert_int_equal(ax_pdf_device_new(pdf, &INFO, &d), AX_OK);
+    assert_int_equal(ax_device_use_font(d, f->wqy, cps, n), AX_OK);
+    assert_int_equal(ax_device_begin_page(d, 595, 842), AX_OK);
+    for (size_t i = 0; i < n; i += 25) {
+        char line[128];
+        memcpy(line, text + 3 * i, 75);
+        line[75] = '\0';
+        assert_int_equal(show(d, f->wqy, 12, 40, 40 + 1.5 * (double)i, line), AX_OK);
+    }
+    assert_int_equal(ax_device_close(d), AX_OK);
+    ax_device_free(d);
+
+    char cmd[1024];
+    const char *qdf = path_in(f, "many-qdf.pdf");
+    snprintf(cmd, sizeof cmd, "qpdf --qdf --object-streams=disable '%s' '%s'", pdf, qdf);
+    assert_int_equal(run(cmd, NULL), 0);
+    char *q;
+    size_t qlen;
+    assert_int_equal(ax_file_read(qdf, &q, &qlen), AX_OK);
+    char *p1 = strstr(q, "100 beginbfchar");
+    assert_non_null(p1);
+    char *p2 = strstr(p1 + 1, "100 beginbfchar");
+    assert_non_null(p2);
+    assert_non_null(strstr(p2, "50 beginbfchar"));
+    ax_free(q);
+
+    ax_buf out = {0};
+    char err[600];
+    snprintf(err, sizeof err, "%s/stderr.txt", f->dir);
+    snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 '%s' - 2>'%s'", pdf, err);
+    assert_int_equal(run(cmd, &out), 0);
+    size_t k = 0;
+    for (char *c = out.data; *c; c++)
+        if (*c != '\n' && *c != '\f')
+            out.data[k++] = *c;
+    out.data[k] = '\0';
+    assert_string_equal(out.data, text);
+    ax_buf_free(&out);
+    struct stat st;
+    assert_int_equal(stat(err, &st), 0);
+    assert_int_equal(st.st_size, 0);
+}
+
+/* ---- errors --------------------------------------------------------------- */
+
+static void free_without_close_leaves_nothing(void **state)
+{
+    fixture *f = *state;
+    const char *pdf = path_in(f, "never.pdf");
+    ax_device *d;
+    assert_int_equal(ax_pdf_device_new(pdf, &INFO, &d), AX_OK);
+    uint32_t cps[64];
+    const char *texts[] = {CJK};
+    size_t n = code_points(cps, texts, 1);
+    assert_int_equal(ax_device_use_font(d, f->wqy, cps, n), AX_OK);
+    assert_int_equal(ax_device_begin_page(d, 595, 842), AX_OK);
+    assert_int_equal(show(d, f->wqy, 12, 40, 40, CJK), AX_OK);
+    assert_int_equal(ax_device_end_page(d), AX_OK);
+    ax_device_free(d);
+    assert_false(file_exists(pdf));
+    DIR *dir = opendir(f->dir);
+    struct dirent *e;
+    while ((e = readdir(dir)))
+        if (e->d_name[0] != '.')
+            fail_msg("left behind: %s", e->d_name);
+    closedir(dir);
+}
+
+static void errors_stick_and_write_nothing(void **state)
+{
+    fixture *f = *state;
+    const char *pdf = path_in(f, "bad.pdf");
+    ax_device *d;
+
+    /* Above the BMP: libharu's UTF-8 encoder would print a space. */
+    assert_int_equal(ax_pdf_device_new(pdf, &INFO, &d), AX_OK);
+    uint32_t astral[] = {'A', 0x20000};
+    assert_int_equal(ax_device_use_font(d, f->uming, astral, 2), AX_ERR_DATA);
+    assert_non_null(strstr(d->message, "U+20000"));
+    assert_non_null(strstr(d->message, "Basic Multilingual Plane"));
+    /* Sticky: later calls return the first error and do nothing. */
+    assert_int_equal(ax_device_begin_page(d, 595, 842), AX_ERR_DATA);
+    assert_int_equal(ax_device_close(d), AX_ERR_DATA);
+    assert_non_null(strstr(d->message, "U+20000"));
+    ax_device_free(d);
+    assert_false(file_exists(pdf));
+
+    /* A character the font was not declared with would be .notdef. */
+    assert_int_equal(ax_pdf_device_new(pdf, &INFO, &d), AX_OK);
+    uint32_t zhong[] = {0x4E2D};
+    assert_int_equal(ax_device_use_font(d, f->wqy, zhong, 1), AX_OK);
+    assert_int_equal(ax_device_begin_page(d, 595, 842), AX_OK);
+    assert_int_equal(show(d, f->wqy, 12, 40, 40, "中"), AX_OK);
+    assert_int_equal(show(d, f->wqy, 12, 40, 60, "中国"), AX_ERR_DATA);
+    assert_non_null(strstr(d->message, "U+56FD"));
+    ax_device_free(d);
+
+    /* A font that does not cover a code point, a font used twice. */
+    assert_int_equal(ax_pdf_device_new(pdf, &INFO, &d), AX_OK);
+    assert_int_equal(ax_device_use_font(d, f->sans, zhong, 1), AX_ERR_DATA);
+    assert_non_null(strstr(d->message, "no glyph for U+4E2D"));
+    ax_device_free(d);
+    assert_int_equal(ax_pdf_device_new(pdf, &INFO, &d), AX_OK);
+    assert_int_equal(ax_device_use_font(d, f->wqy, zhong, 1), AX_OK);
+    assert_int_equal(ax_device_use_font(d, f->wqy, zhong, 1), AX_ERR_DATA);
+    ax_device_free(d);
+
+    /* Misuse of the interface. */
+    assert_int_equal(ax_pdf_device_new(pdf, &INFO, &d), AX_OK);
+    ax_path_el els[5];
+    ax_path r = rect_path(els, 0, 0, 10, 10);
+    assert_int_equal(ax_device_fill_path(d, &r, (ax_color){0, 0, 0}), AX_ERR_DATA);
+    assert_non_null(strstr(d->message, "outside a page"));
+    ax_device_free(d);
+    assert_int_equal(ax_pdf_device_new(pdf, &INFO, &d), AX_OK);
+    assert_int_equal(ax_device_begin_page(d, 595, 842), AX_OK);
+    assert_int_equal(ax_device_pop_clip(d), AX_ERR_DATA);
+    ax_device_free(d);
+    assert_int_equal(ax_pdf_device_new(pdf, &INFO, &d), AX_OK);
+    assert_int_equal(ax_device_begin_page(d, 595, 842), AX_OK);
+    r.els = els + 1; /* starts with LINE */
+    r.n = 3;
+    assert_int_equal(ax_device_stroke_path(d, &r, 1, (ax_color){0, 0, 0}), AX_ERR_DATA);
+    ax_device_free(d);
+    assert_false(file_exists(pdf));
+
+    /* No pages: readers would refuse the file, so none is written. */
+    assert_int_equal(ax_pdf_device_new(pdf, &INFO, &d), AX_OK);
+    assert_int_equal(ax_device_close(d), AX_ERR_DATA);
+    assert_non_null(strstr(d->message, "no pages"));
+    ax_device_free(d);
+    assert_false(file_exists(pdf));
+
+    /* A folder that does not exist: close fails, nothing is written. */
+    const char *nowhere = "/nonexistent-annex-dir/x.pdf";
+    assert_int_equal(ax_pdf_device_new(nowhere, &INFO, &d), AX_OK);
+    assert_int_equal(ax_device_begin_page(d, 595, 842), AX_OK);
+    assert_int_equal(ax_device_end_page(d), AX_OK);
+    assert_int_equal(ax_device_close(d), AX_ERR_IO);
+    assert_non_null(strstr(d->message, "cannot write /nonexistent-annex-dir/x.pdf"));
+    ax_device_free(d);
+}
+
+/* A document with no metadata, labels or fonts is still a valid PDF. */
+static void minimal_document(void **state)
+{
+    fixture *f = *state;
+    const char *pdf = path_in(f, "min.pdf");
+    ax_device *d;
+    assert_int_equal(ax_pdf_device_new(pdf, &(ax_doc_info){.date = -1}, &d), AX_OK);
+    assert_int_equal(ax_device_begin_page(d, 200.5, 100.25), AX_OK);
+    assert_int_equal(ax_device_end_page(d), AX_OK);
+    assert_int_equal(ax_device_close(d), AX_OK);
+    ax_device_free(d);
+    char cmd[1024];
+    ax_buf out = {0};
+    snprintf(cmd, sizeof cmd, "qpdf --check '%s' >/dev/null && pdfinfo '%s'", pdf, pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    assert_non_null(strstr(out.data, "Page size:       200.5 x 100.25 pts"));
+    assert_null(strstr(out.data, "CreationDate"));
+    assert_null(strstr(out.data, "Title"));
+    ax_buf_free(&out);
+}
+
+/* ---- figures ---------------------------------------------------------------- */
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* One page, about 40 CJK glyphs in one font: bytes and time per document
+ * (use_font, i.e. subset + load, then show and save). Printed, and bounded
+ * generously so a regression to whole-font embedding (~60 ms, 300 kB)
+ * fails. */
+static void small_document_figures(void **state)
+{
+    fixture *f = *state;
+    const char *text = CJK "会员国代表团秘书处技术援助";
+    uint32_t cps[64];
+    size_t n = code_points(cps, &text, 1);
+    const char *pdf = path_in(f, "small.pdf");
+    const int runs = 20;
+    double t0 = now_ms();
+    for (int i = 0; i < runs; i++) {
+        ax_device *d;
+        assert_int_equal(ax_pdf_device_new(pdf, &INFO, &d), AX_OK);
+        ax_device_use_font(d, f->wqy, cps, n);
+        ax_device_begin_page(d, 595, 842);
+        show(d, f->wqy, 12, 40, 40, text);
+        ax_device_end_page(d);
+        assert_int_equal(ax_device_close(d), AX_OK);
+        ax_device_free(d);
+    }
+    double ms = (now_ms() - t0) / runs;
+    struct stat st;
+    assert_int_equal(stat(pdf, &st), 0);
+    print_message("one page, %zu distinct CJK glyphs in one font: %lld bytes, %.2f ms per "
+                  "document\n",
+                  n, (long long)st.st_size, ms);
+    assert_true(st.st_size < 30000);
+    assert_true(ms < 100); /* loose: the size bound is the real regression check */
+
+    /* The test document: three fonts, two pages, outline, metadata. */
+    pdf = path_in(f, "doc.pdf");
+    t0 = now_ms();
+    for (int i = 0; i < runs; i++)
+        assert_int_equal(write_doc(f, pdf), AX_OK);
+    ms = (now_ms() - t0) / runs;
+    assert_int_equal(stat(pdf, &st), 0);
+    print_message("the test document (3 fonts, 2 pages): %lld bytes, %.2f ms per document\n",
+                  (long long)st.st_size, ms);
+    assert_true(ms < 200);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(readers_accept_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(metadata_outline_labels, setup, teardown),
+        cmocka_unit_test_setup_teardown(same_bytes_twice_and_under_decimal_comma, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(every_glyph_is_drawn, setup, teardown),
+        cmocka_unit_test_setup_teardown(libharu_reads_subsets, setup, teardown),
+        cmocka_unit_test_setup_teardown(tounicode_blocks_of_100, setup, teardown),
+        cmocka_unit_test_setup_teardown(free_without_close_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(errors_stick_and_write_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(minimal_document, setup, teardown),
+        cmocka_unit_test_setup_teardown(small_document_figures, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
