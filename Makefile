@@ -3,9 +3,10 @@
 #   make          build build/annex
 #   make check    install what is missing, build, run every test (unit, CLI
 #                 golden files, the same under ASan+UBSan, fuzz seeds)
-#   make demo     install, build, check the shipped data
+#   make demo     install, build, render the annex from the shipped data to
+#                 out/pct-ta-annex.pdf
 #   make fuzz     run the CSV fuzz target for FUZZ_SECONDS (default 60)
-#   make bench    print load-time figures
+#   make bench    print load and render figures
 
 CC      ?= cc
 PKGS    := sqlite3 icu-uc icu-i18n harfbuzz harfbuzz-subset fontconfig yaml-0.1
@@ -30,12 +31,13 @@ DEB_PKGS := gcc make pkg-config libcsv-dev libsqlite3-dev libicu-dev libcmocka-d
             fonts-arphic-uming fonts-wqy-microhei fonts-liberation2 poppler-utils qpdf \
             mupdf-tools ghostscript locales
 
-.PHONY: all deps check demo fuzz bench clean unit cli asan fuzz-seeds
+.PHONY: all deps check demo fuzz fuzz-layout bench clean unit cli render asan fuzz-seeds
 
 all: build/annex
 
 deps:
 	@sh tools/install-deps.sh $(DEB_PKGS)
+	@sh tools/install-locale.sh fr_FR.UTF-8
 
 build/%.o: src/%.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -47,6 +49,10 @@ build/annex: $(SRC_LIB:src/%.c=build/%.o) $(SRC_CLI:src/%.c=build/%.o)
 build/test_%: tests/unit/test_%.c $(SRC_LIB:src/%.c=build/%.o) $(HDRS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-conversion $(PKG_CFLAGS) -o $@ $< \
 	    $(SRC_LIB:src/%.c=build/%.o) $(PKG_LIBS) -lcmocka
+
+# Test tools: the ink check of rendered pages (PITFALLS.md item 1).
+build/inkcheck: tests/tools/inkcheck.c $(SRC_LIB:src/%.c=build/%.o) $(HDRS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(PKG_CFLAGS) -o $@ $< $(SRC_LIB:src/%.c=build/%.o) $(PKG_LIBS)
 
 # The sanitizer build: everything again under ASan + UBSan, in build/asan.
 ASAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -64,18 +70,29 @@ unit: $(TESTS:%=build/%)
 cli: build/annex
 	@sh tests/cli/run.sh build/annex
 
-asan: build/asan/annex $(TESTS:%=build/asan/%)
+# The demo annex checked by real readers, golden traces, broken layouts.
+render: build/annex build/inkcheck
+	@sh tests/render/run.sh build/annex build/inkcheck
+
+asan: build/asan/annex build/inkcheck $(TESTS:%=build/asan/%)
 	@for t in $(TESTS:%=build/asan/%); do echo "== $$t (asan)"; ./$$t || exit 1; done
 	@sh tests/cli/run.sh build/asan/annex
+	@sh tests/render/run.sh build/asan/annex build/inkcheck
 
 # The fuzz target, built with libFuzzer; `check` replays the seed corpus.
 build/fuzz_csv: fuzz/fuzz_csv.c $(SRC_LIB) $(HDRS)
 	@mkdir -p build
-	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ \
-	    fuzz/fuzz_csv.c $(SRC_LIB) $(PKG_LIBS)
+	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    $(PKG_CFLAGS) -o $@ fuzz/fuzz_csv.c $(SRC_LIB) $(PKG_LIBS)
 
-fuzz-seeds: build/fuzz_csv
+build/fuzz_layout: fuzz/fuzz_layout.c $(SRC_LIB) $(HDRS)
+	@mkdir -p build
+	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    $(PKG_CFLAGS) -o $@ fuzz/fuzz_layout.c $(SRC_LIB) $(PKG_LIBS)
+
+fuzz-seeds: build/fuzz_csv build/fuzz_layout
 	@./build/fuzz_csv -runs=0 fuzz/corpus tests/fixtures 2>&1 | tail -n 1
+	@./build/fuzz_layout -runs=0 tests/layouts layouts 2>&1 | tail -n 1
 
 FUZZ_SECONDS ?= 60
 fuzz: deps build/fuzz_csv
@@ -83,21 +100,31 @@ fuzz: deps build/fuzz_csv
 	./build/fuzz_csv -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz-corpus \
 	    fuzz/corpus tests/fixtures
 
+fuzz-layout: deps build/fuzz_layout
+	@mkdir -p build/fuzz-layout-corpus
+	./build/fuzz_layout -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    build/fuzz-layout-corpus tests/layouts layouts
+
 check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory cli
+	@$(MAKE) --no-print-directory render
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fuzz-seeds
-	@echo "make check: unit, cli, unit+cli under ASan/UBSan, fuzz seeds"
-	@echo "suites: 5 passed, 0 failed"
+	@echo "make check: unit, cli, render, unit+cli+render under ASan/UBSan, fuzz seeds"
+	@echo "suites: 6 passed, 0 failed"
 
+# The shipped data keeps the source's three unknown country codes (errors
+# that `annex check` is there to show), so the demo renders with --force.
 demo: deps
 	@$(MAKE) --no-print-directory all
-	./build/annex check data/ || true
+	@mkdir -p out
+	./build/annex render layouts/pct-ta-annex.yaml -d data --force -o out/pct-ta-annex.pdf
 
 bench: build/annex
 	@sh bench/load.sh
+	@sh bench/render.sh
 
 clean:
 	rm -rf build

@@ -3,10 +3,11 @@
 #ifndef AX_CLI_H
 #define AX_CLI_H
 
-#define AX_VERSION "0.1.0"
+#define AX_VERSION "0.2.0"
 
 int ax_cmd_check(int argc, char **argv);
 int ax_cmd_query(int argc, char **argv);
 int ax_cmd_db(int argc, char **argv);
+int ax_cmd_render(int argc, char **argv);
 
 #endif

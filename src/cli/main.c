@@ -6,7 +6,9 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: annex check [DATA_DIR | FILE.csv]\n"
+    fputs("usage: annex render LAYOUT [-d DATA_DIR | --db FILE.sqlite] [-o OUT.pdf]\n"
+          "                    [--lang zh|en|zh+en] [-p NAME=VALUE]... [--trace FILE] [--force]\n"
+          "       annex check [DATA_DIR | FILE.csv]\n"
           "       annex query SQL [-d DATA_DIR | --db FILE.sqlite] [-p NAME=VALUE]...\n"
           "       annex db [-d DATA_DIR] -o FILE.sqlite\n"
           "       annex --version\n"
@@ -21,6 +23,8 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
+    if (strcmp(cmd, "render") == 0)
+        return ax_cmd_render(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)
         return ax_cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "query") == 0)

@@ -1,0 +1,269 @@
+/* render_cmd.c — annex render: data + layout → PDF (or a trace log). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "../base/diag.h"
+#include "../data/db.h"
+#include "../data/load.h"
+#include "../device/list.h"
+#include "../layout/engine.h"
+#include "../layout/spec.h"
+#include "../text/font.h"
+#include "cli.h"
+
+static const char usage_text[] =
+    "usage: annex render LAYOUT [-d DATA_DIR | --db FILE.sqlite] [-o OUT.pdf]\n"
+    "                    [--lang zh|en|zh+en] [-p NAME=VALUE]... [--trace FILE] [--force]\n"
+    "                    [--timings]\n";
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Print the diagnostics of a stage to stderr: errors and warnings (notes are
+ * for annex check). */
+static void print_problems(ax_diags *d)
+{
+    for (size_t i = 0; i < ax_diags_size(d); i++) {
+        const ax_diag *g = ax_diags_at(d, i);
+        if (g->severity == AX_NOTE)
+            continue;
+        if (g->line && g->line != g->row)
+            fprintf(stderr, "%s:%ld:%ld (line %ld): %s: %s [%s]\n", g->file, g->row, g->col,
+                    g->line, ax_severity_name(g->severity), g->message, g->kind);
+        else
+            fprintf(stderr, "%s:%ld:%ld: %s: %s [%s]\n", g->file, g->row, g->col,
+                    ax_severity_name(g->severity), g->message, g->kind);
+    }
+}
+
+/* SOURCE_DATE_EPOCH (reproducible builds): a decimal number of seconds. */
+static int source_date_epoch(long long *out)
+{
+    const char *s = getenv("SOURCE_DATE_EPOCH");
+    if (!s || !*s)
+        return 0;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || v < 0) {
+        fprintf(stderr, "annex render: SOURCE_DATE_EPOCH='%s' is not a number of seconds; "
+                        "ignored\n", s);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+/* The fontconfig file that adds fonts/ to the search path: $ANNEX_FONTS_CONF,
+ * else fonts/fonts.conf when it exists in the current folder. */
+static const char *fonts_conf(void)
+{
+    const char *env = getenv("ANNEX_FONTS_CONF");
+    if (env && *env)
+        return env;
+    struct stat sb;
+    return stat("fonts/fonts.conf", &sb) == 0 ? "fonts/fonts.conf" : NULL;
+}
+
+/* out/NAME.pdf for layouts/NAME.yaml */
+static char *default_output(const char *layout)
+{
+    const char *base = strrchr(layout, '/');
+    base = base ? base + 1 : layout;
+    size_t n = strlen(base);
+    const char *dot = strrchr(base, '.');
+    if (dot)
+        n = (size_t)(dot - base);
+    char *out = ax_malloc(n + 9);
+    if (out)
+        snprintf(out, n + 9, "out/%.*s.pdf", (int)n, base);
+    return out;
+}
+
+int ax_cmd_render(int argc, char **argv)
+{
+    const char *layout_path = NULL, *dir = NULL, *dbfile = NULL, *out = NULL, *trace = NULL;
+    ax_lang lang = 0;
+    int force = 0, timings = 0;
+    ax_param params[64];
+    size_t nparams = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has = i + 1 < argc;
+        if ((!strcmp(a, "-d") || !strcmp(a, "--data")) && has)
+            dir = argv[++i];
+        else if (!strcmp(a, "--db") && has)
+            dbfile = argv[++i];
+        else if (!strcmp(a, "-o") && has)
+            out = argv[++i];
+        else if (!strcmp(a, "--trace") && has)
+            trace = argv[++i];
+        else if (!strcmp(a, "--force"))
+            force = 1;
+        else if (!strcmp(a, "--timings"))
+            timings = 1;
+        else if (!strcmp(a, "--lang") && has) {
+            const char *l = argv[++i];
+            lang = !strcmp(l, "zh") ? AX_LANG_ZH : !strcmp(l, "en") ? AX_LANG_EN
+                 : !strcmp(l, "zh+en") ? AX_LANG_ZH_EN : 0;
+            if (!lang) {
+                fprintf(stderr, "annex render: --lang takes zh, en or zh+en, not '%s'\n", l);
+                return 2;
+            }
+        } else if ((!strcmp(a, "-p") || !strcmp(a, "--param")) && has) {
+            const char *p = argv[++i], *eq = strchr(p, '=');
+            if (!eq || eq == p || nparams == 64) {
+                fprintf(stderr, "annex render: parameter '%s' is not NAME=VALUE\n", p);
+                return 2;
+            }
+            params[nparams].name = strndup(p, (size_t)(eq - p));
+            params[nparams].value = eq + 1;
+            params[nparams].mark = (ax_mark){"command line", 0, 0};
+            nparams++;
+        } else if (a[0] != '-' && !layout_path)
+            layout_path = a;
+        else {
+            fprintf(stderr, "annex render: unexpected argument '%s'\n%s", a, usage_text);
+            return 2;
+        }
+    }
+    if (!layout_path || (dir && dbfile)) {
+        fputs(usage_text, stderr);
+        return 2;
+    }
+
+    int status = 1;
+    ax_diags *diags = ax_diags_new();
+    ax_arena *arena = ax_arena_new();
+    sqlite3 *db = NULL;
+    ax_fontset *fs = NULL;
+    ax_display *dl = NULL;
+    ax_device *dev = NULL;
+    char *own_out = NULL;
+    ax_buf tbuf = {0};
+    if (!diags || !arena) {
+        fprintf(stderr, "annex render: out of memory\n");
+        status = 2;
+        goto done;
+    }
+
+    /* 1. the data */
+    double t0 = now_ms(), t_data = 0, t_layout = 0, t_fonts = 0, t_render = 0;
+    ax_status st;
+    if (dbfile)
+        st = ax_db_open_file(&db, dbfile, diags);
+    else {
+        st = ax_db_create(&db);
+        if (st == AX_OK)
+            st = ax_load_path(db, dir ? dir : "data", diags);
+    }
+    size_t data_errors = ax_diags_count(diags, AX_ERROR);
+    print_problems(diags);
+    if (st != AX_OK) {
+        fprintf(stderr, "annex render: the data could not be loaded (%s)\n", ax_strerror(st));
+        goto done;
+    }
+    if (data_errors && !force) {
+        fprintf(stderr, "annex render: the data has %zu error%s (see above): fix %s, or render "
+                        "anyway with --force\n",
+                data_errors, data_errors == 1 ? "" : "s", data_errors == 1 ? "it" : "them");
+        goto done;
+    }
+    if (data_errors)
+        fprintf(stderr, "annex render: --force: rendering despite %zu data error%s\n",
+                data_errors, data_errors == 1 ? "" : "s");
+    ax_diags_free(diags);
+    diags = ax_diags_new();
+    if (!diags)
+        goto done;
+    t_data = now_ms();
+
+    /* 2. the layout */
+    ax_layout *layout;
+    st = ax_layout_load(layout_path, db, arena, diags, &layout);
+    if (st != AX_OK) {
+        print_problems(diags);
+        fprintf(stderr, "annex render: %s: %s; no output written\n", layout_path,
+                st == AX_ERR_DATA ? "the layout has errors" : ax_strerror(st));
+        goto done;
+    }
+
+    /* 3. fonts, layout, pages */
+    t_layout = now_ms();
+    if (ax_fontset_new(fonts_conf(), &fs) != AX_OK) {
+        fprintf(stderr, "annex render: fontconfig could not be initialised\n");
+        goto done;
+    }
+    t_fonts = now_ms();
+    ax_render_opts opts = {lang, params, nparams, -1};
+    source_date_epoch(&opts.date);
+    ax_doc_info info;
+    st = ax_render(layout, db, fs, &opts, arena, diags, &dl, &info);
+    info.creator = "annex " AX_VERSION;
+    print_problems(diags);
+    if (st != AX_OK) {
+        fprintf(stderr, "annex render: %s; no output written\n",
+                st == AX_ERR_DATA ? "the layout could not be rendered" : ax_strerror(st));
+        goto done;
+    }
+
+    /* 4. the device */
+    t_render = now_ms();
+    if (trace)
+        st = ax_trace_device_new(&tbuf, &dev);
+    else {
+        if (!out)
+            out = own_out = default_output(layout_path);
+        st = out ? ax_pdf_device_new(out, &info, &dev) : AX_ERR_NOMEM;
+    }
+    if (st == AX_OK) {
+        ax_display_replay(dl, dev);
+        st = ax_device_close(dev);
+    }
+    if (st == AX_OK && trace) {
+        st = tbuf.failed ? AX_ERR_NOMEM
+                         : ax_file_write_atomic(trace, tbuf.data ? tbuf.data : "", tbuf.len);
+        if (st != AX_OK)
+            fprintf(stderr, "annex render: %s: %s\n", trace, strerror(errno));
+    }
+    if (st != AX_OK) {
+        fprintf(stderr, "annex render: %s: %s%s%s\n", trace ? trace : out, ax_strerror(st),
+                dev && dev->message[0] ? ": " : "", dev ? dev->message : "");
+        goto done;
+    }
+    struct stat sb;
+    const char *written = trace ? trace : out;
+    fprintf(stderr, "annex render: wrote %s (%zu page%s, %lld bytes)\n", written,
+            ax_display_pages(dl), ax_display_pages(dl) == 1 ? "" : "s",
+            stat(written, &sb) == 0 ? (long long)sb.st_size : -1LL);
+    if (timings) {
+        double t_end = now_ms();
+        fprintf(stderr, "timings (ms): data %.2f, layout file %.2f, fontconfig %.2f, "
+                        "layout %.2f, output %.2f, total %.2f\n",
+                t_data - t0, t_layout - t_data, t_fonts - t_layout, t_render - t_fonts,
+                t_end - t_render, t_end - t0);
+    }
+    status = 0;
+
+done:
+    ax_device_free(dev);
+    ax_display_free(dl);
+    ax_fontset_free(fs);
+    if (db)
+        sqlite3_close(db);
+    ax_diags_free(diags);
+    ax_arena_free(arena);
+    ax_buf_free(&tbuf);
+    ax_free(own_out);
+    for (size_t i = 0; i < nparams; i++)
+        free((char *)params[i].name);
+    return status;
+}

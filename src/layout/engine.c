@@ -1,0 +1,1443 @@
+/* engine.c — from layout and data to pages (see engine.h).
+ *
+ * Two passes. First every block becomes a list of flow items — one line of
+ * text, a table header, a table row, a space, a page break — each with its
+ * height and whether it must stay on the page of the item after it. Then
+ * the items are placed top to bottom: an item (with everything glued to it)
+ * that does not fit starts a new page, a table row taller than a page is
+ * split between lines, and a table's header is repeated on every page its
+ * rows continue on. Running headers and footers come last, when the number
+ * of pages is known. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../text/linebreak.h"
+#include "engine.h"
+
+#define PAD_X 2.5  /* cell padding, pt */
+#define PAD_Y 1.8
+#define MAX_COLS 32
+
+static const ax_color BLACK = {0, 0, 0};
+static const ax_color RULE = {0.25, 0.25, 0.25};
+static const ax_color HEAD_FILL = {0.88, 0.89, 0.91};
+static const ax_color GROUP_FILL = {0.95, 0.95, 0.96};
+static const ax_color ZEBRA_FILL = {0.955, 0.96, 0.97};
+static const ax_color EN_GREY = {0.22, 0.22, 0.22};
+
+/* A text style resolved to fonts. */
+typedef struct tstyle {
+    const ax_style_spec *spec;
+    ax_fontchain chain;
+    double size, line_h;
+    ax_color color;
+} tstyle;
+
+/* One line of text, ready to draw. */
+typedef struct tline {
+    const char *s;
+    size_t len;
+    double width;
+    const tstyle *st;
+    ax_color color;
+} tline;
+
+typedef struct cell {
+    tline *lines;
+    size_t n;
+    int numeric;
+} cell;
+
+struct table;
+
+typedef enum it_kind { IT_LINE, IT_SPACE, IT_BREAK, IT_THEAD, IT_ROW } it_kind;
+
+typedef struct item {
+    it_kind kind;
+    double h;
+    int keep_next;
+    /* IT_LINE */
+    tline line;
+    double x, w;
+    ax_align align;
+    int outline_level;
+    const char *outline_title;
+    /* IT_ROW */
+    struct table *tbl;
+    cell *cells;    /* ncols cells, or one spanning cell for a group row */
+    size_t *from;   /* first line of each cell still to place */
+    int group, total, zebra;
+    size_t span; /* total row: the label cell spans this many columns */
+} item;
+
+typedef struct table {
+    const ax_table_spec *spec;
+    size_t ncols;
+    double x[MAX_COLS + 1]; /* column edges */
+    cell head[MAX_COLS];
+    double head_h, line_h;
+    const tstyle *st, *hst;
+    ax_align align[MAX_COLS];
+} table;
+
+typedef struct ctx {
+    const ax_layout *l;
+    sqlite3 *db;
+    ax_fontset *fs;
+    ax_arena *a;
+    ax_diags *diags;
+    ax_breaker *br;
+    ax_lang lang;
+    const ax_render_opts *o;
+    tstyle *styles;
+    size_t nstyles;
+    double x0, x1, top, bottom;
+    item *items;
+    size_t nitems, cap;
+    int heading_no[5];
+    ax_status st;
+    /* code points reported as not covered, so each is reported once */
+    uint32_t missing[64];
+    size_t nmissing;
+} ctx;
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static void fail(ctx *c, ax_status st)
+{
+    if (c->st == AX_OK)
+        c->st = st;
+}
+
+static const char *file_of(const ctx *c, ax_mark m)
+{
+    return m.file ? m.file : c->l->file;
+}
+
+static uint32_t utf8_next(const char *s, size_t len, size_t *i)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    uint32_t c = p[*i];
+    size_t k = 0;
+    if (c >= 0xF0 && *i + 3 < len + 1)
+        c &= 0x07, k = 3;
+    else if (c >= 0xE0)
+        c &= 0x0F, k = 2;
+    else if (c >= 0xC0)
+        c &= 0x1F, k = 1;
+    (*i)++;
+    while (k-- && *i < len)
+        c = (c << 6) | (p[(*i)++] & 0x3Fu);
+    return c;
+}
+
+void ax_format_int(long long v, char *buf, size_t n)
+{
+    char tmp[32];
+    int len = snprintf(tmp, sizeof tmp, "%lld", v < 0 ? -v : v);
+    size_t o = 0;
+    if (v < 0 && o + 1 < n)
+        buf[o++] = '-';
+    for (int i = 0; i < len && o + 1 < n; i++) {
+        if (i > 0 && (len - i) % 3 == 0 && o + 1 < n)
+            buf[o++] = ',';
+        if (o + 1 < n)
+            buf[o++] = tmp[i];
+    }
+    buf[o < n ? o : n - 1] = '\0';
+}
+
+/* ---- styles and fonts ------------------------------------------------- */
+
+static const tstyle *style_named(ctx *c, const char *name, const char *fallback)
+{
+    for (size_t i = 0; i < c->nstyles; i++)
+        if (strcmp(c->styles[i].spec->name, name) == 0)
+            return &c->styles[i];
+    for (size_t i = 0; i < c->nstyles; i++)
+        if (strcmp(c->styles[i].spec->name, fallback) == 0)
+            return &c->styles[i];
+    return &c->styles[0];
+}
+
+static void resolve_styles(ctx *c)
+{
+    const ax_layout *l = c->l;
+    c->styles = ax_arena_array(c->a, l->nstyles ? l->nstyles : 1, sizeof *c->styles);
+    if (!c->styles) {
+        fail(c, AX_ERR_NOMEM);
+        return;
+    }
+    for (size_t i = 0; i < l->nstyles; i++) {
+        const ax_style_spec *sp = &l->styles[i];
+        tstyle *t = &c->styles[c->nstyles++];
+        t->spec = sp;
+        t->size = sp->size;
+        t->line_h = sp->size * sp->leading;
+        t->color = sp->color;
+        for (size_t k = 0; k < sp->nfamilies && t->chain.n < 8; k++) {
+            const ax_font *f;
+            if (ax_fontset_lookup(c->fs, sp->families[k], &f) != AX_OK) {
+                ax_diags_add(c->diags, AX_ERROR, "font", file_of(c, sp->mark), sp->mark.line,
+                             sp->mark.col, 0, "style '%s': %s", sp->name,
+                             ax_fontset_error(c->fs));
+                fail(c, AX_ERR_DATA);
+                continue;
+            }
+            t->chain.fonts[t->chain.n++] = f;
+        }
+    }
+}
+
+/* Advance of cp in points in style t (0 when no font covers it). */
+static double advance(void *vt, uint32_t cp)
+{
+    const tstyle *t = vt;
+    int k = ax_fontchain_pick(&t->chain, cp);
+    return k < 0 ? 0 : ax_font_advance(t->chain.fonts[k], cp) * t->size / 1000.0;
+}
+
+/* Copy of s without the characters no font of t covers (each reported once
+ * with where it was); NULL when out of memory. Control characters other
+ * than the line feed are dropped quietly (a CR of a CR LF, a tab is a space). */
+static char *covered_text(ctx *c, const tstyle *t, const char *s, size_t len, ax_mark m,
+                          const char *where, size_t *out_len)
+{
+    char *out = ax_arena_alloc(c->a, len + 1);
+    if (!out) {
+        fail(c, AX_ERR_NOMEM);
+        return NULL;
+    }
+    size_t o = 0, i = 0;
+    while (i < len) {
+        size_t at = i;
+        uint32_t cp = utf8_next(s, len, &i);
+        if (cp == '\t')
+            cp = ' ', at = 0, out[o++] = ' ';
+        if (cp == '\t' || (cp < 0x20 && cp != '\n') || cp == 0x7F)
+            continue;
+        if (cp == '\n' || (cp > 0xFFFF ? 0 : ax_fontchain_pick(&t->chain, cp) >= 0)) {
+            memcpy(out + o, s + at, i - at);
+            o += i - at;
+            continue;
+        }
+        size_t k = 0;
+        while (k < c->nmissing && c->missing[k] != cp)
+            k++;
+        if (k == c->nmissing) {
+            if (c->nmissing < 64)
+                c->missing[c->nmissing++] = cp;
+            ax_diags_add(c->diags, AX_WARNING, "missing-glyph", file_of(c, m), m.line, m.col, 0,
+                         "%s: no font of style '%s' %s U+%04X '%.*s'; it is left out", where,
+                         t->spec->name, cp > 0xFFFF ? "can embed (above U+FFFF)" : "covers",
+                         (unsigned)cp, (int)(i - at), s + at);
+        }
+    }
+    out[o] = '\0';
+    *out_len = o;
+    return out;
+}
+
+/* Break text into lines of at most `width` in style t; appends to *lines. */
+static void break_text(ctx *c, const tstyle *t, const char *s, size_t len, double width,
+                       ax_color color, ax_mark m, const char *where, tline **lines, size_t *n)
+{
+    size_t clen;
+    char *clean = covered_text(c, t, s, len, m, where, &clen);
+    if (!clean)
+        return;
+    ax_line *ls;
+    size_t nl;
+    if (ax_break_lines(c->br, clean, clen, width, advance, (void *)t, c->a, &ls, &nl) != AX_OK) {
+        fail(c, AX_ERR_NOMEM);
+        return;
+    }
+    tline *grown = ax_arena_array(c->a, *n + nl, sizeof *grown);
+    if (!grown) {
+        fail(c, AX_ERR_NOMEM);
+        return;
+    }
+    if (*n)
+        memcpy(grown, *lines, *n * sizeof *grown);
+    for (size_t i = 0; i < nl; i++)
+        grown[*n + i] = (tline){clean + ls[i].start, ls[i].end - ls[i].start, ls[i].width, t,
+                                color};
+    *lines = grown;
+    *n += nl;
+}
+
+/* Draw one line with its baseline placed in a line box starting at `top`:
+ * one text run per stretch of characters in the same font. */
+static void draw_line(ax_display *dl, const tline *ln, double x, double top)
+{
+    const tstyle *t = ln->st;
+    double base = top + (t->line_h - t->size) / 2 + 0.86 * t->size;
+    size_t i = 0, run = 0;
+    int font = -2;
+    double run_x = x, pen = x;
+    while (i <= ln->len) {
+        size_t at = i;
+        int k = -1;
+        uint32_t cp = 0;
+        if (i < ln->len) {
+            cp = utf8_next(ln->s, ln->len, &i);
+            k = ax_fontchain_pick(&t->chain, cp);
+        }
+        if (k != font || at == ln->len) {
+            if (font >= 0 && at > run) {
+                ax_text_run r = {t->chain.fonts[font], t->size, run_x, base, ln->color,
+                                 ln->s + run, at - run};
+                ax_display_text(dl, &r);
+            }
+            font = k;
+            run = at;
+            run_x = pen;
+        }
+        if (at == ln->len)
+            break;
+        if (k >= 0)
+            pen += ax_font_advance(t->chain.fonts[k], cp) * t->size / 1000.0;
+    }
+}
+
+/* ---- visible strings and placeholders --------------------------------- */
+
+typedef struct vars {
+    sqlite3_stmt *row;         /* a result row, or NULL */
+    const ax_param *params;    /* block params */
+    size_t nparams;
+    long page, pages;          /* running headers; 0 = not available */
+} vars;
+
+static const char *param_value(const ctx *c, const vars *v, const char *name, size_t n)
+{
+    const ax_param *lists[3] = {v ? v->params : NULL, c->o ? c->o->params : NULL,
+                                c->l->params};
+    size_t counts[3] = {v ? v->nparams : 0, c->o ? c->o->nparams : 0, c->l->nparams};
+    for (int k = 0; k < 3; k++)
+        for (size_t i = 0; i < counts[k]; i++)
+            if (strlen(lists[k][i].name) == n && memcmp(lists[k][i].name, name, n) == 0)
+                return lists[k][i].value;
+    return NULL;
+}
+
+/* Fill {name} placeholders: a column of the row, page/pages, symbol, title,
+ * or a parameter. "{{" is a literal brace. Unknown names stay as they are,
+ * with a warning. */
+static char *expand(ctx *c, const char *tpl, const vars *v, ax_mark m)
+{
+    if (!tpl)
+        return NULL;
+    if (!strchr(tpl, '{'))
+        return (char *)tpl;
+    ax_buf b = {0};
+    for (const char *p = tpl; *p;) {
+        if (p[0] == '{' && p[1] == '{') {
+            ax_buf_append(&b, "{", 1);
+            p += 2;
+            continue;
+        }
+        if (p[0] == '}' && p[1] == '}') {
+            ax_buf_append(&b, "}", 1);
+            p += 2;
+            continue;
+        }
+        const char *close = p[0] == '{' ? strchr(p, '}') : NULL;
+        if (!close) {
+            ax_buf_append(&b, p, 1);
+            p++;
+            continue;
+        }
+        const char *name = p + 1;
+        size_t n = (size_t)(close - name);
+        char num[32];
+        const char *val = NULL;
+        if (v && v->row) {
+            int cols = sqlite3_column_count(v->row);
+            for (int i = 0; i < cols && !val; i++) {
+                const char *cn = sqlite3_column_name(v->row, i);
+                if (strlen(cn) == n && memcmp(cn, name, n) == 0) {
+                    if (sqlite3_column_type(v->row, i) == SQLITE_INTEGER) {
+                        ax_format_int(sqlite3_column_int64(v->row, i), num, sizeof num);
+                        val = num;
+                    } else {
+                        const unsigned char *t = sqlite3_column_text(v->row, i);
+                        val = t ? (const char *)t : "";
+                    }
+                }
+            }
+        }
+        if (!val && v && v->page && n == 4 && memcmp(name, "page", 4) == 0) {
+            snprintf(num, sizeof num, "%ld", v->page);
+            val = num;
+        }
+        if (!val && v && v->pages && n == 5 && memcmp(name, "pages", 5) == 0) {
+            snprintf(num, sizeof num, "%ld", v->pages);
+            val = num;
+        }
+        if (!val && n == 6 && memcmp(name, "symbol", 6) == 0)
+            val = c->l->symbol ? c->l->symbol : "";
+        if (!val)
+            val = param_value(c, v, name, n);
+        if (!val) {
+            ax_diags_add(c->diags, AX_WARNING, "placeholder", file_of(c, m), m.line, m.col, 0,
+                         "no value for the placeholder {%.*s}; it is printed as it is", (int)n,
+                         name);
+            val = NULL;
+            ax_buf_append(&b, p, n + 2);
+        } else
+            ax_buf_puts(&b, val);
+        p = close + 1;
+    }
+    char *out = b.failed ? NULL : ax_arena_strndup(c->a, b.data ? b.data : "", b.len);
+    ax_buf_free(&b);
+    if (!out)
+        fail(c, AX_ERR_NOMEM);
+    return out;
+}
+
+/* The strings of a visible string for the document language: one or two
+ * (zh over en). A language missing falls back to the other. */
+static size_t pick_text(const ctx *c, const ax_text2 *t, const char *out[2])
+{
+    const char *zh = t->zh, *en = t->en;
+    if (!zh && !en)
+        return 0;
+    if (c->lang == AX_LANG_ZH) {
+        out[0] = zh ? zh : en;
+        return 1;
+    }
+    if (c->lang == AX_LANG_EN) {
+        out[0] = en ? en : zh;
+        return 1;
+    }
+    if (!zh || !en || zh == en || strcmp(zh, en) == 0) {
+        out[0] = zh ? zh : en;
+        return 1;
+    }
+    out[0] = zh;
+    out[1] = en;
+    return 2;
+}
+
+/* One line for a visible string: "中文 / English" in zh+en. */
+static char *single_line(ctx *c, const ax_text2 *t, const vars *v)
+{
+    const char *s[2];
+    size_t n = pick_text(c, t, s);
+    if (n == 0)
+        return NULL;
+    char *a = expand(c, s[0], v, t->mark);
+    if (n == 1 || !a)
+        return a;
+    char *b = expand(c, s[1], v, t->mark);
+    char *j = b ? ax_arena_printf(c->a, "%s / %s", a, b) : NULL;
+    if (!j)
+        fail(c, AX_ERR_NOMEM);
+    return j;
+}
+
+/* ---- flow items -------------------------------------------------------- */
+
+static item *add_item(ctx *c, it_kind kind, double h)
+{
+    if (c->nitems == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 256;
+        item *p = ax_reallocarray(c->items, cap, sizeof *p);
+        if (!p) {
+            fail(c, AX_ERR_NOMEM);
+            return NULL;
+        }
+        c->items = p;
+        c->cap = cap;
+    }
+    item *it = &c->items[c->nitems++];
+    memset(it, 0, sizeof *it);
+    it->kind = kind;
+    it->h = h;
+    return it;
+}
+
+/* Lines of text across the full width as items; returns the index of the
+ * first item. */
+static void add_text_lines(ctx *c, const tstyle *t, const char *s, ax_align align, ax_mark m,
+                           const char *where, int glue_all)
+{
+    tline *lines = NULL;
+    size_t n = 0;
+    break_text(c, t, s, strlen(s), c->x1 - c->x0, t->color, m, where, &lines, &n);
+    for (size_t i = 0; i < n; i++) {
+        item *it = add_item(c, IT_LINE, t->line_h);
+        if (!it)
+            return;
+        it->line = lines[i];
+        it->x = c->x0;
+        it->w = c->x1 - c->x0;
+        it->align = align;
+        /* no single first or last line of a paragraph alone on a page */
+        it->keep_next = glue_all || (n >= 2 && (i == 0 || i + 2 == n));
+    }
+}
+
+static sqlite3_stmt *run_query(ctx *c, const char *sql, ax_mark m, const ax_param *params,
+                               size_t nparams);
+
+/* The placeholder values of a heading or paragraph: its params and the row
+ * of its query, if it has one (the caller finalizes v->row). */
+static void block_vars(ctx *c, const ax_block *b, vars *v)
+{
+    memset(v, 0, sizeof *v);
+    v->params = b->params;
+    v->nparams = b->nparams;
+    if (b->query)
+        v->row = run_query(c, b->query, b->query_mark, b->params, b->nparams);
+}
+
+static void flow_heading(ctx *c, const ax_block *b)
+{
+    vars v;
+    block_vars(c, b, &v);
+    int level = b->level < 1 ? 1 : b->level > 4 ? 4 : b->level;
+    char prefix[48] = "";
+    if (b->numbered) {
+        c->heading_no[level - 1]++;
+        for (int k = level; k < 5; k++)
+            c->heading_no[k] = 0;
+        size_t o = 0;
+        for (int k = 0; k < level; k++)
+            o += (size_t)snprintf(prefix + o, sizeof prefix - o, "%d.", c->heading_no[k]);
+        snprintf(prefix + o, sizeof prefix - o, " ");
+    }
+    char sname[24];
+    snprintf(sname, sizeof sname, "heading%d", level);
+    const tstyle *t = style_named(c, b->style ? b->style : sname, "heading");
+    const char *s[2];
+    size_t n = pick_text(c, &b->text, s);
+    add_item(c, IT_SPACE, t->size * (level == 1 ? 0.9 : 0.6));
+    size_t first = c->nitems;
+    for (size_t k = 0; k < n; k++) {
+        char *txt = expand(c, s[k], &v, b->text.mark);
+        if (!txt)
+            break;
+        char *full = ax_arena_printf(c->a, "%s%s", prefix, txt);
+        if (!full) {
+            fail(c, AX_ERR_NOMEM);
+            break;
+        }
+        add_text_lines(c, t, full, AX_ALIGN_LEFT, b->text.mark, "heading", 1);
+    }
+    if (b->outline && first < c->nitems) {
+        char *title = single_line(c, &b->text, &v);
+        if (title && *prefix)
+            title = ax_arena_printf(c->a, "%s%s", prefix, title);
+        c->items[first].outline_level = level;
+        c->items[first].outline_title = title;
+    }
+    item *sp = add_item(c, IT_SPACE, t->size * 0.45);
+    if (sp)
+        sp->keep_next = 1;
+    if (v.row)
+        sqlite3_finalize(v.row);
+}
+
+static void flow_paragraph(ctx *c, const ax_block *b)
+{
+    vars v;
+    block_vars(c, b, &v);
+    const tstyle *t = style_named(c, b->style ? b->style : "body", "body");
+    const char *s[2];
+    size_t n = pick_text(c, &b->text, s);
+    for (size_t k = 0; k < n; k++) {
+        char *txt = expand(c, s[k], &v, b->text.mark);
+        if (!txt)
+            break;
+        add_text_lines(c, t, txt, b->align, b->text.mark, "paragraph", 0);
+        add_item(c, IT_SPACE, t->size * (k + 1 < n ? 0.35 : 0.7));
+    }
+    if (v.row)
+        sqlite3_finalize(v.row);
+}
+
+/* ---- queries ------------------------------------------------------------ */
+
+static int is_integer_text(const char *s)
+{
+    const char *p = s;
+    if (*p == '-')
+        p++;
+    if (!*p || (*p == '0' && p[1]) || strlen(p) > 18)
+        return 0;
+    for (; *p; p++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    return 1;
+}
+
+/* Prepare sql and bind its :named parameters from the block, the command
+ * line and the document, in that order. Errors are reported at the query. */
+static sqlite3_stmt *prepare(ctx *c, const char *sql, ax_mark m, const ax_param *params,
+                             size_t nparams)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        ax_diags_add(c->diags, AX_ERROR, "layout-sql", file_of(c, m), m.line, m.col, 0,
+                     "the query does not prepare: %s", sqlite3_errmsg(c->db));
+        fail(c, AX_ERR_DATA);
+        return NULL;
+    }
+    vars v = {0};
+    v.params = params;
+    v.nparams = nparams;
+    for (int i = 1; i <= sqlite3_bind_parameter_count(st); i++) {
+        const char *name = sqlite3_bind_parameter_name(st, i);
+        if (!name || (name[0] != ':' && name[0] != '@' && name[0] != '$')) {
+            ax_diags_add(c->diags, AX_ERROR, "layout-sql", file_of(c, m), m.line, m.col, 0,
+                         "parameter %d has no name: use :name", i);
+            fail(c, AX_ERR_DATA);
+            sqlite3_finalize(st);
+            return NULL;
+        }
+        const char *val = param_value(c, &v, name + 1, strlen(name + 1));
+        if (!val) {
+            ax_diags_add(c->diags, AX_ERROR, "layout-sql", file_of(c, m), m.line, m.col, 0,
+                         "no value for %s: give it under params: or as -p %s=VALUE", name,
+                         name + 1);
+            fail(c, AX_ERR_DATA);
+            sqlite3_finalize(st);
+            return NULL;
+        }
+        if (is_integer_text(val))
+            sqlite3_bind_int64(st, i, strtoll(val, NULL, 10));
+        else
+            sqlite3_bind_text(st, i, val, -1, SQLITE_STATIC);
+    }
+    return st;
+}
+
+/* Run a one-row query (for placeholders): the stepped statement, or NULL. */
+static sqlite3_stmt *run_query(ctx *c, const char *sql, ax_mark m, const ax_param *params,
+                               size_t nparams)
+{
+    sqlite3_stmt *st = prepare(c, sql, m, params, nparams);
+    if (!st)
+        return NULL;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        return st;
+    if (rc != SQLITE_DONE) {
+        ax_diags_add(c->diags, AX_ERROR, "layout-sql", file_of(c, m), m.line, m.col, 0,
+                     "the query failed: %s", sqlite3_errmsg(c->db));
+        fail(c, AX_ERR_DATA);
+    } else
+        ax_diags_add(c->diags, AX_WARNING, "layout-sql", file_of(c, m), m.line, m.col, 0,
+                     "the query returned no row; its placeholders stay empty");
+    sqlite3_finalize(st);
+    return NULL;
+}
+
+/* ---- tables ------------------------------------------------------------- */
+
+typedef struct colsrc {
+    int idx, zh, en; /* result column indexes, -1 when absent */
+} colsrc;
+
+static int column_index(sqlite3_stmt *st, const char *name)
+{
+    for (int i = 0; i < sqlite3_column_count(st); i++)
+        if (strcmp(sqlite3_column_name(st, i), name) == 0)
+            return i;
+    return -1;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i, int *numeric, char *num, size_t numn)
+{
+    if (i < 0)
+        return NULL;
+    int type = sqlite3_column_type(st, i);
+    if (type == SQLITE_NULL)
+        return NULL;
+    if (type == SQLITE_INTEGER) {
+        *numeric = 1;
+        ax_format_int(sqlite3_column_int64(st, i), num, numn);
+        return num;
+    }
+    if (type == SQLITE_FLOAT) {
+        *numeric = 1;
+        /* %g would print a decimal comma under some locales if annex ever
+         * set LC_NUMERIC; format by hand with two decimals */
+        double d = sqlite3_column_double(st, i);
+        long long whole = (long long)d;
+        int frac = (int)llround(fabs(d - (double)whole) * 100);
+        if (frac == 100)
+            whole += d < 0 ? -1 : 1, frac = 0;
+        char w[32];
+        ax_format_int(whole, w, sizeof w);
+        snprintf(num, numn, "%s.%02d", w, frac);
+        return num;
+    }
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    return t && *t ? t : NULL;
+}
+
+/* The cell texts of one value for the document language: zh over en when
+ * stacked. A missing language falls back to the other, counted in *fallbacks. */
+static size_t cell_texts(ctx *c, sqlite3_stmt *st, const colsrc *src, int stack, int *numeric,
+                         char bufs[2][40], const char *out[2], int *fellback)
+{
+    if (src->idx >= 0) {
+        const char *t = col_text(st, src->idx, numeric, bufs[0], 40);
+        if (!t)
+            return 0;
+        out[0] = t;
+        return 1;
+    }
+    const char *zh = col_text(st, src->zh, numeric, bufs[0], 40);
+    const char *en = col_text(st, src->en, numeric, bufs[1], 40);
+    if (!zh && !en)
+        return 0;
+    if (c->lang == AX_LANG_ZH_EN && stack && zh && en && strcmp(zh, en) != 0) {
+        out[0] = zh;
+        out[1] = en;
+        return 2;
+    }
+    int want_en = c->lang == AX_LANG_EN;
+    const char *want = want_en ? en : zh;
+    if (c->lang == AX_LANG_ZH_EN && stack)
+        want = zh && en ? zh : NULL; /* equal (a number), or one is missing */
+    if (!want) {
+        /* the language asked for is missing here: show the other */
+        if ((want_en && src->en >= 0) || (!want_en && src->zh >= 0) ||
+            (c->lang == AX_LANG_ZH_EN))
+            *fellback = 1;
+        out[0] = zh ? zh : en;
+        return 1;
+    }
+    out[0] = want;
+    return 1;
+}
+
+static void measure_cell_extent(ctx *c, const tstyle *t, const char *s, double *mn, double *mx)
+{
+    double a = 0, b = 0;
+    ax_text_extent(c->br, s, strlen(s), advance, (void *)t, &a, &b);
+    if (a > *mn)
+        *mn = a;
+    if (b > *mx)
+        *mx = b;
+}
+
+/* Column widths: fixed ones as given; auto ones between their content's
+ * narrowest (longest word) and widest (no wrapping) extent, within min/max;
+ * fractions share what is left by weight. */
+static void size_columns(ctx *c, table *tb, const double *cmin, const double *cmax)
+{
+    const ax_table_spec *ts = tb->spec;
+    size_t n = tb->ncols;
+    double W = c->x1 - c->x0, w[MAX_COLS], lo[MAX_COLS], hi[MAX_COLS];
+    double fixed = 0, sum_lo = 0, sum_hi = 0, weights = 0;
+    for (size_t i = 0; i < n; i++) {
+        const ax_column_spec *cs = &ts->columns[i];
+        double pad = 2 * PAD_X;
+        lo[i] = cmin[i] + pad;
+        hi[i] = cmax[i] + pad;
+        if (cs->min_width > 0 && lo[i] < cs->min_width)
+            lo[i] = cs->min_width;
+        if (cs->max_width > 0 && hi[i] > cs->max_width)
+            hi[i] = cs->max_width;
+        if (cs->min_width > 0 && hi[i] < cs->min_width)
+            hi[i] = cs->min_width;
+        if (lo[i] > hi[i])
+            lo[i] = hi[i];
+        if (cs->width_kind == AX_WIDTH_FIXED) {
+            w[i] = cs->width;
+            fixed += w[i];
+        } else if (cs->width_kind == AX_WIDTH_FRACTION) {
+            weights += cs->width;
+            w[i] = lo[i];
+            sum_lo += lo[i];
+        } else {
+            w[i] = lo[i];
+            sum_lo += lo[i];
+            sum_hi += hi[i] - lo[i];
+        }
+    }
+    double room = W - fixed - sum_lo;
+    if (room > 0) {
+        /* auto columns grow towards their widest extent first; then
+         * fractions (or, without any, the auto columns) take the rest */
+        double grow = sum_hi <= room ? 1.0 : room / sum_hi;
+        for (size_t i = 0; i < n; i++)
+            if (ts->columns[i].width_kind == AX_WIDTH_AUTO) {
+                w[i] += (hi[i] - lo[i]) * grow;
+                room -= (hi[i] - lo[i]) * grow;
+            }
+        if (weights > 0) {
+            /* a fraction column gets its share of all the free width, but
+             * never less than its narrowest content */
+            double share_total = 0;
+            for (size_t i = 0; i < n; i++)
+                if (ts->columns[i].width_kind == AX_WIDTH_FRACTION)
+                    share_total += w[i];
+            double pool = room + share_total;
+            for (size_t i = 0; i < n; i++)
+                if (ts->columns[i].width_kind == AX_WIDTH_FRACTION) {
+                    double want = pool * ts->columns[i].width / weights;
+                    w[i] = want > lo[i] ? want : lo[i];
+                }
+        }
+    } else if (fixed + sum_lo > 0) {
+        /* too narrow: shrink everything in proportion (words then break
+         * between characters) */
+        double k = W / (fixed + sum_lo);
+        for (size_t i = 0; i < n; i++)
+            w[i] *= k;
+    }
+    /* never wider than the text block */
+    double total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += w[i];
+    double k = total > W ? W / total : 1;
+    tb->x[0] = c->x0;
+    for (size_t i = 0; i < n; i++)
+        tb->x[i + 1] = tb->x[i] + w[i] * k;
+}
+
+static void fill_cell(ctx *c, table *tb, size_t col, const char *texts[2], size_t nt, int numeric,
+                      cell *out, const tstyle *t, const ax_mark m, const char *where)
+{
+    double width = tb->x[col + 1] - tb->x[col] - 2 * PAD_X;
+    out->numeric = numeric;
+    for (size_t k = 0; k < nt; k++)
+        break_text(c, t, texts[k], strlen(texts[k]), width, k == 1 ? EN_GREY : t->color, m,
+                   where, &out->lines, &out->n);
+}
+
+static double cells_height(const table *tb, const cell *cells, size_t n, const size_t *from)
+{
+    size_t most = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = cells[i].n - (from ? from[i] : 0);
+        if (k > most)
+            most = k;
+    }
+    return (double)most * tb->line_h + 2 * PAD_Y;
+}
+
+static void flow_table(ctx *c, const ax_block *b)
+{
+    const ax_table_spec *ts = b->table;
+    table *tb = ax_arena_alloc(c->a, sizeof *tb);
+    if (!tb) {
+        fail(c, AX_ERR_NOMEM);
+        return;
+    }
+    tb->spec = ts;
+    tb->ncols = ts->ncolumns < MAX_COLS ? ts->ncolumns : MAX_COLS;
+    tb->st = style_named(c, ts->font ? ts->font : "table", "table");
+    tb->hst = style_named(c, ts->header_font ? ts->header_font : "table-header", "table-header");
+    tb->line_h = tb->st->line_h > tb->hst->line_h ? tb->st->line_h : tb->hst->line_h;
+
+    sqlite3_stmt *st = prepare(c, ts->query, ts->query_mark, ts->params, ts->nparams);
+    if (!st)
+        return;
+    colsrc src[MAX_COLS];
+    for (size_t i = 0; i < tb->ncols; i++) {
+        const ax_column_spec *cs = &ts->columns[i];
+        char zh[128], en[128];
+        snprintf(zh, sizeof zh, "%s_zh", cs->value);
+        snprintf(en, sizeof en, "%s_en", cs->value);
+        src[i].idx = column_index(st, cs->value);
+        src[i].zh = src[i].idx >= 0 ? -1 : column_index(st, zh);
+        src[i].en = src[i].idx >= 0 ? -1 : column_index(st, en);
+        if (src[i].idx < 0 && src[i].zh < 0 && src[i].en < 0) {
+            ax_diags_add(c->diags, AX_ERROR, "layout-sql", file_of(c, cs->mark), cs->mark.line,
+                         cs->mark.col, 0, "the query has no column '%s' (nor %s_zh, %s_en)",
+                         cs->value, cs->value, cs->value);
+            fail(c, AX_ERR_DATA);
+        }
+    }
+    int gcol = ts->group ? column_index(st, ts->group) : -1;
+    int tcol[MAX_COLS];
+    for (size_t i = 0; i < tb->ncols; i++) {
+        tcol[i] = 0;
+        for (size_t k = 0; k < ts->ntotal_columns; k++)
+            if (strcmp(ts->total_columns[k], ts->columns[i].value) == 0)
+                tcol[i] = 1;
+    }
+    if (c->st != AX_OK) {
+        sqlite3_finalize(st);
+        return;
+    }
+
+    /* 1. the result, as cell texts */
+    typedef struct rawrow {
+        const char *t[MAX_COLS][2];
+        size_t nt[MAX_COLS];
+        int numeric[MAX_COLS];
+        const char *group;
+    } rawrow;
+    rawrow *rows = NULL;
+    size_t nrows = 0, cap = 0;
+    long long totals[MAX_COLS] = {0};
+    int fell[MAX_COLS] = {0};
+    long fell_first[MAX_COLS] = {0};
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (nrows == cap) {
+            cap = cap ? cap * 2 : 64;
+            rawrow *r = ax_reallocarray(rows, cap, sizeof *r);
+            if (!r) {
+                fail(c, AX_ERR_NOMEM);
+                break;
+            }
+            rows = r;
+        }
+        rawrow *r = &rows[nrows++];
+        memset(r, 0, sizeof *r);
+        for (size_t i = 0; i < tb->ncols; i++) {
+            char bufs[2][40];
+            const char *out[2];
+            int fb = 0;
+            size_t nt = cell_texts(c, st, &src[i], ts->columns[i].stack, &r->numeric[i], bufs,
+                                   out, &fb);
+            if (fb && !fell[i]++)
+                fell_first[i] = (long)nrows;
+            else if (fb)
+                fell[i]++;
+            for (size_t k = 0; k < nt; k++)
+                r->t[i][k] = ax_arena_strdup(c->a, out[k]);
+            r->nt[i] = nt;
+            if (tcol[i]) {
+                /* the first of x, x_zh, x_en holding a number counts */
+                int idx[3] = {src[i].idx, src[i].zh, src[i].en};
+                for (int k = 0; k < 3; k++)
+                    if (idx[k] >= 0 && sqlite3_column_type(st, idx[k]) == SQLITE_INTEGER) {
+                        totals[i] += sqlite3_column_int64(st, idx[k]);
+                        break;
+                    }
+            }
+        }
+        if (gcol >= 0) {
+            const unsigned char *g = sqlite3_column_text(st, gcol);
+            r->group = ax_arena_strdup(c->a, g ? (const char *)g : "");
+        }
+    }
+    if (rc != SQLITE_DONE && c->st == AX_OK) {
+        ax_diags_add(c->diags, AX_ERROR, "layout-sql", file_of(c, ts->query_mark),
+                     ts->query_mark.line, ts->query_mark.col, 0, "the query failed: %s",
+                     sqlite3_errmsg(c->db));
+        fail(c, AX_ERR_DATA);
+    }
+    for (size_t i = 0; i < tb->ncols; i++)
+        if (fell[i])
+            ax_diags_add(c->diags, AX_WARNING, "missing-translation",
+                         file_of(c, ts->columns[i].mark), ts->columns[i].mark.line,
+                         ts->columns[i].mark.col, 0,
+                         "column '%s': %d value%s missing in the language asked for (first in "
+                         "result row %ld); shown in the other language",
+                         ts->columns[i].value, fell[i], fell[i] == 1 ? " is" : "s are",
+                         fell_first[i]);
+
+    if (c->st != AX_OK) {
+        sqlite3_finalize(st);
+        ax_free(rows);
+        return;
+    }
+
+    /* the statement stays alive for group labels (vars.row) until the end */
+    if (nrows == 0) {
+        const tstyle *t = tb->st;
+        if (ts->empty.zh || ts->empty.en) {
+            char *s = single_line(c, &ts->empty, NULL);
+            if (s)
+                add_text_lines(c, t, s, AX_ALIGN_LEFT, ts->empty.mark, "table", 0);
+        } else
+            add_text_lines(c, t, c->lang == AX_LANG_EN ? "No data." : "无数据。", AX_ALIGN_LEFT,
+                           b->mark, "table", 0);
+        add_item(c, IT_SPACE, t->size);
+        sqlite3_finalize(st);
+        return;
+    }
+
+    /* 2. column widths from the content */
+    double cmin[MAX_COLS] = {0}, cmax[MAX_COLS] = {0};
+    for (size_t i = 0; i < tb->ncols; i++) {
+        const char *h[2];
+        size_t nh = pick_text(c, &ts->columns[i].title, h);
+        for (size_t k = 0; k < nh; k++)
+            measure_cell_extent(c, tb->hst, h[k], &cmin[i], &cmax[i]);
+        int numeric = 1;
+        for (size_t r = 0; r < nrows; r++) {
+            for (size_t k = 0; k < rows[r].nt[i]; k++)
+                measure_cell_extent(c, tb->st, rows[r].t[i][k], &cmin[i], &cmax[i]);
+            if (rows[r].nt[i] && !rows[r].numeric[i])
+                numeric = 0;
+        }
+        ax_align al = ts->columns[i].align;
+        tb->align[i] = al != AX_ALIGN_AUTO ? al : numeric ? AX_ALIGN_RIGHT : AX_ALIGN_LEFT;
+    }
+    size_columns(c, tb, cmin, cmax);
+
+    /* 3. header, rows, group rows, total */
+    size_t head_lines = 0;
+    for (size_t i = 0; i < tb->ncols; i++) {
+        const char *h[2];
+        size_t nh = pick_text(c, &ts->columns[i].title, h);
+        fill_cell(c, tb, i, h, nh, 0, &tb->head[i], tb->hst, ts->columns[i].title.mark,
+                  "table header");
+        for (size_t k = 0; k < tb->head[i].n; k++)
+            if (k > 0 && nh == 2)
+                tb->head[i].lines[k].color = tb->hst->color;
+        if (tb->head[i].n > head_lines)
+            head_lines = tb->head[i].n;
+    }
+    tb->head_h = (double)head_lines * tb->line_h + 2 * PAD_Y;
+    item *head = add_item(c, IT_THEAD, tb->head_h);
+    if (head) {
+        head->tbl = tb;
+        head->keep_next = 1;
+    }
+    const char *last_group = NULL;
+    vars gv = {0};
+    gv.params = ts->params;
+    gv.nparams = ts->nparams;
+    for (size_t r = 0; r < nrows && c->st == AX_OK; r++) {
+        rawrow *rw = &rows[r];
+        if (gcol >= 0 && (!last_group || strcmp(last_group, rw->group) != 0)) {
+            last_group = rw->group;
+            ax_text2 lab = ts->group_label;
+            if (!lab.zh && !lab.en)
+                lab.zh = lab.en = "{group}";
+            /* {group} and the group column's own name give the value */
+            ax_param gp[2] = {{"group", rw->group, ts->group_mark},
+                              {ts->group, rw->group, ts->group_mark}};
+            vars lv = gv;
+            lv.params = gp;
+            lv.nparams = 2;
+            char *s = single_line(c, &lab, &lv);
+            cell *gc = ax_arena_alloc(c->a, sizeof *gc);
+            size_t *from = ax_arena_alloc(c->a, sizeof *from);
+            if (!s || !gc || !from) {
+                fail(c, AX_ERR_NOMEM);
+                break;
+            }
+            const char *t1[2] = {s, NULL};
+            double saved = tb->x[1];
+            tb->x[1] = tb->x[tb->ncols]; /* spans the table */
+            fill_cell(c, tb, 0, t1, 1, 0, gc, tb->hst, lab.mark, "group label");
+            tb->x[1] = saved;
+            item *it = add_item(c, IT_ROW, 0);
+            if (!it)
+                break;
+            it->tbl = tb;
+            it->cells = gc;
+            it->from = from;
+            it->group = 1;
+            it->keep_next = 1;
+            it->h = cells_height(tb, gc, 1, NULL);
+        }
+        cell *cells = ax_arena_array(c->a, tb->ncols, sizeof *cells);
+        size_t *from = ax_arena_array(c->a, tb->ncols, sizeof *from);
+        if (!cells || !from) {
+            fail(c, AX_ERR_NOMEM);
+            break;
+        }
+        for (size_t i = 0; i < tb->ncols; i++)
+            fill_cell(c, tb, i, rw->t[i], rw->nt[i], rw->numeric[i], &cells[i], tb->st,
+                      ts->columns[i].mark, "table cell");
+        item *it = add_item(c, IT_ROW, cells_height(tb, cells, tb->ncols, NULL));
+        if (!it)
+            break;
+        it->tbl = tb;
+        it->cells = cells;
+        it->from = from;
+        it->zebra = (int)(r & 1);
+        /* the last row stays with the total row */
+        it->keep_next = r + 1 == nrows && ts->ntotal_columns > 0 &&
+                        (ts->total_label.zh || ts->total_label.en);
+    }
+    if (c->st == AX_OK && ts->ntotal_columns > 0 && (ts->total_label.zh || ts->total_label.en)) {
+        cell *cells = ax_arena_array(c->a, tb->ncols, sizeof *cells);
+        size_t *from = ax_arena_array(c->a, tb->ncols, sizeof *from);
+        /* the label spans the columns before the first total */
+        size_t span = 0;
+        while (span < tb->ncols && !tcol[span])
+            span++;
+        if (cells && from) {
+            for (size_t i = 0; i < tb->ncols; i++) {
+                char num[40];
+                const char *t1[2] = {NULL, NULL};
+                size_t nt = 0;
+                if (tcol[i]) {
+                    ax_format_int(totals[i], num, sizeof num);
+                    t1[0] = num;
+                    nt = 1;
+                } else if (i == 0) {
+                    t1[0] = single_line(c, &ts->total_label, &gv);
+                    nt = t1[0] ? 1 : 0;
+                }
+                double saved = tb->x[1];
+                if (i == 0 && span > 1)
+                    tb->x[1] = tb->x[span];
+                fill_cell(c, tb, i, t1, nt, tcol[i], &cells[i], tb->hst, ts->total_label.mark,
+                          "total row");
+                tb->x[1] = saved;
+            }
+            item *it = add_item(c, IT_ROW, cells_height(tb, cells, tb->ncols, NULL));
+            if (it) {
+                it->tbl = tb;
+                it->cells = cells;
+                it->from = from;
+                it->total = 1;
+                it->span = span > 1 ? span : 1;
+            }
+        } else
+            fail(c, AX_ERR_NOMEM);
+    }
+    add_item(c, IT_SPACE, tb->st->size);
+    sqlite3_finalize(st);
+    ax_free(rows);
+}
+
+static void flow_blocks(ctx *c, const ax_block *blocks, size_t n, int keep);
+
+static void flow_block(ctx *c, const ax_block *b)
+{
+    switch (b->kind) {
+    case AX_BLOCK_HEADING: flow_heading(c, b); break;
+    case AX_BLOCK_PARAGRAPH: flow_paragraph(c, b); break;
+    case AX_BLOCK_TABLE: flow_table(c, b); break;
+    case AX_BLOCK_SPACER: add_item(c, IT_SPACE, b->height); break;
+    case AX_BLOCK_PAGE_BREAK: add_item(c, IT_BREAK, 0); break;
+    case AX_BLOCK_KEEP: flow_blocks(c, b->children, b->nchildren, 1); break;
+    }
+}
+
+static void flow_blocks(ctx *c, const ax_block *blocks, size_t n, int keep)
+{
+    for (size_t i = 0; i < n && c->st == AX_OK; i++) {
+        size_t first = c->nitems;
+        flow_block(c, &blocks[i]);
+        if (keep && i + 1 < n)
+            for (size_t k = first; k < c->nitems; k++)
+                c->items[k].keep_next = 1;
+        else if (keep)
+            for (size_t k = first; k + 1 < c->nitems; k++)
+                c->items[k].keep_next = 1;
+    }
+}
+
+/* ---- placing items on pages -------------------------------------------- */
+
+typedef struct placer {
+    ctx *c;
+    ax_display *dl;
+    double y;
+    int page_empty;      /* nothing placed on this page yet */
+    const table *headed; /* the table whose header is on this page */
+} placer;
+
+static void new_page(placer *p)
+{
+    const ax_layout *l = p->c->l;
+    ax_display_begin_page(p->dl, l->page.width, l->page.height);
+    p->y = p->c->top;
+    p->page_empty = 1;
+    p->headed = NULL;
+}
+
+static double align_x(ax_align al, double x, double w, double lw)
+{
+    if (al == AX_ALIGN_RIGHT)
+        return x + w - lw;
+    if (al == AX_ALIGN_CENTER)
+        return x + (w - lw) / 2;
+    return x;
+}
+
+static void draw_cell(placer *p, const table *tb, const cell *ce, size_t from, size_t to,
+                      double x0, double x1, ax_align al, double top)
+{
+    for (size_t k = from; k < to; k++) {
+        const tline *ln = &ce->lines[k];
+        double x = align_x(al, x0 + PAD_X, x1 - x0 - 2 * PAD_X, ln->width);
+        draw_line(p->dl, ln, x, top + PAD_Y + (double)(k - from) * tb->line_h);
+    }
+}
+
+static void draw_thead(placer *p, const table *tb)
+{
+    const ax_table_spec *ts = tb->spec;
+    double y = p->y, h = tb->head_h, xl = tb->x[0], xr = tb->x[tb->ncols];
+    if (ts->style != AX_TABLE_RULES)
+        ax_display_rect(p->dl, xl, y, xr - xl, h, HEAD_FILL);
+    for (size_t i = 0; i < tb->ncols; i++) {
+        ax_align al = tb->align[i] == AX_ALIGN_RIGHT ? AX_ALIGN_RIGHT : AX_ALIGN_LEFT;
+        draw_cell(p, tb, &tb->head[i], 0, tb->head[i].n, tb->x[i], tb->x[i + 1], al, y);
+    }
+    if (ts->style == AX_TABLE_GRID) {
+        ax_display_line(p->dl, xl, y, xr, y, 0.6, RULE);
+        for (size_t i = 0; i <= tb->ncols; i++)
+            ax_display_line(p->dl, tb->x[i], y, tb->x[i], y + h, 0.5, RULE);
+        ax_display_line(p->dl, xl, y + h, xr, y + h, 0.6, RULE);
+    } else {
+        ax_display_line(p->dl, xl, y, xr, y, 1.0, BLACK);
+        ax_display_line(p->dl, xl, y + h, xr, y + h, 0.6, BLACK);
+    }
+    p->y += h;
+    p->headed = tb;
+    p->page_empty = 0;
+}
+
+/* Place the lines [from, from + k) of every cell of a row at p->y. */
+static void draw_row(placer *p, item *it, size_t k)
+{
+    const table *tb = it->tbl;
+    const ax_table_spec *ts = tb->spec;
+    double y = p->y, xl = tb->x[0], xr = tb->x[tb->ncols];
+    double h = (double)k * tb->line_h + 2 * PAD_Y;
+    if (it->group)
+        ax_display_rect(p->dl, xl, y, xr - xl, h, GROUP_FILL);
+    else if (ts->style == AX_TABLE_ZEBRA && it->zebra && !it->total)
+        ax_display_rect(p->dl, xl, y, xr - xl, h, ZEBRA_FILL);
+    size_t ncells = it->group ? 1 : tb->ncols;
+    size_t span = it->span > 1 ? it->span : 1;
+    for (size_t i = 0; i < ncells; i++) {
+        if (i > 0 && i < span)
+            continue; /* under the spanning label */
+        const cell *ce = &it->cells[i];
+        size_t from = it->from[i], to = from + k < ce->n ? from + k : ce->n;
+        double x1 = it->group ? xr : tb->x[i == 0 ? span : i + 1];
+        ax_align al = it->group || (i == 0 && it->total) ? AX_ALIGN_LEFT : tb->align[i];
+        draw_cell(p, tb, ce, from, to, tb->x[i], x1, al, y);
+        it->from[i] = to;
+    }
+    if (ts->style == AX_TABLE_GRID) {
+        if (it->group) {
+            ax_display_line(p->dl, xl, y, xl, y + h, 0.5, RULE);
+            ax_display_line(p->dl, xr, y, xr, y + h, 0.5, RULE);
+        } else
+            for (size_t i = 0; i <= tb->ncols; i++)
+                if (i == 0 || i >= span)
+                    ax_display_line(p->dl, tb->x[i], y, tb->x[i], y + h, 0.5, RULE);
+        ax_display_line(p->dl, xl, y + h, xr, y + h, it->total ? 0.8 : 0.5, RULE);
+    } else if (it->total) {
+        ax_display_line(p->dl, xl, y, xr, y, 0.6, BLACK);
+        ax_display_line(p->dl, xl, y + h, xr, y + h, 1.0, BLACK);
+    } else if (ts->style == AX_TABLE_RULES)
+        ax_display_line(p->dl, xl, y + h, xr, y + h, 0.3, (ax_color){0.6, 0.6, 0.6});
+    p->y += h;
+    p->page_empty = 0;
+}
+
+/* Height of item i and everything glued to it (up to a page break). */
+static double chain_height(const ctx *c, size_t i)
+{
+    double h = 0;
+    for (size_t k = i; k < c->nitems; k++) {
+        const item *it = &c->items[k];
+        if (it->kind == IT_BREAK)
+            break;
+        h += it->h;
+        if (!it->keep_next)
+            break;
+    }
+    return h;
+}
+
+static size_t rest_lines(const item *it)
+{
+    size_t most = 0, ncells = it->group ? 1 : it->tbl->ncols;
+    for (size_t i = 0; i < ncells; i++) {
+        size_t k = it->cells[i].n - it->from[i];
+        if (k > most)
+            most = k;
+    }
+    return most;
+}
+
+static void place_line(placer *p, const item *it)
+{
+    if (it->outline_level && it->outline_title)
+        ax_display_outline(p->dl, it->outline_level, it->outline_title, p->y);
+    draw_line(p->dl, &it->line, align_x(it->align, it->x, it->w, it->line.width), p->y);
+    p->y += it->h;
+    p->page_empty = 0;
+}
+
+/* Place a table row, splitting it between lines across pages when it is
+ * taller than the room left on a page that cannot be given up. */
+static void place_row(placer *p, item *it)
+{
+    const table *tb = it->tbl;
+    for (;;) {
+        if (p->headed != tb)
+            draw_thead(p, tb);
+        size_t rest = rest_lines(it);
+        double h = (double)rest * tb->line_h + 2 * PAD_Y;
+        if (p->y + h <= p->c->bottom + 0.01) {
+            draw_row(p, it, rest);
+            return;
+        }
+        double room = p->c->bottom - p->y - 2 * PAD_Y;
+        size_t k = room > 0 ? (size_t)(room / tb->line_h + 0.001) : 0;
+        if (k == 0)
+            k = 1; /* a page with room for not even one line: still progress */
+        draw_row(p, it, k);
+        if (rest_lines(it) == 0)
+            return;
+        new_page(p);
+    }
+}
+
+static void place_items(ctx *c, ax_display *dl)
+{
+    placer p = {0};
+    p.c = c;
+    p.dl = dl;
+    new_page(&p);
+    double body = c->bottom - c->top;
+    for (size_t i = 0; i < c->nitems; i++) {
+        item *it = &c->items[i];
+        if (it->kind == IT_BREAK) {
+            if (!p.page_empty)
+                new_page(&p);
+            continue;
+        }
+        if (it->kind == IT_SPACE) {
+            if (!p.page_empty)
+                p.y += it->h; /* no space at the top of a page */
+            continue;
+        }
+        /* a row needs its table's header on the page */
+        double head = (it->kind == IT_ROW && p.headed != it->tbl) ? it->tbl->head_h : 0;
+        double fresh_head = it->kind == IT_ROW ? it->tbl->head_h : 0;
+        double need = chain_height(c, i);
+        if (!p.page_empty && p.y + head + need > c->bottom + 0.01) {
+            if (need + fresh_head <= body + 0.01)
+                new_page(&p); /* the item and what is glued to it fit on a new page */
+            else if (p.y + head + it->h > c->bottom + 0.01) {
+                /* the chain can never fit; break inside it, but keep the
+                 * item whole when a fresh page holds it */
+                if (it->kind != IT_ROW || it->h + fresh_head <= body + 0.01)
+                    new_page(&p);
+                else if (c->bottom - p.y - head < 3 * it->tbl->line_h + 2 * PAD_Y)
+                    new_page(&p); /* split tall rows, but not after a sliver */
+            }
+        }
+        switch (it->kind) {
+        case IT_LINE: place_line(&p, it); break;
+        case IT_THEAD: draw_thead(&p, it->tbl); break;
+        case IT_ROW: place_row(&p, it); break;
+        default: break;
+        }
+    }
+}
+
+/* ---- running headers and footers, the document ------------------------ */
+
+static void draw_band(ctx *c, ax_display *dl, const ax_band_spec *band, double top, long page,
+                      long pages)
+{
+    const tstyle *t = style_named(c, "running", "body");
+    vars v = {0};
+    v.page = page;
+    v.pages = pages;
+    const ax_text2 *slots[3] = {&band->left, &band->center, &band->right};
+    for (int k = 0; k < 3; k++) {
+        char *s = single_line(c, slots[k], &v);
+        if (!s || !*s)
+            continue;
+        tline *lines = NULL;
+        size_t n = 0;
+        break_text(c, t, s, strlen(s), 1e9, t->color, slots[k]->mark, "running header",
+                   &lines, &n);
+        for (size_t i = 0; i < n; i++) {
+            ax_align al = k == 0 ? AX_ALIGN_LEFT : k == 1 ? AX_ALIGN_CENTER : AX_ALIGN_RIGHT;
+            draw_line(dl, &lines[i], align_x(al, c->x0, c->x1 - c->x0, lines[i].width),
+                      top + (double)i * t->line_h);
+        }
+    }
+}
+
+static void running_bands(ctx *c, ax_display *dl)
+{
+    const ax_page_spec *pg = &c->l->page;
+    const tstyle *t = style_named(c, "running", "body");
+    size_t pages = ax_display_pages(dl);
+    for (size_t i = 0; i < pages; i++) {
+        ax_display_select(dl, i);
+        const ax_band_spec *hd = (i == 0 && pg->has_first) ? &pg->first_header : &pg->header;
+        const ax_band_spec *ft = (i == 0 && pg->has_first) ? &pg->first_footer : &pg->footer;
+        long num = pg->first_number + (long)i;
+        long total = pg->first_number + (long)pages - 1;
+        draw_band(c, dl, hd, pg->margin_top * 0.5 - t->line_h / 2, num, total);
+        draw_band(c, dl, ft, pg->height - pg->margin_bottom * 0.5 - t->line_h / 2, num, total);
+    }
+    ax_display_select(dl, SIZE_MAX);
+}
+
+ax_status ax_render(const ax_layout *l, sqlite3 *db, ax_fontset *fs, const ax_render_opts *o,
+                    ax_arena *a, ax_diags *diags, ax_display **out, ax_doc_info *info)
+{
+    ctx c = {0};
+    c.l = l;
+    c.db = db;
+    c.fs = fs;
+    c.a = a;
+    c.diags = diags;
+    c.o = o;
+    c.lang = (o && o->lang) ? o->lang : l->lang ? l->lang : AX_LANG_ZH_EN;
+    c.x0 = l->page.margin_left;
+    c.x1 = l->page.width - l->page.margin_right;
+    c.top = l->page.margin_top;
+    c.bottom = l->page.height - l->page.margin_bottom;
+    *out = NULL;
+    if (c.x1 - c.x0 < 36 || c.bottom - c.top < 72) {
+        ax_diags_add(diags, AX_ERROR, "layout", l->file, 0, 0, 0,
+                     "the margins leave %.0f x %.0f pt for text; at least 36 x 72 are needed",
+                     c.x1 - c.x0, c.bottom - c.top);
+        return AX_ERR_DATA;
+    }
+    resolve_styles(&c);
+    if (c.st != AX_OK)
+        return c.st;
+    if (ax_breaker_new(&c.br) != AX_OK)
+        return AX_ERR_NOMEM;
+
+    flow_blocks(&c, l->blocks, l->nblocks, 0);
+    ax_display *dl = NULL;
+    if (c.st == AX_OK) {
+        dl = ax_display_new();
+        if (!dl)
+            fail(&c, AX_ERR_NOMEM);
+    }
+    if (c.st == AX_OK) {
+        place_items(&c, dl);
+        running_bands(&c, dl);
+        if (ax_display_failed(dl) || ax_arena_failed(a))
+            fail(&c, AX_ERR_NOMEM);
+    }
+    if (c.st == AX_OK) {
+        memset(info, 0, sizeof *info);
+        info->title = single_line(&c, &l->title, NULL);
+        info->subject = single_line(&c, &l->subject, NULL);
+        info->author = l->author;
+        info->keywords = l->keywords;
+        info->creator = NULL; /* the caller names itself */
+        info->lang = c.lang == AX_LANG_EN ? "en" : "zh-CN";
+        info->date = (o && o->date >= 0) ? o->date : l->has_date ? l->date : -1;
+        info->label_prefix = l->page.label_prefix;
+        info->label_first = l->page.first_number ? l->page.first_number : 1;
+    }
+    ax_breaker_free(c.br);
+    ax_free(c.items);
+    if (c.st != AX_OK) {
+        ax_display_free(dl);
+        return c.st;
+    }
+    *out = dl;
+    return AX_OK;
+}

@@ -1,0 +1,37 @@
+/* engine.h — the layout engine: a validated layout plus the database in,
+ * a display list of pages out.
+ *
+ * The engine resolves fonts (fallback per character), runs the queries
+ * (parameters bound, never pasted), breaks text into lines, sizes table
+ * columns, paginates (repeated table headers, rows moved or split, group
+ * rows and headings kept with what follows, keep-together groups) and adds
+ * running headers and footers once the page count is known. */
+#ifndef AX_ENGINE_H
+#define AX_ENGINE_H
+
+#include <sqlite3.h>
+
+#include "../device/list.h"
+#include "../text/font.h"
+#include "spec.h"
+
+typedef struct ax_render_opts {
+    ax_lang lang;           /* 0: the layout's */
+    const ax_param *params; /* command line (-p): override document params */
+    size_t nparams;
+    long long date;         /* >= 0: overrides the layout's date */
+} ax_render_opts;
+
+/* Lay the document out. Problems go to diags with the layout's places:
+ * errors (a font not installed, a query that fails, a missing parameter)
+ * make it return AX_ERR_DATA with *out NULL; warnings (a character no font
+ * covers, a value shown in the other language) do not. On success *out is
+ * a display list owned by the caller (ax_display_free) and *info describes
+ * the document (strings from arena `a`). */
+ax_status ax_render(const ax_layout *l, sqlite3 *db, ax_fontset *fs, const ax_render_opts *o,
+                    ax_arena *a, ax_diags *diags, ax_display **out, ax_doc_info *info);
+
+/* Thousands grouped with commas ("6,513"), whatever the locale. */
+void ax_format_int(long long v, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,149 @@
+#!/bin/sh
+# Render tests: the demo annex checked by real readers, golden trace logs of
+# small layouts, and broken layouts.
+#   sh tests/render/run.sh build/annex build/inkcheck            run
+#   sh tests/render/run.sh build/annex build/inkcheck --update   rewrite the traces (review!)
+#
+# Checks on the demo (out of PITFALLS.md): qpdf --check clean; pdffonts says
+# every font embedded, subset, with a ToUnicode map; pdftotext and
+# mutool draw -F txt extract sample cells exactly in both languages with
+# nothing on stderr; every character leaves ink on a pdftoppm render
+# (inkcheck); two runs and a run under LC_ALL=fr_FR.UTF-8 are byte-identical.
+set -u
+ANNEX=${1:-build/annex}
+INK=${2:-build/inkcheck}
+UPDATE=${3:-}
+cd "$(dirname "$0")/../.." || exit 2
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+LAYOUT=layouts/pct-ta-annex.yaml
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+# expect_in FILE TEXT WHAT: TEXT occurs in FILE
+expect_in() {
+    if grep -qF -- "$2" "$1"; then ok; else bad "$3: '$2' not found"; fi
+}
+
+# --- the demo annex -----------------------------------------------------------
+if SOURCE_DATE_EPOCH= "$ANNEX" render "$LAYOUT" --force -o "$TMP/a.pdf" 2>"$TMP/render.err"
+then ok; else bad "render the demo"; cat "$TMP/render.err"; fi
+grep -q "wrote $TMP/a.pdf" "$TMP/render.err" && ok || bad "render reports what it wrote"
+
+qpdf --check "$TMP/a.pdf" >"$TMP/qpdf.out" 2>&1 && grep -q "No syntax or stream encoding errors" \
+    "$TMP/qpdf.out" && ok || { bad "qpdf --check"; cat "$TMP/qpdf.out"; }
+
+pdffonts "$TMP/a.pdf" >"$TMP/fonts" 2>"$TMP/fonts.err"
+# every font line: emb sub uni = yes yes yes, and a subset tag ABCDEF+
+nfonts=$(tail -n +3 "$TMP/fonts" | wc -l)
+good=$(tail -n +3 "$TMP/fonts" | grep -cE '^[A-Z]{6}\+[^ ]+ .* yes +yes +yes ')
+if [ "$nfonts" -ge 3 ] && [ "$nfonts" = "$good" ] && [ ! -s "$TMP/fonts.err" ]; then ok
+else bad "pdffonts: $good of $nfonts fonts embedded+subset+unicode"; cat "$TMP/fonts"; fi
+
+pdftotext -layout "$TMP/a.pdf" "$TMP/a.txt" 2>"$TMP/txt.err"
+[ -s "$TMP/txt.err" ] && bad "pdftotext wrote to stderr: $(head -3 "$TMP/txt.err")" || ok
+mutool draw -q -F txt -o "$TMP/m.txt" "$TMP/a.pdf" 2>&1 |
+    grep -v "warning: ICC support is not available" >"$TMP/mu.err"  # Debian's mutool build
+[ -s "$TMP/mu.err" ] && bad "mutool wrote to stderr: $(head -3 "$TMP/mu.err")" || ok
+for f in "$TMP/a.txt" "$TMP/m.txt"; do
+    r=$(basename "$f")
+    # cells of the first rows of both annexes, both languages; 年 must be U+5E74
+    for s in "PCT国家阶段的审查和当地申请的审查" "Examination in the PCT national" \
+             "萨摩亚" "Samoa" "受理局用户使用ePCT" "ePCT for receiving Office users" \
+             "附件一：2021年实施" "Annex I: Technical assistance" "附件二" "Annex II" \
+             "PCT/WG/15/14" "合计" "Total" "6,597" "3,498" "一般性专利相关信息" \
+             "General patent-related information" "第 2 页" "Page 2 of"; do
+        expect_in "$f" "$s" "extraction ($r)"
+    done
+done
+
+# every activity is there: the first characters of each Chinese title
+"$ANNEX" query "SELECT substr(title_zh, 1, 6) FROM activities" 2>/dev/null | tail -n +2 \
+    >"$TMP/titles"
+tr -d ' \n' <"$TMP/m.txt" >"$TMP/m.flat"
+missing=0
+while IFS= read -r t; do
+    t=$(printf '%s' "$t" | tr -d ' ')
+    grep -qF -- "$t" "$TMP/m.flat" || { missing=$((missing + 1)); echo "  missing: $t"; }
+done <"$TMP/titles"
+[ "$missing" = 0 ] && [ "$(wc -l <"$TMP/titles")" -ge 121 ] && ok || bad "$missing titles missing"
+
+# every character leaves ink (150 dpi, grey)
+pdftoppm -gray -r 150 "$TMP/a.pdf" "$TMP/page" 2>"$TMP/ppm.err"
+if "$INK" "$LAYOUT" data "$TMP/page" 150 >"$TMP/ink.out" 2>&1; then ok
+else bad "inkcheck"; head -20 "$TMP/ink.out"; fi
+tail -n 1 "$TMP/ink.out"
+# ... and the check can fail: white out the first text lines of page 3 (the
+# Annex I heading), as a font with blank glyphs would print them
+python3 - "$TMP/page-03.pgm" <<'PY'
+import sys
+p = sys.argv[1]
+d = bytearray(open(p, "rb").read())
+parts = d.split(b"\n", 3)            # P5, "W H", 255, pixels
+w, h = map(int, parts[1].split())
+off = len(d) - w * h
+for y in range(int(h * 0.05), int(h * 0.16)):
+    d[off + y * w: off + (y + 1) * w] = b"\xff" * w
+open(p, "wb").write(d)
+PY
+"$INK" "$LAYOUT" data "$TMP/page" 150 >"$TMP/ink2.out" 2>&1
+[ $? = 1 ] && grep -q "page 3: .* left no ink" "$TMP/ink2.out" && ok ||
+    { bad "inkcheck does not notice missing glyphs"; tail -3 "$TMP/ink2.out"; }
+
+# the same input, the same bytes; the locale changes nothing
+"$ANNEX" render "$LAYOUT" --force -o "$TMP/b.pdf" 2>/dev/null
+cmp -s "$TMP/a.pdf" "$TMP/b.pdf" && ok || bad "two runs differ"
+LC_ALL=fr_FR.UTF-8 LANG=fr_FR.UTF-8 "$ANNEX" render "$LAYOUT" --force -o "$TMP/fr.pdf" 2>/dev/null
+cmp -s "$TMP/a.pdf" "$TMP/fr.pdf" && ok || bad "LC_ALL=fr_FR.UTF-8 changes the output"
+locale -a 2>/dev/null | grep -qi '^fr_FR.utf-\?8$' && ok || bad "locale fr_FR.UTF-8 not installed"
+SOURCE_DATE_EPOCH=1700000000 "$ANNEX" render "$LAYOUT" --force -o "$TMP/sde.pdf" 2>/dev/null
+pdfinfo "$TMP/sde.pdf" | grep -q "CreationDate:.*2023" && ok || bad "SOURCE_DATE_EPOCH ignored"
+
+# metadata, outline, page labels
+pdfinfo "$TMP/a.pdf" >"$TMP/info"
+expect_in "$TMP/info" "Title:           PCT技术援助活动 / Technical assistance" "pdfinfo"
+expect_in "$TMP/info" "Author:          International Bureau" "pdfinfo"
+expect_in "$TMP/info" "CreationDate:" "pdfinfo"
+mutool show "$TMP/a.pdf" outline >"$TMP/outline" 2>&1
+expect_in "$TMP/outline" "附件一：2021年实施的对PCT有直接影响的技术援助活动 / Annex I" "outline"
+expect_in "$TMP/outline" "活动内容分类 / Activities by content" "outline"
+
+# languages: zh only and en only
+"$ANNEX" render "$LAYOUT" --force --lang zh -o "$TMP/zh.pdf" 2>/dev/null
+"$ANNEX" render "$LAYOUT" --force --lang en -o "$TMP/en.pdf" 2>/dev/null
+pdftotext "$TMP/zh.pdf" "$TMP/zh.txt"
+expect_in "$TMP/zh.txt" "萨摩亚" "--lang zh"
+grep -q "Samoa" "$TMP/zh.txt" && bad "--lang zh shows English cells" || ok
+pdftotext "$TMP/en.pdf" "$TMP/en.txt"
+expect_in "$TMP/en.txt" "Samoa" "--lang en"
+grep -q "萨摩亚" "$TMP/en.txt" && bad "--lang en shows Chinese cells" || ok
+
+# data errors stop a render unless --force, and leave no file
+"$ANNEX" render "$LAYOUT" -o "$TMP/refused.pdf" 2>"$TMP/refused.err"
+[ $? = 1 ] && [ ! -e "$TMP/refused.pdf" ] && grep -q "force" "$TMP/refused.err" && ok ||
+    bad "render of data with errors without --force"
+
+# --- golden traces of small layouts ------------------------------------------
+for y in tests/render/*.yaml; do
+    name=$(basename "$y" .yaml)
+    "$ANNEX" render "$y" -d tests/render/data --trace "$TMP/$name.trace" 2>"$TMP/$name.err"
+    [ "$UPDATE" = "--update" ] && cp "$TMP/$name.trace" "tests/render/expected/$name.trace"
+    if cmp -s "$TMP/$name.trace" "tests/render/expected/$name.trace"; then ok; else
+        bad "trace $name"; diff -u "tests/render/expected/$name.trace" "$TMP/$name.trace" | head -20
+        cat "$TMP/$name.err"
+    fi
+done
+
+# --- broken layouts: their diagnostic, and no output ---------------------------
+for y in tests/layouts/bad-*.yaml; do
+    [ -e "$y" ] || continue
+    want=$(sed -n '1s/^# *expect: *//p' "$y")
+    "$ANNEX" render "$y" --force -o "$TMP/bad.pdf" >"$TMP/bad.out" 2>&1
+    st=$?
+    if [ "$st" = 1 ] && [ ! -e "$TMP/bad.pdf" ] && grep -qF -- "$want" "$TMP/bad.out"; then ok
+    else bad "$y: exit $st, want '$want'"; head -5 "$TMP/bad.out"; fi
+done
+
+echo "render tests: $pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,165 @@
+/* inkcheck.c — does every visible character of a document leave ink?
+ *
+ * PITFALLS.md item 1: a PDF can pass every text check (pdffonts, pdftotext)
+ * and still print blank glyphs. This tool lays the document out again (the
+ * same input gives the same display list as `annex render`), and for every
+ * character the display list shows it looks at the box the glyph occupies in
+ * a grey render of the PDF made by pdftoppm (`pdftoppm -gray -r DPI`): at
+ * least one pixel there must be dark.
+ *
+ *   inkcheck LAYOUT DATA_DIR RENDER_PREFIX DPI [--lang L] [-p NAME=VALUE]...
+ *
+ * RENDER_PREFIX-N.pgm (N as pdftoppm numbers pages, zero-padded to the
+ * width of the page count) are read. Prints one line per blank glyph and a
+ * summary; exit 0 when every glyph has ink, 1 otherwise, 2 on misuse. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/data/db.h"
+#include "../../src/data/load.h"
+#include "../../src/device/list.h"
+#include "../../src/layout/engine.h"
+#include "../../src/text/font.h"
+
+typedef struct pgm {
+    int w, h;
+    unsigned char *px;
+} pgm;
+
+static int read_pgm(const char *path, pgm *g)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    int maxv;
+    if (fscanf(f, "P5 %d %d %d", &g->w, &g->h, &maxv) != 3 || maxv != 255) {
+        fclose(f);
+        return -1;
+    }
+    fgetc(f);
+    g->px = malloc((size_t)g->w * (size_t)g->h);
+    if (!g->px || fread(g->px, 1, (size_t)g->w * (size_t)g->h, f) != (size_t)g->w * (size_t)g->h) {
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    return 0;
+}
+
+static uint32_t next_cp(const char *s, size_t len, size_t *i)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    uint32_t c = p[*i];
+    int k = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+    if (k)
+        c &= (uint32_t)(0x3F >> k);
+    (*i)++;
+    while (k-- > 0 && *i < len)
+        c = (c << 6) | (p[(*i)++] & 0x3Fu);
+    return c;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 5) {
+        fprintf(stderr, "usage: inkcheck LAYOUT DATA_DIR RENDER_PREFIX DPI [--lang L] "
+                        "[-p NAME=VALUE]...\n");
+        return 2;
+    }
+    const char *layout_path = argv[1], *data = argv[2], *prefix = argv[3];
+    double dpi = atof(argv[4]);
+    ax_render_opts o = {0};
+    o.date = -1;
+    ax_param params[16];
+    size_t np = 0;
+    for (int i = 5; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--lang"))
+            o.lang = !strcmp(argv[i + 1], "zh") ? AX_LANG_ZH
+                   : !strcmp(argv[i + 1], "en") ? AX_LANG_EN : AX_LANG_ZH_EN;
+        else if (!strcmp(argv[i], "-p") && np < 16) {
+            char *eq = strchr(argv[i + 1], '=');
+            if (!eq)
+                return 2;
+            *eq = '\0';
+            params[np++] = (ax_param){argv[i + 1], eq + 1, {0}};
+        }
+    }
+    o.params = params;
+    o.nparams = np;
+
+    ax_diags *diags = ax_diags_new();
+    ax_arena *a = ax_arena_new();
+    sqlite3 *db;
+    ax_fontset *fs;
+    ax_layout *l;
+    ax_display *dl;
+    ax_doc_info info;
+    if (ax_db_create(&db) != AX_OK || ax_load_path(db, data, diags) != AX_OK ||
+        ax_layout_load(layout_path, db, a, diags, &l) != AX_OK ||
+        ax_fontset_new("fonts/fonts.conf", &fs) != AX_OK ||
+        ax_render(l, db, fs, &o, a, diags, &dl, &info) != AX_OK) {
+        ax_diags_print(diags, stderr);
+        fprintf(stderr, "inkcheck: could not lay the document out\n");
+        return 2;
+    }
+    size_t pages = ax_display_pages(dl);
+    int digits = pages >= 100 ? 3 : pages >= 10 ? 2 : 1;
+    double k = dpi / 72.0;
+    long glyphs = 0, blank = 0;
+    for (size_t pi = 0; pi < pages; pi++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s-%0*zu.pgm", prefix, digits, pi + 1);
+        pgm g = {0};
+        if (read_pgm(path, &g) != 0) {
+            fprintf(stderr, "inkcheck: cannot read %s\n", path);
+            return 2;
+        }
+        const ax_page *pg = ax_display_page(dl, pi);
+        for (size_t ci = 0; ci < pg->n; ci++) {
+            const ax_cmd *c = &pg->cmds[ci];
+            if (c->kind != AX_CMD_TEXT)
+                continue;
+            const ax_text_run *t = &c->text;
+            double x = t->x;
+            size_t i = 0;
+            while (i < t->len) {
+                size_t at = i;
+                uint32_t cp = next_cp(t->utf8, t->len, &i);
+                double adv = ax_font_advance(t->font, cp) * t->size / 1000.0;
+                if (cp != ' ' && cp != 0x3000 && cp != 0xA0) {
+                    /* the glyph's box: its advance (without slack, so a
+                     * neighbour's ink does not count), from the ascender to
+                     * a little below the baseline */
+                    int x0 = (int)(x * k + 0.5), x1 = (int)((x + adv) * k - 0.5);
+                    int y0 = (int)((t->y - 0.85 * t->size) * k) - 1;
+                    int y1 = (int)((t->y + 0.25 * t->size) * k) + 1;
+                    int ink = 0;
+                    for (int yy = y0 < 0 ? 0 : y0; yy <= y1 && yy < g.h && !ink; yy++)
+                        for (int xx = x0 < 0 ? 0 : x0; xx <= x1 && xx < g.w; xx++)
+                            if (g.px[(size_t)yy * (size_t)g.w + (size_t)xx] < 150) {
+                                ink = 1;
+                                break;
+                            }
+                    glyphs++;
+                    if (!ink) {
+                        blank++;
+                        if (blank <= 50)
+                            printf("page %zu: '%.*s' U+%04X in %s at (%.1f, %.1f) left no ink\n",
+                                   pi + 1, (int)(i - at), t->utf8 + at, (unsigned)cp,
+                                   ax_font_family(t->font), x, t->y);
+                    }
+                }
+                x += adv;
+            }
+        }
+        free(g.px);
+    }
+    printf("inkcheck: %zu pages, %ld glyphs, %ld without ink\n", pages, glyphs, blank);
+    ax_display_free(dl);
+    ax_fontset_free(fs);
+    sqlite3_close(db);
+    ax_arena_free(a);
+    ax_diags_free(diags);
+    return blank ? 1 : 0;
+}
