@@ -17,7 +17,7 @@ WARN    += -Werror
 endif
 CPPFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lhpdf -lm
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lhpdf -lm -pthread
 
 # Every module folder but cli/ is the library; tests/unit/test_NAME.c is a unit test.
 SRC_LIB := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))

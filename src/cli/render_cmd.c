@@ -1,5 +1,6 @@
 /* render_cmd.c — annex render: data + layout → PDF (or a trace log). */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,20 @@ static const char *fonts_conf(void)
     return stat("fonts/fonts.conf", &sb) == 0 ? "fonts/fonts.conf" : NULL;
 }
 
+/* fontconfig reads its configuration and caches (~4 ms) on the second core
+ * while the data loads on the first. */
+typedef struct fonts_job {
+    ax_fontset *fs;
+    ax_status st;
+} fonts_job;
+
+static void *fonts_thread(void *arg)
+{
+    fonts_job *job = arg;
+    job->st = ax_fontset_new(fonts_conf(), &job->fs);
+    return NULL;
+}
+
 /* out/NAME.pdf for layouts/NAME.yaml */
 static char *default_output(const char *layout)
 {
@@ -141,6 +156,9 @@ int ax_cmd_render(int argc, char **argv)
     }
 
     int status = 1;
+    fonts_job job = {NULL, AX_ERR_NOMEM};
+    pthread_t fonts_tid;
+    int threaded = 0;
     ax_diags *diags = ax_diags_new();
     ax_arena *arena = ax_arena_new();
     sqlite3 *db = NULL;
@@ -155,8 +173,9 @@ int ax_cmd_render(int argc, char **argv)
         goto done;
     }
 
-    /* 1. the data */
+    /* 1. the data (and, meanwhile, the fonts) */
     double t0 = now_ms(), t_data = 0, t_layout = 0, t_fonts = 0, t_render = 0;
+    threaded = pthread_create(&fonts_tid, NULL, fonts_thread, &job) == 0;
     ax_status st;
     if (dbfile)
         st = ax_db_open_file(&db, dbfile, diags);
@@ -198,7 +217,14 @@ int ax_cmd_render(int argc, char **argv)
 
     /* 3. fonts, layout, pages */
     t_layout = now_ms();
-    if (ax_fontset_new(fonts_conf(), &fs) != AX_OK) {
+    if (threaded) {
+        pthread_join(fonts_tid, NULL);
+        threaded = 0;
+    } else
+        fonts_thread(&job);
+    fs = job.fs;
+    job.fs = NULL;
+    if (job.st != AX_OK) {
         fprintf(stderr, "annex render: fontconfig could not be initialised\n");
         goto done;
     }
@@ -246,7 +272,7 @@ int ax_cmd_render(int argc, char **argv)
             stat(written, &sb) == 0 ? (long long)sb.st_size : -1LL);
     if (timings) {
         double t_end = now_ms();
-        fprintf(stderr, "timings (ms): data %.2f, layout file %.2f, fontconfig %.2f, "
+        fprintf(stderr, "timings (ms): data %.2f, layout file %.2f, fontconfig (rest) %.2f, "
                         "layout %.2f, output %.2f, total %.2f\n",
                 t_data - t0, t_layout - t_data, t_fonts - t_layout, t_render - t_fonts,
                 t_end - t_render, t_end - t0);
@@ -254,6 +280,9 @@ int ax_cmd_render(int argc, char **argv)
     status = 0;
 
 done:
+    if (threaded)
+        pthread_join(fonts_tid, NULL);
+    ax_fontset_free(job.fs);
     ax_device_free(dev);
     ax_display_free(dl);
     ax_fontset_free(fs);

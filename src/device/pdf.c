@@ -62,6 +62,7 @@ typedef struct ax_pdf {
     int in_text;            /* inside BT … ET */
     const pdf_font *tfont;  /* font and size of the text object */
     double tsize;
+    double tx, ty;          /* start of the last text line (Td is relative) */
     int has_fill, has_stroke;
     ax_color fill, stroke;
     double lw;
@@ -671,15 +672,16 @@ static ax_status pdf_show_text(ax_device *d, const ax_text_run *t)
     p->text[t->len] = '\0';
 
     /* One text object for consecutive runs; font, size and colour only
-     * when they change; each run placed with an absolute Tm (libharu's
-     * TextOut computes a relative Td from the end of the last run, which
-     * is not where PDF's Td starts from). */
+     * when they change; each run placed with our own Td (libharu's TextOut
+     * computes its Td from the end of the last run, which is not where
+     * PDF's Td starts from). */
     if (!p->in_text) {
         if (p->pending != PEND_NONE)
             flush(p);
         if (hp(p, "HPDF_Page_BeginText"))
             HPDF_Page_BeginText(p->page);
         p->in_text = 1;
+        p->tx = p->ty = 0; /* BT resets the line matrix to the identity */
     }
     set_fill(p, t->color);
     if ((p->tfont != pf || p->tsize != t->size) && hp(p, "HPDF_Page_SetFontAndSize")) {
@@ -687,8 +689,13 @@ static ax_status pdf_show_text(ax_device *d, const ax_text_run *t)
         p->tfont = pf;
         p->tsize = t->size;
     }
-    if (hp(p, "HPDF_Page_SetTextMatrix"))
-        HPDF_Page_SetTextMatrix(p->page, 1, 0, 0, 1, r2(t->x), r2(p->page_h - t->y));
+    /* Td moves from the start of the last line: exact here, since every
+     * run has an unscaled matrix; shorter than a Tm per run. */
+    double x = r2(t->x), y = r2(p->page_h - t->y);
+    if (hp(p, "HPDF_Page_MoveTextPos"))
+        HPDF_Page_MoveTextPos(p->page, r2(x - p->tx), r2(y - p->ty));
+    p->tx = x;
+    p->ty = y;
     if (hp(p, "HPDF_Page_ShowText"))
         HPDF_Page_ShowText(p->page, p->text);
     if (!ok(p))

@@ -744,6 +744,10 @@ ax_status ax_font_subset(const ax_font *f, const uint32_t *cps, size_t n, ax_buf
      * brings back the >32767 component ids libharu misreads, PITFALLS.md
      * item 1); OS/2, name, cmap, hhea/hmtx, post, head, maxp, glyf/loca and
      * the hinting tables stay. */
+    /* Hinting instructions go: PDF readers rasterise without the font's
+     * own hints (FreeType's auto-hinter or none), and they are a third of
+     * Liberation's glyph data. */
+    hb_subset_input_set_flags(in, HB_SUBSET_FLAGS_NO_HINTING);
     hb_set_t *u = hb_subset_input_unicode_set(in);
     for (size_t i = 0; i < n; i++)
         hb_set_add(u, cps[i]);
