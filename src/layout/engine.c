@@ -121,7 +121,7 @@ static uint32_t utf8_next(const char *s, size_t len, size_t *i)
     const unsigned char *p = (const unsigned char *)s;
     uint32_t c = p[*i];
     size_t k = 0;
-    if (c >= 0xF0 && *i + 3 < len + 1)
+    if (c >= 0xF0)
         c &= 0x07, k = 3;
     else if (c >= 0xE0)
         c &= 0x0F, k = 2;
@@ -136,7 +136,9 @@ static uint32_t utf8_next(const char *s, size_t len, size_t *i)
 void ax_format_int(long long v, char *buf, size_t n)
 {
     char tmp[32];
-    int len = snprintf(tmp, sizeof tmp, "%lld", v < 0 ? -v : v);
+    /* the magnitude in unsigned arithmetic: -LLONG_MIN does not fit */
+    unsigned long long mag = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    int len = snprintf(tmp, sizeof tmp, "%llu", mag);
     size_t o = 0;
     if (v < 0 && o + 1 < n)
         buf[o++] = '-';
@@ -214,9 +216,11 @@ static char *covered_text(ctx *c, const tstyle *t, const char *s, size_t len, ax
     while (i < len) {
         size_t at = i;
         uint32_t cp = utf8_next(s, len, &i);
-        if (cp == '\t')
-            cp = ' ', at = 0, out[o++] = ' ';
-        if (cp == '\t' || (cp < 0x20 && cp != '\n') || cp == 0x7F)
+        if (cp == '\t') {
+            out[o++] = ' '; /* a tab is one space */
+            continue;
+        }
+        if ((cp < 0x20 && cp != '\n') || cp == 0x7F)
             continue;
         if (cp == '\n' || (cp > 0xFFFF ? 0 : ax_fontchain_pick(&t->chain, cp) >= 0)) {
             memcpy(out + o, s + at, i - at);
@@ -330,7 +334,7 @@ static char *expand(ctx *c, const char *tpl, const vars *v, ax_mark m)
 {
     if (!tpl)
         return NULL;
-    if (!strchr(tpl, '{'))
+    if (!strchr(tpl, '{') && !strchr(tpl, '}'))
         return (char *)tpl;
     ax_buf b = {0};
     for (const char *p = tpl; *p;) {
@@ -881,6 +885,7 @@ static void flow_table(ctx *c, const ax_block *b)
     rawrow *rows = NULL;
     size_t nrows = 0, cap = 0;
     long long totals[MAX_COLS] = {0};
+    int overflow[MAX_COLS] = {0};
     int fell[MAX_COLS] = {0};
     long fell_first[MAX_COLS] = {0};
     int rc;
@@ -902,10 +907,8 @@ static void flow_table(ctx *c, const ax_block *b)
             int fb = 0;
             size_t nt = cell_texts(c, st, &src[i], ts->columns[i].stack, &r->numeric[i], bufs,
                                    out, &fb);
-            if (fb && !fell[i]++)
+            if (fb && fell[i]++ == 0)
                 fell_first[i] = (long)nrows;
-            else if (fb)
-                fell[i]++;
             for (size_t k = 0; k < nt; k++)
                 r->t[i][k] = ax_arena_strdup(c->a, out[k]);
             r->nt[i] = nt;
@@ -914,7 +917,12 @@ static void flow_table(ctx *c, const ax_block *b)
                 int idx[3] = {src[i].idx, src[i].zh, src[i].en};
                 for (int k = 0; k < 3; k++)
                     if (idx[k] >= 0 && sqlite3_column_type(st, idx[k]) == SQLITE_INTEGER) {
-                        totals[i] += sqlite3_column_int64(st, idx[k]);
+                        long long sum;
+                        if (__builtin_add_overflow(totals[i], sqlite3_column_int64(st, idx[k]),
+                                                   &sum))
+                            overflow[i] = 1;
+                        else
+                            totals[i] = sum;
                         break;
                     }
             }
@@ -930,6 +938,14 @@ static void flow_table(ctx *c, const ax_block *b)
                      sqlite3_errmsg(c->db));
         fail(c, AX_ERR_DATA);
     }
+    for (size_t i = 0; i < tb->ncols; i++)
+        if (overflow[i]) {
+            ax_diags_add(c->diags, AX_ERROR, "layout-sql", file_of(c, ts->columns[i].mark),
+                         ts->columns[i].mark.line, ts->columns[i].mark.col, 0,
+                         "column '%s': the total does not fit in a 64-bit integer",
+                         ts->columns[i].value);
+            fail(c, AX_ERR_DATA);
+        }
     for (size_t i = 0; i < tb->ncols; i++)
         if (fell[i])
             ax_diags_add(c->diags, AX_WARNING, "missing-translation",
@@ -1136,6 +1152,7 @@ typedef struct placer {
     ax_display *dl;
     double y;
     int page_empty;      /* nothing placed on this page yet */
+    int glued;           /* the last item placed must stay with the next one */
     const table *headed; /* the table whose header is on this page */
 } placer;
 
@@ -1145,6 +1162,7 @@ static void new_page(placer *p)
     ax_display_begin_page(p->dl, l->page.width, l->page.height);
     p->y = p->c->top;
     p->page_empty = 1;
+    p->glued = 0;
     p->headed = NULL;
 }
 
@@ -1232,16 +1250,34 @@ static void draw_row(placer *p, item *it, size_t k)
     p->page_empty = 0;
 }
 
-/* Height of item i and everything glued to it (up to a page break). */
-static double chain_height(const ctx *c, size_t i)
+/* Height of item i and everything glued to it (up to a page break). A
+ * space passes the glue on: a heading stays with its text across a spacer.
+ * With `least`, the chain ends at its first data row, counted as the part
+ * that must stand on this page: the whole row when a fresh page can hold
+ * it, else three lines (a taller row is split). */
+static double chain_height(const ctx *c, size_t i, int least)
 {
-    double h = 0;
+    double h = 0, body = c->bottom - c->top;
+    int glued = 1;
     for (size_t k = i; k < c->nitems; k++) {
         const item *it = &c->items[k];
         if (it->kind == IT_BREAK)
             break;
+        if (it->kind == IT_SPACE) {
+            if (!glued)
+                break;
+            h += it->h;
+            continue;
+        }
+        if (least && it->kind == IT_ROW && !it->group && !it->total) {
+            double min = 3 * it->tbl->line_h + 2 * PAD_Y;
+            double head = k == i ? it->tbl->head_h : 0; /* else the chain holds it */
+            h += h + head + it->h <= body + 0.01 || it->h < min ? it->h : min;
+            break;
+        }
         h += it->h;
-        if (!it->keep_next)
+        glued = it->keep_next;
+        if (!glued)
             break;
     }
     return h;
@@ -1299,33 +1335,39 @@ static void place_items(ctx *c, ax_display *dl)
     p.dl = dl;
     new_page(&p);
     double body = c->bottom - c->top;
+    int break_pending = 0; /* a page break waits for something to put there */
     for (size_t i = 0; i < c->nitems; i++) {
         item *it = &c->items[i];
         if (it->kind == IT_BREAK) {
             if (!p.page_empty)
-                new_page(&p);
+                break_pending = 1;
             continue;
         }
         if (it->kind == IT_SPACE) {
-            if (!p.page_empty)
+            if (!p.page_empty && !break_pending)
                 p.y += it->h; /* no space at the top of a page */
             continue;
+        }
+        if (break_pending) {
+            new_page(&p);
+            break_pending = 0;
         }
         /* a row needs its table's header on the page */
         double head = (it->kind == IT_ROW && p.headed != it->tbl) ? it->tbl->head_h : 0;
         double fresh_head = it->kind == IT_ROW ? it->tbl->head_h : 0;
-        double need = chain_height(c, i);
+        double need = chain_height(c, i, 0);
         if (!p.page_empty && p.y + head + need > c->bottom + 0.01) {
-            if (need + fresh_head <= body + 0.01)
-                new_page(&p); /* the item and what is glued to it fit on a new page */
-            else if (p.y + head + it->h > c->bottom + 0.01) {
-                /* the chain can never fit; break inside it, but keep the
-                 * item whole when a fresh page holds it */
-                if (it->kind != IT_ROW || it->h + fresh_head <= body + 0.01)
+            if (p.glued) {
+                /* the chain's first item decided this page: break now only
+                 * when this item cannot even start here */
+                double min = it->kind == IT_ROW ? 3 * it->tbl->line_h + 2 * PAD_Y : it->h;
+                if (p.y + head + (it->h < min ? it->h : min) > c->bottom + 0.01)
                     new_page(&p);
-                else if (c->bottom - p.y - head < 3 * it->tbl->line_h + 2 * PAD_Y)
-                    new_page(&p); /* split tall rows, but not after a sliver */
-            }
+            } else if (need + fresh_head <= body + 0.01)
+                new_page(&p); /* the item and what is glued to it fit on a new page */
+            else if (p.y + head + chain_height(c, i, 1) > c->bottom + 0.01)
+                new_page(&p); /* never fits whole: break inside it, but not before
+                                 its first row has room here */
         }
         switch (it->kind) {
         case IT_LINE: place_line(&p, it); break;
@@ -1333,6 +1375,7 @@ static void place_items(ctx *c, ax_display *dl)
         case IT_ROW: place_row(&p, it); break;
         default: break;
         }
+        p.glued = it->keep_next;
     }
 }
 
