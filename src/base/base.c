@@ -311,6 +311,18 @@ long ax_utf8_invalid_at(const char *s, size_t n)
     return -1;
 }
 
+uint32_t ax_utf8_next(const char *s, size_t n, size_t *i)
+{
+    /* ICU's macro works on int32_t offsets: decode from a window that
+     * holds at most one sequence */
+    const uint8_t *u = (const uint8_t *)s + *i;
+    int32_t k = 0, len = n - *i < 4 ? (int32_t)(n - *i) : 4;
+    UChar32 c;
+    U8_NEXT(u, k, len, c);
+    *i += (size_t)k;
+    return c < 0 ? 0xFFFD : (uint32_t)c;
+}
+
 size_t ax_utf8_length(const char *s, size_t n)
 {
     size_t count = 0;

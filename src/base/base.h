@@ -74,6 +74,10 @@ ax_status ax_file_write_atomic(const char *path, const char *data, size_t len);
 
 /* UTF-8: the byte offset of the first invalid sequence in s[0..n), or -1. */
 long ax_utf8_invalid_at(const char *s, size_t n);
+/* The code point at byte s[*i] (i < n), moving *i past it; an invalid or
+ * truncated sequence gives U+FFFD and moves past its bad bytes. */
+uint32_t ax_utf8_next(const char *s, size_t n, size_t *i);
+
 /* Number of code points in a valid UTF-8 string. */
 size_t ax_utf8_length(const char *s, size_t n);
 

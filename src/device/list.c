@@ -183,26 +183,6 @@ const ax_page *ax_display_page(const ax_display *dl, size_t i)
     return i < dl->npages ? &dl->pages[i] : NULL;
 }
 
-/* Decode one code point of valid UTF-8 (the layout checked it). */
-static uint32_t next_cp(const unsigned char **s)
-{
-    const unsigned char *p = *s;
-    uint32_t c = *p++;
-    if (c >= 0xF0) {
-        c = ((c & 0x07u) << 18) | ((uint32_t)(p[0] & 0x3F) << 12) |
-            ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3Fu);
-        p += 3;
-    } else if (c >= 0xE0) {
-        c = ((c & 0x0Fu) << 12) | ((uint32_t)(p[0] & 0x3F) << 6) | (p[1] & 0x3Fu);
-        p += 2;
-    } else if (c >= 0xC0) {
-        c = ((c & 0x1Fu) << 6) | (p[0] & 0x3Fu);
-        p += 1;
-    }
-    *s = p;
-    return c;
-}
-
 #define CP_WORDS (0x110000 / 64)
 
 typedef struct font_use {
@@ -242,10 +222,8 @@ static ax_status collect_fonts(const ax_display *dl, font_use **out, size_t *nou
                 uses[n].bits = bits;
                 n++;
             }
-            const unsigned char *s = (const unsigned char *)c->text.utf8;
-            const unsigned char *e = s + c->text.len;
-            while (s < e) {
-                uint32_t cp = next_cp(&s);
+            for (size_t i = 0; i < c->text.len;) {
+                uint32_t cp = ax_utf8_next(c->text.utf8, c->text.len, &i);
                 if (cp < 0x110000)
                     uses[k].bits[cp >> 6] |= (uint64_t)1 << (cp & 63);
             }

@@ -113,26 +113,6 @@ static ax_status hpdf_failed(ax_pdf *p)
 
 /* ---- UTF-8 and text strings -------------------------------------------- */
 
-/* Decode one code point of valid UTF-8 (checked by ax_utf8_invalid_at). */
-static uint32_t utf8_next(const unsigned char **s)
-{
-    const unsigned char *u = *s;
-    uint32_t c = u[0];
-    if (c < 0x80) {
-        *s += 1;
-        return c;
-    }
-    if (c < 0xE0) {
-        *s += 2;
-        return (c & 0x1F) << 6 | (u[1] & 0x3Fu);
-    }
-    if (c < 0xF0) {
-        *s += 3;
-        return (c & 0x0F) << 12 | (u[1] & 0x3Fu) << 6 | (u[2] & 0x3Fu);
-    }
-    *s += 4;
-    return (c & 0x07) << 18 | (u[1] & 0x3Fu) << 12 | (u[2] & 0x3Fu) << 6 | (u[3] & 0x3Fu);
-}
 
 /* A PDF text string for a UTF-8 value: printable ASCII as it is (a
  * literal string is PDFDocEncoding, libharu escapes parentheses and
@@ -168,8 +148,8 @@ static void *text_string(ax_pdf *p, const char *s, const char *what)
     size_t len = 0;
     buf[len++] = 0xFE;
     buf[len++] = 0xFF;
-    for (const unsigned char *u = (const unsigned char *)s; *u;) {
-        uint32_t c = utf8_next(&u);
+    for (size_t i = 0, bytes = strlen(s); i < bytes;) {
+        uint32_t c = ax_utf8_next(s, bytes, &i);
         if (c > 0xFFFF) {
             c -= 0x10000;
             uint32_t hi = 0xD800 + (c >> 10), lo = 0xDC00 + (c & 0x3FF);
@@ -647,9 +627,8 @@ static ax_status pdf_show_text(ax_device *d, const ax_text_run *t)
 
     /* Every code point must be in the subset (declared in use_font), or
      * libharu would draw .notdef: a blank the text tools cannot see. */
-    const unsigned char *u = (const unsigned char *)t->utf8, *end = u + t->len;
-    while (u < end) {
-        uint32_t c = utf8_next(&u);
+    for (size_t i = 0; i < t->len;) {
+        uint32_t c = ax_utf8_next(t->utf8, t->len, &i);
         if (c > 0xFFFF)
             return ax_device_fail(d, AX_ERR_DATA,
                                   "U+%04X is outside the Basic Multilingual Plane: libharu's "
@@ -700,8 +679,8 @@ static ax_status pdf_show_text(ax_device *d, const ax_text_run *t)
         HPDF_Page_ShowText(p->page, p->text);
     if (!ok(p))
         return p->base.status;
-    for (u = (const unsigned char *)t->utf8; u < end;)
-        bit_set(pf->shown, utf8_next(&u));
+    for (size_t i = 0; i < t->len;)
+        bit_set(pf->shown, ax_utf8_next(t->utf8, t->len, &i));
     return AX_OK;
 }
 

@@ -116,23 +116,6 @@ static const char *file_of(const ctx *c, ax_mark m)
     return m.file ? m.file : c->l->file;
 }
 
-static uint32_t utf8_next(const char *s, size_t len, size_t *i)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    uint32_t c = p[*i];
-    size_t k = 0;
-    if (c >= 0xF0)
-        c &= 0x07, k = 3;
-    else if (c >= 0xE0)
-        c &= 0x0F, k = 2;
-    else if (c >= 0xC0)
-        c &= 0x1F, k = 1;
-    (*i)++;
-    while (k-- && *i < len)
-        c = (c << 6) | (p[(*i)++] & 0x3Fu);
-    return c;
-}
-
 void ax_format_int(long long v, char *buf, size_t n)
 {
     char tmp[32];
@@ -215,7 +198,7 @@ static char *covered_text(ctx *c, const tstyle *t, const char *s, size_t len, ax
     size_t o = 0, i = 0;
     while (i < len) {
         size_t at = i;
-        uint32_t cp = utf8_next(s, len, &i);
+        uint32_t cp = ax_utf8_next(s, len, &i);
         if (cp == '\t') {
             out[o++] = ' '; /* a tab is one space */
             continue;
@@ -286,7 +269,7 @@ static void draw_line(ax_display *dl, const tline *ln, double x, double top)
         int k = -1;
         uint32_t cp = 0;
         if (i < ln->len) {
-            cp = utf8_next(ln->s, ln->len, &i);
+            cp = ax_utf8_next(ln->s, ln->len, &i);
             k = ax_fontchain_pick(&t->chain, cp);
         }
         if (k != font || at == ln->len) {

@@ -47,19 +47,6 @@ static int read_pgm(const char *path, pgm *g)
     return 0;
 }
 
-static uint32_t next_cp(const char *s, size_t len, size_t *i)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    uint32_t c = p[*i];
-    int k = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
-    if (k)
-        c &= (uint32_t)(0x3F >> k);
-    (*i)++;
-    while (k-- > 0 && *i < len)
-        c = (c << 6) | (p[(*i)++] & 0x3Fu);
-    return c;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 5) {
@@ -125,7 +112,7 @@ int main(int argc, char **argv)
             size_t i = 0;
             while (i < t->len) {
                 size_t at = i;
-                uint32_t cp = next_cp(t->utf8, t->len, &i);
+                uint32_t cp = ax_utf8_next(t->utf8, t->len, &i);
                 double adv = ax_font_advance(t->font, cp) * t->size / 1000.0;
                 if (cp != ' ' && cp != 0x3000 && cp != 0xA0) {
                     /* the glyph's box: its advance (without slack, so a
