@@ -9,7 +9,7 @@
 #   make bench    print load and render figures
 
 CC      ?= cc
-PKGS    := sqlite3 icu-uc icu-i18n harfbuzz harfbuzz-subset fontconfig yaml-0.1
+PKGS    := sqlite3 icu-uc icu-i18n harfbuzz harfbuzz-subset fontconfig yaml-0.1 cairo freetype2
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes -Wno-sign-conversion
 ifeq ($(CI),true)
@@ -29,7 +29,7 @@ TESTS   := $(sort $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c)))
 DEB_PKGS := gcc make pkg-config libcsv-dev libsqlite3-dev libicu-dev libcmocka-dev clang \
             libclang-rt-14-dev python3 libhpdf-dev libharfbuzz-dev libfontconfig-dev libyaml-dev \
             fonts-arphic-uming fonts-wqy-microhei fonts-liberation2 poppler-utils qpdf \
-            mupdf-tools ghostscript locales
+            mupdf-tools ghostscript locales libcairo2-dev libfreetype-dev
 
 .PHONY: all deps check demo fuzz fuzz-layout bench clean unit cli render asan fuzz-seeds
 

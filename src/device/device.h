@@ -51,6 +51,8 @@ typedef struct ax_text_run {
     ax_color color;
     const char *utf8;
     size_t len;
+    double angle;        /* degrees, counter-clockwise about (x, y) as seen on
+                            the page; 0 for ordinary text */
 } ax_text_run;
 
 /* The document as a whole: metadata and page labels. Strings are UTF-8 and

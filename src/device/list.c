@@ -132,6 +132,49 @@ void ax_display_text(ax_display *dl, const ax_text_run *t)
     }
 }
 
+void ax_display_set_failed(ax_display *dl)
+{
+    dl->failed = 1;
+}
+
+static ax_path moved_path(ax_display *dl, const ax_path *p, double dx, double dy)
+{
+    ax_path out = copy_path(dl, p);
+    ax_path_el *els = (ax_path_el *)out.els;
+    for (size_t i = 0; els && i < out.n; i++)
+        for (int k = 0; k < 3; k++) {
+            els[i].x[k] += dx;
+            els[i].y[k] += dy;
+        }
+    return out;
+}
+
+void ax_display_embed(ax_display *dl, const ax_page *src, double dx, double dy)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        const ax_cmd *s = &src->cmds[i];
+        ax_cmd *cmd = push(dl, s->kind);
+        if (!cmd)
+            return;
+        *cmd = *s;
+        switch (s->kind) {
+        case AX_CMD_FILL:
+        case AX_CMD_STROKE:
+        case AX_CMD_PUSH_CLIP: cmd->path = moved_path(dl, &s->path, dx, dy); break;
+        case AX_CMD_TEXT:
+            cmd->text.utf8 = ax_arena_strndup(dl->arena, s->text.utf8, s->text.len);
+            cmd->text.x += dx;
+            cmd->text.y += dy;
+            break;
+        case AX_CMD_OUTLINE:
+            cmd->title = ax_arena_strdup(dl->arena, s->title);
+            cmd->y += dy;
+            break;
+        case AX_CMD_POP_CLIP: break;
+        }
+    }
+}
+
 void ax_display_push_clip(ax_display *dl, const ax_path *p)
 {
     ax_cmd *cmd = push(dl, AX_CMD_PUSH_CLIP);

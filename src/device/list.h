@@ -64,6 +64,15 @@ void ax_display_rect(ax_display *dl, double x, double y, double w, double h, ax_
 void ax_display_line(ax_display *dl, double x0, double y0, double x1, double y1, double lw,
                      ax_color c);
 
+/* Record a copy of every command of `src` (a page of another list: a chart
+ * or a matrix part) onto the current page, moved by (dx, dy). Outline
+ * entries are copied too. */
+void ax_display_embed(ax_display *dl, const ax_page *src, double dx, double dy);
+
+/* Mark the list failed (an allocation failed while building something for
+ * it); ax_display_failed reports it. */
+void ax_display_set_failed(ax_display *dl);
+
 size_t ax_display_pages(const ax_display *dl);
 const ax_page *ax_display_page(const ax_display *dl, size_t i); /* borrowed */
 

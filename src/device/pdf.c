@@ -63,6 +63,7 @@ typedef struct ax_pdf {
     const pdf_font *tfont;  /* font and size of the text object */
     double tsize;
     double tx, ty;          /* start of the last text line (Td is relative) */
+    int trot;               /* the last run set a rotated text matrix */
     int has_fill, has_stroke;
     ax_color fill, stroke;
     double lw;
@@ -432,6 +433,7 @@ static double clamp01(double v) { return v > 0 ? (v < 1 ? v : 1) : 0; /* NaN →
 /* Coordinates to 1/100 pt: invisible, and a third fewer bytes than
  * libharu's five decimals. */
 static HPDF_REAL r2(double v) { return (HPDF_REAL)(round(v * 100) / 100); }
+static double r4(double v) { return round(v * 10000) / 10000; }
 
 static int same_color(ax_color a, ax_color b)
 {
@@ -661,6 +663,7 @@ static ax_status pdf_show_text(ax_device *d, const ax_text_run *t)
             HPDF_Page_BeginText(p->page);
         p->in_text = 1;
         p->tx = p->ty = 0; /* BT resets the line matrix to the identity */
+        p->trot = 0;
     }
     set_fill(p, t->color);
     if ((p->tfont != pf || p->tsize != t->size) && hp(p, "HPDF_Page_SetFontAndSize")) {
@@ -669,9 +672,20 @@ static ax_status pdf_show_text(ax_device *d, const ax_text_run *t)
         p->tsize = t->size;
     }
     /* Td moves from the start of the last line: exact here, since every
-     * run has an unscaled matrix; shorter than a Tm per run. */
+     * run has an unscaled matrix; shorter than a Tm per run. A rotated run
+     * (chart labels) sets its own matrix, and the run after it resets it. */
     double x = r2(t->x), y = r2(p->page_h - t->y);
-    if (hp(p, "HPDF_Page_MoveTextPos"))
+    if (t->angle != 0) {
+        double rad = t->angle * M_PI / 180.0, cs = r4(cos(rad)), sn = r4(sin(rad));
+        if (hp(p, "HPDF_Page_SetTextMatrix"))
+            HPDF_Page_SetTextMatrix(p->page, (HPDF_REAL)cs, (HPDF_REAL)sn, (HPDF_REAL)-sn,
+                                    (HPDF_REAL)cs, (HPDF_REAL)x, (HPDF_REAL)y);
+        p->trot = 1;
+    } else if (p->trot) {
+        if (hp(p, "HPDF_Page_SetTextMatrix"))
+            HPDF_Page_SetTextMatrix(p->page, 1, 0, 0, 1, (HPDF_REAL)x, (HPDF_REAL)y);
+        p->trot = 0;
+    } else if (hp(p, "HPDF_Page_MoveTextPos"))
         HPDF_Page_MoveTextPos(p->page, r2(x - p->tx), r2(y - p->ty));
     p->tx = x;
     p->ty = y;

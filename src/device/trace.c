@@ -101,6 +101,8 @@ static ax_status tr_text(ax_device *d, const ax_text_run *t)
 {
     ax_buf *b = out_of(d);
     ax_buf_printf(b, "text %s %.2f %.2f %.2f", ax_font_id(t->font), t->size, t->x, t->y);
+    if (t->angle != 0)
+        ax_buf_printf(b, " rot %.2f", t->angle);
     put_color(b, t->color);
     put_quoted(b, t->utf8, t->len);
     ax_buf_puts(b, "\n");

@@ -275,7 +275,7 @@ static void draw_line(ax_display *dl, const tline *ln, double x, double top)
         if (k != font || at == ln->len) {
             if (font >= 0 && at > run) {
                 ax_text_run r = {t->chain.fonts[font], t->size, run_x, base, ln->color,
-                                 ln->s + run, at - run};
+                                 ln->s + run, at - run, 0};
                 ax_display_text(dl, &r);
             }
             font = k;

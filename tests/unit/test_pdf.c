@@ -144,7 +144,7 @@ static int file_exists(const char *path)
 static ax_status show(ax_device *d, const ax_font *font, double size, double x, double y,
                       const char *s)
 {
-    ax_text_run r = {font, size, x, y, {0, 0, 0}, s, strlen(s)};
+    ax_text_run r = {font, size, x, y, {0, 0, 0}, s, strlen(s), 0};
     return ax_device_show_text(d, &r);
 }
 

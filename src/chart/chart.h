@@ -1,0 +1,83 @@
+/* chart.h — bar charts: data in, a vector figure out.
+ *
+ * The engine runs the chart's query, resolves styles and language, removes
+ * characters no font covers, and hands over plain data; ax_chart_build lays
+ * the chart out inside a box of the given size and records it as one page
+ * of a display list (the figure), in points with the origin at the box's
+ * top-left corner. The engine places the figure on a page later
+ * (ax_display_embed). Geometry is built with cairo path calls (draw.h);
+ * every label is real text in the document's fonts.
+ *
+ * Layout of the box, top to bottom: title (wrapped, centred), legend (one
+ * swatch + name per series, only when there are 2+ series; wraps onto more
+ * rows), the plot with the value axis (nice ticks, ticks.h; light
+ * gridlines; zero baseline darker), category labels and the axis titles.
+ *
+ * Vertical bars: categories along the bottom; a label wraps to the width of
+ * its slot (at most 3 lines), and when a word still does not fit, all labels
+ * are rotated 45° (or 90° when AX_LABELS_ROTATE90 is asked) instead.
+ * Horizontal bars: categories down the left side, labels wrapped to at most
+ * 40 % of the box width, right-aligned against the axis.
+ *
+ * Value labels: above (vertical) or right of (horizontal) a bar when they
+ * fit inside the plot there, otherwise inside the end of the bar in white;
+ * for stacked series each segment is labelled inside when it is tall/wide
+ * enough for its label, and the total is written beyond the stack. */
+#ifndef AX_CHART_H
+#define AX_CHART_H
+
+#include "draw.h"
+
+typedef enum ax_chart_dir { AX_CHART_VERTICAL, AX_CHART_HORIZONTAL } ax_chart_dir;
+typedef enum ax_chart_mode { AX_CHART_GROUPED, AX_CHART_STACKED } ax_chart_mode;
+typedef enum ax_chart_labels {
+    AX_LABELS_AUTO,     /* wrap, rotate 45° when wrapping is not enough */
+    AX_LABELS_WRAP,     /* wrap only (words may break between characters) */
+    AX_LABELS_ROTATE45,
+    AX_LABELS_ROTATE90,
+} ax_chart_labels;
+
+/* The Okabe–Ito palette (colour-blind safe), in its usual order without
+ * black: orange, sky blue, bluish green, yellow, blue, vermillion, reddish
+ * purple. Series i takes AX_OKABE_ITO[i % 7] unless the layout gives
+ * colours. */
+extern const ax_color AX_OKABE_ITO[7];
+
+typedef struct ax_chart_in {
+    ax_chart_dir dir;
+    ax_chart_mode mode;       /* ignored with one series */
+    ax_chart_labels labels;   /* category labels (vertical charts) */
+    double width, height;     /* the whole box, pt */
+
+    ax_label title;           /* all labels: s[0] NULL = none */
+    ax_label cat_title;       /* title of the category axis */
+    ax_label value_title;     /* title of the value axis */
+
+    size_t ncats, nseries;
+    const ax_label *cats;     /* ncats, in drawing order (sorted by the engine) */
+    const ax_label *series;   /* nseries (legend names) */
+    const ax_color *series_colors; /* nseries */
+    /* Per category colours (SDG colours), or NULL; used with one series. */
+    const ax_color *cat_colors;
+    /* ncats × nseries values, row-major (values[c * nseries + s]); NAN:
+     * no value (nothing drawn, no label). Stacked charts take values >= 0. */
+    const double *values;
+    int integer;              /* all values are whole numbers: ticks too */
+    int decimals;             /* digits printed in value labels */
+    int value_labels;         /* print the value of each bar */
+
+    ax_label no_data;         /* printed in an empty frame when ncats == 0 */
+
+    const ax_tstyle *title_style;  /* title */
+    const ax_tstyle *label_style;  /* category labels, legend, axis titles */
+    const ax_tstyle *small_style;  /* tick labels, value labels */
+    ax_color second_color;    /* colour of s[1] lines (English under Chinese) */
+} ax_chart_in;
+
+/* Lay the chart out and record it as a new page (width × height) appended
+ * to `fig`. Temporary memory from arena `a`; `br` breaks the labels.
+ * Returns AX_OK, or AX_ERR_NOMEM. Never fails on data: a chart with no
+ * category draws its frame and `no_data`; values must be finite or NAN. */
+ax_status ax_chart_build(const ax_chart_in *in, ax_breaker *br, ax_arena *a, ax_display *fig);
+
+#endif

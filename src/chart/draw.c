@@ -1,0 +1,176 @@
+/* draw.c — text in a fallback chain, cairo paths into display lists (see draw.h). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "draw.h"
+
+double ax_tstyle_advance(void *vt, uint32_t cp)
+{
+    const ax_tstyle *t = vt;
+    int k = ax_fontchain_pick(&t->chain, cp);
+    return k < 0 ? 0 : ax_font_advance(t->chain.fonts[k], cp) * t->size / 1000.0;
+}
+
+double ax_text_width(const ax_tstyle *t, const char *s, size_t len)
+{
+    double w = 0;
+    for (size_t i = 0; i < len;)
+        w += ax_tstyle_advance((void *)t, ax_utf8_next(s, len, &i));
+    return w;
+}
+
+double ax_tstyle_baseline(const ax_tstyle *t)
+{
+    return (t->line_h - t->size) / 2 + 0.86 * t->size;
+}
+
+void ax_text_draw(ax_display *dl, const ax_tstyle *t, const char *s, size_t len, double x,
+                  double y, double angle, ax_color color)
+{
+    double rad = angle * M_PI / 180.0, cs = cos(rad), sn = sin(rad);
+    size_t i = 0, run = 0;
+    int font = -2;
+    double pen = 0, run_pen = 0;
+    while (i <= len) {
+        size_t at = i;
+        int k = -1;
+        uint32_t cp = 0;
+        if (i < len) {
+            cp = ax_utf8_next(s, len, &i);
+            k = ax_fontchain_pick(&t->chain, cp);
+        }
+        if (k != font || at == len) {
+            if (font >= 0 && at > run) {
+                /* along the rotated baseline; y grows downwards on the page */
+                ax_text_run r = {t->chain.fonts[font], t->size, x + run_pen * cs,
+                                 y - run_pen * sn, color, s + run, at - run, angle};
+                ax_display_text(dl, &r);
+            }
+            font = k;
+            run = at;
+            run_pen = pen;
+        }
+        if (at == len)
+            break;
+        if (k >= 0)
+            pen += ax_font_advance(t->chain.fonts[k], cp) * t->size / 1000.0;
+    }
+}
+
+/* cairo's path, taken under the identity matrix so its points are the
+ * device-space points we built (PITFALLS.md item 10), as display list
+ * elements. */
+static void record(ax_display *dl, cairo_t *cr, int stroke, double lw, ax_color c)
+{
+    cairo_matrix_t saved;
+    cairo_get_matrix(cr, &saved);
+    cairo_identity_matrix(cr);
+    cairo_path_t *cp = cairo_copy_path(cr);
+    cairo_set_matrix(cr, &saved);
+    cairo_new_path(cr);
+    if (!cp || cp->status != CAIRO_STATUS_SUCCESS) {
+        cairo_path_destroy(cp);
+        ax_display_set_failed(dl);
+        return;
+    }
+    ax_path_el buf[64], *els = buf;
+    size_t n = 0, cap = 64;
+    for (int i = 0; i < cp->num_data; i += cp->data[i].header.length) {
+        const cairo_path_data_t *d = &cp->data[i];
+        if (n == cap) {
+            ax_path_el *g = ax_reallocarray(els == buf ? NULL : els, cap * 2, sizeof *g);
+            if (!g) {
+                ax_display_set_failed(dl);
+                break;
+            }
+            if (els == buf)
+                memcpy(g, buf, sizeof buf);
+            els = g;
+            cap *= 2;
+        }
+        ax_path_el *e = &els[n];
+        memset(e, 0, sizeof *e);
+        switch (d->header.type) {
+        case CAIRO_PATH_MOVE_TO:
+        case CAIRO_PATH_LINE_TO:
+            e->op = d->header.type == CAIRO_PATH_MOVE_TO ? AX_PATH_MOVE : AX_PATH_LINE;
+            e->x[0] = d[1].point.x;
+            e->y[0] = d[1].point.y;
+            break;
+        case CAIRO_PATH_CURVE_TO:
+            e->op = AX_PATH_CURVE;
+            for (int k = 0; k < 3; k++) {
+                e->x[k] = d[1 + k].point.x;
+                e->y[k] = d[1 + k].point.y;
+            }
+            break;
+        case CAIRO_PATH_CLOSE_PATH:
+            e->op = AX_PATH_CLOSE;
+            /* cairo follows a close with a move to the subpath's start; the
+             * devices know where a closed subpath ends, so skip it */
+            if (i + d->header.length < cp->num_data &&
+                cp->data[i + d->header.length].header.type == CAIRO_PATH_MOVE_TO)
+                i += cp->data[i + d->header.length].header.length;
+            break;
+        }
+        n++;
+    }
+    cairo_path_destroy(cp);
+    if (n) {
+        ax_path p = {els, n};
+        if (stroke)
+            ax_display_stroke(dl, &p, lw, c);
+        else
+            ax_display_fill(dl, &p, c);
+    }
+    if (els != buf)
+        ax_free(els);
+}
+
+void ax_draw_fill(ax_display *dl, cairo_t *cr, ax_color c)
+{
+    record(dl, cr, 0, 0, c);
+}
+
+void ax_draw_stroke(ax_display *dl, cairo_t *cr, double line_width, ax_color c)
+{
+    record(dl, cr, 1, line_width, c);
+}
+
+void ax_format_number(double v, int decimals, char *buf, size_t n)
+{
+    if (n == 0)
+        return;
+    if (!isfinite(v)) {
+        snprintf(buf, n, "%s", "");
+        return;
+    }
+    if (decimals < 0)
+        decimals = 0;
+    if (decimals > 6)
+        decimals = 6;
+    double scale = pow(10, decimals);
+    double r = round(fabs(v) * scale);
+    unsigned long long whole = (unsigned long long)(r / scale);
+    unsigned long long frac = (unsigned long long)(r - (double)whole * scale + 0.5);
+    char digits[32];
+    int len = snprintf(digits, sizeof digits, "%llu", whole);
+    size_t o = 0;
+    if (v < 0 && r > 0 && o + 1 < n)
+        buf[o++] = '-';
+    for (int i = 0; i < len && o + 1 < n; i++) {
+        if (i > 0 && (len - i) % 3 == 0 && o + 1 < n)
+            buf[o++] = ',';
+        if (o + 1 < n)
+            buf[o++] = digits[i];
+    }
+    if (decimals > 0 && o + 1 < n) {
+        buf[o++] = '.'; /* a point, never the locale's comma */
+        char f[16];
+        snprintf(f, sizeof f, "%0*llu", decimals, frac);
+        for (int i = 0; f[i] && o + 1 < n; i++)
+            buf[o++] = f[i];
+    }
+    buf[o] = '\0';
+}

@@ -1,0 +1,67 @@
+/* draw.h — drawing helpers shared by the layout engine, charts and matrices.
+ *
+ * Text: a style is a fallback chain of fonts at one size; a line of text is
+ * drawn as one run per stretch of characters in the same font (the first
+ * font of the chain covering each character), with advances exactly as the
+ * PDF's /W arrays give them (ax_font_advance). Callers pass text whose every
+ * character some font of the chain covers (the engine removes and reports
+ * the others first); an uncovered character would be skipped with width 0.
+ *
+ * Geometry: charts and matrices build paths with cairo path calls
+ * (cairo_rectangle, cairo_arc, cairo_move_to …) on a context from
+ * ax_path_builder_new, and hand them to a display list with ax_draw_fill /
+ * ax_draw_stroke, which copy cairo's path (taken under the identity
+ * matrix, PITFALLS.md item 10) and clear it. Coordinates are points with the
+ * origin top-left and y downwards, like the display list. */
+#ifndef AX_DRAW_H
+#define AX_DRAW_H
+
+#include <cairo.h>
+
+#include "../device/list.h"
+#include "../text/font.h"
+#include "../text/linebreak.h"
+
+typedef struct ax_tstyle {
+    ax_fontchain chain;
+    double size;   /* pt */
+    double line_h; /* height of one line box, pt (size × leading) */
+    ax_color color;
+} ax_tstyle;
+
+/* Advance of cp in pt in style t (an ax_advance_fn; ctx is the ax_tstyle). */
+double ax_tstyle_advance(void *t, uint32_t cp);
+
+/* Width in pt of s[0..len) on one line. */
+double ax_text_width(const ax_tstyle *t, const char *s, size_t len);
+
+/* Record s[0..len) (one line, no line feed) with the start of its baseline
+ * at (x, y), rotated by `angle` degrees counter-clockwise about that point. */
+void ax_text_draw(ax_display *dl, const ax_tstyle *t, const char *s, size_t len, double x,
+                  double y, double angle, ax_color color);
+
+/* Distance from the top of a line box to the baseline, as the engine places
+ * table and paragraph lines. */
+double ax_tstyle_baseline(const ax_tstyle *t);
+
+/* A cairo context for building paths (never drawn on). NULL when out of
+ * memory. Free with cairo_destroy. Lives in device/raster.c, with the rest
+ * of cairo's surface API. */
+cairo_t *ax_path_builder_new(void);
+
+/* Record cairo's current path as a fill / stroke into dl and clear it.
+ * An empty path records nothing. */
+void ax_draw_fill(ax_display *dl, cairo_t *cr, ax_color c);
+void ax_draw_stroke(ax_display *dl, cairo_t *cr, double line_width, ax_color c);
+
+/* Numbers as the tables print them, whatever the locale: thousands grouped
+ * with commas, `decimals` digits after a point ("6,513", "12.5"). */
+void ax_format_number(double v, int decimals, char *buf, size_t n);
+
+/* A visible label: one or two lines of text, s[0] first (Chinese in zh+en
+ * documents), s[1] under it (English, drawn in a grey) or NULL. */
+typedef struct ax_label {
+    const char *s[2];
+} ax_label;
+
+#endif

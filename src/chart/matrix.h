@@ -1,0 +1,94 @@
+/* matrix.h — coverage matrices: rows × columns of marks, counts or shades.
+ *
+ * Like a chart, a matrix arrives as plain data (the engine ran the query,
+ * chose the language and removed uncovered characters) and leaves as
+ * figures: pages of a display list, in points, origin top-left of each
+ * part. Unlike a chart it can continue over several pages, so it is cut
+ * into parts the engine paginates like table rows:
+ *
+ *   part 0            the header: corner label, column headers (wrapped,
+ *                     or rotated 90° when the columns are narrow), optional
+ *                     header colours (SDG colours, with white text), and
+ *                     "Total" over the row-total column. The engine repeats
+ *                     it on every page the matrix continues on.
+ *   group parts       a row spanning the whole width naming a row group,
+ *                     glued (keep_next) to the rows of its group, so a group
+ *                     moves to the next page whole when it fits there.
+ *   row parts         one per row: label (wrapped), one cell per column,
+ *                     the row total.
+ *   the total part    "Total" and the column totals, when asked.
+ *   the legend part   what a mark / a shade means (a scale with steps).
+ *
+ * Cell kinds: MARK (a filled square when the value is > 0), DOT (a filled
+ * circle), COUNT (the number, centred; nothing for 0 or NAN), SHADE (the
+ * cell filled with a step of a light-to-dark scale of `color`, the count
+ * printed on it in black or white by contrast). Totals are sums of the
+ * values (for MARK and DOT: the number of cells > 0). */
+#ifndef AX_MATRIX_H
+#define AX_MATRIX_H
+
+#include "draw.h"
+
+typedef enum ax_cell_kind { AX_CELL_MARK, AX_CELL_DOT, AX_CELL_COUNT, AX_CELL_SHADE } ax_cell_kind;
+typedef enum ax_head_mode {
+    AX_HEAD_AUTO,   /* wrap; rotate 90° when a header needs more than 3 lines */
+    AX_HEAD_WRAP,
+    AX_HEAD_ROTATE,
+} ax_head_mode;
+
+typedef enum ax_part_kind {
+    AX_PART_HEAD,
+    AX_PART_GROUP,
+    AX_PART_ROW,
+    AX_PART_TOTAL,
+    AX_PART_LEGEND,
+} ax_part_kind;
+
+typedef struct ax_matrix_part {
+    ax_part_kind kind;
+    size_t page;      /* the page of `fig` that holds it */
+    double height;    /* pt (= that page's height) */
+    int keep_next;    /* must stay on the page of the next part */
+} ax_matrix_part;
+
+typedef struct ax_matrix_in {
+    ax_cell_kind kind;
+    ax_head_mode head;
+    double width;             /* available width, pt; the matrix uses all of it
+                                 unless its columns reach max_cell */
+    double max_cell;          /* widest a column gets, pt (0: 28 pt) */
+
+    size_t nrows, ncols;
+    const ax_label *rows;     /* nrows row labels */
+    const ax_label *cols;     /* ncols column labels */
+    const ax_color *col_colors; /* ncols header fills, or NULL (grey headers) */
+    const ax_label *col_numbers; /* ncols short labels drawn big in coloured
+                                    headers (the SDG number), or NULL */
+    /* Row groups: group[r] is the index into `groups` of row r's group, or
+     * NULL for no groups. Rows of a group are contiguous. */
+    const size_t *group;
+    const ax_label *groups;
+    /* nrows × ncols values, row-major; NAN or 0: empty cell. */
+    const double *values;
+    int decimals;             /* digits of printed counts */
+
+    ax_label corner;          /* top-left header cell */
+    int row_totals, col_totals;
+    ax_label total_label;     /* "合计 / Total" */
+    ax_color color;           /* marks, dots, the shade scale */
+    int legend;               /* add the legend part */
+    ax_label legend_text;     /* e.g. "■ contributes" or the scale title */
+
+    const ax_tstyle *label_style; /* row labels, group labels, counts */
+    const ax_tstyle *head_style;  /* column headers, corner, totals label */
+    const ax_tstyle *small_style; /* legend, numbers in coloured headers */
+    ax_color second_color;    /* s[1] lines */
+} ax_matrix_in;
+
+/* Lay the matrix out as parts, each a new page appended to `fig`. *parts
+ * (from `a`) lists them in order: head, then groups/rows, then total, then
+ * legend. Returns AX_OK or AX_ERR_NOMEM. */
+ax_status ax_matrix_build(const ax_matrix_in *in, ax_breaker *br, ax_arena *a, ax_display *fig,
+                          ax_matrix_part **parts, size_t *nparts, double *width_used);
+
+#endif
