@@ -53,7 +53,37 @@ const char ax_db_schema[] =
     "CREATE VIEW beneficiaries AS\n"
     "  SELECT ac.activity_id, ac.code, c.kind, c.name_zh, c.name_en, c.region, c.subregion\n"
     "  FROM activity_countries ac LEFT JOIN countries c ON c.code = ac.code\n"
-    "  WHERE ac.provider = 0;\n";
+    "  WHERE ac.provider = 0;\n"
+    /* reference data of seeds 004 (SDG contributions) and 002 (Development
+     * Agenda): data/sdgs.csv, sdg_contributions.csv, da_recommendations.csv,
+     * da_links.csv; every table stays empty when its file is absent */
+    "CREATE TABLE sdgs(\n"
+    "  goal INTEGER PRIMARY KEY,  -- 1..17\n"
+    "  name_zh TEXT, name_en TEXT,\n"
+    "  color TEXT);               -- official UN colour, '#RRGGBB'\n"
+    "CREATE TABLE sdg_contributions(\n"
+    "  paragraph INTEGER PRIMARY KEY, -- paragraph number in the source report\n"
+    "  section INTEGER,           -- the goal whose heading it stands under\n"
+    "  area_code TEXT,            -- area of work it names: brands, patents, …; 'none'\n"
+    "  area_zh TEXT, area_en TEXT);\n"
+    "CREATE TABLE sdg_contribution_goals(paragraph INTEGER, goal INTEGER,\n"
+    "  PRIMARY KEY(paragraph, goal));\n"
+    "CREATE TABLE sdg_contribution_targets(paragraph INTEGER,\n"
+    "  goal INTEGER,              -- the number before the dot\n"
+    "  target TEXT,               -- '2.4', '9.b'\n"
+    "  PRIMARY KEY(paragraph, target));\n"
+    "CREATE TABLE da_clusters(code TEXT PRIMARY KEY, name_zh TEXT, name_en TEXT);\n"
+    "CREATE TABLE da_recommendations(\n"
+    "  number INTEGER PRIMARY KEY, -- 1..45\n"
+    "  cluster TEXT,              -- A..F (da_clusters)\n"
+    "  starred INTEGER,           -- 1: marked for immediate implementation (2007)\n"
+    "  text_zh TEXT, title_en TEXT);\n"
+    "CREATE TABLE da_results(\n"
+    "  code TEXT PRIMARY KEY,     -- expected result, 'III.2'\n"
+    "  text_zh TEXT, text_en TEXT,\n"
+    "  seq INTEGER);              -- sort order: I.1 < II.2 < III.10\n"
+    "CREATE TABLE da_links(recommendation INTEGER, result TEXT,\n"
+    "  PRIMARY KEY(recommendation, result));\n";
 
 /* The fixed vocabularies of the data contract, labelled as seed 000 does. */
 static const char vocabularies[] =
@@ -68,7 +98,19 @@ static const char vocabularies[] =
     " ('office','主管局','Office'),"
     " ('users','用户','Users'),"
     " ('academia','高校/研究机构','Universities/research institutions'),"
-    " ('government','政府','Government');";
+    " ('government','政府','Government');"
+    /* the six clusters of the Development Agenda, as WIPO names them */
+    "INSERT INTO da_clusters VALUES"
+    " ('A','技术援助和能力建设','Technical Assistance and Capacity Building'),"
+    " ('B','准则制定、灵活性、公共政策和公有领域',"
+    "'Norm-setting, Flexibilities, Public Policy and Public Domain'),"
+    " ('C','技术转让、信息通信技术（ICT）和获取知识',"
+    "'Technology Transfer, Information and Communication Technologies (ICT) and Access to "
+    "Knowledge'),"
+    " ('D','评估、评价和影响研究','Assessment, Evaluation and Impact Studies'),"
+    " ('E','机构事项，包括任务授权和治理','Institutional Matters including Mandate and "
+    "Governance'),"
+    " ('F','其他问题','Other Issues');";
 
 ax_status ax_db_exec(sqlite3 *db, const char *sql)
 {

@@ -32,10 +32,6 @@ typedef struct binding {
     size_t nheader;
 } binding;
 
-/* Match the header row to the known columns: names are trimmed and compared
- * case-insensitively. Unknown columns are kept (and warned about when
- * `warn_unknown`); a duplicate or missing required column is an error.
- * Returns 0 when the file cannot be used at all. */
 /* Column names the schema computes itself: an unknown CSV column of that
  * name is kept as csv_NAME. */
 static const char *const reserved[] = {"id", "row", "line", "year", "month", "period"};
@@ -48,8 +44,14 @@ static int is_reserved(const char *name)
     return 0;
 }
 
+/* Match the header row to the known columns: names are trimmed and compared
+ * case-insensitively. Unknown columns are warned about and listed in
+ * b->extra: `keep_in` names the table the caller keeps them in (activities
+ * does, as extra columns), NULL when the caller drops them. A duplicate or
+ * missing required column is an error. Returns 0 when the file cannot be
+ * used at all. */
 static int bind_header(binding *b, const char *file, const ax_csv *csv, const colspec *cols,
-                       size_t ncols, int warn_unknown, ax_arena *arena, ax_diags *diags)
+                       size_t ncols, const char *keep_in, ax_arena *arena, ax_diags *diags)
 {
     memset(b, 0, sizeof *b);
     b->file = file;
@@ -95,30 +97,34 @@ static int bind_header(binding *b, const char *file, const ax_csv *csv, const co
             name = ax_arena_printf(arena, "csv_%s", name);
         if (!name)
             return 0;
-        if (warn_unknown) {
-            const char *best = NULL;
-            int bestd = 3;
-            for (size_t j = 0; j < ncols; j++) {
-                int d = ax_edit_distance(given, cols[j].name);
-                if (d < bestd) {
-                    bestd = d;
-                    best = cols[j].name;
-                }
+        const char *best = NULL;
+        int bestd = 3;
+        for (size_t j = 0; j < ncols; j++) {
+            int d = ax_edit_distance(given, cols[j].name);
+            if (d < bestd) {
+                bestd = d;
+                best = cols[j].name;
             }
-            if (n == 0)
-                ax_diags_add(diags, AX_WARNING, "unknown-column", file, h->row, (long)i + 1,
-                             h->line, "column %zu has no name; kept as '%s'", i + 1, name);
-            else if (best)
-                ax_diags_add(diags, AX_WARNING, "unknown-column", file, h->row, (long)i + 1,
-                             h->line,
-                             "unknown column '%s' (did you mean '%s'?); kept for queries as "
-                             "activities.\"%s\"",
-                             given, best, name);
-            else
-                ax_diags_add(diags, AX_WARNING, "unknown-column", file, h->row, (long)i + 1,
-                             h->line, "unknown column '%s'; kept for queries as activities.\"%s\"",
-                             given, name);
         }
+        /* what becomes of the column: only activities keeps its unknown
+         * columns, as extra columns of the table */
+        const char *fate = keep_in ? ax_arena_printf(arena, "kept for queries as %s.\"%s\"",
+                                                     keep_in, name)
+                                   : "ignored";
+        if (!fate)
+            return 0;
+        if (n == 0 && keep_in)
+            ax_diags_add(diags, AX_WARNING, "unknown-column", file, h->row, (long)i + 1, h->line,
+                         "column %zu has no name; kept as '%s'", i + 1, name);
+        else if (n == 0)
+            ax_diags_add(diags, AX_WARNING, "unknown-column", file, h->row, (long)i + 1, h->line,
+                         "column %zu has no name; ignored", i + 1);
+        else if (best)
+            ax_diags_add(diags, AX_WARNING, "unknown-column", file, h->row, (long)i + 1, h->line,
+                         "unknown column '%s' (did you mean '%s'?); %s", given, best, fate);
+        else
+            ax_diags_add(diags, AX_WARNING, "unknown-column", file, h->row, (long)i + 1, h->line,
+                         "unknown column '%s'; %s", given, fate);
         b->extra[b->nextra] = (long)i;
         b->extra_names[b->nextra++] = name;
     }
@@ -232,7 +238,7 @@ ax_status ax_load_regions_buf(sqlite3 *db, const char *name, const char *buf, si
     ax_status st = ax_csv_parse(&csv, name, buf, len, arena, diags);
     if (st != AX_OK)
         goto out;
-    if (!bind_header(&b, name, &csv, region_cols, R_NCOLS, 1, arena, diags))
+    if (!bind_header(&b, name, &csv, region_cols, R_NCOLS, NULL, arena, diags))
         goto out;
     if (!prepare(db, &ins, "INSERT INTO regions VALUES(?1,?2,?3,?4,?5)") ||
         !prepare(db, &find, "SELECT level FROM regions WHERE code = ?1")) {
@@ -318,7 +324,7 @@ ax_status ax_load_countries_buf(sqlite3 *db, const char *name, const char *buf, 
     ax_status st = ax_csv_parse(&csv, name, buf, len, arena, diags);
     if (st != AX_OK)
         goto out;
-    if (!bind_header(&b, name, &csv, country_cols, K_NCOLS, 1, arena, diags))
+    if (!bind_header(&b, name, &csv, country_cols, K_NCOLS, NULL, arena, diags))
         goto out;
     if (!prepare(db, &ins, "INSERT INTO countries VALUES(?1,?2,?3,?4,?5,?6,?7)") ||
         !prepare(db, &region, "SELECT level, parent FROM regions WHERE code = ?1")) {
@@ -1069,7 +1075,7 @@ ax_status ax_load_activities_buf(sqlite3 *db, const char *name, const char *buf,
     ax_status st = ax_csv_parse(&csv, name, buf, len, L.arena, diags);
     if (st != AX_OK)
         goto out;
-    if (!bind_header(&L.b, name, &csv, activity_cols, A_NCOLS, 1, L.arena, diags))
+    if (!bind_header(&L.b, name, &csv, activity_cols, A_NCOLS, "activities", L.arena, diags))
         goto out;
     if (L.b.idx[A_TITLE_ZH] < 0 && L.b.idx[A_TITLE_EN] < 0)
         ax_diags_add(diags, AX_ERROR, "missing-column", name, 1, 0, csv.records[0].line,
@@ -1129,6 +1135,666 @@ out:
     return st;
 }
 
+/* ---- SDGs and the Development Agenda ------------------------------------ */
+
+/* The frame every reference loader below shares: the file parsed, its
+ * header bound, and the arena that holds both. */
+typedef struct ref_load {
+    const char *file;
+    ax_diags *diags;
+    ax_arena *arena;
+    ax_csv csv;
+    binding b;
+    int usable; /* the header names every required column */
+} ref_load;
+
+static ax_status ref_begin(ref_load *R, const char *name, const char *buf, size_t len,
+                           const colspec *cols, size_t ncols, ax_diags *diags)
+{
+    memset(R, 0, sizeof *R);
+    R->file = name;
+    R->diags = diags;
+    R->arena = ax_arena_new();
+    if (!R->arena)
+        return AX_ERR_NOMEM;
+    ax_status st = ax_csv_parse(&R->csv, name, buf, len, R->arena, diags);
+    if (st == AX_OK)
+        R->usable = bind_header(&R->b, name, &R->csv, cols, ncols, NULL, R->arena, diags);
+    return st;
+}
+
+static ax_status ref_end(ref_load *R, ax_status st)
+{
+    if (R->arena && ax_arena_failed(R->arena))
+        st = AX_ERR_NOMEM;
+    ax_free(R->csv.records);
+    ax_arena_free(R->arena);
+    return st;
+}
+
+/* Report a problem with column k of rec. */
+#define REF_DIAG(R, sev, kind, rec, k, ...)                                                      \
+    ax_diags_add((R)->diags, sev, kind, (R)->file, (rec)->row, col_of(&(R)->b, k),              \
+                 line_of(&(R)->b, rec, k), __VA_ARGS__)
+
+/* A decimal number of at most 9 digits and nothing else: no sign, no
+ * spaces, no separators. */
+static int parse_uint(const char *s, long *out)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 9)
+        return 0;
+    long v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+static int parse_goal(const char *s, long *goal)
+{
+    return parse_uint(s, goal) && *goal >= 1 && *goal <= 17;
+}
+
+static int valid_color(const char *s)
+{
+    if (s[0] != '#' || strlen(s) != 7)
+        return 0;
+    for (int i = 1; i < 7; i++)
+        if (!isxdigit((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+/* A target as the 2030 Agenda numbers them, ^\d{1,2}\.(\d{1,2}|[a-z])$:
+ * "2.4", "17.16", "9.b". Sets the goal (the number before the dot) and
+ * `sub`, what follows the dot. */
+static int parse_target(const char *s, long *goal, const char **sub)
+{
+    size_t i = 0;
+    long g = 0;
+    while (i < 2 && isdigit((unsigned char)s[i]))
+        g = g * 10 + (s[i++] - '0');
+    if (i == 0 || s[i] != '.')
+        return 0;
+    const char *t = s + i + 1;
+    size_t n = strlen(t);
+    int letter = n == 1 && t[0] >= 'a' && t[0] <= 'z';
+    int number = (n == 1 || n == 2) && isdigit((unsigned char)t[0]) &&
+                 (n == 1 || isdigit((unsigned char)t[1]));
+    if (!letter && !number)
+        return 0;
+    *goal = g;
+    *sub = t;
+    return 1;
+}
+
+/* The targets of goal 1..17 of the 2030 Agenda: numbered targets 1..n,
+ * then lettered means-of-implementation targets a, b, … (169 in all). */
+static const char *target_letters(long goal, int *numbered)
+{
+    static const struct {
+        int numbered;
+        const char *letters;
+    } targets[18] = {
+        {0, ""},    {5, "ab"}, {5, "abc"}, {9, "abcd"}, {7, "abc"}, {6, "abc"},
+        {6, "ab"},  {3, "ab"}, {10, "ab"}, {5, "abc"},  {7, "abc"}, {7, "abc"},
+        {8, "abc"}, {3, "ab"}, {7, "abc"}, {9, "abc"},  {10, "ab"}, {19, ""},
+    };
+    long g = goal >= 1 && goal <= 17 ? goal : 0;
+    *numbered = targets[g].numbered;
+    return targets[g].letters;
+}
+
+/* Is `sub` (what follows the dot) one of the targets of `goal`? A
+ * well-formed target outside them (the seed's "9.6") is most likely a typo. */
+static int known_target(long goal, const char *sub)
+{
+    int numbered;
+    const char *letters = target_letters(goal, &numbered);
+    if (isdigit((unsigned char)sub[0])) {
+        long k = 0;
+        return sub[0] != '0' && parse_uint(sub, &k) && k <= numbered;
+    }
+    return sub[0] && strchr(letters, sub[0]) != NULL;
+}
+
+/* "III.2": a strategic goal in Roman numerals (I to XX), '.', the result's
+ * number. Returns a sort key, goal * 1000 + number, or 0 when malformed:
+ * the key orders I.1 < II.2 < III.10 where text order would not. */
+static long result_key(const char *code)
+{
+    static const char *const numerals[] = {"I",    "II",   "III",   "IV",  "V",   "VI",  "VII",
+                                           "VIII", "IX",   "X",     "XI",  "XII", "XIII", "XIV",
+                                           "XV",   "XVI",  "XVII",  "XVIII", "XIX", "XX"};
+    const char *dot = strchr(code, '.');
+    if (!dot)
+        return 0;
+    size_t n = (size_t)(dot - code);
+    long goal = 0, number = 0;
+    for (size_t i = 0; i < sizeof numerals / sizeof *numerals && !goal; i++)
+        if (strlen(numerals[i]) == n && strncmp(code, numerals[i], n) == 0)
+            goal = (long)i + 1;
+    /* no leading zero: III.02 would be another code for III.2 */
+    if (!goal || dot[1] == '0' || !parse_uint(dot + 1, &number) || number > 999)
+        return 0;
+    return goal * 1000 + number;
+}
+
+static long long count_rows(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    long long n = 0;
+    if (prepare(db, &st, sql)) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    return n;
+}
+
+/* sdgs.csv ------------------------------------------------------------------ */
+
+static const colspec sdg_cols[] = {{"goal", 1}, {"name_zh", 1}, {"name_en", 1}, {"color", 1}};
+enum { G_GOAL, G_NAME_ZH, G_NAME_EN, G_COLOR, G_NCOLS };
+
+ax_status ax_load_sdgs_buf(sqlite3 *db, const char *name, const char *buf, size_t len,
+                           ax_diags *diags)
+{
+    ref_load R;
+    sqlite3_stmt *ins = NULL;
+    ax_status st = ref_begin(&R, name, buf, len, sdg_cols, G_NCOLS, diags);
+    if (st != AX_OK || !R.usable)
+        goto out;
+    if (!prepare(db, &ins, "INSERT INTO sdgs VALUES(?1,?2,?3,?4)")) {
+        st = AX_ERR_DB;
+        goto out;
+    }
+    for (size_t r = 1; r < R.csv.nrecords; r++) {
+        const ax_csv_record *rec = &R.csv.records[r];
+        check_width(&R.b, rec, diags);
+        const char *goal_s = field(&R.b, rec, G_GOAL, R.arena);
+        const char *zh = field(&R.b, rec, G_NAME_ZH, R.arena);
+        const char *en = field(&R.b, rec, G_NAME_EN, R.arena);
+        const char *color = field(&R.b, rec, G_COLOR, R.arena);
+        long goal;
+        if (!parse_goal(goal_s, &goal)) {
+            REF_DIAG(&R, AX_ERROR, "bad-goal", rec, G_GOAL,
+                     "goal '%s' is not a number from 1 to 17", goal_s);
+            continue; /* nothing to key the row by */
+        }
+        int color_ok = valid_color(color);
+        if (!color_ok)
+            REF_DIAG(&R, AX_ERROR, "bad-color", rec, G_COLOR,
+                     "colour '%s' of goal %ld is not #RRGGBB (six hexadecimal digits)", color,
+                     goal);
+        if (!*zh || !*en)
+            REF_DIAG(&R, AX_WARNING, "missing-translation", rec, *zh ? G_NAME_EN : G_NAME_ZH,
+                     "goal %ld has no %s name", goal, *zh ? "English" : "Chinese");
+        sqlite3_reset(ins);
+        sqlite3_bind_int64(ins, 1, goal);
+        bind_text_or_null(ins, 2, zh);
+        bind_text_or_null(ins, 3, en);
+        bind_text_or_null(ins, 4, color_ok ? color : NULL);
+        if (sqlite3_step(ins) != SQLITE_DONE)
+            REF_DIAG(&R, AX_ERROR, "duplicate-goal", rec, G_GOAL, "goal %ld is listed twice",
+                     goal);
+    }
+    /* a chart coloured by goal needs all 17 */
+    if (R.csv.nrecords > 1) {
+        ax_buf missing = {0};
+        for (long g = 1; g <= 17; g++) {
+            char sql[64];
+            snprintf(sql, sizeof sql, "SELECT count(*) FROM sdgs WHERE goal = %ld", g);
+            if (!count_rows(db, sql))
+                ax_buf_printf(&missing, "%s%ld", missing.len ? ", " : "", g);
+        }
+        if (missing.len)
+            ax_diags_add(diags, AX_WARNING, "missing-goal", name, 0, 0, 0,
+                         "no row for goal%s %s", strchr(missing.data, ',') ? "s" : "",
+                         missing.data);
+        if (missing.failed)
+            st = AX_ERR_NOMEM;
+        ax_buf_free(&missing);
+    }
+out:
+    sqlite3_finalize(ins);
+    return ref_end(&R, st);
+}
+
+/* sdg_contributions.csv ------------------------------------------------------ */
+
+static const colspec contribution_cols[] = {
+    {"paragraph", 1}, {"section", 1}, {"area_code", 1}, {"area_zh", 0},
+    {"area_en", 0},   {"goals", 1},   {"targets", 1},
+};
+enum { C_PARAGRAPH, C_SECTION, C_AREA, C_AREA_ZH, C_AREA_EN, C_GOALS, C_TARGETS, C_NCOLS };
+
+/* An area code is a short stable key for queries and layouts. */
+static int valid_key(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 32)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '_' ||
+              s[i] == '-'))
+            return 0;
+    return 1;
+}
+
+typedef struct contribution_stmts {
+    sqlite3_stmt *ins, *ins_goal, *ins_target, *area;
+} contribution_stmts;
+
+/* The same area code must carry the same names on every row, or a table
+ * grouped by area shows one of them at random. */
+static void check_area(ref_load *R, contribution_stmts *S, const ax_csv_record *rec,
+                       const char *code, const char *zh, const char *en)
+{
+    sqlite3_reset(S->area);
+    sqlite3_bind_text(S->area, 1, code, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(S->area) != SQLITE_ROW)
+        return;
+    const unsigned char *z = sqlite3_column_text(S->area, 1);
+    const unsigned char *e = sqlite3_column_text(S->area, 2);
+    const char *have[2] = {z ? (const char *)z : "", e ? (const char *)e : ""};
+    const char *given[2] = {zh, en};
+    size_t cols[2] = {C_AREA_ZH, C_AREA_EN};
+    for (int i = 0; i < 2; i++)
+        if (strcmp(have[i], given[i]) != 0)
+            REF_DIAG(R, AX_WARNING, "area-conflict", rec, cols[i],
+                     "area '%s' is named '%s' here but '%s' in paragraph %lld", code, given[i],
+                     have[i], (long long)sqlite3_column_int64(S->area, 0));
+}
+
+/* The goals and targets of one paragraph; `goals[g]` says goal g is listed. */
+static void load_goals_and_targets(ref_load *R, contribution_stmts *S, const ax_csv_record *rec,
+                                   long paragraph, const char *goals_s, const char *targets_s)
+{
+    const char **items;
+    int empty = 0;
+    int listed[18] = {0};
+    size_t n = split_list(goals_s, &items, R->arena, &empty);
+    if (empty && *goals_s)
+        REF_DIAG(R, AX_WARNING, "empty-item", rec, C_GOALS,
+                 "goals has an empty item (';;' or a ';' at an end)");
+    for (size_t i = 0; i < n; i++) {
+        long goal;
+        if (!parse_goal(items[i], &goal)) {
+            REF_DIAG(R, AX_ERROR, "bad-goal", rec, C_GOALS,
+                     "goal '%s' is not a number from 1 to 17", items[i]);
+            continue;
+        }
+        listed[goal] = 1;
+        sqlite3_reset(S->ins_goal);
+        sqlite3_bind_int64(S->ins_goal, 1, paragraph);
+        sqlite3_bind_int64(S->ins_goal, 2, goal);
+        sqlite3_step(S->ins_goal); /* a goal listed twice is stored once */
+    }
+    empty = 0;
+    n = split_list(targets_s, &items, R->arena, &empty);
+    if (empty && *targets_s)
+        REF_DIAG(R, AX_WARNING, "empty-item", rec, C_TARGETS,
+                 "targets has an empty item (';;' or a ';' at an end)");
+    for (size_t i = 0; i < n; i++) {
+        long goal;
+        const char *sub;
+        if (!parse_target(items[i], &goal, &sub)) {
+            REF_DIAG(R, AX_ERROR, "bad-target", rec, C_TARGETS,
+                     "target '%s' is not written like 2.4, 17.16 or 9.b", items[i]);
+            continue;
+        }
+        if (goal < 1 || goal > 17) {
+            REF_DIAG(R, AX_ERROR, "bad-target", rec, C_TARGETS,
+                     "target %s: goal %ld is outside 1-17", items[i], goal);
+            continue;
+        }
+        if (!listed[goal])
+            REF_DIAG(R, AX_ERROR, "target-goal", rec, C_TARGETS,
+                     "target %s belongs to goal %ld, which goals does not list", items[i], goal);
+        if (!known_target(goal, sub)) {
+            int numbered;
+            const char *letters = target_letters(goal, &numbered);
+            size_t nl = strlen(letters);
+            char range[48];
+            if (nl)
+                snprintf(range, sizeof range, "%ld.1-%ld.%d, %ld.a-%ld.%c", goal, goal,
+                         numbered, goal, goal, letters[nl - 1]);
+            else
+                snprintf(range, sizeof range, "%ld.1-%ld.%d", goal, goal, numbered);
+            REF_DIAG(R, AX_WARNING, "unknown-target", rec, C_TARGETS,
+                     "paragraph %ld: target %s is not one of the targets of goal %ld (%s): "
+                     "a typo?",
+                     paragraph, items[i], goal, range);
+        }
+        sqlite3_reset(S->ins_target);
+        sqlite3_bind_int64(S->ins_target, 1, paragraph);
+        sqlite3_bind_int64(S->ins_target, 2, goal);
+        sqlite3_bind_text(S->ins_target, 3, items[i], -1, SQLITE_TRANSIENT);
+        sqlite3_step(S->ins_target); /* a target listed twice is stored once */
+    }
+}
+
+ax_status ax_load_sdg_contributions_buf(sqlite3 *db, const char *name, const char *buf,
+                                        size_t len, ax_diags *diags)
+{
+    ref_load R;
+    contribution_stmts S = {0};
+    ax_status st = ref_begin(&R, name, buf, len, contribution_cols, C_NCOLS, diags);
+    if (st != AX_OK || !R.usable)
+        goto out;
+    if (!prepare(db, &S.ins, "INSERT INTO sdg_contributions VALUES(?1,?2,?3,?4,?5)") ||
+        !prepare(db, &S.ins_goal, "INSERT OR IGNORE INTO sdg_contribution_goals VALUES(?1,?2)") ||
+        !prepare(db, &S.ins_target,
+                 "INSERT OR IGNORE INTO sdg_contribution_targets VALUES(?1,?2,?3)") ||
+        !prepare(db, &S.area,
+                 "SELECT paragraph, area_zh, area_en FROM sdg_contributions"
+                 " WHERE area_code = ?1 ORDER BY paragraph LIMIT 1")) {
+        st = AX_ERR_DB;
+        goto out;
+    }
+    for (size_t r = 1; r < R.csv.nrecords; r++) {
+        const ax_csv_record *rec = &R.csv.records[r];
+        check_width(&R.b, rec, diags);
+        const char *v[C_NCOLS];
+        for (size_t k = 0; k < C_NCOLS; k++)
+            v[k] = field(&R.b, rec, k, R.arena);
+        long paragraph, section;
+        if (!parse_uint(v[C_PARAGRAPH], &paragraph) || paragraph < 1) {
+            REF_DIAG(&R, AX_ERROR, "bad-value", rec, C_PARAGRAPH,
+                     "paragraph '%s' is not a positive number", v[C_PARAGRAPH]);
+            continue;
+        }
+        int section_ok = parse_goal(v[C_SECTION], &section);
+        if (!section_ok)
+            REF_DIAG(&R, AX_ERROR, "bad-goal", rec, C_SECTION,
+                     "section '%s' is not a goal from 1 to 17", v[C_SECTION]);
+        int area_ok = valid_key(v[C_AREA]);
+        if (!*v[C_AREA])
+            REF_DIAG(&R, AX_ERROR, "missing-value", rec, C_AREA,
+                     "paragraph %ld has no area_code (write 'none' when it names no area)",
+                     paragraph);
+        else if (!area_ok)
+            REF_DIAG(&R, AX_ERROR, "bad-value", rec, C_AREA,
+                     "area_code '%s' is not a short key of a-z, 0-9, '_' and '-'", v[C_AREA]);
+        else
+            check_area(&R, &S, rec, v[C_AREA], v[C_AREA_ZH], v[C_AREA_EN]);
+        sqlite3_reset(S.ins);
+        sqlite3_clear_bindings(S.ins);
+        sqlite3_bind_int64(S.ins, 1, paragraph);
+        if (section_ok)
+            sqlite3_bind_int64(S.ins, 2, section);
+        bind_text_or_null(S.ins, 3, area_ok ? v[C_AREA] : NULL);
+        bind_text_or_null(S.ins, 4, v[C_AREA_ZH]);
+        bind_text_or_null(S.ins, 5, v[C_AREA_EN]);
+        if (sqlite3_step(S.ins) != SQLITE_DONE) {
+            /* its goals would mix with those of the first row of that number */
+            REF_DIAG(&R, AX_ERROR, "duplicate-paragraph", rec, C_PARAGRAPH,
+                     "paragraph %ld is listed twice; this row is skipped", paragraph);
+            continue;
+        }
+        load_goals_and_targets(&R, &S, rec, paragraph, v[C_GOALS], v[C_TARGETS]);
+    }
+out:
+    sqlite3_finalize(S.ins);
+    sqlite3_finalize(S.ins_goal);
+    sqlite3_finalize(S.ins_target);
+    sqlite3_finalize(S.area);
+    return ref_end(&R, st);
+}
+
+/* da_recommendations.csv ----------------------------------------------------- */
+
+static const colspec recommendation_cols[] = {
+    {"number", 1}, {"cluster", 1}, {"starred", 0}, {"text_zh", 1}, {"title_en", 1},
+};
+enum { D_NUMBER, D_CLUSTER, D_STARRED, D_TEXT_ZH, D_TITLE_EN, D_NCOLS };
+
+ax_status ax_load_da_recommendations_buf(sqlite3 *db, const char *name, const char *buf,
+                                         size_t len, ax_diags *diags)
+{
+    ref_load R;
+    sqlite3_stmt *ins = NULL, *cluster = NULL;
+    ax_status st = ref_begin(&R, name, buf, len, recommendation_cols, D_NCOLS, diags);
+    if (st != AX_OK || !R.usable)
+        goto out;
+    if (!prepare(db, &ins, "INSERT INTO da_recommendations VALUES(?1,?2,?3,?4,?5)") ||
+        !prepare(db, &cluster, "SELECT 1 FROM da_clusters WHERE code = ?1")) {
+        st = AX_ERR_DB;
+        goto out;
+    }
+    for (size_t r = 1; r < R.csv.nrecords; r++) {
+        const ax_csv_record *rec = &R.csv.records[r];
+        check_width(&R.b, rec, diags);
+        const char *v[D_NCOLS];
+        for (size_t k = 0; k < D_NCOLS; k++)
+            v[k] = field(&R.b, rec, k, R.arena);
+        long number;
+        if (!parse_uint(v[D_NUMBER], &number) || number < 1 || number > 45) {
+            REF_DIAG(&R, AX_ERROR, "bad-recommendation", rec, D_NUMBER,
+                     "recommendation number '%s' is not a number from 1 to 45", v[D_NUMBER]);
+            continue;
+        }
+        sqlite3_reset(cluster);
+        sqlite3_bind_text(cluster, 1, v[D_CLUSTER], -1, SQLITE_TRANSIENT);
+        int cluster_ok = sqlite3_step(cluster) == SQLITE_ROW;
+        if (!cluster_ok)
+            REF_DIAG(&R, AX_ERROR, "bad-value", rec, D_CLUSTER,
+                     "cluster '%s' of recommendation %ld is not one of A-F", v[D_CLUSTER],
+                     number);
+        /* an absent column or an empty cell: not starred */
+        const char *star = v[D_STARRED];
+        int starred_ok = !*star || strcmp(star, "0") == 0 || strcmp(star, "1") == 0;
+        if (!starred_ok)
+            REF_DIAG(&R, AX_ERROR, "bad-value", rec, D_STARRED,
+                     "starred '%s' of recommendation %ld is neither 0 nor 1", star, number);
+        if (!*v[D_TEXT_ZH] || !*v[D_TITLE_EN])
+            REF_DIAG(&R, AX_WARNING, "missing-value", rec, *v[D_TEXT_ZH] ? D_TITLE_EN : D_TEXT_ZH,
+                     "recommendation %ld has no %s", number,
+                     *v[D_TEXT_ZH] ? "English title" : "Chinese text");
+        sqlite3_reset(ins);
+        sqlite3_clear_bindings(ins);
+        sqlite3_bind_int64(ins, 1, number);
+        bind_text_or_null(ins, 2, cluster_ok ? v[D_CLUSTER] : NULL);
+        if (starred_ok)
+            sqlite3_bind_int(ins, 3, strcmp(star, "1") == 0);
+        bind_text_or_null(ins, 4, v[D_TEXT_ZH]);
+        bind_text_or_null(ins, 5, v[D_TITLE_EN]);
+        if (sqlite3_step(ins) != SQLITE_DONE)
+            REF_DIAG(&R, AX_ERROR, "duplicate-recommendation", rec, D_NUMBER,
+                     "recommendation %ld is listed twice", number);
+    }
+out:
+    sqlite3_finalize(ins);
+    sqlite3_finalize(cluster);
+    return ref_end(&R, st);
+}
+
+/* da_links.csv --------------------------------------------------------------- */
+
+static const colspec link_cols[] = {
+    {"recommendation", 1}, {"result", 1}, {"result_zh", 1}, {"result_en", 1},
+};
+enum { L_RECOMMENDATION, L_RESULT, L_RESULT_ZH, L_RESULT_EN, L_NCOLS };
+
+typedef struct link_stmts {
+    sqlite3_stmt *ins, *ins_result, *find_result, *fill_result, *find_rec;
+} link_stmts;
+
+/* The first row that gave each result code its text, for the message when
+ * a later row gives another. */
+typedef struct first_row {
+    const char *code;
+    long row;
+} first_row;
+
+static long first_row_of(const first_row *firsts, size_t n, const char *code)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(firsts[i].code, code) == 0)
+            return firsts[i].row;
+    return 0;
+}
+
+/* Store the result's texts on first sight; afterwards the texts must agree
+ * (an empty cell agrees with anything and is filled from a later row). */
+static void load_result(ref_load *R, link_stmts *S, const ax_csv_record *rec, const char *code,
+                        long key, const char *zh, const char *en, first_row *firsts,
+                        size_t *nfirsts)
+{
+    sqlite3_reset(S->find_result);
+    sqlite3_bind_text(S->find_result, 1, code, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(S->find_result) != SQLITE_ROW) {
+        sqlite3_reset(S->ins_result);
+        sqlite3_bind_text(S->ins_result, 1, code, -1, SQLITE_TRANSIENT);
+        bind_text_or_null(S->ins_result, 2, zh);
+        bind_text_or_null(S->ins_result, 3, en);
+        sqlite3_bind_int64(S->ins_result, 4, -key); /* ranked once all are read */
+        sqlite3_step(S->ins_result);
+        const char *copy = firsts ? ax_arena_strdup(R->arena, code) : NULL;
+        if (copy)
+            firsts[(*nfirsts)++] = (first_row){copy, rec->row};
+        return;
+    }
+    const unsigned char *z = sqlite3_column_text(S->find_result, 0);
+    const unsigned char *e = sqlite3_column_text(S->find_result, 1);
+    const char *have[2] = {z ? (const char *)z : "", e ? (const char *)e : ""};
+    const char *given[2] = {zh, en};
+    size_t cols[2] = {L_RESULT_ZH, L_RESULT_EN};
+    for (int i = 0; i < 2; i++) {
+        if (!*given[i])
+            continue;
+        if (!*have[i]) {
+            sqlite3_reset(S->fill_result);
+            sqlite3_bind_int(S->fill_result, 1, i);
+            sqlite3_bind_text(S->fill_result, 2, given[i], -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(S->fill_result, 3, code, -1, SQLITE_TRANSIENT);
+            sqlite3_step(S->fill_result);
+        } else if (strcmp(have[i], given[i]) != 0) {
+            long first = firsts ? first_row_of(firsts, *nfirsts, code) : 0;
+            REF_DIAG(R, AX_ERROR, "result-conflict", rec, cols[i],
+                     "expected result %s reads '%s' here but '%s' in row %ld", code, given[i],
+                     have[i], first);
+        }
+    }
+}
+
+static int compare_keys(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return (x > y) - (x < y);
+}
+
+/* Replace the sort keys of da_results by ranks 1, 2, …: read them all,
+ * sort, write back. The keys are stored negated so that no rank written
+ * can equal a key still to be replaced. */
+static ax_status rank_results(sqlite3 *db)
+{
+    size_t n = (size_t)count_rows(db, "SELECT count(*) FROM da_results WHERE seq < 0");
+    if (n == 0)
+        return AX_OK;
+    long long *keys = ax_malloc(n * sizeof *keys);
+    if (!keys)
+        return AX_ERR_NOMEM;
+    sqlite3_stmt *sel = NULL, *upd = NULL;
+    ax_status st = AX_ERR_DB;
+    if (prepare(db, &sel, "SELECT -seq FROM da_results WHERE seq < 0") &&
+        prepare(db, &upd, "UPDATE da_results SET seq = ?1 WHERE seq = ?2")) {
+        size_t k = 0;
+        while (k < n && sqlite3_step(sel) == SQLITE_ROW)
+            keys[k++] = sqlite3_column_int64(sel, 0);
+        qsort(keys, k, sizeof *keys, compare_keys);
+        st = AX_OK;
+        for (size_t i = 0; i < k && st == AX_OK; i++) {
+            sqlite3_reset(upd);
+            sqlite3_bind_int64(upd, 1, (long long)(i + 1));
+            sqlite3_bind_int64(upd, 2, -keys[i]);
+            if (sqlite3_step(upd) != SQLITE_DONE)
+                st = AX_ERR_DB;
+        }
+    }
+    sqlite3_finalize(sel);
+    sqlite3_finalize(upd);
+    ax_free(keys);
+    return st;
+}
+
+ax_status ax_load_da_links_buf(sqlite3 *db, const char *name, const char *buf, size_t len,
+                               ax_diags *diags)
+{
+    ref_load R;
+    link_stmts S = {0};
+    ax_status st = ref_begin(&R, name, buf, len, link_cols, L_NCOLS, diags);
+    if (st != AX_OK || !R.usable)
+        goto out;
+    if (!prepare(db, &S.ins, "INSERT INTO da_links VALUES(?1,?2)") ||
+        !prepare(db, &S.ins_result, "INSERT INTO da_results VALUES(?1,?2,?3,?4)") ||
+        !prepare(db, &S.find_result, "SELECT text_zh, text_en FROM da_results WHERE code = ?1") ||
+        !prepare(db, &S.fill_result,
+                 "UPDATE da_results SET text_zh = CASE WHEN ?1 = 0 THEN ?2 ELSE text_zh END,"
+                 " text_en = CASE WHEN ?1 = 1 THEN ?2 ELSE text_en END WHERE code = ?3") ||
+        !prepare(db, &S.find_rec, "SELECT 1 FROM da_recommendations WHERE number = ?1")) {
+        st = AX_ERR_DB;
+        goto out;
+    }
+    /* links are checked against the recommendations when there are any:
+     * da_links.csv may be checked by itself */
+    int have_recs = count_rows(db, "SELECT count(*) FROM da_recommendations") > 0;
+    first_row *firsts = ax_arena_array(R.arena, R.csv.nrecords, sizeof *firsts);
+    size_t nfirsts = 0;
+    for (size_t r = 1; r < R.csv.nrecords; r++) {
+        const ax_csv_record *rec = &R.csv.records[r];
+        check_width(&R.b, rec, diags);
+        const char *v[L_NCOLS];
+        for (size_t k = 0; k < L_NCOLS; k++)
+            v[k] = field(&R.b, rec, k, R.arena);
+        long number;
+        if (!parse_uint(v[L_RECOMMENDATION], &number) || number < 1 || number > 45) {
+            REF_DIAG(&R, AX_ERROR, "bad-recommendation", rec, L_RECOMMENDATION,
+                     "recommendation '%s' is not a number from 1 to 45", v[L_RECOMMENDATION]);
+            continue;
+        }
+        if (have_recs) {
+            sqlite3_reset(S.find_rec);
+            sqlite3_bind_int64(S.find_rec, 1, number);
+            if (sqlite3_step(S.find_rec) != SQLITE_ROW)
+                REF_DIAG(&R, AX_ERROR, "unknown-recommendation", rec, L_RECOMMENDATION,
+                         "recommendation %ld is not in da_recommendations.csv", number);
+        }
+        long key = result_key(v[L_RESULT]);
+        if (!key) {
+            REF_DIAG(&R, AX_ERROR, "bad-result", rec, L_RESULT,
+                     "result '%s' is not a code like III.2 (Roman numeral, '.', number)",
+                     v[L_RESULT]);
+            continue;
+        }
+        if (!*v[L_RESULT_ZH] || !*v[L_RESULT_EN])
+            REF_DIAG(&R, AX_WARNING, "missing-translation", rec,
+                     *v[L_RESULT_ZH] ? L_RESULT_EN : L_RESULT_ZH, "result %s has no %s text",
+                     v[L_RESULT], *v[L_RESULT_ZH] ? "English" : "Chinese");
+        load_result(&R, &S, rec, v[L_RESULT], key, v[L_RESULT_ZH], v[L_RESULT_EN], firsts,
+                    &nfirsts);
+        sqlite3_reset(S.ins);
+        sqlite3_bind_int64(S.ins, 1, number);
+        sqlite3_bind_text(S.ins, 2, v[L_RESULT], -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(S.ins) != SQLITE_DONE)
+            REF_DIAG(&R, AX_WARNING, "duplicate-link", rec, L_RESULT,
+                     "recommendation %ld is linked to %s twice", number, v[L_RESULT]);
+    }
+    st = rank_results(db);
+out:
+    sqlite3_finalize(S.ins);
+    sqlite3_finalize(S.ins_result);
+    sqlite3_finalize(S.find_result);
+    sqlite3_finalize(S.fill_result);
+    sqlite3_finalize(S.find_rec);
+    return ref_end(&R, st);
+}
+
 /* ---- paths -------------------------------------------------------------- */
 
 typedef ax_status (*load_fn)(sqlite3 *, const char *, const char *, size_t, ax_diags *);
@@ -1157,6 +1823,22 @@ static int is_dir(const char *path)
 }
 
 static int exists(const char *path) { return access(path, F_OK) == 0; }
+
+/* The reference files of a data folder loaded after the activities, when
+ * present. Checked by itself, a file first gets the one it `needs` (from
+ * the same folder, when there) so that its references can be checked. */
+static const struct {
+    const char *file;
+    load_fn fn;
+    const char *needs;
+    load_fn needs_fn;
+} extra_files[] = {
+    {"sdgs.csv", ax_load_sdgs_buf, NULL, NULL},
+    {"sdg_contributions.csv", ax_load_sdg_contributions_buf, NULL, NULL},
+    {"da_recommendations.csv", ax_load_da_recommendations_buf, NULL, NULL},
+    {"da_links.csv", ax_load_da_links_buf, "da_recommendations.csv",
+     ax_load_da_recommendations_buf},
+};
 
 ax_status ax_load_path(sqlite3 *db, const char *path, ax_diags *diags)
 {
@@ -1190,6 +1872,21 @@ ax_status ax_load_path(sqlite3 *db, const char *path, ax_diags *diags)
     /* a reference file given by itself is checked as what it is */
     const char *base = strrchr(activities, '/');
     base = base ? base + 1 : activities;
+    for (size_t i = 0; i < sizeof extra_files / sizeof *extra_files; i++) {
+        if (strcmp(base, extra_files[i].file) != 0)
+            continue;
+        if (extra_files[i].needs) {
+            const char *needs = ax_arena_printf(a, "%s/%s", dir, extra_files[i].needs);
+            if (!needs)
+                st = AX_ERR_NOMEM;
+            else if (exists(needs))
+                st = load_file(db, needs, extra_files[i].needs_fn, diags);
+        }
+        if (st == AX_OK || st == AX_ERR_IO)
+            st = load_file(db, activities, extra_files[i].fn, diags);
+        ax_arena_free(a);
+        return st;
+    }
     if (strcmp(base, "regions.csv") == 0 || strcmp(base, "countries.csv") == 0) {
         if (strcmp(base, "countries.csv") == 0 && exists(regions))
             st = load_file(db, regions, ax_load_regions_buf, diags);
@@ -1214,6 +1911,20 @@ ax_status ax_load_path(sqlite3 *db, const char *path, ax_diags *diags)
     }
     if (st == AX_OK || st == AX_ERR_IO)
         st = load_file(db, activities, ax_load_activities_buf, diags);
+    /* then the SDG and Development Agenda tables, each only when its file
+     * is there: a data folder without them is complete */
+    for (size_t i = 0; i < sizeof extra_files / sizeof *extra_files; i++) {
+        if (st != AX_OK && st != AX_ERR_IO)
+            break;
+        const char *file = ax_arena_printf(a, "%s/%s", dir, extra_files[i].file);
+        if (!file)
+            st = AX_ERR_NOMEM;
+        else if (exists(file)) {
+            ax_status st2 = load_file(db, file, extra_files[i].fn, diags);
+            if (st2 != AX_OK)
+                st = st2;
+        }
+    }
     ax_arena_free(a);
     return st;
 }

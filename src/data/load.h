@@ -13,11 +13,14 @@
 #include "../base/base.h"
 #include "../base/diag.h"
 
-/* Load DIR (regions.csv, countries.csv, activities.csv) or one activities
- * FILE.csv (with the reference files beside it when present, else CLDR's
- * region list through ICU). `db` comes from ax_db_create. Returns AX_OK when
- * the files could be read (data problems are in diags), AX_ERR_IO when the
- * path cannot be read, AX_ERR_NOMEM or AX_ERR_DB otherwise. */
+/* Load DIR (regions.csv, countries.csv, activities.csv, then sdgs.csv,
+ * sdg_contributions.csv, da_recommendations.csv and da_links.csv when
+ * present) or one activities FILE.csv (with the reference files beside it
+ * when present, else CLDR's region list through ICU). A reference file
+ * given by itself is checked as what it is. `db` comes from ax_db_create.
+ * Returns AX_OK when the files could be read (data problems are in diags),
+ * AX_ERR_IO when the path cannot be read, AX_ERR_NOMEM or AX_ERR_DB
+ * otherwise. */
 ax_status ax_load_path(sqlite3 *db, const char *path, ax_diags *diags);
 
 /* The single loaders, for tests and the fuzz target: `name` is the file name
@@ -29,6 +32,18 @@ ax_status ax_load_countries_buf(sqlite3 *db, const char *name, const char *buf, 
                                 ax_diags *diags);
 ax_status ax_load_activities_buf(sqlite3 *db, const char *name, const char *buf, size_t len,
                                  ax_diags *diags);
+
+/* The SDG and Development Agenda reference files (data/README.md). Load
+ * da_recommendations before da_links: links are checked against the
+ * recommendations when there are any. */
+ax_status ax_load_sdgs_buf(sqlite3 *db, const char *name, const char *buf, size_t len,
+                           ax_diags *diags);
+ax_status ax_load_sdg_contributions_buf(sqlite3 *db, const char *name, const char *buf,
+                                        size_t len, ax_diags *diags);
+ax_status ax_load_da_recommendations_buf(sqlite3 *db, const char *name, const char *buf,
+                                         size_t len, ax_diags *diags);
+ax_status ax_load_da_links_buf(sqlite3 *db, const char *name, const char *buf, size_t len,
+                               ax_diags *diags);
 
 /* Fill an empty countries table from CLDR (ICU) plus the WIPO ST.3 codes of
  * IP organisations: the fallback when no countries.csv is given. */

@@ -1,6 +1,7 @@
 /* test_load.c — the data contract: normalisation into SQLite, every kind of
- * diagnostic, and allocation failures on every path. Run from the top of
- * the repository (it reads the shipped reference files in data/). */
+ * diagnostic, and allocation failures on every path; the same for the SDG
+ * and Development Agenda reference files. Run from the top of the
+ * repository (it reads the shipped reference files in data/). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -230,6 +231,281 @@ static void allocation_failures(void **state)
     assert_true(saw_nomem);
 }
 
+/* ---- SDGs and the Development Agenda ------------------------------------ */
+
+typedef ax_status (*ref_loader)(sqlite3 *, const char *, const char *, size_t, ax_diags *);
+
+static void load_with(fixture *f, ref_loader fn, const char *name, const char *csv)
+{
+    assert_int_equal(fn(f->db, name, csv, strlen(csv), f->diags), AX_OK);
+}
+
+static void load_file_with(fixture *f, ref_loader fn, const char *path)
+{
+    char *buf;
+    size_t len;
+    assert_int_equal(ax_file_read(path, &buf, &len), AX_OK);
+    assert_int_equal(fn(f->db, path, buf, len, f->diags), AX_OK);
+    ax_free(buf);
+}
+
+/* The shipped files load with the counts data/README.md gives, and the
+ * only diagnostic is the seed's target 9.6 (paragraph 83, row 80). */
+static void shipped_reference_data(void **state)
+{
+    fixture *f = *state;
+    load_file_with(f, ax_load_sdgs_buf, "data/sdgs.csv");
+    load_file_with(f, ax_load_sdg_contributions_buf, "data/sdg_contributions.csv");
+    load_file_with(f, ax_load_da_recommendations_buf, "data/da_recommendations.csv");
+    load_file_with(f, ax_load_da_links_buf, "data/da_links.csv");
+    assert_int_equal(ax_diags_size(f->diags), 1);
+    const ax_diag *d = find(f, "unknown-target", 80, 7);
+    assert_non_null(d);
+    assert_non_null(strstr(d->message, "paragraph 83"));
+    assert_int_equal(q(f, "SELECT count(*) FROM sdgs"), 17);
+    assert_int_equal(q(f, "SELECT color = '#FD6925' FROM sdgs WHERE goal = 9"), 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM sdg_contributions"), 151);
+    assert_int_equal(q(f, "SELECT min(paragraph) FROM sdg_contributions"), 5);
+    assert_int_equal(q(f, "SELECT max(paragraph) FROM sdg_contributions"), 155);
+    assert_int_equal(q(f, "SELECT count(*) FROM sdg_contribution_goals"), 220);
+    assert_int_equal(q(f, "SELECT count(*) FROM sdg_contribution_targets"), 273);
+    /* every target's goal is among its paragraph's goals */
+    assert_int_equal(q(f, "SELECT count(*) FROM sdg_contribution_targets t"
+                          " LEFT JOIN sdg_contribution_goals g"
+                          " ON g.paragraph = t.paragraph AND g.goal = t.goal"
+                          " WHERE g.goal IS NULL"),
+                     0);
+    assert_int_equal(q(f, "SELECT count(*) FROM sdg_contributions WHERE area_code = 'brands'"), 5);
+    assert_int_equal(q(f, "SELECT count(*) FROM da_recommendations"), 45);
+    assert_int_equal(q(f, "SELECT sum(starred) FROM da_recommendations"), 19);
+    assert_int_equal(q(f, "SELECT count(*) FROM da_recommendations r"
+                          " JOIN da_clusters c ON c.code = r.cluster"),
+                     45);
+    assert_int_equal(q(f, "SELECT count(*) FROM da_links"), 183);
+    assert_int_equal(q(f, "SELECT count(*) FROM da_results"), 22);
+    assert_int_equal(q(f, "SELECT seq FROM da_results WHERE code = 'I.1'"), 1);
+    assert_int_equal(q(f, "SELECT seq FROM da_results WHERE code = 'IX.5'"), 22);
+    assert_int_equal(q(f, "SELECT count(*) FROM da_links l"
+                          " JOIN da_recommendations r ON r.number = l.recommendation"
+                          " JOIN da_results x ON x.code = l.result"),
+                     183);
+}
+
+static void sdgs_bad_rows(void **state)
+{
+    fixture *f = *state;
+    load_with(f, ax_load_sdgs_buf, "sdgs.csv",
+              "goal,name_zh,name_en,color,colour\n"
+              "1,无贫穷,No Poverty,#E5243B,x\n"          /* row 2: fine */
+              "0,零,Zero,#DDA63A,x\n"                    /* row 3: goal 0 */
+              "18,十八,Eighteen,#DDA63A,x\n"             /* row 4: goal 18 */
+              "3a,良好健康与福祉,Health,#4C9F38,x\n"     /* row 5: not a number */
+              "4,优质教育,Quality Education,#C5192,x\n"  /* row 6: 5 digits */
+              "5,性别平等,Gender Equality,red,x\n"       /* row 7: a colour name */
+              "1,无贫穷,No Poverty,#e5243b,x\n"          /* row 8: goal 1 again */
+              "6,清洁饮水和卫生设施,,#26BDE2,x\n");      /* row 9: no English */
+    const ax_diag *d = find(f, "unknown-column", 1, 5);
+    assert_non_null(d);
+    assert_non_null(strstr(d->message, "did you mean 'color'"));
+    assert_non_null(strstr(d->message, "ignored"));
+    assert_null(find(f, "bad-goal", 2, 0));
+    assert_non_null(find(f, "bad-goal", 3, 1));
+    assert_non_null(find(f, "bad-goal", 4, 1));
+    assert_non_null(find(f, "bad-goal", 5, 1));
+    assert_non_null(find(f, "bad-color", 6, 4));
+    assert_non_null(find(f, "bad-color", 7, 4));
+    assert_non_null(find(f, "duplicate-goal", 8, 1));
+    assert_non_null(find(f, "missing-translation", 9, 3));
+    d = find(f, "missing-goal", 0, 0);
+    assert_non_null(d);
+    assert_non_null(strstr(d->message, "goals 2, 3, 7,"));
+    /* a bad colour is stored as NULL, the row is kept */
+    assert_int_equal(q(f, "SELECT color IS NULL FROM sdgs WHERE goal = 5"), 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM sdgs"), 4);
+}
+
+static void contributions_bad_rows(void **state)
+{
+    fixture *f = *state;
+    load_with(f, ax_load_sdg_contributions_buf, "c.csv",
+              "paragraph,section,area_code,area_zh,area_en,goals,targets\n"
+              "5,2,brands,品牌和外观设计,Brands and Designs,2;8,2.4;8.3;2.a\n" /* 2: fine */
+              "6,2,none,未指明领域,No area named,2,2.\n"          /* 3: bad target */
+              "7,2,none,未指明领域,No area named,2,2.ab;123.4\n"  /* 4: two bad */
+              "8,2,none,未指明领域,No area named,2,2.4;9.b\n"     /* 5: goal 9 unlisted */
+              "9,8,none,未指明领域,No area named,8;9,9.6\n"       /* 6: no such target */
+              "10,0,none,未指明领域,No area named,18;2,2.5\n"     /* 7: section, goal */
+              "5,2,brands,品牌和外观设计,Brands and Designs,2,\n" /* 8: paragraph again */
+              "11,2,Brands!,x,y,2,\n"                            /* 9: bad key */
+              "12,2,,,,2,\n"                                     /* 10: no area */
+              "13,2,brands,品牌,Brands,2;;3,\n"                  /* 11: names, ';;' */
+              "x,2,none,未指明领域,No area named,2,\n");         /* 12: paragraph */
+    assert_int_equal(ax_diags_count(f->diags, AX_ERROR), 10);
+    assert_non_null(find(f, "bad-target", 3, 7));
+    assert_non_null(find(f, "bad-target", 4, 7));
+    const ax_diag *d = find(f, "target-goal", 5, 7);
+    assert_non_null(d);
+    assert_non_null(strstr(d->message, "9.b"));
+    d = find(f, "unknown-target", 6, 7);
+    assert_non_null(d);
+    assert_non_null(strstr(d->message, "9.1-9.5, 9.a-9.c"));
+    assert_non_null(find(f, "bad-goal", 7, 2));
+    assert_non_null(find(f, "bad-goal", 7, 6));
+    assert_non_null(find(f, "duplicate-paragraph", 8, 1));
+    assert_non_null(find(f, "bad-value", 9, 3));
+    assert_non_null(find(f, "missing-value", 10, 3));
+    assert_non_null(find(f, "area-conflict", 11, 4));
+    assert_non_null(find(f, "area-conflict", 11, 5));
+    assert_non_null(find(f, "empty-item", 11, 6));
+    assert_non_null(find(f, "bad-value", 12, 1));
+    /* what could be read is stored: the first paragraph 5 keeps its links */
+    assert_int_equal(q(f, "SELECT count(*) FROM sdg_contribution_targets WHERE paragraph = 5"), 3);
+    assert_int_equal(q(f, "SELECT goal FROM sdg_contribution_targets WHERE target = '2.a'"), 2);
+    assert_int_equal(q(f, "SELECT count(*) FROM sdg_contribution_goals WHERE paragraph = 5"), 2);
+    assert_int_equal(q(f, "SELECT section IS NULL FROM sdg_contributions WHERE paragraph = 10"),
+                     1);
+    assert_int_equal(q(f, "SELECT count(*) FROM sdg_contribution_targets WHERE paragraph = 9"),
+                     1);
+}
+
+static void recommendations_and_links(void **state)
+{
+    fixture *f = *state;
+    load_with(f, ax_load_da_recommendations_buf, "r.csv",
+              "number,cluster,starred,text_zh,title_en\n"
+              "1,A,1,技术援助,Technical assistance\n" /* row 2: fine */
+              "2,A,0,捐助,Donors\n"                  /* row 3: fine */
+              "46,F,0,x,y\n"                         /* row 4: number */
+              "1,A,0,x,y\n"                          /* row 5: 1 again */
+              "3,G,0,x,y\n"                          /* row 6: cluster */
+              "4,A,2,x,y\n"                          /* row 7: starred */
+              "5,A,,,Title only\n");                 /* row 8: no text */
+    assert_non_null(find(f, "bad-recommendation", 4, 1));
+    assert_non_null(find(f, "duplicate-recommendation", 5, 1));
+    assert_non_null(find(f, "bad-value", 6, 2));
+    assert_non_null(find(f, "bad-value", 7, 3));
+    assert_non_null(find(f, "missing-value", 8, 4));
+    assert_int_equal(q(f, "SELECT count(*) FROM da_recommendations"), 5);
+    assert_int_equal(q(f, "SELECT starred FROM da_recommendations WHERE number = 5"), 0);
+    assert_int_equal(q(f, "SELECT starred IS NULL FROM da_recommendations WHERE number = 4"), 1);
+    ax_diags_free(f->diags);
+    f->diags = ax_diags_new();
+    load_with(f, ax_load_da_links_buf, "l.csv",
+              "recommendation,result,result_zh,result_en\n"
+              "1,III.10,十,Ten\n"        /* row 2 */
+              "1,III.9,九,Nine\n"        /* row 3 */
+              "2,II.2,二,Two\n"          /* row 4 */
+              "2,I.1,一,One\n"           /* row 5 */
+              "6,I.1,一,One\n"           /* row 6: no recommendation 6 */
+              "50,I.1,一,One\n"          /* row 7: out of range */
+              "1,3.2,x,y\n"              /* row 8: not a code */
+              "1,III.02,x,y\n"           /* row 9: leading zero */
+              "2,III.9,玖,Nine\n"        /* row 10: another text */
+              "1,III.9,九,Nine\n"        /* row 11: linked twice */
+              "2,IV.1,,Four\n"           /* row 12: no Chinese */
+              "3,IV.1,四,Four\n");       /* row 13: fills it */
+    assert_non_null(find(f, "unknown-recommendation", 6, 1));
+    assert_non_null(find(f, "bad-recommendation", 7, 1));
+    assert_non_null(find(f, "bad-result", 8, 2));
+    assert_non_null(find(f, "bad-result", 9, 2));
+    const ax_diag *d = find(f, "result-conflict", 10, 3);
+    assert_non_null(d);
+    assert_non_null(strstr(d->message, "row 3"));
+    assert_null(find(f, "result-conflict", 10, 4)); /* the English agrees */
+    assert_non_null(find(f, "duplicate-link", 11, 2));
+    assert_non_null(find(f, "missing-translation", 12, 3));
+    assert_null(find(f, "unknown-recommendation", 13, 0)); /* 3 was loaded, if badly */
+    assert_int_equal(q(f, "SELECT text_zh = '四' FROM da_results WHERE code = 'IV.1'"), 1);
+    /* by Roman numeral, then number: I.1 < II.2 < III.9 < III.10 < IV.1 */
+    assert_int_equal(q(f, "SELECT group_concat(code, ' ') = 'I.1 II.2 III.9 III.10 IV.1'"
+                          " FROM (SELECT code FROM da_results ORDER BY seq)"),
+                     1);
+    assert_int_equal(q(f, "SELECT seq FROM da_results WHERE code = 'III.10'"), 4);
+    assert_int_equal(q(f, "SELECT count(*) FROM da_links"), 8);
+}
+
+static void reference_header_problems(void **state)
+{
+    fixture *f = *state;
+    load_with(f, ax_load_sdg_contributions_buf, "c.csv", "paragraph,section,goals\n5,2,2\n");
+    assert_non_null(find(f, "missing-column", 1, 0));
+    assert_int_equal(q(f, "SELECT count(*) FROM sdg_contributions"), 0);
+    load_with(f, ax_load_da_links_buf, "l.csv",
+              "recommendation,result,result_zh,result_en,result\n1,I.1,一,One,I.2\n");
+    assert_non_null(find(f, "duplicate-column", 1, 5));
+    assert_int_equal(q(f, "SELECT count(*) FROM da_links"), 1);
+}
+
+/* A folder loads the files it has: none of them is required. */
+static void folder_without_reference_files(void **state)
+{
+    fixture *f = *state;
+    sqlite3_close(f->db);
+    assert_int_equal(ax_db_create(&f->db), AX_OK);
+    assert_int_equal(ax_load_path(f->db, "tests/fixtures/cldr", f->diags), AX_OK);
+    for (size_t i = 0; i < ax_diags_size(f->diags); i++) {
+        const char *file = ax_diags_at(f->diags, i)->file;
+        assert_null(strstr(file, "sdg"));
+        assert_null(strstr(file, "da_"));
+    }
+    assert_int_equal(q(f, "SELECT count(*) FROM sdgs"), 0);
+    assert_int_equal(q(f, "SELECT count(*) FROM da_links"), 0);
+    sqlite3_close(f->db);
+    assert_int_equal(ax_db_create(&f->db), AX_OK);
+    assert_int_equal(ax_load_path(f->db, "data", f->diags), AX_OK);
+    assert_int_equal(q(f, "SELECT count(*) FROM sdg_contributions"), 151);
+    assert_int_equal(q(f, "SELECT count(*) FROM da_results"), 22);
+    /* da_links.csv by itself is checked against the recommendations beside it */
+    sqlite3_close(f->db);
+    assert_int_equal(ax_db_create(&f->db), AX_OK);
+    assert_int_equal(ax_load_path(f->db, "data/da_links.csv", f->diags), AX_OK);
+    assert_int_equal(q(f, "SELECT count(*) FROM da_recommendations"), 45);
+    assert_int_equal(q(f, "SELECT count(*) FROM activities"), 0);
+}
+
+/* Each new loader under failing allocations: AX_OK or AX_ERR_NOMEM, no
+ * crash, no leak. */
+static void reference_allocation_failures(void **state)
+{
+    (void)state;
+    static const struct {
+        ref_loader fn;
+        const char *csv;
+    } cases[] = {
+        {ax_load_sdgs_buf, "goal,name_zh,name_en,color,x\n1,无贫穷,No Poverty,#E5243B,1\n"
+                           "0,a,b,red,2\n"},
+        {ax_load_sdg_contributions_buf,
+         "paragraph,section,area_code,area_zh,area_en,goals,targets,x\n"
+         "5,2,brands,品牌,Brands,2;8;;x,2.4;8.3;9.6;9.b;2.;1\n"
+         "6,2,brands,品,B,2,\n"},
+        {ax_load_da_recommendations_buf,
+         "number,cluster,starred,text_zh,title_en,x\n1,A,1,文,T,1\n99,G,3,,,2\n"},
+        {ax_load_da_links_buf, "recommendation,result,result_zh,result_en,x\n1,III.2,二,Two,1\n"
+                               "2,I.1,一,One,2\n1,III.2,贰,Two,3\n9,x,,,4\n"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        int saw_nomem = 0, n;
+        for (n = 1; n < 400; n++) {
+            sqlite3 *db;
+            assert_int_equal(ax_db_create(&db), AX_OK);
+            ax_diags *diags = ax_diags_new();
+            assert_non_null(diags);
+            ax_alloc_fail_after(n);
+            ax_status st = cases[c].fn(db, "r.csv", cases[c].csv, strlen(cases[c].csv), diags);
+            ax_alloc_fail_after(0);
+            if (st != AX_OK && st != AX_ERR_NOMEM)
+                fail_msg("case %zu: allocation %d failing gave status %d", c, n, st);
+            saw_nomem |= st == AX_ERR_NOMEM;
+            int done = st == AX_OK && !ax_diags_failed(diags);
+            ax_diags_free(diags);
+            sqlite3_close(db);
+            if (done)
+                break;
+        }
+        assert_true(saw_nomem);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +515,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(header_problems, setup, teardown),
         cmocka_unit_test_setup_teardown(group_naming_a_country, setup, teardown),
         cmocka_unit_test(allocation_failures),
+        cmocka_unit_test_setup_teardown(shipped_reference_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(sdgs_bad_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(contributions_bad_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(recommendations_and_links, setup, teardown),
+        cmocka_unit_test_setup_teardown(reference_header_problems, setup, teardown),
+        cmocka_unit_test_setup_teardown(folder_without_reference_files, setup, teardown),
+        cmocka_unit_test(reference_allocation_failures),
     };
     return cmocka_run_group_tests_name("load", tests, NULL, NULL);
 }
