@@ -20,7 +20,8 @@
  * 40 % of the box width, right-aligned against the axis.
  *
  * Value labels: above (vertical) or right of (horizontal) a bar when they
- * fit inside the plot there, otherwise inside the end of the bar in white;
+ * fit inside the plot there, otherwise inside the end of the bar in white
+ * or black (whichever contrasts with the bar's colour);
  * for stacked series each segment is labelled inside when it is tall/wide
  * enough for its label, and the total is written beyond the stack. */
 #ifndef AX_CHART_H
@@ -72,6 +73,13 @@ typedef struct ax_chart_in {
     const ax_tstyle *label_style;  /* category labels, legend, axis titles */
     const ax_tstyle *small_style;  /* tick labels, value labels */
     ax_color second_color;    /* colour of s[1] lines (English under Chinese) */
+
+    /* Out, for the caller's warnings (may be NULL): how many category labels
+     * were cut short with "…" (rotated labels longer than 40 % of the
+     * height), and whether the value labels were left out because the bars
+     * are too narrow for them. */
+    size_t *shortened;
+    int *no_value_labels;
 } ax_chart_in;
 
 /* Lay the chart out and record it as a new page (width × height) appended

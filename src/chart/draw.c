@@ -89,6 +89,15 @@ static void record(ax_display *dl, cairo_t *cr, int stroke, double lw, ax_color 
             els = g;
             cap *= 2;
         }
+        /* cairo ends a path closed last with a move back to the subpath's
+         * start; a move that starts no segment draws nothing, so skip it.
+         * (A move after a close that more segments follow is the start of
+         * the next subpath and stays.) */
+        if (d->header.type == CAIRO_PATH_MOVE_TO) {
+            int next = i + d->header.length;
+            if (next >= cp->num_data || cp->data[next].header.type == CAIRO_PATH_MOVE_TO)
+                continue;
+        }
         ax_path_el *e = &els[n];
         memset(e, 0, sizeof *e);
         switch (d->header.type) {
@@ -107,11 +116,6 @@ static void record(ax_display *dl, cairo_t *cr, int stroke, double lw, ax_color 
             break;
         case CAIRO_PATH_CLOSE_PATH:
             e->op = AX_PATH_CLOSE;
-            /* cairo follows a close with a move to the subpath's start; the
-             * devices know where a closed subpath ends, so skip it */
-            if (i + d->header.length < cp->num_data &&
-                cp->data[i + d->header.length].header.type == CAIRO_PATH_MOVE_TO)
-                i += cp->data[i + d->header.length].header.length;
             break;
         }
         n++;

@@ -19,9 +19,12 @@ typedef struct ax_ticks {
  * max_ticks ticks (>= 3; about 5–8 reads best), as few as give a fine
  * enough scale. The range always includes 0, and reaches at least 5 % of
  * the data's span beyond its largest (and below its smallest negative)
- * value: headroom for value labels. `integer`: the data are counts, so the
- * step is a whole number (at least 1). All-zero data give 0..1 (step 0.2),
- * or 0..5 (step 1) when `integer`: never an empty range. */
+ * value: headroom for value labels. The span is measured from zero
+ * (max - min, or max when min >= 0, or -min when max <= 0); data all below
+ * zero end at 0, as their bars hang from it. `integer`: the data are
+ * counts, so the step is a whole number (at least 1). All-zero data give
+ * 0..1 (step 0.2), or 0..5 (step 1) when `integer` — with a coarser step
+ * when max_ticks < 6 — never an empty range. */
 void ax_ticks_choose(double min, double max, size_t max_ticks, int integer, ax_ticks *out);
 
 #endif
