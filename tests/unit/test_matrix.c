@@ -1,0 +1,976 @@
+/* test_matrix.c — coverage matrices (src/chart/matrix.c): the parts and
+ * their order, heights and keep-with-next flags; totals (sums, or counts
+ * of marked cells); the shade legend; wrapped and rotated headers with SDG
+ * colours; column widths; every command inside its part; determinism; the
+ * empty matrix; allocation failures.
+ *
+ * Each test builds a matrix with real fonts (Liberation Sans, then
+ * WenQuanYi Micro Hei) and looks at the pages of the figure: text runs,
+ * fills and their colours. Run from the top of the repository
+ * (fonts/fonts.conf is loaded by relative path). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../src/chart/matrix.h"
+
+/* cmocka 1.1 has no assert_double_equal */
+#define assert_near(a, b, eps)                                                                   \
+    do {                                                                                         \
+        double a_ = (a), b_ = (b);                                                               \
+        if (!(fabs(a_ - b_) <= (eps)))                                                           \
+            fail_msg("%s = %.6f, want %.6f", #a, a_, b_);                                        \
+    } while (0)
+
+static ax_fontset *fs; /* one for the whole suite: looking fonts up is slow */
+static ax_breaker *br;
+static ax_tstyle style8;
+static const ax_color BLACK = {0, 0, 0};
+static const ax_color GREY = {0.35, 0.35, 0.35};
+static const ax_color BLUE = {0.12, 0.31, 0.47};
+
+static int setup(void **state)
+{
+    (void)state;
+    const ax_font *lat, *cjk;
+    if (ax_fontset_new("fonts/fonts.conf", &fs) != AX_OK || ax_breaker_new(&br) != AX_OK)
+        return -1;
+    if (ax_fontset_lookup(fs, "Liberation Sans", &lat) != AX_OK ||
+        ax_fontset_lookup(fs, "WenQuanYi Micro Hei", &cjk) != AX_OK)
+        return -1;
+    style8 = (ax_tstyle){{{lat, cjk}, 2}, 8, 8 * 1.25, BLACK};
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ax_breaker_free(br);
+    ax_fontset_free(fs);
+    return 0;
+}
+
+/* ---- helpers -------------------------------------------------------------- */
+
+static const char *SDG_ZH[17] = {
+    "无贫穷", "零饥饿", "良好健康与福祉", "优质教育", "性别平等", "清洁饮水和卫生设施",
+    "经济适用的清洁能源", "体面工作和经济增长", "产业、创新和基础设施", "减少不平等",
+    "可持续城市和社区", "负责任消费和生产", "气候行动", "水下生物", "陆地生物",
+    "和平、正义与强大机构", "促进目标实现的伙伴关系"};
+static const char *SDG_EN[17] = {"No poverty",
+                                 "Zero hunger",
+                                 "Good health and well-being",
+                                 "Quality education",
+                                 "Gender equality",
+                                 "Clean water and sanitation",
+                                 "Affordable and clean energy",
+                                 "Decent work and economic growth",
+                                 "Industry, innovation and infrastructure",
+                                 "Reduced inequalities",
+                                 "Sustainable cities and communities",
+                                 "Responsible consumption and production",
+                                 "Climate action",
+                                 "Life below water",
+                                 "Life on land",
+                                 "Peace, justice and strong institutions",
+                                 "Partnerships for the goals"};
+static const unsigned SDG_RGB[17] = {0xE5243B, 0xDDA63A, 0x4C9F38, 0xC5192D, 0xFF3A21, 0x26BDE2,
+                                     0xFCC30B, 0xA21942, 0xFD6925, 0xDD1367, 0xFD9D24, 0xBF8B2E,
+                                     0x3F7E44, 0x0A97D9, 0x56C02B, 0x00689D, 0x19486A};
+static const char *SDG_NUM[17] = {"1",  "2",  "3",  "4",  "5",  "6",  "7",  "8", "9",
+                                  "10", "11", "12", "13", "14", "15", "16", "17"};
+
+static ax_color rgb(unsigned v)
+{
+    return (ax_color){((v >> 16) & 255) / 255.0, ((v >> 8) & 255) / 255.0, (v & 255) / 255.0};
+}
+
+static int same_color(ax_color a, ax_color b)
+{
+    return fabs(a.r - b.r) < 1e-6 && fabs(a.g - b.g) < 1e-6 && fabs(a.b - b.b) < 1e-6;
+}
+
+/* A matrix with everything filled in but the data. */
+static ax_matrix_in base_in(ax_cell_kind kind, size_t nrows, size_t ncols, const ax_label *rows,
+                            const ax_label *cols, const double *values)
+{
+    ax_matrix_in in = {0};
+    in.kind = kind;
+    in.head = AX_HEAD_AUTO;
+    in.width = 500;
+    in.nrows = nrows;
+    in.ncols = ncols;
+    in.rows = rows;
+    in.cols = cols;
+    in.values = values;
+    in.corner = (ax_label){{"领域", "Area"}};
+    in.total_label = (ax_label){{"合计", "Total"}};
+    in.color = BLUE;
+    in.label_style = in.head_style = in.small_style = &style8;
+    in.second_color = GREY;
+    return in;
+}
+
+typedef struct built {
+    ax_arena *a;
+    ax_display *fig;
+    ax_matrix_part *parts;
+    size_t n;
+    double width;
+    ax_status st;
+} built;
+
+static built build(const ax_matrix_in *in)
+{
+    built b = {0};
+    b.a = ax_arena_new();
+    b.fig = ax_display_new();
+    assert_non_null(b.a);
+    assert_non_null(b.fig);
+    b.st = ax_matrix_build(in, br, b.a, b.fig, &b.parts, &b.n, &b.width);
+    return b;
+}
+
+static built build_ok(const ax_matrix_in *in)
+{
+    built b = build(in);
+    assert_int_equal(b.st, AX_OK);
+    assert_false(ax_display_failed(b.fig));
+    return b;
+}
+
+static void built_free(built *b)
+{
+    ax_display_free(b->fig);
+    ax_arena_free(b->a);
+}
+
+static const ax_page *page_of(const built *b, size_t part)
+{
+    return ax_display_page(b->fig, b->parts[part].page);
+}
+
+/* The numbers printed on a page, left to right ("1,234" → 1234); text
+ * runs that are not numbers are skipped. */
+static size_t numbers(const ax_page *pg, double *out, size_t max)
+{
+    size_t n = 0;
+    double xs[256];
+    for (size_t i = 0; i < pg->n; i++) {
+        const ax_cmd *c = &pg->cmds[i];
+        if (c->kind != AX_CMD_TEXT || c->text.len == 0 || c->text.len > 30)
+            continue;
+        char buf[32];
+        size_t k = 0, ok = 1;
+        for (size_t j = 0; j < c->text.len; j++) {
+            char ch = c->text.utf8[j];
+            if (ch == ',')
+                continue;
+            if (!((ch >= '0' && ch <= '9') || ch == '.' || ch == '-'))
+                ok = 0;
+            buf[k++] = ch;
+        }
+        buf[k] = '\0';
+        if (!ok || n == max || n == 256)
+            continue;
+        /* insertion by x */
+        size_t at = n;
+        while (at > 0 && xs[at - 1] > c->text.x) {
+            xs[at] = xs[at - 1];
+            out[at] = out[at - 1];
+            at--;
+        }
+        xs[at] = c->text.x;
+        out[at] = atof(buf);
+        n++;
+    }
+    return n;
+}
+
+static size_t count_cmds(const ax_page *pg, ax_cmd_kind kind)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < pg->n; i++)
+        n += pg->cmds[i].kind == kind;
+    return n;
+}
+
+static size_t count_text(const ax_page *pg, const char *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < pg->n; i++) {
+        const ax_cmd *c = &pg->cmds[i];
+        n += c->kind == AX_CMD_TEXT && c->text.len == strlen(s) &&
+             memcmp(c->text.utf8, s, c->text.len) == 0;
+    }
+    return n;
+}
+
+static size_t count_angle(const ax_page *pg, double angle)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < pg->n; i++)
+        n += pg->cmds[i].kind == AX_CMD_TEXT && fabs(pg->cmds[i].text.angle - angle) < 1e-9;
+    return n;
+}
+
+static double run_width(const ax_text_run *t)
+{
+    double w = 0;
+    for (size_t k = 0; k < t->len;) {
+        uint32_t cp = ax_utf8_next(t->utf8, t->len, &k);
+        w += ax_font_advance(t->font, cp) * t->size / 1000.0;
+    }
+    return w;
+}
+
+/* Every point of every path and the start of every text run lies inside
+ * the page. */
+static void assert_inside(const ax_page *pg)
+{
+    const double eps = 1e-6, feps = 1 / 256.0; /* cairo keeps path points in 24.8 fixed point */
+    for (size_t i = 0; i < pg->n; i++) {
+        const ax_cmd *c = &pg->cmds[i];
+        if (c->kind == AX_CMD_TEXT) {
+            if (c->text.x < -eps || c->text.x > pg->width + eps || c->text.y < -eps ||
+                c->text.y > pg->height + eps)
+                fail_msg("text \"%.*s\" at %.2f %.2f outside %.2f × %.2f", (int)c->text.len,
+                         c->text.utf8, c->text.x, c->text.y, pg->width, pg->height);
+            /* the whole run, along its baseline */
+            double w = run_width(&c->text);
+            if (c->text.angle == 0 && c->text.x + w > pg->width + eps)
+                fail_msg("text \"%.*s\" ends at x %.2f beyond %.2f", (int)c->text.len,
+                         c->text.utf8, c->text.x + w, pg->width);
+            if (c->text.angle == 90 && c->text.y - w < -eps)
+                fail_msg("rotated text \"%.*s\" ends at y %.2f above the top", (int)c->text.len,
+                         c->text.utf8, c->text.y - w);
+            continue;
+        }
+        if (c->kind != AX_CMD_FILL && c->kind != AX_CMD_STROKE)
+            continue;
+        for (size_t k = 0; k < c->path.n; k++) {
+            const ax_path_el *e = &c->path.els[k];
+            int np = e->op == AX_PATH_CURVE ? 3 : e->op == AX_PATH_CLOSE ? 0 : 1;
+            for (int j = 0; j < np; j++)
+                if (e->x[j] < -feps || e->x[j] > pg->width + feps || e->y[j] < -feps ||
+                    e->y[j] > pg->height + feps)
+                    fail_msg("path point %.2f %.2f outside %.2f × %.2f", e->x[j], e->y[j],
+                             pg->width, pg->height);
+        }
+    }
+}
+
+static void assert_all_inside(const built *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        assert_inside(page_of(b, i));
+}
+
+/* The trace of the whole figure, for comparisons. */
+static char *trace(const built *b)
+{
+    ax_buf out = {0};
+    ax_device *dev;
+    assert_int_equal(ax_trace_device_new(&out, &dev), AX_OK);
+    assert_int_equal(ax_display_replay(b->fig, dev), AX_OK);
+    assert_int_equal(ax_device_close(dev), AX_OK);
+    ax_device_free(dev);
+    ax_buf_append(&out, "", 1);
+    assert_false(out.failed);
+    return out.data;
+}
+
+/* A 3 × 4 count matrix used by several tests. */
+static ax_label ROWS3[3] = {{{"法律框架", "Legal framework"}},
+                            {{"能力建设", "Capacity building"}},
+                            {{"信息技术", NULL}}};
+static ax_label COLS4[4] = {{{"目标一", "Goal 1"}}, {{"目标二", "Goal 2"}}, {{"目标三", "Goal 3"}},
+                            {{"目标四", "Goal 4"}}};
+static const double VALS34[12] = {3, 0, 1, 12, NAN, 5, 2, 0, 1000, 1, 0, 7};
+
+/* ---- tests ---------------------------------------------------------------- */
+
+/* Head, then each group before its rows, then the total, then the legend;
+ * each part a page of the figure, its height the page's. */
+static void parts_in_order(void **state)
+{
+    (void)state;
+    ax_label rows[5] = {{{"甲", NULL}}, {{"乙", NULL}}, {{"丙", NULL}}, {{"丁", NULL}},
+                        {{"戊", NULL}}};
+    ax_label groups[2] = {{{"A组", "Cluster A"}}, {{"B组", "Cluster B"}}};
+    size_t group[5] = {0, 0, 0, 1, 1};
+    double v[5 * 4] = {1, 0, 0, 1, 0, 1, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 1};
+    ax_matrix_in in = base_in(AX_CELL_MARK, 5, 4, rows, COLS4, v);
+    in.group = group;
+    in.groups = groups;
+    in.row_totals = in.col_totals = 1;
+    in.legend = 1;
+    in.legend_text = (ax_label){{"有贡献", "contributes"}};
+
+    built b = {0};
+    b.a = ax_arena_new();
+    b.fig = ax_display_new();
+    ax_display_begin_page(b.fig, 10, 10); /* a page already there: parts follow it */
+    assert_int_equal(ax_matrix_build(&in, br, b.a, b.fig, &b.parts, &b.n, &b.width), AX_OK);
+
+    ax_part_kind want[] = {AX_PART_HEAD, AX_PART_GROUP, AX_PART_ROW,   AX_PART_ROW,
+                           AX_PART_ROW,  AX_PART_GROUP, AX_PART_ROW,   AX_PART_ROW,
+                           AX_PART_TOTAL, AX_PART_LEGEND};
+    assert_int_equal(b.n, sizeof want / sizeof want[0]);
+    assert_int_equal(ax_display_pages(b.fig), 1 + b.n);
+    for (size_t i = 0; i < b.n; i++) {
+        assert_int_equal(b.parts[i].kind, want[i]);
+        assert_int_equal(b.parts[i].page, 1 + i);
+        const ax_page *pg = page_of(&b, i);
+        assert_true(b.parts[i].height > 0);
+        assert_near(pg->height, b.parts[i].height, 1e-9);
+        assert_near(pg->width, b.width, 1e-9);
+    }
+    /* the group labels are in their parts, in head_style */
+    assert_int_equal(count_text(page_of(&b, 1), "Cluster A"), 1);
+    assert_int_equal(count_text(page_of(&b, 5), "Cluster B"), 1);
+    assert_all_inside(&b);
+    built_free(&b);
+}
+
+/* A group moves whole: its label and every row but its last keep with the
+ * next part. The header keeps with the first row. */
+static void groups_keep_together(void **state)
+{
+    (void)state;
+    ax_label rows[6] = {{{"r1", NULL}}, {{"r2", NULL}}, {{"r3", NULL}},
+                        {{"r4", NULL}}, {{"r5", NULL}}, {{"r6", NULL}}};
+    ax_label groups[3] = {{{"G1", NULL}}, {{"G2", NULL}}, {{"G3", NULL}}};
+    size_t group[6] = {0, 0, 0, 1, 2, 2};
+    double v[6 * 4] = {0};
+    ax_matrix_in in = base_in(AX_CELL_MARK, 6, 4, rows, COLS4, v);
+    in.group = group;
+    in.groups = groups;
+    built b = build_ok(&in);
+    /* head G1 r1 r2 r3 G2 r4 G3 r5 r6 */
+    int want_kind[] = {AX_PART_HEAD, AX_PART_GROUP, AX_PART_ROW, AX_PART_ROW, AX_PART_ROW,
+                       AX_PART_GROUP, AX_PART_ROW, AX_PART_GROUP, AX_PART_ROW, AX_PART_ROW};
+    int want_keep[] = {1, 1, 1, 1, 0, 1, 0, 1, 1, 0};
+    assert_int_equal(b.n, 10);
+    for (size_t i = 0; i < b.n; i++) {
+        assert_int_equal(b.parts[i].kind, want_kind[i]);
+        if (b.parts[i].keep_next != want_keep[i])
+            fail_msg("part %zu: keep_next %d, want %d", i, b.parts[i].keep_next, want_keep[i]);
+    }
+    built_free(&b);
+
+    /* without groups rows do not keep together; the last row keeps with
+     * the totals, the totals with the legend */
+    in.group = NULL;
+    in.groups = NULL;
+    in.col_totals = 1;
+    in.legend = 1;
+    in.legend_text = (ax_label){{"有贡献", NULL}};
+    b = build_ok(&in);
+    assert_int_equal(b.n, 1 + 6 + 1 + 1);
+    for (size_t i = 1; i < 6; i++)
+        assert_int_equal(b.parts[i].keep_next, 0);
+    assert_int_equal(b.parts[6].keep_next, 1);
+    assert_int_equal(b.parts[7].kind, AX_PART_TOTAL);
+    assert_int_equal(b.parts[7].keep_next, 1);
+    assert_int_equal(b.parts[8].kind, AX_PART_LEGEND);
+    assert_int_equal(b.parts[8].keep_next, 0);
+    built_free(&b);
+}
+
+/* Row totals at the right of each row, column totals in the total row,
+ * the grand total where they meet; NAN and 0 are empty cells. */
+static void count_totals(void **state)
+{
+    (void)state;
+    ax_matrix_in in = base_in(AX_CELL_COUNT, 3, 4, ROWS3, COLS4, VALS34);
+    in.row_totals = in.col_totals = 1;
+    built b = build_ok(&in);
+    assert_int_equal(b.n, 1 + 3 + 1);
+    double got[16];
+    double rsum[3] = {16, 7, 1008};
+    size_t filled_cells[3] = {3, 2, 3}; /* printed counts; NAN and 0 print nothing */
+    for (size_t r = 0; r < 3; r++) {
+        size_t n = numbers(page_of(&b, 1 + r), got, 16);
+        assert_int_equal(n, filled_cells[r] + 1);
+        assert_near(got[n - 1], rsum[r], 1e-9); /* the rightmost: the row total */
+    }
+    /* "1,000" is grouped like the tables */
+    assert_int_equal(count_text(page_of(&b, 3), "1,000"), 1);
+    assert_int_equal(count_text(page_of(&b, 3), "1,008"), 1);
+
+    assert_int_equal(b.parts[4].kind, AX_PART_TOTAL);
+    size_t n = numbers(page_of(&b, 4), got, 16);
+    assert_int_equal(n, 5);
+    double csum[4] = {1003, 6, 3, 19};
+    for (size_t c = 0; c < 4; c++)
+        assert_near(got[c], csum[c], 1e-9);
+    assert_near(got[4], 1031, 1e-9);
+    assert_int_equal(count_text(page_of(&b, 4), "合计"), 1);
+    assert_int_equal(count_text(page_of(&b, 4), "Total"), 1);
+    /* the total header over the row totals */
+    assert_int_equal(count_text(page_of(&b, 0), "Total"), 1);
+    built_free(&b);
+}
+
+/* Decimals apply to counts and totals alike. */
+static void count_decimals(void **state)
+{
+    (void)state;
+    ax_label rows[1] = {{{"甲", NULL}}};
+    double v[2] = {1.25, 2.5};
+    ax_matrix_in in = base_in(AX_CELL_COUNT, 1, 2, rows, COLS4, v);
+    in.decimals = 1;
+    in.row_totals = 1;
+    built b = build_ok(&in);
+    const ax_page *pg = page_of(&b, 1);
+    assert_int_equal(count_text(pg, "1.3"), 1);
+    assert_int_equal(count_text(pg, "2.5"), 1);
+    assert_int_equal(count_text(pg, "3.8"), 1);
+    built_free(&b);
+}
+
+/* MARK: a square per cell > 0 (not for 0, NAN or negative values); the
+ * totals count marked cells whatever the values. */
+static void mark_counts_cells(void **state)
+{
+    (void)state;
+    double v[12] = {3, 0, 1, 12, NAN, 5, -2, 0, 0.5, 0, 0, 0};
+    ax_matrix_in in = base_in(AX_CELL_MARK, 3, 4, ROWS3, COLS4, v);
+    in.row_totals = in.col_totals = 1;
+    built b = build_ok(&in);
+    size_t marks[3] = {3, 1, 1};
+    double got[16];
+    for (size_t r = 0; r < 3; r++) {
+        const ax_page *pg = page_of(&b, 1 + r);
+        /* one fill of the mark colour holding a subpath per mark */
+        size_t sub = 0, fills = 0;
+        for (size_t i = 0; i < pg->n; i++) {
+            const ax_cmd *c = &pg->cmds[i];
+            if (c->kind != AX_CMD_FILL || !same_color(c->color, BLUE))
+                continue;
+            fills++;
+            for (size_t k = 0; k < c->path.n; k++)
+                sub += c->path.els[k].op == AX_PATH_MOVE;
+        }
+        assert_int_equal(sub, marks[r]);
+        assert_true(fills <= 1);
+        size_t n = numbers(pg, got, 16);
+        assert_int_equal(n, 1); /* only the row total: no counts in the cells */
+        assert_near(got[0], (double)marks[r], 1e-9);
+    }
+    size_t n = numbers(page_of(&b, 4), got, 16);
+    assert_int_equal(n, 5);
+    double csum[4] = {2, 1, 1, 1};
+    for (size_t c = 0; c < 4; c++)
+        assert_near(got[c], csum[c], 1e-9);
+    assert_near(got[4], 5, 1e-9);
+    built_free(&b);
+}
+
+/* DOT: circles (curves), the same counts. */
+static void dots_are_circles(void **state)
+{
+    (void)state;
+    ax_matrix_in in = base_in(AX_CELL_DOT, 3, 4, ROWS3, COLS4, VALS34);
+    in.legend = 1;
+    in.legend_text = (ax_label){{"有贡献", "contributes"}};
+    built b = build_ok(&in);
+    const ax_page *pg = page_of(&b, 1);
+    size_t curves = 0;
+    for (size_t i = 0; i < pg->n; i++)
+        if (pg->cmds[i].kind == AX_CMD_FILL && same_color(pg->cmds[i].color, BLUE))
+            for (size_t k = 0; k < pg->cmds[i].path.n; k++)
+                curves += pg->cmds[i].path.els[k].op == AX_PATH_CURVE;
+    assert_true(curves >= 3 * 4); /* three circles of at least four arcs */
+    /* the legend: the symbol then the text */
+    assert_int_equal(b.parts[b.n - 1].kind, AX_PART_LEGEND);
+    const ax_page *lg = page_of(&b, b.n - 1);
+    assert_int_equal(count_text(lg, "contributes"), 1);
+    assert_int_equal(count_cmds(lg, AX_CMD_FILL), 1);
+    built_free(&b);
+}
+
+/* SHADE: cells filled in five steps of the colour, counts printed on them
+ * in black or white; the legend shows five swatches and their ranges. */
+static void shade_legend(void **state)
+{
+    (void)state;
+    ax_label rows[2] = {{{"甲", NULL}}, {{"乙", NULL}}};
+    double v[8] = {1, 3, 5, 7, 10, 0, NAN, 9};
+    ax_matrix_in in = base_in(AX_CELL_SHADE, 2, 4, rows, COLS4, v);
+    in.legend = 1;
+    in.legend_text = (ax_label){{"项目数", "Projects"}};
+    built b = build_ok(&in);
+    assert_int_equal(b.n, 1 + 2 + 1);
+    assert_int_equal(b.parts[3].kind, AX_PART_LEGEND);
+    const ax_page *lg = page_of(&b, 3);
+    const char *ranges[5] = {"1\xE2\x80\x93" "2", "3\xE2\x80\x93" "4", "5\xE2\x80\x93" "6",
+                             "7\xE2\x80\x93" "8", "9\xE2\x80\x93" "10"};
+    for (int k = 0; k < 5; k++)
+        if (count_text(lg, ranges[k]) != 1)
+            fail_msg("no legend range \"%s\"", ranges[k]);
+    assert_int_equal(count_text(lg, "Projects"), 1);
+    /* five swatches, lightest to darkest, the darkest the colour itself */
+    ax_color sw[8];
+    size_t nsw = 0;
+    for (size_t i = 0; i < lg->n && nsw < 8; i++)
+        if (lg->cmds[i].kind == AX_CMD_FILL)
+            sw[nsw++] = lg->cmds[i].color;
+    assert_int_equal(nsw, 5);
+    for (size_t k = 1; k < 5; k++)
+        assert_true(sw[k].r + sw[k].g + sw[k].b < sw[k - 1].r + sw[k - 1].g + sw[k - 1].b);
+    assert_true(same_color(sw[4], BLUE));
+
+    /* row 1: 1 (step 1), 3 (step 2), 5 (step 3), 7 (step 4): four shades,
+     * the same as the legend's first four, and four numbers */
+    const ax_page *r0 = page_of(&b, 1);
+    size_t k = 0;
+    for (size_t i = 0; i < r0->n; i++)
+        if (r0->cmds[i].kind == AX_CMD_FILL) {
+            assert_true(k < 4);
+            assert_true(same_color(r0->cmds[i].color, sw[k]));
+            k++;
+        }
+    assert_int_equal(k, 4);
+    double got[8];
+    assert_int_equal(numbers(r0, got, 8), 4);
+    /* the 10 on the darkest shade is white, the 1 on the lightest black */
+    const ax_page *r1 = page_of(&b, 2);
+    for (size_t i = 0; i < r1->n; i++) {
+        const ax_cmd *c = &r1->cmds[i];
+        if (c->kind == AX_CMD_TEXT && c->text.len == 2 && memcmp(c->text.utf8, "10", 2) == 0)
+            assert_true(same_color(c->text.color, (ax_color){1, 1, 1}));
+    }
+    for (size_t i = 0; i < r0->n; i++) {
+        const ax_cmd *c = &r0->cmds[i];
+        if (c->kind == AX_CMD_TEXT && c->text.len == 1 && c->text.utf8[0] == '1')
+            assert_true(same_color(c->text.color, BLACK));
+    }
+    assert_all_inside(&b);
+    built_free(&b);
+}
+
+/* COUNT: a legend part only when there is a text; MARK without text
+ * neither. */
+static void count_legend_only_with_text(void **state)
+{
+    (void)state;
+    ax_matrix_in in = base_in(AX_CELL_COUNT, 3, 4, ROWS3, COLS4, VALS34);
+    in.legend = 1;
+    built b = build_ok(&in);
+    assert_int_equal(b.n, 4);
+    assert_int_equal(b.parts[3].kind, AX_PART_ROW);
+    built_free(&b);
+    in.legend_text = (ax_label){{"项目数", NULL}};
+    b = build_ok(&in);
+    assert_int_equal(b.n, 5);
+    assert_int_equal(b.parts[4].kind, AX_PART_LEGEND);
+    assert_int_equal(count_cmds(page_of(&b, 4), AX_CMD_FILL), 0);
+    assert_int_equal(count_text(page_of(&b, 4), "项目数"), 1);
+    built_free(&b);
+}
+
+static ax_matrix_in sdg_in(double width, double *vals, ax_label *rows, ax_label *cols,
+                           ax_label *nums, ax_color *colors)
+{
+    for (int j = 0; j < 17; j++) {
+        cols[j] = (ax_label){{SDG_ZH[j], SDG_EN[j]}};
+        nums[j] = (ax_label){{SDG_NUM[j], NULL}};
+        colors[j] = rgb(SDG_RGB[j]);
+    }
+    rows[0] = (ax_label){{"法律与政策框架", "Legal and policy frameworks"}};
+    rows[1] = (ax_label){{"能力建设与培训", "Capacity building and training"}};
+    for (int k = 0; k < 2 * 17; k++)
+        vals[k] = (double)(k % 5);
+    ax_matrix_in in = base_in(AX_CELL_COUNT, 2, 17, rows, cols, vals);
+    in.width = width;
+    in.col_colors = colors;
+    in.col_numbers = nums;
+    in.row_totals = in.col_totals = 1;
+    return in;
+}
+
+/* 17 SDG headers: narrow columns rotate in AUTO mode, wide ones wrap; the
+ * header cells take the SDG colours with white text, black on the yellow of
+ * goal 7; the numbers are drawn large. */
+static void sdg_headers_rotate_or_wrap(void **state)
+{
+    (void)state;
+    double vals[34];
+    ax_label rows[2], cols[17], nums[17];
+    ax_color colors[17];
+    ax_matrix_in in = sdg_in(770, vals, rows, cols, nums, colors);
+    built b = build_ok(&in);
+    const ax_page *h = page_of(&b, 0);
+    assert_int_equal(b.parts[0].kind, AX_PART_HEAD);
+    assert_true(count_angle(h, 90) >= 17 * 2); /* both languages of each, rotated */
+    for (int j = 0; j < 17; j++) {
+        size_t fills = 0;
+        for (size_t i = 0; i < h->n; i++)
+            fills += h->cmds[i].kind == AX_CMD_FILL && same_color(h->cmds[i].color, colors[j]);
+        if (fills != 1)
+            fail_msg("goal %d: %zu fills of its colour", j + 1, fills);
+    }
+    /* the number of each goal, horizontal, larger than the text */
+    for (size_t i = 0; i < h->n; i++) {
+        const ax_cmd *c = &h->cmds[i];
+        if (c->kind != AX_CMD_TEXT)
+            continue;
+        if (c->text.len == 1 && c->text.utf8[0] == '7') {
+            assert_true(c->text.size > 8);
+            assert_true(c->text.angle == 0);
+            assert_true(same_color(c->text.color, BLACK)); /* on yellow */
+        }
+        if (c->text.len == 1 && c->text.utf8[0] == '1') {
+            assert_true(c->text.size > 8);
+            assert_true(same_color(c->text.color, (ax_color){1, 1, 1})); /* on red */
+        }
+        if (c->text.len == strlen("No poverty") && memcmp(c->text.utf8, "No poverty", 10) == 0)
+            assert_true(same_color(c->text.color, (ax_color){1, 1, 1}));
+    }
+    assert_int_equal(count_text(h, "17"), 1);
+    assert_int_equal(count_text(h, "Partnerships for the goals"), 1);
+    assert_all_inside(&b); /* rotated runs too: they end below the top */
+    /* rotated text reads upwards from the bottom of the header */
+    for (size_t i = 0; i < h->n; i++)
+        if (h->cmds[i].kind == AX_CMD_TEXT && h->cmds[i].text.angle == 90)
+            assert_true(h->cmds[i].text.y > b.parts[0].height - 5);
+    built_free(&b);
+
+    /* wide: columns up to 110 pt, labels wrap, nothing rotated */
+    in.width = 17 * 110 + 300;
+    in.max_cell = 110;
+    b = build_ok(&in);
+    h = page_of(&b, 0);
+    assert_int_equal(count_angle(h, 90), 0);
+    assert_int_equal(count_text(h, "No poverty"), 1);
+    assert_all_inside(&b);
+    built_free(&b);
+
+    /* AX_HEAD_WRAP keeps them horizontal even when narrow; ROTATE rotates
+     * even when wide */
+    in.head = AX_HEAD_WRAP;
+    in.width = 770;
+    in.max_cell = 0;
+    b = build_ok(&in);
+    assert_int_equal(count_angle(page_of(&b, 0), 90), 0);
+    assert_all_inside(&b);
+    built_free(&b);
+    in.head = AX_HEAD_ROTATE;
+    in.width = 17 * 110 + 300;
+    in.max_cell = 110;
+    b = build_ok(&in);
+    assert_true(count_angle(page_of(&b, 0), 90) >= 34);
+    assert_all_inside(&b);
+    built_free(&b);
+}
+
+/* Grey headers without colours, black text, the English in the second
+ * colour. */
+static void grey_header(void **state)
+{
+    (void)state;
+    ax_matrix_in in = base_in(AX_CELL_COUNT, 3, 4, ROWS3, COLS4, VALS34);
+    built b = build_ok(&in);
+    const ax_page *h = page_of(&b, 0);
+    ax_color grey = {224 / 255.0, 227 / 255.0, 232 / 255.0};
+    size_t fills = 0;
+    for (size_t i = 0; i < h->n; i++)
+        if (h->cmds[i].kind == AX_CMD_FILL) {
+            assert_true(same_color(h->cmds[i].color, grey));
+            fills++;
+        }
+    assert_int_equal(fills, 1);
+    for (size_t i = 0; i < h->n; i++) {
+        const ax_cmd *c = &h->cmds[i];
+        if (c->kind == AX_CMD_TEXT && c->text.len == 6 && memcmp(c->text.utf8, "Goal 1", 6) == 0)
+            assert_true(same_color(c->text.color, GREY));
+    }
+    /* row labels: English under Chinese, in the second colour */
+    const ax_page *r = page_of(&b, 1);
+    double y_zh = -1, y_en = -1;
+    for (size_t i = 0; i < r->n; i++) {
+        const ax_cmd *c = &r->cmds[i];
+        if (c->kind != AX_CMD_TEXT)
+            continue;
+        if (c->text.len == strlen("法律框架") && memcmp(c->text.utf8, "法律框架", c->text.len) == 0)
+            y_zh = c->text.y;
+        if (c->text.len == strlen("Legal framework") &&
+            memcmp(c->text.utf8, "Legal framework", c->text.len) == 0) {
+            y_en = c->text.y;
+            assert_true(same_color(c->text.color, GREY));
+        }
+    }
+    assert_true(y_zh > 0 && y_en > y_zh);
+    /* two-line labels make taller rows than one-line labels */
+    assert_true(b.parts[1].height > b.parts[3].height + 5);
+    assert_near(b.parts[3].height, style8.line_h + 3.6, 1e-9);
+    built_free(&b);
+}
+
+/* The width: all of it unless the columns reach max_cell; never more. */
+static void widths(void **state)
+{
+    (void)state;
+    ax_matrix_in in = base_in(AX_CELL_MARK, 3, 4, ROWS3, COLS4, VALS34);
+    in.row_totals = 1;
+    in.width = 150;
+    built b = build_ok(&in);
+    assert_near(b.width, 150, 1e-9);
+    built_free(&b);
+
+    in.width = 700; /* 4 columns of 28 pt and a label column: much narrower */
+    b = build_ok(&in);
+    assert_true(b.width < 700);
+    double label = ax_text_width(&style8, "Capacity building", strlen("Capacity building")) + 5;
+    assert_near(b.width, label + 5 * 28, 1e-6);
+    assert_near(page_of(&b, 0)->width, b.width, 1e-9);
+    built_free(&b);
+
+    in.max_cell = 40;
+    b = build_ok(&in);
+    assert_near(b.width, label + 5 * 40, 1e-6);
+    built_free(&b);
+
+    /* many columns: the width is used and never exceeded */
+    static ax_label many[60];
+    static double mv[3 * 60];
+    for (int j = 0; j < 60; j++)
+        many[j] = (ax_label){{"结果", "Result"}};
+    for (int k = 0; k < 180; k++)
+        mv[k] = k % 3 == 0;
+    ax_matrix_in wide = base_in(AX_CELL_MARK, 3, 60, ROWS3, many, mv);
+    wide.row_totals = wide.col_totals = 1;
+    wide.width = 480;
+    b = build_ok(&wide);
+    assert_true(b.width <= 480 + 1e-9);
+    assert_near(b.width, 480, 1e-9);
+    assert_all_inside(&b);
+    built_free(&b);
+}
+
+/* A width far too small, or none: squeezed, never wider, no crash. */
+static void tiny_width(void **state)
+{
+    (void)state;
+    double ws[3] = {40, 0, -5};
+    for (int i = 0; i < 3; i++) {
+        ax_matrix_in in = base_in(AX_CELL_SHADE, 3, 4, ROWS3, COLS4, VALS34);
+        in.row_totals = in.col_totals = in.legend = 1;
+        in.width = ws[i];
+        built b = build_ok(&in);
+        assert_int_equal(b.n, 1 + 3 + 1 + 1);
+        assert_true(b.width <= fmax(ws[i], 0) + 1e-9);
+        built_free(&b);
+    }
+}
+
+/* Long row labels wrap at 45 % of the width. */
+static void long_labels_wrap(void **state)
+{
+    (void)state;
+    ax_label rows[1] = {{{"这是一个非常长的工作领域名称，需要在标签列中换行才能放得下，"
+                          "而不会挤占数据列的空间",
+                          "This is a very long name of an area of work that has to wrap in the "
+                          "label column"}}};
+    double v[4] = {1, 1, 0, 1};
+    ax_matrix_in in = base_in(AX_CELL_MARK, 1, 4, rows, COLS4, v);
+    in.width = 300;
+    built b = build_ok(&in);
+    assert_near(b.width, 0.45 * 300 + 4 * 28, 1e-9); /* capped columns: narrower */
+    const ax_page *r = page_of(&b, 1);
+    double maxx = 0;
+    size_t lines = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const ax_cmd *c = &r->cmds[i];
+        if (c->kind != AX_CMD_TEXT)
+            continue;
+        lines++;
+        maxx = fmax(maxx, c->text.x + run_width(&c->text));
+    }
+    assert_true(lines >= 4);
+    assert_true(maxx <= 0.45 * 300 + 1e-6);
+    assert_true(b.parts[1].height >= 4 * style8.line_h);
+    assert_all_inside(&b);
+    built_free(&b);
+}
+
+/* A rotated label longer than 200 pt wraps into two rotated lines rather
+ * than being cut. */
+static void long_rotated_label_wraps(void **state)
+{
+    (void)state;
+    ax_label cols[2] = {{{"A remarkably long expected result that no rotated header line could "
+                          "hold in two hundred points",
+                          NULL}},
+                        {{"Short", NULL}}};
+    ax_label rows[1] = {{{"甲", NULL}}};
+    double v[2] = {1, 0};
+    ax_matrix_in in = base_in(AX_CELL_MARK, 1, 2, rows, cols, v);
+    in.head = AX_HEAD_ROTATE;
+    built b = build_ok(&in);
+    const ax_page *h = page_of(&b, 0);
+    size_t rot = count_angle(h, 90);
+    assert_int_equal(rot, 3); /* two lines, and "Short" */
+    double total = 0;
+    for (size_t i = 0; i < h->n; i++) {
+        const ax_cmd *c = &h->cmds[i];
+        if (c->kind == AX_CMD_TEXT && c->text.angle == 90) {
+            double w = ax_text_width(&style8, c->text.utf8, c->text.len);
+            assert_true(w <= 200 + 1e-6);
+            total += (double)c->text.len;
+        }
+    }
+    assert_int_equal((size_t)total + 1 /* the space at the break */,
+                     strlen(cols[0].s[0]) + strlen("Short"));
+    assert_true(b.parts[0].height < 200 + 10);
+    assert_true(b.parts[0].height > 100);
+    assert_all_inside(&b);
+    built_free(&b);
+}
+
+/* Everything inside its part in every kind of matrix. */
+static void inside_boxes(void **state)
+{
+    (void)state;
+    ax_label groups[2] = {{{"甲组", "Group A"}}, {{"乙组", "Group B"}}};
+    size_t group[3] = {0, 0, 1};
+    ax_cell_kind kinds[4] = {AX_CELL_MARK, AX_CELL_DOT, AX_CELL_COUNT, AX_CELL_SHADE};
+    ax_head_mode heads[3] = {AX_HEAD_AUTO, AX_HEAD_WRAP, AX_HEAD_ROTATE};
+    for (int k = 0; k < 4; k++)
+        for (int h = 0; h < 3; h++) {
+            ax_matrix_in in = base_in(kinds[k], 3, 4, ROWS3, COLS4, VALS34);
+            in.head = heads[h];
+            in.group = group;
+            in.groups = groups;
+            in.row_totals = in.col_totals = 1;
+            in.legend = 1;
+            in.legend_text = (ax_label){{"说明", "Legend"}};
+            in.width = 120 + 60 * h;
+            built b = build_ok(&in);
+            assert_true(b.width <= in.width + 1e-9);
+            assert_all_inside(&b);
+            built_free(&b);
+        }
+}
+
+/* The same input gives the same figure. */
+static void deterministic(void **state)
+{
+    (void)state;
+    double vals[34];
+    ax_label rows[2], cols[17], nums[17];
+    ax_color colors[17];
+    ax_matrix_in in = sdg_in(600, vals, rows, cols, nums, colors);
+    in.kind = AX_CELL_SHADE;
+    in.legend = 1;
+    built a = build_ok(&in), b = build_ok(&in);
+    char *ta = trace(&a), *tb = trace(&b);
+    assert_string_equal(ta, tb);
+    assert_non_null(strstr(ta, "\"Partnerships for the goals\""));
+    free(ta);
+    free(tb);
+    built_free(&a);
+    built_free(&b);
+}
+
+/* No rows: the header and a total row of zeros; no columns either: still
+ * a header. */
+static void empty_matrix(void **state)
+{
+    (void)state;
+    ax_matrix_in in = base_in(AX_CELL_COUNT, 0, 4, NULL, COLS4, NULL);
+    in.row_totals = in.col_totals = 1;
+    built b = build_ok(&in);
+    assert_int_equal(b.n, 2);
+    assert_int_equal(b.parts[0].kind, AX_PART_HEAD);
+    assert_int_equal(b.parts[1].kind, AX_PART_TOTAL);
+    double got[8];
+    assert_int_equal(numbers(page_of(&b, 1), got, 8), 5);
+    for (int i = 0; i < 5; i++)
+        assert_near(got[i], 0, 0);
+    assert_all_inside(&b);
+    built_free(&b);
+
+    in.col_totals = 0;
+    b = build_ok(&in);
+    assert_int_equal(b.n, 1);
+    assert_int_equal(b.parts[0].keep_next, 0);
+    built_free(&b);
+
+    ax_matrix_in none = base_in(AX_CELL_SHADE, 0, 0, NULL, NULL, NULL);
+    none.row_totals = none.col_totals = 1;
+    none.legend = 1;
+    b = build_ok(&none);
+    assert_int_equal(b.n, 3); /* head, total, legend */
+    assert_true(b.width <= none.width);
+    assert_all_inside(&b);
+    built_free(&b);
+}
+
+/* Every allocation failure gives AX_ERR_NOMEM, never a crash, until the
+ * build succeeds. */
+static void allocation_failures(void **state)
+{
+    (void)state;
+    ax_label groups[2] = {{{"甲组", "Group A"}}, {{"乙组", "Group B"}}};
+    size_t group[3] = {0, 0, 1};
+    ax_matrix_in in = base_in(AX_CELL_SHADE, 3, 4, ROWS3, COLS4, VALS34);
+    in.group = group;
+    in.groups = groups;
+    in.row_totals = in.col_totals = 1;
+    in.legend = 1;
+    in.head = AX_HEAD_ROTATE;
+    long n = 1;
+    for (;; n++) {
+        ax_arena *a = ax_arena_new();
+        ax_display *fig = ax_display_new();
+        assert_non_null(a);
+        assert_non_null(fig);
+        ax_matrix_part *parts;
+        size_t np;
+        double w;
+        ax_alloc_fail_after(n);
+        ax_status st = ax_matrix_build(&in, br, a, fig, &parts, &np, &w);
+        ax_alloc_fail_after(0);
+        ax_display_free(fig);
+        ax_arena_free(a);
+        if (st == AX_OK)
+            break;
+        assert_int_equal(st, AX_ERR_NOMEM);
+        assert_true(n < 100000);
+    }
+    assert_true(n > 1); /* the failures did hit the build */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(parts_in_order),
+        cmocka_unit_test(groups_keep_together),
+        cmocka_unit_test(count_totals),
+        cmocka_unit_test(count_decimals),
+        cmocka_unit_test(mark_counts_cells),
+        cmocka_unit_test(dots_are_circles),
+        cmocka_unit_test(shade_legend),
+        cmocka_unit_test(count_legend_only_with_text),
+        cmocka_unit_test(sdg_headers_rotate_or_wrap),
+        cmocka_unit_test(grey_header),
+        cmocka_unit_test(widths),
+        cmocka_unit_test(tiny_width),
+        cmocka_unit_test(long_labels_wrap),
+        cmocka_unit_test(long_rotated_label_wraps),
+        cmocka_unit_test(inside_boxes),
+        cmocka_unit_test(deterministic),
+        cmocka_unit_test(empty_matrix),
+        cmocka_unit_test(allocation_failures),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
