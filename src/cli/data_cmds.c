@@ -61,6 +61,15 @@ static void print_summary(sqlite3 *db)
            scalar(db, "SELECT count(DISTINCT ac.code) FROM activity_countries ac"
                       " WHERE ac.code NOT IN (SELECT code FROM countries)"),
            scalar(db, "SELECT count(DISTINCT code) FROM activity_countries WHERE provider = 1"));
+    if (scalar(db, "SELECT count(*) FROM sdgs") + scalar(db, "SELECT count(*) FROM da_links") > 0)
+        printf("reference: %lld goals, %lld contributions (%lld distinct targets), "
+               "%lld recommendations, %lld links to %lld expected results\n",
+               scalar(db, "SELECT count(*) FROM sdgs"),
+               scalar(db, "SELECT count(*) FROM sdg_contributions"),
+               scalar(db, "SELECT count(DISTINCT target) FROM sdg_contribution_targets"),
+               scalar(db, "SELECT count(*) FROM da_recommendations"),
+               scalar(db, "SELECT count(*) FROM da_links"),
+               scalar(db, "SELECT count(*) FROM da_results"));
 }
 
 int ax_cmd_check(int argc, char **argv)

@@ -14,11 +14,8 @@
 #include <string.h>
 
 #include "../text/linebreak.h"
-#include "engine.h"
+#include "internal.h"
 
-#define PAD_X 2.5  /* cell padding, pt */
-#define PAD_Y 1.8
-#define MAX_COLS 32
 
 static const ax_color BLACK = {0, 0, 0};
 static const ax_color RULE = {0.25, 0.25, 0.25};
@@ -27,91 +24,16 @@ static const ax_color GROUP_FILL = {0.95, 0.95, 0.96};
 static const ax_color ZEBRA_FILL = {0.955, 0.96, 0.97};
 static const ax_color EN_GREY = {0.22, 0.22, 0.22};
 
-/* A text style resolved to fonts. */
-typedef struct tstyle {
-    const ax_style_spec *spec;
-    ax_fontchain chain;
-    double size, line_h;
-    ax_color color;
-} tstyle;
-
-/* One line of text, ready to draw. */
-typedef struct tline {
-    const char *s;
-    size_t len;
-    double width;
-    const tstyle *st;
-    ax_color color;
-} tline;
-
-typedef struct cell {
-    tline *lines;
-    size_t n;
-    int numeric;
-} cell;
-
-struct table;
-
-typedef enum it_kind { IT_LINE, IT_SPACE, IT_BREAK, IT_THEAD, IT_ROW } it_kind;
-
-typedef struct item {
-    it_kind kind;
-    double h;
-    int keep_next;
-    /* IT_LINE */
-    tline line;
-    double x, w;
-    ax_align align;
-    int outline_level;
-    const char *outline_title;
-    /* IT_ROW */
-    struct table *tbl;
-    cell *cells;    /* ncols cells, or one spanning cell for a group row */
-    size_t *from;   /* first line of each cell still to place */
-    int group, total, zebra;
-    size_t span; /* total row: the label cell spans this many columns */
-} item;
-
-typedef struct table {
-    const ax_table_spec *spec;
-    size_t ncols;
-    double x[MAX_COLS + 1]; /* column edges */
-    cell head[MAX_COLS];
-    double head_h, line_h;
-    const tstyle *st, *hst;
-    ax_align align[MAX_COLS];
-} table;
-
-typedef struct ctx {
-    const ax_layout *l;
-    sqlite3 *db;
-    ax_fontset *fs;
-    ax_arena *a;
-    ax_diags *diags;
-    ax_breaker *br;
-    ax_lang lang;
-    const ax_render_opts *o;
-    tstyle *styles;
-    size_t nstyles;
-    double x0, x1, top, bottom;
-    item *items;
-    size_t nitems, cap;
-    int heading_no[5];
-    ax_status st;
-    /* code points reported as not covered, so each is reported once */
-    uint32_t missing[64];
-    size_t nmissing;
-} ctx;
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static void fail(ctx *c, ax_status st)
+void eng_fail(ctx *c, ax_status st)
 {
     if (c->st == AX_OK)
         c->st = st;
 }
 
-static const char *file_of(const ctx *c, ax_mark m)
+const char *eng_file_of(const ctx *c, ax_mark m)
 {
     return m.file ? m.file : c->l->file;
 }
@@ -136,7 +58,7 @@ void ax_format_int(long long v, char *buf, size_t n)
 
 /* ---- styles and fonts ------------------------------------------------- */
 
-static const tstyle *style_named(ctx *c, const char *name, const char *fallback)
+const tstyle *eng_style(ctx *c, const char *name, const char *fallback)
 {
     for (size_t i = 0; i < c->nstyles; i++)
         if (strcmp(c->styles[i].spec->name, name) == 0)
@@ -152,7 +74,7 @@ static void resolve_styles(ctx *c)
     const ax_layout *l = c->l;
     c->styles = ax_arena_array(c->a, l->nstyles ? l->nstyles : 1, sizeof *c->styles);
     if (!c->styles) {
-        fail(c, AX_ERR_NOMEM);
+        eng_fail(c, AX_ERR_NOMEM);
         return;
     }
     for (size_t i = 0; i < l->nstyles; i++) {
@@ -165,14 +87,15 @@ static void resolve_styles(ctx *c)
         for (size_t k = 0; k < sp->nfamilies && t->chain.n < 8; k++) {
             const ax_font *f;
             if (ax_fontset_lookup(c->fs, sp->families[k], &f) != AX_OK) {
-                ax_diags_add(c->diags, AX_ERROR, "font", file_of(c, sp->mark), sp->mark.line,
+                ax_diags_add(c->diags, AX_ERROR, "font", eng_file_of(c, sp->mark), sp->mark.line,
                              sp->mark.col, 0, "style '%s': %s", sp->name,
                              ax_fontset_error(c->fs));
-                fail(c, AX_ERR_DATA);
+                eng_fail(c, AX_ERR_DATA);
                 continue;
             }
             t->chain.fonts[t->chain.n++] = f;
         }
+        t->ts = (ax_tstyle){t->chain, t->size, t->line_h, t->color};
     }
 }
 
@@ -187,12 +110,12 @@ static double advance(void *vt, uint32_t cp)
 /* Copy of s without the characters no font of t covers (each reported once
  * with where it was); NULL when out of memory. Control characters other
  * than the line feed are dropped quietly (a CR of a CR LF, a tab is a space). */
-static char *covered_text(ctx *c, const tstyle *t, const char *s, size_t len, ax_mark m,
+char *eng_covered_text(ctx *c, const tstyle *t, const char *s, size_t len, ax_mark m,
                           const char *where, size_t *out_len)
 {
     char *out = ax_arena_alloc(c->a, len + 1);
     if (!out) {
-        fail(c, AX_ERR_NOMEM);
+        eng_fail(c, AX_ERR_NOMEM);
         return NULL;
     }
     size_t o = 0, i = 0;
@@ -216,7 +139,7 @@ static char *covered_text(ctx *c, const tstyle *t, const char *s, size_t len, ax
         if (k == c->nmissing) {
             if (c->nmissing < 64)
                 c->missing[c->nmissing++] = cp;
-            ax_diags_add(c->diags, AX_WARNING, "missing-glyph", file_of(c, m), m.line, m.col, 0,
+            ax_diags_add(c->diags, AX_WARNING, "missing-glyph", eng_file_of(c, m), m.line, m.col, 0,
                          "%s: no font of style '%s' %s U+%04X '%.*s'; it is left out", where,
                          t->spec->name, cp > 0xFFFF ? "can embed (above U+FFFF)" : "covers",
                          (unsigned)cp, (int)(i - at), s + at);
@@ -232,18 +155,18 @@ static void break_text(ctx *c, const tstyle *t, const char *s, size_t len, doubl
                        ax_color color, ax_mark m, const char *where, tline **lines, size_t *n)
 {
     size_t clen;
-    char *clean = covered_text(c, t, s, len, m, where, &clen);
+    char *clean = eng_covered_text(c, t, s, len, m, where, &clen);
     if (!clean)
         return;
     ax_line *ls;
     size_t nl;
     if (ax_break_lines(c->br, clean, clen, width, advance, (void *)t, c->a, &ls, &nl) != AX_OK) {
-        fail(c, AX_ERR_NOMEM);
+        eng_fail(c, AX_ERR_NOMEM);
         return;
     }
     tline *grown = ax_arena_array(c->a, *n + nl, sizeof *grown);
     if (!grown) {
-        fail(c, AX_ERR_NOMEM);
+        eng_fail(c, AX_ERR_NOMEM);
         return;
     }
     if (*n)
@@ -260,43 +183,11 @@ static void break_text(ctx *c, const tstyle *t, const char *s, size_t len, doubl
 static void draw_line(ax_display *dl, const tline *ln, double x, double top)
 {
     const tstyle *t = ln->st;
-    double base = top + (t->line_h - t->size) / 2 + 0.86 * t->size;
-    size_t i = 0, run = 0;
-    int font = -2;
-    double run_x = x, pen = x;
-    while (i <= ln->len) {
-        size_t at = i;
-        int k = -1;
-        uint32_t cp = 0;
-        if (i < ln->len) {
-            cp = ax_utf8_next(ln->s, ln->len, &i);
-            k = ax_fontchain_pick(&t->chain, cp);
-        }
-        if (k != font || at == ln->len) {
-            if (font >= 0 && at > run) {
-                ax_text_run r = {t->chain.fonts[font], t->size, run_x, base, ln->color,
-                                 ln->s + run, at - run, 0};
-                ax_display_text(dl, &r);
-            }
-            font = k;
-            run = at;
-            run_x = pen;
-        }
-        if (at == ln->len)
-            break;
-        if (k >= 0)
-            pen += ax_font_advance(t->chain.fonts[k], cp) * t->size / 1000.0;
-    }
+    ax_text_draw(dl, &t->ts, ln->s, ln->len, x, top + ax_tstyle_baseline(&t->ts), 0, ln->color);
 }
 
 /* ---- visible strings and placeholders --------------------------------- */
 
-typedef struct vars {
-    sqlite3_stmt *row;         /* a result row, or NULL */
-    const ax_param *params;    /* block params */
-    size_t nparams;
-    long page, pages;          /* running headers; 0 = not available */
-} vars;
 
 static const char *param_value(const ctx *c, const vars *v, const char *name, size_t n)
 {
@@ -313,7 +204,7 @@ static const char *param_value(const ctx *c, const vars *v, const char *name, si
 /* Fill {name} placeholders: a column of the row, page/pages, symbol, title,
  * or a parameter. "{{" is a literal brace. Unknown names stay as they are,
  * with a warning. */
-static char *expand(ctx *c, const char *tpl, const vars *v, ax_mark m)
+char *eng_expand(ctx *c, const char *tpl, const vars *v, ax_mark m)
 {
     if (!tpl)
         return NULL;
@@ -369,7 +260,7 @@ static char *expand(ctx *c, const char *tpl, const vars *v, ax_mark m)
         if (!val)
             val = param_value(c, v, name, n);
         if (!val) {
-            ax_diags_add(c->diags, AX_WARNING, "placeholder", file_of(c, m), m.line, m.col, 0,
+            ax_diags_add(c->diags, AX_WARNING, "placeholder", eng_file_of(c, m), m.line, m.col, 0,
                          "no value for the placeholder {%.*s}; it is printed as it is", (int)n,
                          name);
             val = NULL;
@@ -381,13 +272,13 @@ static char *expand(ctx *c, const char *tpl, const vars *v, ax_mark m)
     char *out = b.failed ? NULL : ax_arena_strndup(c->a, b.data ? b.data : "", b.len);
     ax_buf_free(&b);
     if (!out)
-        fail(c, AX_ERR_NOMEM);
+        eng_fail(c, AX_ERR_NOMEM);
     return out;
 }
 
 /* The strings of a visible string for the document language: one or two
  * (zh over en). A language missing falls back to the other. */
-static size_t pick_text(const ctx *c, const ax_text2 *t, const char *out[2])
+size_t eng_pick_text(const ctx *c, const ax_text2 *t, const char *out[2])
 {
     const char *zh = t->zh, *en = t->en;
     if (!zh && !en)
@@ -413,28 +304,42 @@ static size_t pick_text(const ctx *c, const ax_text2 *t, const char *out[2])
 static char *single_line(ctx *c, const ax_text2 *t, const vars *v)
 {
     const char *s[2];
-    size_t n = pick_text(c, t, s);
+    size_t n = eng_pick_text(c, t, s);
     if (n == 0)
         return NULL;
-    char *a = expand(c, s[0], v, t->mark);
+    char *a = eng_expand(c, s[0], v, t->mark);
     if (n == 1 || !a)
         return a;
-    char *b = expand(c, s[1], v, t->mark);
+    char *b = eng_expand(c, s[1], v, t->mark);
     char *j = b ? ax_arena_printf(c->a, "%s / %s", a, b) : NULL;
     if (!j)
-        fail(c, AX_ERR_NOMEM);
+        eng_fail(c, AX_ERR_NOMEM);
     return j;
 }
 
 /* ---- flow items -------------------------------------------------------- */
 
-static item *add_item(ctx *c, it_kind kind, double h)
+ax_display *eng_new_figure(ctx *c)
+{
+    ax_display **grown = ax_reallocarray(c->figs, c->nfigs + 1, sizeof *grown);
+    ax_display *dl = grown ? ax_display_new() : NULL;
+    if (grown)
+        c->figs = grown;
+    if (!dl) {
+        eng_fail(c, AX_ERR_NOMEM);
+        return NULL;
+    }
+    c->figs[c->nfigs++] = dl;
+    return dl;
+}
+
+item *eng_add_item(ctx *c, it_kind kind, double h)
 {
     if (c->nitems == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 256;
         item *p = ax_reallocarray(c->items, cap, sizeof *p);
         if (!p) {
-            fail(c, AX_ERR_NOMEM);
+            eng_fail(c, AX_ERR_NOMEM);
             return NULL;
         }
         c->items = p;
@@ -456,7 +361,7 @@ static void add_text_lines(ctx *c, const tstyle *t, const char *s, ax_align alig
     size_t n = 0;
     break_text(c, t, s, strlen(s), c->x1 - c->x0, t->color, m, where, &lines, &n);
     for (size_t i = 0; i < n; i++) {
-        item *it = add_item(c, IT_LINE, t->line_h);
+        item *it = eng_add_item(c, IT_LINE, t->line_h);
         if (!it)
             return;
         it->line = lines[i];
@@ -499,18 +404,18 @@ static void flow_heading(ctx *c, const ax_block *b)
     }
     char sname[24];
     snprintf(sname, sizeof sname, "heading%d", level);
-    const tstyle *t = style_named(c, b->style ? b->style : sname, "heading");
+    const tstyle *t = eng_style(c, b->style ? b->style : sname, "heading");
     const char *s[2];
-    size_t n = pick_text(c, &b->text, s);
-    add_item(c, IT_SPACE, t->size * (level == 1 ? 0.9 : 0.6));
+    size_t n = eng_pick_text(c, &b->text, s);
+    eng_add_item(c, IT_SPACE, t->size * (level == 1 ? 0.9 : 0.6));
     size_t first = c->nitems;
     for (size_t k = 0; k < n; k++) {
-        char *txt = expand(c, s[k], &v, b->text.mark);
+        char *txt = eng_expand(c, s[k], &v, b->text.mark);
         if (!txt)
             break;
         char *full = ax_arena_printf(c->a, "%s%s", prefix, txt);
         if (!full) {
-            fail(c, AX_ERR_NOMEM);
+            eng_fail(c, AX_ERR_NOMEM);
             break;
         }
         add_text_lines(c, t, full, AX_ALIGN_LEFT, b->text.mark, "heading", 1);
@@ -522,7 +427,7 @@ static void flow_heading(ctx *c, const ax_block *b)
         c->items[first].outline_level = level;
         c->items[first].outline_title = title;
     }
-    item *sp = add_item(c, IT_SPACE, t->size * 0.45);
+    item *sp = eng_add_item(c, IT_SPACE, t->size * 0.45);
     if (sp)
         sp->keep_next = 1;
     if (v.row)
@@ -533,15 +438,15 @@ static void flow_paragraph(ctx *c, const ax_block *b)
 {
     vars v;
     block_vars(c, b, &v);
-    const tstyle *t = style_named(c, b->style ? b->style : "body", "body");
+    const tstyle *t = eng_style(c, b->style ? b->style : "body", "body");
     const char *s[2];
-    size_t n = pick_text(c, &b->text, s);
+    size_t n = eng_pick_text(c, &b->text, s);
     for (size_t k = 0; k < n; k++) {
-        char *txt = expand(c, s[k], &v, b->text.mark);
+        char *txt = eng_expand(c, s[k], &v, b->text.mark);
         if (!txt)
             break;
         add_text_lines(c, t, txt, b->align, b->text.mark, "paragraph", 0);
-        add_item(c, IT_SPACE, t->size * (k + 1 < n ? 0.35 : 0.7));
+        eng_add_item(c, IT_SPACE, t->size * (k + 1 < n ? 0.35 : 0.7));
     }
     if (v.row)
         sqlite3_finalize(v.row);
@@ -564,14 +469,14 @@ static int is_integer_text(const char *s)
 
 /* Prepare sql and bind its :named parameters from the block, the command
  * line and the document, in that order. Errors are reported at the query. */
-static sqlite3_stmt *prepare(ctx *c, const char *sql, ax_mark m, const ax_param *params,
+sqlite3_stmt *eng_prepare(ctx *c, const char *sql, ax_mark m, const ax_param *params,
                              size_t nparams)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        ax_diags_add(c->diags, AX_ERROR, "layout-sql", file_of(c, m), m.line, m.col, 0,
+        ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, m), m.line, m.col, 0,
                      "the query does not prepare: %s", sqlite3_errmsg(c->db));
-        fail(c, AX_ERR_DATA);
+        eng_fail(c, AX_ERR_DATA);
         return NULL;
     }
     vars v = {0};
@@ -580,18 +485,18 @@ static sqlite3_stmt *prepare(ctx *c, const char *sql, ax_mark m, const ax_param 
     for (int i = 1; i <= sqlite3_bind_parameter_count(st); i++) {
         const char *name = sqlite3_bind_parameter_name(st, i);
         if (!name || (name[0] != ':' && name[0] != '@' && name[0] != '$')) {
-            ax_diags_add(c->diags, AX_ERROR, "layout-sql", file_of(c, m), m.line, m.col, 0,
+            ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, m), m.line, m.col, 0,
                          "parameter %d has no name: use :name", i);
-            fail(c, AX_ERR_DATA);
+            eng_fail(c, AX_ERR_DATA);
             sqlite3_finalize(st);
             return NULL;
         }
         const char *val = param_value(c, &v, name + 1, strlen(name + 1));
         if (!val) {
-            ax_diags_add(c->diags, AX_ERROR, "layout-sql", file_of(c, m), m.line, m.col, 0,
+            ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, m), m.line, m.col, 0,
                          "no value for %s: give it under params: or as -p %s=VALUE", name,
                          name + 1);
-            fail(c, AX_ERR_DATA);
+            eng_fail(c, AX_ERR_DATA);
             sqlite3_finalize(st);
             return NULL;
         }
@@ -607,18 +512,18 @@ static sqlite3_stmt *prepare(ctx *c, const char *sql, ax_mark m, const ax_param 
 static sqlite3_stmt *run_query(ctx *c, const char *sql, ax_mark m, const ax_param *params,
                                size_t nparams)
 {
-    sqlite3_stmt *st = prepare(c, sql, m, params, nparams);
+    sqlite3_stmt *st = eng_prepare(c, sql, m, params, nparams);
     if (!st)
         return NULL;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         return st;
     if (rc != SQLITE_DONE) {
-        ax_diags_add(c->diags, AX_ERROR, "layout-sql", file_of(c, m), m.line, m.col, 0,
+        ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, m), m.line, m.col, 0,
                      "the query failed: %s", sqlite3_errmsg(c->db));
-        fail(c, AX_ERR_DATA);
+        eng_fail(c, AX_ERR_DATA);
     } else
-        ax_diags_add(c->diags, AX_WARNING, "layout-sql", file_of(c, m), m.line, m.col, 0,
+        ax_diags_add(c->diags, AX_WARNING, "layout-sql", eng_file_of(c, m), m.line, m.col, 0,
                      "the query returned no row; its placeholders stay empty");
     sqlite3_finalize(st);
     return NULL;
@@ -630,7 +535,7 @@ typedef struct colsrc {
     int idx, zh, en; /* result column indexes, -1 when absent */
 } colsrc;
 
-static int column_index(sqlite3_stmt *st, const char *name)
+int eng_column_index(sqlite3_stmt *st, const char *name)
 {
     for (int i = 0; i < sqlite3_column_count(st); i++)
         if (strcmp(sqlite3_column_name(st, i), name) == 0)
@@ -638,7 +543,7 @@ static int column_index(sqlite3_stmt *st, const char *name)
     return -1;
 }
 
-static const char *col_text(sqlite3_stmt *st, int i, int *numeric, char *num, size_t numn)
+const char *eng_col_text(sqlite3_stmt *st, int i, int *numeric, char *num, size_t numn)
 {
     if (i < 0)
         return NULL;
@@ -674,14 +579,14 @@ static size_t cell_texts(ctx *c, sqlite3_stmt *st, const colsrc *src, int stack,
                          char bufs[2][40], const char *out[2], int *fellback)
 {
     if (src->idx >= 0) {
-        const char *t = col_text(st, src->idx, numeric, bufs[0], 40);
+        const char *t = eng_col_text(st, src->idx, numeric, bufs[0], 40);
         if (!t)
             return 0;
         out[0] = t;
         return 1;
     }
-    const char *zh = col_text(st, src->zh, numeric, bufs[0], 40);
-    const char *en = col_text(st, src->en, numeric, bufs[1], 40);
+    const char *zh = eng_col_text(st, src->zh, numeric, bufs[0], 40);
+    const char *en = eng_col_text(st, src->en, numeric, bufs[1], 40);
     if (!zh && !en)
         return 0;
     if (c->lang == AX_LANG_ZH_EN && stack && zh && en && strcmp(zh, en) != 0) {
@@ -817,16 +722,16 @@ static void flow_table(ctx *c, const ax_block *b)
     const ax_table_spec *ts = b->table;
     table *tb = ax_arena_alloc(c->a, sizeof *tb);
     if (!tb) {
-        fail(c, AX_ERR_NOMEM);
+        eng_fail(c, AX_ERR_NOMEM);
         return;
     }
     tb->spec = ts;
     tb->ncols = ts->ncolumns < MAX_COLS ? ts->ncolumns : MAX_COLS;
-    tb->st = style_named(c, ts->font ? ts->font : "table", "table");
-    tb->hst = style_named(c, ts->header_font ? ts->header_font : "table-header", "table-header");
+    tb->st = eng_style(c, ts->font ? ts->font : "table", "table");
+    tb->hst = eng_style(c, ts->header_font ? ts->header_font : "table-header", "table-header");
     tb->line_h = tb->st->line_h > tb->hst->line_h ? tb->st->line_h : tb->hst->line_h;
 
-    sqlite3_stmt *st = prepare(c, ts->query, ts->query_mark, ts->params, ts->nparams);
+    sqlite3_stmt *st = eng_prepare(c, ts->query, ts->query_mark, ts->params, ts->nparams);
     if (!st)
         return;
     colsrc src[MAX_COLS];
@@ -835,17 +740,17 @@ static void flow_table(ctx *c, const ax_block *b)
         char zh[128], en[128];
         snprintf(zh, sizeof zh, "%s_zh", cs->value);
         snprintf(en, sizeof en, "%s_en", cs->value);
-        src[i].idx = column_index(st, cs->value);
-        src[i].zh = src[i].idx >= 0 ? -1 : column_index(st, zh);
-        src[i].en = src[i].idx >= 0 ? -1 : column_index(st, en);
+        src[i].idx = eng_column_index(st, cs->value);
+        src[i].zh = src[i].idx >= 0 ? -1 : eng_column_index(st, zh);
+        src[i].en = src[i].idx >= 0 ? -1 : eng_column_index(st, en);
         if (src[i].idx < 0 && src[i].zh < 0 && src[i].en < 0) {
-            ax_diags_add(c->diags, AX_ERROR, "layout-sql", file_of(c, cs->mark), cs->mark.line,
+            ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, cs->mark), cs->mark.line,
                          cs->mark.col, 0, "the query has no column '%s' (nor %s_zh, %s_en)",
                          cs->value, cs->value, cs->value);
-            fail(c, AX_ERR_DATA);
+            eng_fail(c, AX_ERR_DATA);
         }
     }
-    int gcol = ts->group ? column_index(st, ts->group) : -1;
+    int gcol = ts->group ? eng_column_index(st, ts->group) : -1;
     int tcol[MAX_COLS];
     for (size_t i = 0; i < tb->ncols; i++) {
         tcol[i] = 0;
@@ -877,7 +782,7 @@ static void flow_table(ctx *c, const ax_block *b)
             cap = cap ? cap * 2 : 64;
             rawrow *r = ax_reallocarray(rows, cap, sizeof *r);
             if (!r) {
-                fail(c, AX_ERR_NOMEM);
+                eng_fail(c, AX_ERR_NOMEM);
                 break;
             }
             rows = r;
@@ -916,23 +821,23 @@ static void flow_table(ctx *c, const ax_block *b)
         }
     }
     if (rc != SQLITE_DONE && c->st == AX_OK) {
-        ax_diags_add(c->diags, AX_ERROR, "layout-sql", file_of(c, ts->query_mark),
+        ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, ts->query_mark),
                      ts->query_mark.line, ts->query_mark.col, 0, "the query failed: %s",
                      sqlite3_errmsg(c->db));
-        fail(c, AX_ERR_DATA);
+        eng_fail(c, AX_ERR_DATA);
     }
     for (size_t i = 0; i < tb->ncols; i++)
         if (overflow[i]) {
-            ax_diags_add(c->diags, AX_ERROR, "layout-sql", file_of(c, ts->columns[i].mark),
+            ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, ts->columns[i].mark),
                          ts->columns[i].mark.line, ts->columns[i].mark.col, 0,
                          "column '%s': the total does not fit in a 64-bit integer",
                          ts->columns[i].value);
-            fail(c, AX_ERR_DATA);
+            eng_fail(c, AX_ERR_DATA);
         }
     for (size_t i = 0; i < tb->ncols; i++)
         if (fell[i])
             ax_diags_add(c->diags, AX_WARNING, "missing-translation",
-                         file_of(c, ts->columns[i].mark), ts->columns[i].mark.line,
+                         eng_file_of(c, ts->columns[i].mark), ts->columns[i].mark.line,
                          ts->columns[i].mark.col, 0,
                          "column '%s': %d value%s missing in the language asked for (first in "
                          "result row %ld); shown in the other language",
@@ -955,7 +860,7 @@ static void flow_table(ctx *c, const ax_block *b)
         } else
             add_text_lines(c, t, c->lang == AX_LANG_EN ? "No data." : "无数据。", AX_ALIGN_LEFT,
                            b->mark, "table", 0);
-        add_item(c, IT_SPACE, t->size);
+        eng_add_item(c, IT_SPACE, t->size);
         sqlite3_finalize(st);
         return;
     }
@@ -964,7 +869,7 @@ static void flow_table(ctx *c, const ax_block *b)
     double cmin[MAX_COLS] = {0}, cmax[MAX_COLS] = {0};
     for (size_t i = 0; i < tb->ncols; i++) {
         const char *h[2];
-        size_t nh = pick_text(c, &ts->columns[i].title, h);
+        size_t nh = eng_pick_text(c, &ts->columns[i].title, h);
         for (size_t k = 0; k < nh; k++)
             measure_cell_extent(c, tb->hst, h[k], &cmin[i], &cmax[i]);
         int numeric = 1;
@@ -983,7 +888,7 @@ static void flow_table(ctx *c, const ax_block *b)
     size_t head_lines = 0;
     for (size_t i = 0; i < tb->ncols; i++) {
         const char *h[2];
-        size_t nh = pick_text(c, &ts->columns[i].title, h);
+        size_t nh = eng_pick_text(c, &ts->columns[i].title, h);
         fill_cell(c, tb, i, h, nh, 0, &tb->head[i], tb->hst, ts->columns[i].title.mark,
                   "table header");
         for (size_t k = 0; k < tb->head[i].n; k++)
@@ -993,7 +898,7 @@ static void flow_table(ctx *c, const ax_block *b)
             head_lines = tb->head[i].n;
     }
     tb->head_h = (double)head_lines * tb->line_h + 2 * PAD_Y;
-    item *head = add_item(c, IT_THEAD, tb->head_h);
+    item *head = eng_add_item(c, IT_THEAD, tb->head_h);
     if (head) {
         head->tbl = tb;
         head->keep_next = 1;
@@ -1019,7 +924,7 @@ static void flow_table(ctx *c, const ax_block *b)
             cell *gc = ax_arena_alloc(c->a, sizeof *gc);
             size_t *from = ax_arena_alloc(c->a, sizeof *from);
             if (!s || !gc || !from) {
-                fail(c, AX_ERR_NOMEM);
+                eng_fail(c, AX_ERR_NOMEM);
                 break;
             }
             const char *t1[2] = {s, NULL};
@@ -1027,7 +932,7 @@ static void flow_table(ctx *c, const ax_block *b)
             tb->x[1] = tb->x[tb->ncols]; /* spans the table */
             fill_cell(c, tb, 0, t1, 1, 0, gc, tb->hst, lab.mark, "group label");
             tb->x[1] = saved;
-            item *it = add_item(c, IT_ROW, 0);
+            item *it = eng_add_item(c, IT_ROW, 0);
             if (!it)
                 break;
             it->tbl = tb;
@@ -1040,13 +945,13 @@ static void flow_table(ctx *c, const ax_block *b)
         cell *cells = ax_arena_array(c->a, tb->ncols, sizeof *cells);
         size_t *from = ax_arena_array(c->a, tb->ncols, sizeof *from);
         if (!cells || !from) {
-            fail(c, AX_ERR_NOMEM);
+            eng_fail(c, AX_ERR_NOMEM);
             break;
         }
         for (size_t i = 0; i < tb->ncols; i++)
             fill_cell(c, tb, i, rw->t[i], rw->nt[i], rw->numeric[i], &cells[i], tb->st,
                       ts->columns[i].mark, "table cell");
-        item *it = add_item(c, IT_ROW, cells_height(tb, cells, tb->ncols, NULL));
+        item *it = eng_add_item(c, IT_ROW, cells_height(tb, cells, tb->ncols, NULL));
         if (!it)
             break;
         it->tbl = tb;
@@ -1084,7 +989,7 @@ static void flow_table(ctx *c, const ax_block *b)
                           "total row");
                 tb->x[1] = saved;
             }
-            item *it = add_item(c, IT_ROW, cells_height(tb, cells, tb->ncols, NULL));
+            item *it = eng_add_item(c, IT_ROW, cells_height(tb, cells, tb->ncols, NULL));
             if (it) {
                 it->tbl = tb;
                 it->cells = cells;
@@ -1093,9 +998,9 @@ static void flow_table(ctx *c, const ax_block *b)
                 it->span = span > 1 ? span : 1;
             }
         } else
-            fail(c, AX_ERR_NOMEM);
+            eng_fail(c, AX_ERR_NOMEM);
     }
-    add_item(c, IT_SPACE, tb->st->size);
+    eng_add_item(c, IT_SPACE, tb->st->size);
     sqlite3_finalize(st);
     ax_free(rows);
 }
@@ -1108,9 +1013,11 @@ static void flow_block(ctx *c, const ax_block *b)
     case AX_BLOCK_HEADING: flow_heading(c, b); break;
     case AX_BLOCK_PARAGRAPH: flow_paragraph(c, b); break;
     case AX_BLOCK_TABLE: flow_table(c, b); break;
-    case AX_BLOCK_SPACER: add_item(c, IT_SPACE, b->height); break;
-    case AX_BLOCK_PAGE_BREAK: add_item(c, IT_BREAK, 0); break;
+    case AX_BLOCK_SPACER: eng_add_item(c, IT_SPACE, b->height); break;
+    case AX_BLOCK_PAGE_BREAK: eng_add_item(c, IT_BREAK, 0); break;
     case AX_BLOCK_KEEP: flow_blocks(c, b->children, b->nchildren, 1); break;
+    case AX_BLOCK_CHART: eng_flow_chart(c, b); break;
+    case AX_BLOCK_MATRIX: eng_flow_matrix(c, b); break;
     }
 }
 
@@ -1136,7 +1043,7 @@ typedef struct placer {
     double y;
     int page_empty;      /* nothing placed on this page yet */
     int glued;           /* the last item placed must stay with the next one */
-    const table *headed; /* the table whose header is on this page */
+    const void *headed;  /* the table or matrix whose header is on this page */
 } placer;
 
 static void new_page(placer *p)
@@ -1311,6 +1218,35 @@ static void place_row(placer *p, item *it)
     }
 }
 
+/* The header an item needs above it on its page (a table's, a matrix's):
+ * its owner (NULL: none) and height. */
+static const void *needs_head(const item *it, double *h)
+{
+    *h = 0;
+    if (it->kind == IT_ROW) {
+        *h = it->tbl->head_h;
+        return it->tbl;
+    }
+    if (it->kind == IT_FIG && it->fig_head && !it->is_head) {
+        *h = it->fig_head->height;
+        return it->fig_head;
+    }
+    return NULL;
+}
+
+static void place_fig(placer *p, const item *it)
+{
+    if (it->fig_head && !it->is_head && p->headed != it->fig_head) {
+        ax_display_embed(p->dl, it->fig_head, it->x, p->y);
+        p->y += it->fig_head->height;
+    }
+    if (it->fig_head)
+        p->headed = it->fig_head;
+    ax_display_embed(p->dl, it->fig, it->x, p->y);
+    p->y += it->h;
+    p->page_empty = 0;
+}
+
 static void place_items(ctx *c, ax_display *dl)
 {
     placer p = {0};
@@ -1336,8 +1272,10 @@ static void place_items(ctx *c, ax_display *dl)
             break_pending = 0;
         }
         /* a row needs its table's header on the page */
-        double head = (it->kind == IT_ROW && p.headed != it->tbl) ? it->tbl->head_h : 0;
-        double fresh_head = it->kind == IT_ROW ? it->tbl->head_h : 0;
+        double head_h;
+        const void *owner = needs_head(it, &head_h);
+        double head = owner && p.headed != owner ? head_h : 0;
+        double fresh_head = owner ? head_h : 0;
         double need = chain_height(c, i, 0);
         if (!p.page_empty && p.y + head + need > c->bottom + 0.01) {
             if (p.glued) {
@@ -1356,6 +1294,7 @@ static void place_items(ctx *c, ax_display *dl)
         case IT_LINE: place_line(&p, it); break;
         case IT_THEAD: draw_thead(&p, it->tbl); break;
         case IT_ROW: place_row(&p, it); break;
+        case IT_FIG: place_fig(&p, it); break;
         default: break;
         }
         p.glued = it->keep_next;
@@ -1367,7 +1306,7 @@ static void place_items(ctx *c, ax_display *dl)
 static void draw_band(ctx *c, ax_display *dl, const ax_band_spec *band, double top, long page,
                       long pages)
 {
-    const tstyle *t = style_named(c, "running", "body");
+    const tstyle *t = eng_style(c, "running", "body");
     vars v = {0};
     v.page = page;
     v.pages = pages;
@@ -1391,7 +1330,7 @@ static void draw_band(ctx *c, ax_display *dl, const ax_band_spec *band, double t
 static void running_bands(ctx *c, ax_display *dl)
 {
     const ax_page_spec *pg = &c->l->page;
-    const tstyle *t = style_named(c, "running", "body");
+    const tstyle *t = eng_style(c, "running", "body");
     size_t pages = ax_display_pages(dl);
     for (size_t i = 0; i < pages; i++) {
         ax_display_select(dl, i);
@@ -1438,13 +1377,13 @@ ax_status ax_render(const ax_layout *l, sqlite3 *db, ax_fontset *fs, const ax_re
     if (c.st == AX_OK) {
         dl = ax_display_new();
         if (!dl)
-            fail(&c, AX_ERR_NOMEM);
+            eng_fail(&c, AX_ERR_NOMEM);
     }
     if (c.st == AX_OK) {
         place_items(&c, dl);
         running_bands(&c, dl);
         if (ax_display_failed(dl) || ax_arena_failed(a))
-            fail(&c, AX_ERR_NOMEM);
+            eng_fail(&c, AX_ERR_NOMEM);
     }
     if (c.st == AX_OK) {
         memset(info, 0, sizeof *info);
@@ -1460,6 +1399,9 @@ ax_status ax_render(const ax_layout *l, sqlite3 *db, ax_fontset *fs, const ax_re
     }
     ax_breaker_free(c.br);
     ax_free(c.items);
+    for (size_t i = 0; i < c.nfigs; i++)
+        ax_display_free(c.figs[i]);
+    ax_free(c.figs);
     if (c.st != AX_OK) {
         ax_display_free(dl);
         return c.st;

@@ -98,6 +98,63 @@ typedef struct ax_table_spec {
     const char *header_font; /* style name for the header, default "table-header" */
 } ax_table_spec;
 
+/* A chart (`- chart:`): bars from a query. Column names may stand for
+ * x_zh / x_en pairs, as in tables. */
+typedef enum ax_chart_sort {
+    AX_SORT_NONE,       /* the query's order */
+    AX_SORT_VALUE_DESC, /* largest (total) first */
+    AX_SORT_VALUE_ASC,
+    AX_SORT_LABEL,      /* by label text */
+} ax_chart_sort;
+
+typedef struct ax_chart_spec {
+    const char *query;
+    ax_mark query_mark;
+    ax_param *params;
+    size_t nparams;
+    const char *category;   /* column: one bar (group) per distinct value */
+    const char *value;      /* column: the bar's length, a number */
+    const char *series;     /* column or NULL: one series per distinct value */
+    const char *color;      /* column or NULL: '#RRGGBB' per category */
+    ax_mark category_mark, value_mark, series_mark, color_mark;
+    int horizontal;         /* direction: horizontal */
+    int stacked;            /* mode: stacked (else grouped) */
+    int labels;             /* ax_chart_labels (chart.h) */
+    int sort;               /* ax_chart_sort */
+    int value_labels;       /* default true */
+    int decimals;           /* -1: automatic */
+    double width, height;   /* pt; width 0 = the text width */
+    ax_text2 title, category_title, value_title, empty;
+    ax_color *colors;       /* series colours, or NULL (Okabe–Ito) */
+    size_t ncolors;
+    const char *font, *title_font; /* style names */
+} ax_chart_spec;
+
+/* A matrix (`- matrix:`): rows × columns of marks, counts or shades. */
+typedef struct ax_matrix_spec {
+    const char *query;      /* rows of (row key, column key[, value]) */
+    ax_mark query_mark;
+    const char *rows_query, *columns_query; /* all rows / columns, in order */
+    ax_mark rows_mark, columns_mark;
+    ax_param *params;
+    size_t nparams;
+    const char *row, *row_label;       /* key column; label column (default row) */
+    const char *column, *column_label; /* same for columns */
+    const char *column_color, *column_number; /* header fill '#RRGGBB'; big number */
+    const char *group, *group_label;   /* row groups (from the rows query when given) */
+    const char *value;                 /* numeric column, or NULL: each row counts 1 */
+    ax_mark row_mark, column_mark, value_mark, group_mark;
+    int cell;               /* ax_cell_kind (matrix.h) */
+    int header;             /* ax_head_mode */
+    int row_totals, col_totals;
+    int decimals;
+    double max_cell;        /* pt, 0 = default */
+    ax_text2 corner, total_label, legend;
+    ax_color color;
+    int has_color;
+    const char *font, *header_font;
+} ax_matrix_spec;
+
 typedef enum ax_block_kind {
     AX_BLOCK_HEADING,
     AX_BLOCK_PARAGRAPH,
@@ -105,6 +162,8 @@ typedef enum ax_block_kind {
     AX_BLOCK_SPACER,
     AX_BLOCK_PAGE_BREAK,
     AX_BLOCK_KEEP, /* keep-together: children on one page when they fit */
+    AX_BLOCK_CHART,
+    AX_BLOCK_MATRIX,
 } ax_block_kind;
 
 typedef struct ax_block {
@@ -122,6 +181,8 @@ typedef struct ax_block {
     size_t nparams;
     double height;        /* spacer, pt */
     ax_table_spec *table; /* table */
+    ax_chart_spec *chart; /* chart */
+    ax_matrix_spec *matrix; /* matrix */
     struct ax_block *children; /* keep-together */
     size_t nchildren;
 } ax_block;

@@ -808,7 +808,7 @@ typedef struct key {
 #define RANGE(name, st, field, lo, hi) {name, K_INT, 0, offsetof(st, field), lo, hi}
 #define OTHER(name, type, req) {name, type, req, 0, 0, 0}
 #define COUNT(a) (sizeof(a) / sizeof *(a))
-#define MAX_KEYS 16 /* the longest table below has 10 */
+#define MAX_KEYS 32 /* the longest table below has 24 */
 
 static int get_text2(P *p, const char *name, const yn *n, ax_text2 *out);
 static int get_style_name(P *p, const char *name, const yn *n, const char **out);
@@ -1399,8 +1399,8 @@ static void read_styles(P *p, const yn *k)
 
 /* ---- blocks ------------------------------------------------------------- */
 
-static const char *const block_kinds[] = {"heading",    "paragraph",  "table",
-                                          "spacer",     "page-break", "keep-together"};
+static const char *const block_kinds[] = {"heading",    "paragraph",     "table", "spacer",
+                                          "page-break", "keep-together", "chart", "matrix"};
 
 static const key heading_keys[] = {
     FIELD("heading", K_TEXT2, 1, ax_block, text),
@@ -1422,6 +1422,8 @@ static const key table_block_keys[] = {OTHER("table", K_MAP, 1)};
 static const key spacer_keys[] = {FIELD("spacer", K_LEN, 1, ax_block, height)};
 static const key page_break_keys[] = {OTHER("page-break", K_ANY, 0)};
 static const key keep_keys[] = {OTHER("keep-together", K_LIST, 1)};
+static const key chart_block_keys[] = {OTHER("chart", K_MAP, 1)};
+static const key matrix_block_keys[] = {OTHER("matrix", K_MAP, 1)};
 
 /* Indexed by ax_block_kind, in the order of block_kinds. */
 static const struct {
@@ -1431,6 +1433,7 @@ static const struct {
     {heading_keys, COUNT(heading_keys)},   {paragraph_keys, COUNT(paragraph_keys)},
     {table_block_keys, 1},                 {spacer_keys, 1},
     {page_break_keys, 1},                  {keep_keys, 1},
+    {chart_block_keys, 1},                 {matrix_block_keys, 1},
 };
 
 static const char *const align_names[] = {"auto", "left", "center", "right"};
@@ -1590,6 +1593,195 @@ static void read_table(P *p, const yn *k, ax_block *b)
     sqlite3_finalize(st);
 }
 
+/* ---- charts and matrices ------------------------------------------------ */
+
+/* A column name given under `name` that must be a result column of st. */
+static void get_column(P *p, const char *name, const yn *k, sqlite3_stmt *st, const char **out,
+                       ax_mark *mark)
+{
+    if (!k || !get_str(p, name, k->val, out))
+        return;
+    if (mark)
+        *mark = mark_of(p, k->val);
+    check_column(p, st, name, k->val);
+}
+
+static const char *const direction_names[] = {"vertical", "horizontal"};
+static const char *const mode_names[] = {"grouped", "stacked"};
+static const char *const labels_names[] = {"auto", "wrap", "rotate45", "rotate90"};
+static const char *const sort_names[] = {"none", "value-desc", "value-asc", "label"};
+
+enum { CH_QUERY, CH_PARAMS, CH_CATEGORY, CH_VALUE, CH_SERIES, CH_COLOR, CH_DIRECTION, CH_MODE,
+       CH_LABELS, CH_SORT, CH_VALUE_LABELS, CH_DECIMALS, CH_WIDTH, CH_HEIGHT, CH_TITLE,
+       CH_CATEGORY_TITLE, CH_VALUE_TITLE, CH_EMPTY, CH_COLORS, CH_FONT, CH_TITLE_FONT };
+static const key chart_keys[] = {
+    OTHER("query", K_ANY, 1),
+    OTHER("params", K_MAP, 0),
+    OTHER("category", K_ANY, 1),
+    OTHER("value", K_ANY, 1),
+    OTHER("series", K_ANY, 0),
+    OTHER("color", K_ANY, 0),
+    OTHER("direction", K_ANY, 0),
+    OTHER("mode", K_ANY, 0),
+    OTHER("labels", K_ANY, 0),
+    OTHER("sort", K_ANY, 0),
+    FIELD("value-labels", K_BOOL, 0, ax_chart_spec, value_labels),
+    RANGE("decimals", ax_chart_spec, decimals, 0, 6),
+    FIELD("width", K_LEN, 0, ax_chart_spec, width),
+    FIELD("height", K_LEN, 0, ax_chart_spec, height),
+    FIELD("title", K_TEXT2, 0, ax_chart_spec, title),
+    FIELD("category-title", K_TEXT2, 0, ax_chart_spec, category_title),
+    FIELD("value-title", K_TEXT2, 0, ax_chart_spec, value_title),
+    FIELD("empty", K_TEXT2, 0, ax_chart_spec, empty),
+    OTHER("colors", K_LIST, 0),
+    FIELD("font", K_STYLE, 0, ax_chart_spec, font),
+    FIELD("title-font", K_STYLE, 0, ax_chart_spec, title_font),
+};
+
+static void read_enum_key(P *p, const yn *k, const char *name, const char *const *names,
+                          size_t n, int *out)
+{
+    int v;
+    if (k && get_enum(p, name, k->val, names, n, &v))
+        *out = v;
+}
+
+static void read_chart(P *p, const yn *k, ax_block *b)
+{
+    ax_chart_spec *ch = keep_array(p, 1, sizeof *ch);
+    if (!ch)
+        return;
+    b->chart = ch;
+    ch->value_labels = 1;
+    ch->decimals = -1;
+    ch->height = 70 * 72 / 25.4;
+    const yn *f[COUNT(chart_keys)];
+    if (!read_map(p, k->val, k, "chart", chart_keys, COUNT(chart_keys), ch, f))
+        return;
+    sqlite3_stmt *st = NULL;
+    if (f[CH_QUERY])
+        st = read_query(p, f[CH_QUERY], &ch->query, &ch->query_mark);
+    if (f[CH_PARAMS])
+        read_params(p, f[CH_PARAMS]->val, &ch->params, &ch->nparams);
+    get_column(p, "category", f[CH_CATEGORY], st, &ch->category, &ch->category_mark);
+    get_column(p, "value", f[CH_VALUE], st, &ch->value, &ch->value_mark);
+    get_column(p, "series", f[CH_SERIES], st, &ch->series, &ch->series_mark);
+    get_column(p, "color", f[CH_COLOR], st, &ch->color, &ch->color_mark);
+    read_enum_key(p, f[CH_DIRECTION], "direction", direction_names, COUNT(direction_names),
+                  &ch->horizontal);
+    read_enum_key(p, f[CH_MODE], "mode", mode_names, COUNT(mode_names), &ch->stacked);
+    read_enum_key(p, f[CH_LABELS], "labels", labels_names, COUNT(labels_names), &ch->labels);
+    read_enum_key(p, f[CH_SORT], "sort", sort_names, COUNT(sort_names), &ch->sort);
+    if (f[CH_HEIGHT] && ch->height < 20) {
+        err(p, f[CH_HEIGHT]->val, "height: a chart needs at least 20pt (7mm)");
+    }
+    if (f[CH_WIDTH] && ch->width < 40) {
+        err(p, f[CH_WIDTH]->val, "width: a chart needs at least 40pt (14mm)");
+    }
+    if (f[CH_COLORS]) {
+        const yn *list = f[CH_COLORS]->val;
+        if ((ch->colors = keep_array(p, list->n ? list->n : 1, sizeof *ch->colors)))
+            for (const yn *c = list->child; c; c = c->next)
+                if (get_color(p, "colors", c, &ch->colors[ch->ncolors]))
+                    ch->ncolors++;
+    }
+    sqlite3_finalize(st);
+}
+
+static const char *const cell_names[] = {"mark", "dot", "count", "shade"};
+static const char *const header_names[] = {"auto", "wrap", "rotate"};
+static const char *const totals_names[] = {"both", "rows", "columns", "none"};
+
+enum { MX_QUERY, MX_PARAMS, MX_ROWS, MX_COLUMNS, MX_ROW, MX_ROW_LABEL, MX_COLUMN,
+       MX_COLUMN_LABEL, MX_COLUMN_COLOR, MX_COLUMN_NUMBER, MX_GROUP, MX_GROUP_LABEL, MX_VALUE,
+       MX_CELL, MX_HEADER, MX_TOTALS, MX_DECIMALS, MX_MAX_CELL, MX_CORNER, MX_TOTAL_LABEL,
+       MX_LEGEND, MX_COLOR, MX_FONT, MX_HEADER_FONT };
+static const key matrix_keys[] = {
+    OTHER("query", K_ANY, 1),
+    OTHER("params", K_MAP, 0),
+    OTHER("rows", K_ANY, 0),
+    OTHER("columns", K_ANY, 0),
+    OTHER("row", K_ANY, 1),
+    OTHER("row-label", K_ANY, 0),
+    OTHER("column", K_ANY, 1),
+    OTHER("column-label", K_ANY, 0),
+    OTHER("column-color", K_ANY, 0),
+    OTHER("column-number", K_ANY, 0),
+    OTHER("group", K_ANY, 0),
+    OTHER("group-label", K_ANY, 0),
+    OTHER("value", K_ANY, 0),
+    OTHER("cell", K_ANY, 0),
+    OTHER("header", K_ANY, 0),
+    OTHER("totals", K_ANY, 0),
+    RANGE("decimals", ax_matrix_spec, decimals, 0, 6),
+    FIELD("max-cell", K_LEN, 0, ax_matrix_spec, max_cell),
+    FIELD("corner", K_TEXT2, 0, ax_matrix_spec, corner),
+    FIELD("total-label", K_TEXT2, 0, ax_matrix_spec, total_label),
+    FIELD("legend", K_TEXT2, 0, ax_matrix_spec, legend),
+    FIELD("color", K_COLOR, 0, ax_matrix_spec, color),
+    FIELD("font", K_STYLE, 0, ax_matrix_spec, font),
+    FIELD("header-font", K_STYLE, 0, ax_matrix_spec, header_font),
+};
+
+static void read_matrix(P *p, const yn *k, ax_block *b)
+{
+    ax_matrix_spec *m = keep_array(p, 1, sizeof *m);
+    if (!m)
+        return;
+    b->matrix = m;
+    m->cell = 2; /* count */
+    m->row_totals = m->col_totals = 1;
+    const yn *f[COUNT(matrix_keys)];
+    if (!read_map(p, k->val, k, "matrix", matrix_keys, COUNT(matrix_keys), m, f))
+        return;
+    sqlite3_stmt *st = NULL, *rst = NULL, *cst = NULL;
+    if (f[MX_QUERY])
+        st = read_query(p, f[MX_QUERY], &m->query, &m->query_mark);
+    if (f[MX_ROWS])
+        rst = read_query(p, f[MX_ROWS], &m->rows_query, &m->rows_mark);
+    if (f[MX_COLUMNS])
+        cst = read_query(p, f[MX_COLUMNS], &m->columns_query, &m->columns_mark);
+    if (f[MX_PARAMS])
+        read_params(p, f[MX_PARAMS]->val, &m->params, &m->nparams);
+    /* keys are in the main query (and in the rows / columns query when
+     * given); labels, groups, colours where the rows / columns come from */
+    sqlite3_stmt *rlab = f[MX_ROWS] ? rst : st, *clab = f[MX_COLUMNS] ? cst : st;
+    get_column(p, "row", f[MX_ROW], st, &m->row, &m->row_mark);
+    get_column(p, "column", f[MX_COLUMN], st, &m->column, &m->column_mark);
+    if (f[MX_ROWS] && m->row)
+        check_column(p, rst, "row", f[MX_ROW]->val);
+    if (f[MX_COLUMNS] && m->column)
+        check_column(p, cst, "column", f[MX_COLUMN]->val);
+    get_column(p, "row-label", f[MX_ROW_LABEL], rlab, &m->row_label, NULL);
+    get_column(p, "column-label", f[MX_COLUMN_LABEL], clab, &m->column_label, NULL);
+    get_column(p, "column-color", f[MX_COLUMN_COLOR], clab, &m->column_color, NULL);
+    get_column(p, "column-number", f[MX_COLUMN_NUMBER], clab, &m->column_number, NULL);
+    get_column(p, "group", f[MX_GROUP], rlab, &m->group, &m->group_mark);
+    get_column(p, "group-label", f[MX_GROUP_LABEL], rlab, &m->group_label, NULL);
+    get_column(p, "value", f[MX_VALUE], st, &m->value, &m->value_mark);
+    if (!m->row_label)
+        m->row_label = m->row;
+    if (!m->column_label)
+        m->column_label = m->column;
+    if (m->group && !m->group_label)
+        m->group_label = m->group;
+    read_enum_key(p, f[MX_CELL], "cell", cell_names, COUNT(cell_names), &m->cell);
+    read_enum_key(p, f[MX_HEADER], "header", header_names, COUNT(header_names), &m->header);
+    int totals = 0;
+    read_enum_key(p, f[MX_TOTALS], "totals", totals_names, COUNT(totals_names), &totals);
+    m->row_totals = totals == 0 || totals == 1;
+    m->col_totals = totals == 0 || totals == 2;
+    m->has_color = f[MX_COLOR] != NULL;
+    if (!f[MX_TOTAL_LABEL]) {
+        m->total_label.zh = "合计";
+        m->total_label.en = "Total";
+        m->total_label.mark = mark_of(p, k);
+    }
+    sqlite3_finalize(st);
+    sqlite3_finalize(rst);
+    sqlite3_finalize(cst);
+}
+
 static void read_blocks(P *p, const yn *list, ax_block **out, size_t *nout);
 
 static void unknown_block(P *p, const yn *n)
@@ -1684,6 +1876,10 @@ static int read_block(P *p, const yn *item, ax_block *b)
                 read_blocks(p, k->val, &b->children, &b->nchildren);
         } else if (strcmp(name, "table") == 0) {
             read_table(p, k, b);
+        } else if (strcmp(name, "chart") == 0) {
+            read_chart(p, k, b);
+        } else if (strcmp(name, "matrix") == 0) {
+            read_matrix(p, k, b);
         }
     }
     return 1;

@@ -124,6 +124,78 @@ grep -q "萨摩亚" "$TMP/en.txt" && bad "--lang en shows Chinese cells" || ok
 [ $? = 1 ] && [ ! -e "$TMP/refused.pdf" ] && grep -q "force" "$TMP/refused.err" && ok ||
     bad "render of data with errors without --force"
 
+# --- charts and matrices ---------------------------------------------------------
+# Both demos: vector only (no image anywhere), text extractable in both
+# languages, every glyph inked (rotated and white-on-colour labels too), the
+# numbers the figures print equal to SQL on the same data.
+SDG=layouts/sdg-coverage.yaml
+if "$ANNEX" render "$SDG" --force -o "$TMP/s.pdf" 2>"$TMP/s.err"; then ok
+else bad "render $SDG"; cat "$TMP/s.err"; fi
+qpdf --check "$TMP/s.pdf" >"$TMP/qpdf2.out" 2>&1 && grep -q "No syntax or stream encoding errors" \
+    "$TMP/qpdf2.out" && ok || { bad "qpdf --check $SDG"; cat "$TMP/qpdf2.out"; }
+for f in a s; do
+    pdfimages -list "$TMP/$f.pdf" >"$TMP/img" 2>&1
+    [ "$(wc -l <"$TMP/img")" = 2 ] && ok || { bad "pdfimages -list $f.pdf is not empty"; cat "$TMP/img"; }
+done
+pdftotext -layout "$TMP/a.pdf" "$TMP/a-layout.txt"
+for s in "各月参与者人数" "Figure 1. Participants by month, 2021 and 2022" \
+         "1月" "Jan" "Dec" "参与者人数" "Participants" "亚洲" "Asia" "Oceania" "7,177" \
+         "Figure 3. Activities by content" "General patent-related information" \
+         "2022年（附件二）" "Number of activities"; do
+    expect_in "$TMP/a-layout.txt" "$s" "chart text (pdftotext)"
+done
+pdftotext "$TMP/s.pdf" "$TMP/s.txt"
+mutool draw -q -F txt -o "$TMP/s-mu.txt" "$TMP/s.pdf" 2>"$TMP/s-mu.err"
+grep -v "ICC support is not available" "$TMP/s-mu.err" >"$TMP/s-mu.err2"
+[ -s "$TMP/s-mu.err2" ] && bad "mutool wrote to stderr: $(head -3 "$TMP/s-mu.err2")" || ok
+for s in "目标9" "SDG 17" "Industry, Innovation and Infrastructure" "产业、创新和基础设施" \
+         "品牌和外观设计" "Brands and Designs" "第A组：技术援助和能力建设" "Cluster F" \
+         "建议45" "Figure 1. Distinct targets mentioned, by goal"; do
+    expect_in "$TMP/s.txt" "$s" "figure text (pdftotext)"
+    expect_in "$TMP/s-mu.txt" "$s" "figure text (mutool)"
+done
+pdftoppm -gray -r 150 "$TMP/s.pdf" "$TMP/spage"
+"$INK" "$SDG" data "$TMP/spage" 150 >"$TMP/ink3.out" 2>&1 && ok ||
+    { bad "inkcheck $SDG"; head -20 "$TMP/ink3.out"; }
+tail -n 1 "$TMP/ink3.out"
+"$ANNEX" render "$SDG" --force -o "$TMP/s2.pdf" 2>/dev/null
+cmp -s "$TMP/s.pdf" "$TMP/s2.pdf" && ok || bad "two runs of $SDG differ"
+# stacked totals = SQL sums (figure 3); matrix totals = SQL counts
+"$ANNEX" render "$LAYOUT" --force --trace "$TMP/a.trace" 2>/dev/null
+"$ANNEX" render "$SDG" --force --trace "$TMP/s.trace" 2>/dev/null
+q() { "$ANNEX" query -d data "$1" 2>/dev/null | tail -n +2; }
+python3 tests/render/figcheck.py stacks "$TMP/a.trace" "Figure 3." "#e69f00,#56b4e9" $(q "
+    SELECT (SELECT count(*) FROM activity_contents x JOIN activities a ON a.id = x.activity_id
+             WHERE x.code = c.code AND a.annex IN ('I', 'II')) AS n
+    FROM contents c ORDER BY c.code") && ok || bad "stacked totals of figure 3"
+python3 tests/render/figcheck.py totals "$TMP/a.trace" "2021 (Annex I)" "2022 (Annex II)" "合计" $(q "
+    SELECT n FROM (SELECT m AS k, (SELECT count(*) FROM activity_contents x JOIN activities a
+                     ON a.id = x.activity_id WHERE a.annex = 'I' AND a.month = m) AS n
+                   FROM (SELECT 1 AS m UNION SELECT 2 UNION SELECT 3 UNION SELECT 4 UNION
+                         SELECT 5 UNION SELECT 6 UNION SELECT 7 UNION SELECT 8 UNION
+                         SELECT 9 UNION SELECT 10 UNION SELECT 11 UNION SELECT 12)
+                   UNION ALL
+                   SELECT 99, count(*) FROM activity_contents x JOIN activities a
+                     ON a.id = x.activity_id WHERE a.annex = 'I')
+    ORDER BY k") && ok || bad "totals of the 2021 coverage matrix"
+python3 tests/render/figcheck.py totals "$TMP/s.trace" "by area of work" "Targets mentioned" "合计" $(q "
+    SELECT n FROM (SELECT s.goal AS k, (SELECT count(*) FROM (SELECT DISTINCT c.area_code, t.target
+                     FROM sdg_contribution_targets t JOIN sdg_contributions c
+                       ON c.paragraph = t.paragraph WHERE t.goal = s.goal)) AS n FROM sdgs s
+                   UNION ALL
+                   SELECT 99, count(*) FROM (SELECT DISTINCT c.area_code, t.target
+                     FROM sdg_contribution_targets t JOIN sdg_contributions c
+                       ON c.paragraph = t.paragraph))
+    ORDER BY k") && ok || bad "totals of the SDG matrix"
+python3 tests/render/figcheck.py totals "$TMP/s.trace" "Development Agenda recommendations and WIPO" - "合计" $(q "
+    SELECT n FROM (SELECT r.seq AS k, count(l.result) AS n FROM da_results r
+                     LEFT JOIN da_links l ON l.result = r.code GROUP BY r.code
+                   UNION ALL SELECT 1e9, count(*) FROM da_links)
+    ORDER BY k") && ok || bad "totals of the recommendations matrix"
+# ... and the check fails when a figure is off by one
+python3 tests/render/figcheck.py totals "$TMP/s.trace" "Development Agenda recommendations and WIPO" - "合计" \
+    $(q "SELECT count(*) + 1 AS n FROM da_links") >/dev/null && bad "figcheck accepts a wrong total" || ok
+
 # --- golden traces of small layouts ------------------------------------------
 for y in tests/render/*.yaml; do
     name=$(basename "$y" .yaml)

@@ -12,6 +12,7 @@
  * RENDER_PREFIX-N.pgm (N as pdftoppm numbers pages, zero-padded to the
  * width of the page count) are read. Prints one line per blank glyph and a
  * summary; exit 0 when every glyph has ink, 1 otherwise, 2 on misuse. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,7 +109,12 @@ int main(int argc, char **argv)
             if (c->kind != AX_CMD_TEXT)
                 continue;
             const ax_text_run *t = &c->text;
-            double x = t->x;
+            /* light text (white labels on bars and coloured headers) shows
+             * as light pixels on a dark fill; dark text as dark pixels */
+            double lum = 0.299 * t->color.r + 0.587 * t->color.g + 0.114 * t->color.b;
+            int light = lum > 0.6;
+            double rad = t->angle * M_PI / 180.0, cs = cos(rad), sn = sin(rad);
+            double pen = 0;
             size_t i = 0;
             while (i < t->len) {
                 size_t at = i;
@@ -117,27 +123,51 @@ int main(int argc, char **argv)
                 if (cp != ' ' && cp != 0x3000 && cp != 0xA0) {
                     /* the glyph's box: its advance (without slack, so a
                      * neighbour's ink does not count), from the ascender to
-                     * a little below the baseline */
-                    int x0 = (int)(x * k + 0.5), x1 = (int)((x + adv) * k - 0.5);
-                    int y0 = (int)((t->y - 0.85 * t->size) * k) - 1;
-                    int y1 = (int)((t->y + 0.25 * t->size) * k) + 1;
-                    int ink = 0;
-                    for (int yy = y0 < 0 ? 0 : y0; yy <= y1 && yy < g.h && !ink; yy++)
-                        for (int xx = x0 < 0 ? 0 : x0; xx <= x1 && xx < g.w; xx++)
-                            if (g.px[(size_t)yy * (size_t)g.w + (size_t)xx] < 150) {
-                                ink = 1;
-                                break;
-                            }
+                     * a little below the baseline; for a rotated run, the
+                     * page-aligned box around the rotated one */
+                    double us[2] = {pen, pen + adv};
+                    double vs[2] = {-0.85 * t->size, 0.25 * t->size};
+                    double bx0 = 1e9, by0 = 1e9, bx1 = -1e9, by1 = -1e9;
+                    for (int ua = 0; ua < 2; ua++)
+                        for (int vb = 0; vb < 2; vb++) {
+                            /* baseline direction (cs, -sn), down (sn, cs) on the page */
+                            double px = t->x + us[ua] * cs + vs[vb] * sn;
+                            double py = t->y - us[ua] * sn + vs[vb] * cs;
+                            bx0 = px < bx0 ? px : bx0;
+                            bx1 = px > bx1 ? px : bx1;
+                            by0 = py < by0 ? py : by0;
+                            by1 = py > by1 ? py : by1;
+                        }
+                    int rot = t->angle != 0;
+                    int x0 = (int)(bx0 * k + 0.5), x1 = (int)(bx1 * k - 0.5);
+                    int y0 = (int)(by0 * k) - (rot ? 0 : 1), y1 = (int)(by1 * k) + (rot ? 0 : 1);
+                    if (rot) { /* the slack is along x now */
+                        y0 = (int)(by0 * k + 0.5);
+                        y1 = (int)(by1 * k - 0.5);
+                        x0 = (int)(bx0 * k) - 1;
+                        x1 = (int)(bx1 * k) + 1;
+                    }
+                    /* dark text: a dark pixel; light text: a near-white
+                     * pixel on a fill that is not (the contrast) */
+                    int dark = 0, bright = 0, fill = 0;
+                    for (int yy = y0 < 0 ? 0 : y0; yy <= y1 && yy < g.h; yy++)
+                        for (int xx = x0 < 0 ? 0 : x0; xx <= x1 && xx < g.w; xx++) {
+                            unsigned char v = g.px[(size_t)yy * (size_t)g.w + (size_t)xx];
+                            dark |= v < 150;
+                            bright |= v >= 230;
+                            fill |= v <= 200;
+                        }
+                    int ink = light ? bright && fill : dark;
                     glyphs++;
                     if (!ink) {
                         blank++;
                         if (blank <= 50)
                             printf("page %zu: '%.*s' U+%04X in %s at (%.1f, %.1f) left no ink\n",
                                    pi + 1, (int)(i - at), t->utf8 + at, (unsigned)cp,
-                                   ax_font_family(t->font), x, t->y);
+                                   ax_font_family(t->font), t->x + pen * cs, t->y - pen * sn);
                     }
                 }
-                x += adv;
+                pen += adv;
             }
         }
         free(g.px);

@@ -1239,6 +1239,164 @@ static void query_parameter_without_value(void **state)
     sqlite3_close(db);
 }
 
+/* ---- 8. charts and matrices ----------------------------------------------------- */
+
+/* A chart's bad values are errors at the value key's line, with the row. */
+static void chart_value_errors(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(6, 6);
+    static const char text[] = SMALL_PAGE
+        "blocks:\n"
+        "  - chart:\n"
+        "      query: SELECT month, CASE WHEN id = 4 THEN 'many' ELSE participants END AS v"
+        " FROM activities ORDER BY id\n"
+        "      category: month\n"
+        "      value: v\n";
+    doc d = render_lang(db, text, AX_LANG_EN);
+    assert_int_equal(d.st, AX_ERR_DATA);
+    assert_null(d.dl);
+    const ax_diag *g = find_diag(&d, AX_ERROR, "layout-sql");
+    assert_non_null(g);
+    assert_int_equal(g->row, 7);
+    assert_non_null(strstr(g->message, "result row 4 holds 'many', not a number"));
+    doc_free(&d);
+
+    static const char negative[] = SMALL_PAGE
+        "blocks:\n"
+        "  - chart:\n"
+        "      query: SELECT month, year, participants - 300 AS v FROM activities ORDER BY id\n"
+        "      category: month\n"
+        "      series: year\n"
+        "      value: v\n"
+        "      mode: stacked\n";
+    d = render_lang(db, negative, AX_LANG_EN);
+    assert_int_equal(d.st, AX_ERR_DATA);
+    g = find_diag(&d, AX_ERROR, "layout-sql");
+    assert_non_null(g);
+    assert_non_null(strstr(g->message, "-163 in result row 1 is negative"));
+    doc_free(&d);
+
+    /* grouped, the same negative values are drawn below the axis */
+    static const char grouped[] = SMALL_PAGE
+        "blocks:\n"
+        "  - chart:\n"
+        "      query: SELECT month, participants - 300 AS v FROM activities ORDER BY id\n"
+        "      category: month\n"
+        "      value: v\n";
+    d = render_lang(db, grouped, AX_LANG_EN);
+    assert_int_equal(d.st, AX_OK);
+    assert_int_equal(pages_with(&d, "-163", NULL), 1);
+    doc_free(&d);
+    sqlite3_close(db);
+}
+
+/* No rows: a frame saying so, not an error and not nothing. */
+static void chart_without_rows(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(3, 3);
+    static const char text[] = SMALL_PAGE
+        "blocks:\n"
+        "  - chart:\n"
+        "      query: SELECT month, participants FROM activities WHERE year = 1900\n"
+        "      category: month\n"
+        "      value: participants\n"
+        "      empty: {zh: 没有活动, en: No activities}\n";
+    doc d = render_lang(db, text, AX_LANG_EN);
+    assert_int_equal(d.st, AX_OK);
+    assert_int_equal(pages_with(&d, "No activities", NULL), 1);
+    doc_free(&d);
+    sqlite3_close(db);
+}
+
+/* The bars' labels are the SQL sums; a pair given twice adds up. */
+static void chart_values_are_sql_sums(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(24, 12);
+    static const char text[] = SMALL_PAGE
+        "blocks:\n"
+        "  - chart:\n"
+        "      query: SELECT month, participants FROM activities ORDER BY month\n"
+        "      category: month\n"
+        "      value: participants\n"
+        "      height: 80mm\n";
+    doc d = render_lang(db, text, AX_LANG_EN);
+    assert_int_equal(d.st, AX_OK);
+    /* month 1 has activities 1 and 13: 137 + 1,781 */
+    long long m1 = query_int(db, "SELECT sum(participants) FROM activities WHERE month = 1");
+    assert_int_equal(m1, 1918);
+    assert_int_equal(pages_with(&d, "1,918", NULL), 1);
+    doc_free(&d);
+    sqlite3_close(db);
+}
+
+/* A matrix key the rows query does not list is an error, not a lost cell. */
+static void matrix_unknown_key(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(6, 6);
+    static const char text[] = SMALL_PAGE
+        "blocks:\n"
+        "  - matrix:\n"
+        "      rows: SELECT DISTINCT year FROM activities WHERE month < 3\n"
+        "      query: SELECT year, month FROM activities\n"
+        "      row: year\n"
+        "      column: month\n";
+    doc d = render_lang(db, text, AX_LANG_EN);
+    assert_int_equal(d.st, AX_OK); /* make_db(6, 6): one year, all rows known */
+    doc_free(&d);
+    sqlite3_close(db);
+    db = make_db(24, 12);
+    d = render_lang(db, text, AX_LANG_EN);
+    assert_int_equal(d.st, AX_OK);
+    doc_free(&d);
+    static const char missing[] = SMALL_PAGE
+        "blocks:\n"
+        "  - matrix:\n"
+        "      rows: SELECT 2019 AS year\n"
+        "      query: SELECT year, month FROM activities\n"
+        "      row: year\n"
+        "      column: month\n";
+    d = render_lang(db, missing, AX_LANG_EN);
+    assert_int_equal(d.st, AX_ERR_DATA);
+    const ax_diag *g = find_diag(&d, AX_ERROR, "layout-sql");
+    assert_non_null(g);
+    assert_int_equal(g->row, 7);
+    assert_non_null(strstr(g->message, "'2020' in result row 13 is not among the rows"));
+    doc_free(&d);
+    sqlite3_close(db);
+}
+
+/* A matrix continues with its header repeated; totals equal SQL counts. */
+static void matrix_continues_with_header(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(60, 12);
+    static const char text[] = SMALL_PAGE
+        "blocks:\n"
+        "  - matrix:\n"
+        "      query: SELECT title_en AS t, month FROM activities ORDER BY id\n"
+        "      row: t\n"
+        "      column: month\n"
+        "      cell: mark\n"
+        "      corner: Activity\n"
+        "      legend: held that month\n";
+    doc d = render_lang(db, text, AX_LANG_EN);
+    assert_int_equal(d.st, AX_OK);
+    size_t n = npages(&d);
+    assert_true(n >= 3);
+    assert_int_equal(pages_with(&d, "Activity", NULL), n); /* the corner, on every page */
+    assert_int_equal(pages_with(&d, "held that month", NULL), 1);
+    assert_inside_body(&d);
+    /* 60 activities, one mark each: the grand total */
+    assert_int_equal(query_int(db, "SELECT count(*) FROM activities"), 60);
+    assert_int_equal(pages_with(&d, "60", NULL), 1);
+    doc_free(&d);
+    sqlite3_close(db);
+}
+
 /* ---- 7. determinism ------------------------------------------------------------- */
 
 static char *trace_of(const ax_display *dl)
@@ -1308,6 +1466,11 @@ int main(void)
         cmocka_unit_test(font_not_installed),
         cmocka_unit_test(query_parameter_without_value),
         cmocka_unit_test(same_layout_same_trace),
+        cmocka_unit_test(chart_value_errors),
+        cmocka_unit_test(chart_without_rows),
+        cmocka_unit_test(chart_values_are_sql_sums),
+        cmocka_unit_test(matrix_unknown_key),
+        cmocka_unit_test(matrix_continues_with_header),
     };
     /* one fontset for every test; fonts/fonts.conf by relative path */
     if (ax_fontset_new("fonts/fonts.conf", &fs) != AX_OK) {

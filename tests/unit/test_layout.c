@@ -433,6 +433,9 @@ static void bad_fixture(void **state)
 static const struct CMUnitTest bad_tests[] = {
     BAD("bad-alias.yaml"),
     BAD("bad-block-kind.yaml"),
+    BAD("bad-chart-column.yaml"),
+    BAD("bad-chart-enum.yaml"),
+    BAD("bad-chart-key.yaml"),
     BAD("bad-color.yaml"),
     BAD("bad-column-title.yaml"),
     BAD("bad-column-value.yaml"),
@@ -445,6 +448,7 @@ static const struct CMUnitTest bad_tests[] = {
     BAD("bad-level.yaml"),
     BAD("bad-many.yaml"),
     BAD("bad-margins.yaml"),
+    BAD("bad-matrix.yaml"),
     BAD("bad-missing-columns.yaml"),
     BAD("bad-missing-query.yaml"),
     BAD("bad-missing-title.yaml"),

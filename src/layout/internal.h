@@ -1,0 +1,137 @@
+/* internal.h — what the layout engine's files share (engine.c: text, tables,
+ * pagination; figures.c: charts and matrices). Not part of the interface. */
+#ifndef AX_LAYOUT_INTERNAL_H
+#define AX_LAYOUT_INTERNAL_H
+
+#include "../chart/draw.h"
+#include "../text/linebreak.h"
+#include "engine.h"
+
+#define PAD_X 2.5  /* cell padding, pt */
+#define PAD_Y 1.8
+#define MAX_COLS 32
+
+/* A text style resolved to fonts. */
+typedef struct tstyle {
+    const ax_style_spec *spec;
+    ax_fontchain chain;
+    double size, line_h;
+    ax_color color;
+    ax_tstyle ts; /* the same, as charts and matrices take it */
+} tstyle;
+
+/* One line of text, ready to draw. */
+typedef struct tline {
+    const char *s;
+    size_t len;
+    double width;
+    const tstyle *st;
+    ax_color color;
+} tline;
+
+typedef struct cell {
+    tline *lines;
+    size_t n;
+    int numeric;
+} cell;
+
+struct table;
+
+/* IT_FIG: a figure drawn beforehand (a chart, a part of a matrix): a page of
+ * a figure display list, embedded where the item is placed. */
+typedef enum it_kind { IT_LINE, IT_SPACE, IT_BREAK, IT_THEAD, IT_ROW, IT_FIG } it_kind;
+
+typedef struct item {
+    it_kind kind;
+    double h;
+    int keep_next;
+    /* IT_LINE */
+    tline line;
+    double x, w;
+    ax_align align;
+    int outline_level;
+    const char *outline_title;
+    /* IT_ROW */
+    struct table *tbl;
+    cell *cells;    /* ncols cells, or one spanning cell for a group row */
+    size_t *from;   /* first line of each cell still to place */
+    int group, total, zebra;
+    size_t span; /* total row: the label cell spans this many columns */
+    /* IT_FIG (x is its left edge) */
+    const ax_page *fig;
+    const ax_page *fig_head; /* repeated at the top of each page the figure
+                                continues on (a matrix header), or NULL */
+    int is_head;             /* this item is that header */
+} item;
+
+typedef struct table {
+    const ax_table_spec *spec;
+    size_t ncols;
+    double x[MAX_COLS + 1]; /* column edges */
+    cell head[MAX_COLS];
+    double head_h, line_h;
+    const tstyle *st, *hst;
+    ax_align align[MAX_COLS];
+} table;
+
+typedef struct ctx {
+    const ax_layout *l;
+    sqlite3 *db;
+    ax_fontset *fs;
+    ax_arena *a;
+    ax_diags *diags;
+    ax_breaker *br;
+    ax_lang lang;
+    const ax_render_opts *o;
+    tstyle *styles;
+    size_t nstyles;
+    double x0, x1, top, bottom;
+    item *items;
+    size_t nitems, cap;
+    int heading_no[5];
+    ax_status st;
+    /* code points reported as not covered, so each is reported once */
+    uint32_t missing[64];
+    size_t nmissing;
+    /* display lists holding the figures (freed with the context) */
+    ax_display **figs;
+    size_t nfigs;
+} ctx;
+
+typedef struct vars {
+    sqlite3_stmt *row;         /* a result row, or NULL */
+    const ax_param *params;    /* block params */
+    size_t nparams;
+    long page, pages;          /* running headers; 0 = not available */
+} vars;
+
+/* The first error sticks on the context. */
+void eng_fail(ctx *c, ax_status st);
+/* The file name of a mark, interned in the diagnostics. */
+const char *eng_file_of(const ctx *c, ax_mark m);
+/* The style of that name, else `fallback`, else the first. */
+const tstyle *eng_style(ctx *c, const char *name, const char *fallback);
+/* A copy of s without the characters no font of t covers, each reported
+ * once (missing-glyph) at m; NULL when out of memory. */
+char *eng_covered_text(ctx *c, const tstyle *t, const char *s, size_t len, ax_mark m,
+                       const char *where, size_t *out_len);
+/* The strings of a visible string for the document language: zh over en. */
+size_t eng_pick_text(const ctx *c, const ax_text2 *t, const char *out[2]);
+/* Fill {placeholders} from a row, the parameters, page numbers. */
+char *eng_expand(ctx *c, const char *tpl, const vars *v, ax_mark m);
+/* Prepare a query and bind its :named parameters (errors reported at m). */
+sqlite3_stmt *eng_prepare(ctx *c, const char *sql, ax_mark m, const ax_param *params,
+                          size_t nparams);
+int eng_column_index(sqlite3_stmt *st, const char *name);
+/* A result value as cell text (numbers formatted into num), or NULL. */
+const char *eng_col_text(sqlite3_stmt *st, int i, int *numeric, char *num, size_t numn);
+item *eng_add_item(ctx *c, it_kind kind, double h);
+/* A new display list for figures, freed at the end of ax_render; NULL when
+ * out of memory (reported). */
+ax_display *eng_new_figure(ctx *c);
+
+/* figures.c */
+void eng_flow_chart(ctx *c, const ax_block *b);
+void eng_flow_matrix(ctx *c, const ax_block *b);
+
+#endif
