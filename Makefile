@@ -2,9 +2,10 @@
 #
 #   make          build build/annex
 #   make check    install what is missing, build, run every test (unit, CLI
-#                 golden files, the same under ASan+UBSan, fuzz seeds)
-#   make demo     install, build, render the annex from the shipped data to
-#                 out/pct-ta-annex.pdf
+#                 golden files, renders, PNG pages against pdftoppm, the same
+#                 under ASan+UBSan, fuzz seeds)
+#   make demo     install, build, render the two demo layouts from the shipped
+#                 data to out/pct-ta-annex.pdf and out/sdg-coverage.pdf
 #   make fuzz     run the CSV fuzz target for FUZZ_SECONDS (default 60)
 #   make bench    print load and render figures
 
@@ -31,7 +32,7 @@ DEB_PKGS := gcc make pkg-config libcsv-dev libsqlite3-dev libicu-dev libcmocka-d
             fonts-arphic-uming fonts-wqy-microhei fonts-liberation2 poppler-utils qpdf \
             mupdf-tools ghostscript locales libcairo2-dev libfreetype-dev
 
-.PHONY: all deps check demo fuzz fuzz-layout bench clean unit cli render asan fuzz-seeds
+.PHONY: all deps check demo fuzz fuzz-layout bench clean unit cli render png asan fuzz-seeds
 
 all: build/annex
 
@@ -54,6 +55,13 @@ build/test_%: tests/unit/test_%.c $(SRC_LIB:src/%.c=build/%.o) $(HDRS)
 build/inkcheck: tests/tools/inkcheck.c $(SRC_LIB:src/%.c=build/%.o) $(HDRS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(PKG_CFLAGS) -o $@ $< $(SRC_LIB:src/%.c=build/%.o) $(PKG_LIBS)
 
+# The render comparison of PNG pages: cairo (the raster device) against
+# pdftoppm. Needs only cairo, not the library.
+build/pngdiff: tests/tools/pngdiff.c
+	@mkdir -p build
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(shell pkg-config --cflags cairo) -o $@ $< \
+	    $(shell pkg-config --libs cairo)
+
 # The sanitizer build: everything again under ASan + UBSan, in build/asan.
 ASAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 build/asan/annex: $(SRC_LIB) $(SRC_CLI) $(HDRS)
@@ -74,10 +82,15 @@ cli: build/annex
 render: build/annex build/inkcheck
 	@sh tests/render/run.sh build/annex build/inkcheck
 
-asan: build/asan/annex build/inkcheck $(TESTS:%=build/asan/%)
+# PNG pages (--png) against pdftoppm renders of the same PDF, page by page.
+png: build/annex build/pngdiff
+	@sh tests/render/png.sh build/annex build/pngdiff
+
+asan: build/asan/annex build/inkcheck build/pngdiff $(TESTS:%=build/asan/%)
 	@for t in $(TESTS:%=build/asan/%); do echo "== $$t (asan)"; ./$$t || exit 1; done
 	@sh tests/cli/run.sh build/asan/annex
 	@sh tests/render/run.sh build/asan/annex build/inkcheck
+	@sh tests/render/png.sh build/asan/annex build/pngdiff
 
 # The fuzz target, built with libFuzzer; `check` replays the seed corpus.
 build/fuzz_csv: fuzz/fuzz_csv.c $(SRC_LIB) $(HDRS)
@@ -110,10 +123,11 @@ check: deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory cli
 	@$(MAKE) --no-print-directory render
+	@$(MAKE) --no-print-directory png
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fuzz-seeds
-	@echo "make check: unit, cli, render, unit+cli+render under ASan/UBSan, fuzz seeds"
-	@echo "suites: 6 passed, 0 failed"
+	@echo "make check: unit, cli, render, png, unit+cli+render+png under ASan/UBSan, fuzz seeds"
+	@echo "suites: 7 passed, 0 failed"
 
 # The shipped data keeps the source's three unknown country codes (errors
 # that `annex check` is there to show), so the demo renders with --force.
@@ -121,6 +135,7 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p out
 	./build/annex render layouts/pct-ta-annex.yaml -d data --force -o out/pct-ta-annex.pdf
+	./build/annex render layouts/sdg-coverage.yaml -d data --force -o out/sdg-coverage.pdf
 
 bench: build/annex
 	@sh bench/load.sh

@@ -1,4 +1,5 @@
-/* render_cmd.c — annex render: data + layout → PDF (or a trace log). */
+/* render_cmd.c — annex render: data + layout → PDF (or a trace log), and
+ * PNG pages of the same display list with --png. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -19,7 +20,12 @@
 static const char usage_text[] =
     "usage: annex render LAYOUT [-d DATA_DIR | --db FILE.sqlite] [-o OUT.pdf]\n"
     "                    [--lang zh|en|zh+en] [-p NAME=VALUE]... [--trace FILE] [--force]\n"
-    "                    [--timings]\n";
+    "                    [--png DIR [--dpi N] [--thumbs PX]] [--timings]\n"
+    "  --png DIR    also write the pages as DIR/NAME-001.png, -002.png ... (NAME: the\n"
+    "               PDF's name without .pdf); DIR is created when missing\n"
+    "  --dpi N      resolution of the PNG pages, 10..600 (default 96)\n"
+    "  --thumbs PX  also write DIR/NAME-001-thumb.png ..., longer side PX pixels\n"
+    "               (32..2000)\n";
 
 static double now_ms(void)
 {
@@ -103,11 +109,70 @@ static char *default_output(const char *layout)
     return out;
 }
 
+/* A whole decimal number within lo..hi for option `opt`, or -1 after a
+ * message. */
+static int int_option(const char *opt, const char *s, int lo, int hi)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi) {
+        fprintf(stderr, "annex render: %s takes a whole number from %d to %d, not '%s'\n", opt,
+                lo, hi, s);
+        return -1;
+    }
+    return (int)v;
+}
+
+/* mkdir -p: create `dir` and its missing parents. 0, or -1 with errno. */
+static int make_dirs(const char *dir)
+{
+    char *p = strdup(dir);
+    if (!p)
+        return -1;
+    for (char *c = p + 1; *c; c++) {
+        if (*c != '/')
+            continue;
+        *c = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            free(p);
+            return -1;
+        }
+        *c = '/';
+    }
+    int r = mkdir(p, 0777) != 0 && errno != EEXIST ? -1 : 0;
+    struct stat sb;
+    if (r == 0 && (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
+        errno = ENOTDIR;
+        r = -1;
+    }
+    free(p);
+    return r;
+}
+
+/* The PNG file names' stem: the PDF's file name without folder and .pdf
+ * (out/pct-ta-annex.pdf → pct-ta-annex). Owned by the caller. */
+static char *png_stem(const char *pdf)
+{
+    const char *base = strrchr(pdf, '/');
+    base = base ? base + 1 : pdf;
+    size_t n = strlen(base);
+    if (n > 4 && !strcmp(base + n - 4, ".pdf"))
+        n -= 4;
+    char *s = ax_malloc(n + 1);
+    if (s) {
+        memcpy(s, base, n);
+        s[n] = '\0';
+    }
+    return s;
+}
+
 int ax_cmd_render(int argc, char **argv)
 {
     const char *layout_path = NULL, *dir = NULL, *dbfile = NULL, *out = NULL, *trace = NULL;
+    const char *png_dir = NULL;
     ax_lang lang = 0;
-    int force = 0, timings = 0;
+    int force = 0, timings = 0, dpi = 96, thumbs = 0, dpi_given = 0;
     ax_param params[64];
     size_t nparams = 0;
     for (int i = 1; i < argc; i++) {
@@ -121,7 +186,16 @@ int ax_cmd_render(int argc, char **argv)
             out = argv[++i];
         else if (!strcmp(a, "--trace") && has)
             trace = argv[++i];
-        else if (!strcmp(a, "--force"))
+        else if (!strcmp(a, "--png") && has)
+            png_dir = argv[++i];
+        else if (!strcmp(a, "--dpi") && has) {
+            if ((dpi = int_option("--dpi", argv[++i], 10, 600)) < 0)
+                return 2;
+            dpi_given = 1;
+        } else if (!strcmp(a, "--thumbs") && has) {
+            if ((thumbs = int_option("--thumbs", argv[++i], 32, 2000)) < 0)
+                return 2;
+        } else if (!strcmp(a, "--force"))
             force = 1;
         else if (!strcmp(a, "--timings"))
             timings = 1;
@@ -154,6 +228,14 @@ int ax_cmd_render(int argc, char **argv)
         fputs(usage_text, stderr);
         return 2;
     }
+    if (!png_dir && (dpi_given || thumbs)) {
+        fprintf(stderr, "annex render: --dpi and --thumbs apply to --png DIR\n%s", usage_text);
+        return 2;
+    }
+    if (png_dir && !*png_dir) {
+        fprintf(stderr, "annex render: --png takes a folder name\n%s", usage_text);
+        return 2;
+    }
 
     int status = 1;
     fonts_job job = {NULL, AX_ERR_NOMEM};
@@ -164,8 +246,8 @@ int ax_cmd_render(int argc, char **argv)
     sqlite3 *db = NULL;
     ax_fontset *fs = NULL;
     ax_display *dl = NULL;
-    ax_device *dev = NULL;
-    char *own_out = NULL;
+    ax_device *dev = NULL, *png = NULL;
+    char *own_out = NULL, *stem = NULL;
     ax_buf tbuf = {0};
     if (!diags || !arena) {
         fprintf(stderr, "annex render: out of memory\n");
@@ -174,7 +256,7 @@ int ax_cmd_render(int argc, char **argv)
     }
 
     /* 1. the data (and, meanwhile, the fonts) */
-    double t0 = now_ms(), t_data = 0, t_layout = 0, t_fonts = 0, t_render = 0;
+    double t0 = now_ms(), t_data = 0, t_layout = 0, t_fonts = 0, t_render = 0, t_pdf = 0;
     threaded = pthread_create(&fonts_tid, NULL, fonts_thread, &job) == 0;
     ax_status st;
     if (dbfile)
@@ -241,15 +323,35 @@ int ax_cmd_render(int argc, char **argv)
         goto done;
     }
 
-    /* 4. the device */
+    /* 4. the devices: the PDF (or the trace), then the PNG pages of the
+     * same display list, replayed a second time */
     t_render = now_ms();
+    /* the PDF's name, which also names the PNG files */
+    if (!out && (!trace || png_dir)) {
+        out = own_out = default_output(layout_path);
+        if (!out) {
+            fprintf(stderr, "annex render: out of memory\n");
+            goto done;
+        }
+    }
+    if (png_dir) {
+        stem = png_stem(out);
+        if (!stem) {
+            fprintf(stderr, "annex render: out of memory\n");
+            goto done;
+        }
+        /* before anything is written: a folder that cannot be made stops
+         * the render with no output at all */
+        if (make_dirs(png_dir) != 0) {
+            fprintf(stderr, "annex render: cannot create the folder %s: %s; no output "
+                            "written\n", png_dir, strerror(errno));
+            goto done;
+        }
+    }
     if (trace)
         st = ax_trace_device_new(&tbuf, &dev);
-    else {
-        if (!out)
-            out = own_out = default_output(layout_path);
-        st = out ? ax_pdf_device_new(out, &info, &dev) : AX_ERR_NOMEM;
-    }
+    else
+        st = ax_pdf_device_new(out, &info, &dev);
     if (st == AX_OK) {
         ax_display_replay(dl, dev);
         st = ax_device_close(dev);
@@ -267,15 +369,40 @@ int ax_cmd_render(int argc, char **argv)
     }
     struct stat sb;
     const char *written = trace ? trace : out;
-    fprintf(stderr, "annex render: wrote %s (%zu page%s, %lld bytes)\n", written,
-            ax_display_pages(dl), ax_display_pages(dl) == 1 ? "" : "s",
-            stat(written, &sb) == 0 ? (long long)sb.st_size : -1LL);
+    size_t npages = ax_display_pages(dl);
+    fprintf(stderr, "annex render: wrote %s (%zu page%s, %lld bytes)\n", written, npages,
+            npages == 1 ? "" : "s", stat(written, &sb) == 0 ? (long long)sb.st_size : -1LL);
+    t_pdf = now_ms();
+
+    if (png_dir) {
+        st = ax_png_device_new(png_dir, stem, dpi, thumbs, &png);
+        if (st == AX_OK) {
+            ax_display_replay(dl, png);
+            st = ax_device_close(png);
+        }
+        if (st != AX_OK) {
+            /* the PDF stays: it is complete; the pages written so far too */
+            fprintf(stderr, "annex render: %s: PNG pages: %s%s%s\n", png_dir, ax_strerror(st),
+                    png && png->message[0] ? ": " : "", png ? png->message : "");
+            goto done;
+        }
+        char last[32] = "";
+        if (npages > 1)
+            snprintf(last, sizeof last, " to -%03zu.png", npages);
+        fprintf(stderr, "annex render: wrote %s/%s-001.png%s (%d dpi%s)\n", png_dir, stem, last,
+                dpi, thumbs ? ", with thumbnails" : "");
+    }
     if (timings) {
         double t_end = now_ms();
         fprintf(stderr, "timings (ms): data %.2f, layout file %.2f, fontconfig (rest) %.2f, "
                         "layout %.2f, output %.2f, total %.2f\n",
                 t_data - t0, t_layout - t_data, t_fonts - t_layout, t_render - t_fonts,
-                t_end - t_render, t_end - t0);
+                t_pdf - t_render, t_end - t0);
+        if (png_dir)
+            fprintf(stderr, "timings (ms): png %.2f (%zu page%s at %d dpi%s), included in the "
+                            "total\n",
+                    t_end - t_pdf, npages, npages == 1 ? "" : "s", dpi,
+                    thumbs ? " and thumbnails" : "");
     }
     status = 0;
 
@@ -284,6 +411,7 @@ done:
         pthread_join(fonts_tid, NULL);
     ax_fontset_free(job.fs);
     ax_device_free(dev);
+    ax_device_free(png);
     ax_display_free(dl);
     ax_fontset_free(fs);
     if (db)
@@ -292,6 +420,7 @@ done:
     ax_arena_free(arena);
     ax_buf_free(&tbuf);
     ax_free(own_out);
+    ax_free(stem);
     for (size_t i = 0; i < nparams; i++)
         free((char *)params[i].name);
     return status;

@@ -120,6 +120,29 @@ void ax_device_free(ax_device *d);
  * a successful close. `info` is copied. */
 ax_status ax_pdf_device_new(const char *path, const ax_doc_info *info, ax_device **out);
 
+/* The raster device (raster.c, cairo): page N becomes `dir`/`stem`-NNN.png
+ * (001, 002 …), RGB24 on white, `dpi` pixels per inch (1..2400), its size
+ * rounded up to whole pixels as pdftoppm rounds it. When thumb_px > 0, also
+ * `dir`/`stem`-NNN-thumb.png, drawn again at the scale that makes its longer
+ * side thumb_px pixels. Fonts are read from ax_font_file with FreeType and
+ * glyphs placed with ax_font_advance, as the PDF places them; outline
+ * entries are ignored.
+ *
+ * Ownership: `dir` and `stem` are copied; the fonts given to use_font are
+ * borrowed and must outlive the device. `dir` must exist (it is not
+ * created). Each page is written at end_page through a temporary file and a
+ * rename: a page whose write fails leaves no file (neither image nor
+ * thumbnail); pages written before stay, also after free. close writes
+ * nothing more and reports the first error (AX_ERR_DATA for no pages).
+ *
+ * Errors: AX_ERR_USAGE for an empty dir or stem, a stem with '/', dpi out of
+ * range or thumb_px < 0; AX_ERR_NOMEM; then, sticky on the device,
+ * AX_ERR_IO (a font file FreeType cannot load, a page that cannot be
+ * written) and AX_ERR_DATA (a page too large for cairo, a glyph the font
+ * lacks, a non-finite coordinate), with a message in d->message. */
+ax_status ax_png_device_new(const char *dir, const char *stem, double dpi, int thumb_px,
+                            ax_device **out);
+
 /* The trace device (trace.c): one line per call into `out` (owned by the
  * caller, must outlive the device). Numbers are printed with two decimals,
  * independent of the locale. */
