@@ -1,5 +1,7 @@
 #!/bin/sh
-# Render benchmark (issue 3): the whole annex, both years, as a user runs it.
+# Render benchmark (issues 3 and 4): each demo layout as a user runs it —
+# the annex (both years, with its charts and matrices) and the SDG coverage
+# document — and the PNG pages of the annex.
 #   sh bench/render.sh [RUNS]
 # Prints the wall time of `annex render` (median, min, max over RUNS runs of
 # the whole process: data load, layout, fonts, PDF), the phases of one run
@@ -8,9 +10,9 @@ set -eu
 cd "$(dirname "$0")/.."
 RUNS=${1:-30}
 ANNEX=build/annex
-LAYOUT=layouts/pct-ta-annex.yaml
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
+for LAYOUT in layouts/pct-ta-annex.yaml layouts/sdg-coverage.yaml; do
 "$ANNEX" render "$LAYOUT" --force -o "$OUT/w.pdf" 2>/dev/null   # warm the caches
 python3 - "$ANNEX" "$LAYOUT" "$OUT/a.pdf" "$RUNS" <<'PY'
 import statistics, subprocess, sys, time
@@ -28,3 +30,8 @@ PY
 pages=$(pdfinfo "$OUT/a.pdf" | awk '/^Pages:/ {print $2}')
 bytes=$(wc -c <"$OUT/a.pdf")
 echo "output: $pages pages, $bytes bytes ($((bytes / 1024)) KiB)"
+done
+# the raster device: every page of the annex as PNG at 96 dpi, with thumbnails
+"$ANNEX" render layouts/pct-ta-annex.yaml --force --timings -o "$OUT/p.pdf" --png "$OUT/png" \
+    --thumbs 160 2>&1 | grep '^timings'
+echo "png: $(ls "$OUT/png" | grep -vc thumb) pages, $(cat "$OUT"/png/*.png | wc -c) bytes with thumbnails"
