@@ -577,6 +577,22 @@ static void axis_query(ctx *c, const ax_matrix_spec *m, const char *sql, ax_mark
     sqlite3_finalize(st);
 }
 
+/* The index of the current row's key among the entries a rows / columns
+ * query listed; (size_t)-1, reported at m, when it is not there. */
+static size_t known_key(ctx *c, const axis *ax, sqlite3_stmt *st, src2 key, const char *what,
+                        const char *whats, ax_mark m, long row)
+{
+    const char *k = src_key(c, st, key);
+    size_t i = find_key(ax->keys, ax->n, k);
+    if (i < ax->n)
+        return i;
+    ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, m), m.line, m.col, 0,
+                 "%s: '%.60s' in result row %ld is not among the %s of the %s query", what, k, row,
+                 whats, whats);
+    eng_fail(c, AX_ERR_DATA);
+    return (size_t)-1;
+}
+
 void eng_flow_matrix(ctx *c, const ax_block *b)
 {
     const ax_matrix_spec *m = b->matrix;
@@ -638,34 +654,17 @@ void eng_flow_matrix(ctx *c, const ax_block *b)
                 v = NAN;
         }
         size_t r, k;
-        if (m->rows_query) {
-            r = find_key(rows.keys, rows.n, src_key(c, st, rk));
-            if (r == rows.n) {
-                ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, m->row_mark),
-                             m->row_mark.line, m->row_mark.col, 0,
-                             "row: '%.60s' in result row %ld is not among the rows of the rows "
-                             "query",
-                             src_key(c, st, rk), row);
-                eng_fail(c, AX_ERR_DATA);
-                continue;
-            }
-        } else if ((r = axis_add(c, &rows, st, rk, rl, g, gl, -1, -1, lab, head, m->query_mark,
-                                 row)) == (size_t)-1)
-            break;
-        if (m->columns_query) {
-            k = find_key(cols.keys, cols.n, src_key(c, st, ck));
-            if (k == cols.n) {
-                ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, m->column_mark),
-                             m->column_mark.line, m->column_mark.col, 0,
-                             "column: '%.60s' in result row %ld is not among the columns of the "
-                             "columns query",
-                             src_key(c, st, ck), row);
-                eng_fail(c, AX_ERR_DATA);
-                continue;
-            }
-        } else if ((k = axis_add(c, &cols, st, ck, cl, (src2){-1, -1, -1}, (src2){-1, -1, -1},
-                                 cc, nc, head, head, m->query_mark, row)) == (size_t)-1)
-            break;
+        if (m->rows_query)
+            r = known_key(c, &rows, st, rk, "row", "rows", m->row_mark, row);
+        else
+            r = axis_add(c, &rows, st, rk, rl, g, gl, -1, -1, lab, head, m->query_mark, row);
+        if (m->columns_query)
+            k = known_key(c, &cols, st, ck, "column", "columns", m->column_mark, row);
+        else
+            k = axis_add(c, &cols, st, ck, cl, (src2){-1, -1, -1}, (src2){-1, -1, -1}, cc, nc,
+                         head, head, m->query_mark, row);
+        if (r == (size_t)-1 || k == (size_t)-1)
+            continue; /* reported (or out of memory: c->st ends the loop) */
         if (!(cells = grow(c, cells, ncells, &cellcap, sizeof *cells)))
             break;
         cells[ncells++] = (cell3){r, k, v};
