@@ -1,6 +1,7 @@
 /* device.c — the calls through the device interface, with the sticky error
  * of STYLE.md: after the first failure every call returns it and does
  * nothing, so a caller replays a whole document and checks once. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -55,8 +56,19 @@ ax_status ax_device_stroke_path(ax_device *d, const ax_path *p, double lw, ax_co
     AX_DEVICE_CALL(d, d->ops->stroke_path(d, p, lw, c));
 }
 
+/* What every device needs of a text run is checked once, here; a device
+ * checks only its own limits (libharu's font size and string length). */
 ax_status ax_device_show_text(ax_device *d, const ax_text_run *t)
 {
+    if (d->status != AX_OK)
+        return d->status;
+    if (!(isfinite(t->size) && t->size > 0))
+        return ax_device_fail(d, AX_ERR_DATA, "font size %g is not a positive number", t->size);
+    if (!isfinite(t->x) || !isfinite(t->y) || !isfinite(t->angle))
+        return ax_device_fail(d, AX_ERR_DATA, "text position (%g, %g) or angle %g is not finite",
+                              t->x, t->y, t->angle);
+    if (ax_utf8_invalid_at(t->utf8, t->len) >= 0)
+        return ax_device_fail(d, AX_ERR_DATA, "text run is not valid UTF-8");
     AX_DEVICE_CALL(d, d->ops->show_text(d, t));
 }
 

@@ -617,15 +617,11 @@ static ax_status pdf_show_text(ax_device *d, const ax_text_run *t)
     if (!pf)
         return ax_device_fail(d, AX_ERR_DATA, "show_text in font %s, which use_font never named",
                               ax_font_id(t->font));
-    if (!(t->size > 0 && t->size <= HPDF_MAX_FONTSIZE))
-        return ax_device_fail(d, AX_ERR_DATA, "font size %g is outside 0..%d", t->size,
+    if (t->size > HPDF_MAX_FONTSIZE)
+        return ax_device_fail(d, AX_ERR_DATA, "font size %g is over libharu's %d", t->size,
                               HPDF_MAX_FONTSIZE);
-    if (!finite_xy(t->x, t->y))
-        return ax_device_fail(d, AX_ERR_DATA, "text position (%g, %g) is not finite", t->x, t->y);
     if (t->len > HPDF_LIMIT_MAX_STRING_LEN)
         return ax_device_fail(d, AX_ERR_DATA, "a text run of %zu bytes is too long", t->len);
-    if (ax_utf8_invalid_at(t->utf8, t->len) >= 0)
-        return ax_device_fail(d, AX_ERR_DATA, "text run is not valid UTF-8");
 
     /* Every code point must be in the subset (declared in use_font), or
      * libharu would draw .notdef: a blank the text tools cannot see. */
