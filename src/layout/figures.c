@@ -240,26 +240,27 @@ static int step_error(ctx *c, ax_mark m, int rc)
 
 /* ---- charts ------------------------------------------------------------- */
 
-typedef struct chart_sort {
-    const ax_label *cats;
-    const double *totals;
-    int sort;
-} chart_sort;
-
-static chart_sort *g_sort; /* qsort has no context argument in C11 */
+/* A category with what it is sorted by: each element carries its own key,
+ * so the comparison needs no shared state (qsort has no context argument
+ * in C11, and documents may be laid out on several threads). */
+typedef struct cat_key {
+    size_t i;          /* index into the categories */
+    double total;
+    const char *label;
+    int sort;          /* ax_chart_sort */
+} cat_key;
 
 static int cmp_cat(const void *a, const void *b)
 {
-    size_t i = *(const size_t *)a, k = *(const size_t *)b;
-    const chart_sort *s = g_sort;
+    const cat_key *x = a, *y = b;
     int r = 0;
-    if (s->sort == AX_SORT_VALUE_DESC)
-        r = (s->totals[i] < s->totals[k]) - (s->totals[i] > s->totals[k]);
-    else if (s->sort == AX_SORT_VALUE_ASC)
-        r = (s->totals[i] > s->totals[k]) - (s->totals[i] < s->totals[k]);
-    else if (s->sort == AX_SORT_LABEL)
-        r = strcmp(s->cats[i].s[0] ? s->cats[i].s[0] : "", s->cats[k].s[0] ? s->cats[k].s[0] : "");
-    return r ? r : (i > k) - (i < k); /* stable */
+    if (x->sort == AX_SORT_VALUE_DESC)
+        r = (x->total < y->total) - (x->total > y->total);
+    else if (x->sort == AX_SORT_VALUE_ASC)
+        r = (x->total > y->total) - (x->total < y->total);
+    else if (x->sort == AX_SORT_LABEL)
+        r = strcmp(x->label, y->label);
+    return r ? r : (x->i > y->i) - (x->i < y->i); /* stable */
 }
 
 void eng_flow_chart(ctx *c, const ax_block *b)
@@ -398,10 +399,16 @@ void eng_flow_chart(ctx *c, const ax_block *b)
     for (size_t i = 0; i < ncat; i++)
         order[i] = i;
     if (ch->sort != AX_SORT_NONE && ncat > 1) {
-        chart_sort s = {cats, totals, ch->sort};
-        g_sort = &s;
-        qsort(order, ncat, sizeof *order, cmp_cat);
-        g_sort = NULL;
+        cat_key *keys = ax_arena_array(c->a, ncat, sizeof *keys);
+        if (!keys) {
+            eng_fail(c, AX_ERR_NOMEM);
+            return;
+        }
+        for (size_t i = 0; i < ncat; i++)
+            keys[i] = (cat_key){i, totals[i], cats[i].s[0] ? cats[i].s[0] : "", ch->sort};
+        qsort(keys, ncat, sizeof *keys, cmp_cat);
+        for (size_t i = 0; i < ncat; i++)
+            order[i] = keys[i].i;
     }
     ax_label *scats = ax_arena_array(c->a, ncat ? ncat : 1, sizeof *scats);
     ax_color *scol = ax_arena_array(c->a, ncat ? ncat : 1, sizeof *scol);
