@@ -1007,8 +1007,39 @@ static void flow_table(ctx *c, const ax_block *b)
 
 static void flow_blocks(ctx *c, const ax_block *blocks, size_t n, int keep);
 
+/* A block's `when:` query: true when its first row's first value is
+ * neither NULL nor 0 nor ''. No row is false. An error is reported and
+ * counts as false. */
+static int block_wanted(ctx *c, const ax_block *b)
+{
+    if (!b->when)
+        return 1;
+    sqlite3_stmt *st = eng_prepare(c, b->when, b->when_mark, b->params, b->nparams);
+    if (!st)
+        return 0;
+    int rc = sqlite3_step(st), yes = 0;
+    if (rc == SQLITE_ROW) {
+        switch (sqlite3_column_type(st, 0)) {
+        case SQLITE_NULL: break;
+        case SQLITE_INTEGER: yes = sqlite3_column_int64(st, 0) != 0; break;
+        case SQLITE_FLOAT: yes = sqlite3_column_double(st, 0) != 0; break;
+        default: yes = sqlite3_column_bytes(st, 0) > 0 && strcmp((const char *)
+                       sqlite3_column_text(st, 0), "0") != 0; break;
+        }
+    } else if (rc != SQLITE_DONE) {
+        ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, b->when_mark),
+                     b->when_mark.line, b->when_mark.col, 0, "the when: query failed: %s",
+                     sqlite3_errmsg(c->db));
+        eng_fail(c, AX_ERR_DATA);
+    }
+    sqlite3_finalize(st);
+    return yes;
+}
+
 static void flow_block(ctx *c, const ax_block *b)
 {
+    if (!block_wanted(c, b))
+        return;
     switch (b->kind) {
     case AX_BLOCK_HEADING: flow_heading(c, b); break;
     case AX_BLOCK_PARAGRAPH: flow_paragraph(c, b); break;

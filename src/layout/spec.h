@@ -179,6 +179,9 @@ typedef struct ax_block {
     ax_mark query_mark;
     ax_param *params;
     size_t nparams;
+    const char *when;     /* any block: left out unless this query's first
+                           * value is true (not NULL, 0 or '') */
+    ax_mark when_mark;
     double height;        /* spacer, pt */
     ax_table_spec *table; /* table */
     ax_chart_spec *chart; /* chart */

@@ -1410,6 +1410,7 @@ static const key heading_keys[] = {
     FIELD("style", K_STYLE, 0, ax_block, style),
     OTHER("query", K_ANY, 0),
     OTHER("params", K_MAP, 0),
+    OTHER("when", K_ANY, 0),
 };
 static const key paragraph_keys[] = {
     FIELD("paragraph", K_TEXT2, 1, ax_block, text),
@@ -1417,13 +1418,17 @@ static const key paragraph_keys[] = {
     OTHER("align", K_ANY, 0),
     OTHER("query", K_ANY, 0),
     OTHER("params", K_MAP, 0),
+    OTHER("when", K_ANY, 0),
 };
-static const key table_block_keys[] = {OTHER("table", K_MAP, 1)};
-static const key spacer_keys[] = {FIELD("spacer", K_LEN, 1, ax_block, height)};
-static const key page_break_keys[] = {OTHER("page-break", K_ANY, 0)};
-static const key keep_keys[] = {OTHER("keep-together", K_LIST, 1)};
-static const key chart_block_keys[] = {OTHER("chart", K_MAP, 1)};
-static const key matrix_block_keys[] = {OTHER("matrix", K_MAP, 1)};
+/* `when:` (a query; the block is left out unless its first value is true)
+ * goes with every kind of block. */
+static const key table_block_keys[] = {OTHER("table", K_MAP, 1), OTHER("when", K_ANY, 0)};
+static const key spacer_keys[] = {FIELD("spacer", K_LEN, 1, ax_block, height),
+                                  OTHER("when", K_ANY, 0)};
+static const key page_break_keys[] = {OTHER("page-break", K_ANY, 0), OTHER("when", K_ANY, 0)};
+static const key keep_keys[] = {OTHER("keep-together", K_LIST, 1), OTHER("when", K_ANY, 0)};
+static const key chart_block_keys[] = {OTHER("chart", K_MAP, 1), OTHER("when", K_ANY, 0)};
+static const key matrix_block_keys[] = {OTHER("matrix", K_MAP, 1), OTHER("when", K_ANY, 0)};
 
 /* Indexed by ax_block_kind, in the order of block_kinds. */
 static const struct {
@@ -1431,9 +1436,9 @@ static const struct {
     size_t n;
 } kind_keys[] = {
     {heading_keys, COUNT(heading_keys)},   {paragraph_keys, COUNT(paragraph_keys)},
-    {table_block_keys, 1},                 {spacer_keys, 1},
-    {page_break_keys, 1},                  {keep_keys, 1},
-    {chart_block_keys, 1},                 {matrix_block_keys, 1},
+    {table_block_keys, COUNT(table_block_keys)},   {spacer_keys, COUNT(spacer_keys)},
+    {page_break_keys, COUNT(page_break_keys)},     {keep_keys, COUNT(keep_keys)},
+    {chart_block_keys, COUNT(chart_block_keys)},   {matrix_block_keys, COUNT(matrix_block_keys)},
 };
 
 static const char *const align_names[] = {"auto", "left", "center", "right"};
@@ -1860,6 +1865,8 @@ static int read_block(P *p, const yn *item, ax_block *b)
         int v;
         if (strcmp(name, "query") == 0) {
             sqlite3_finalize(read_query(p, k, &b->query, &b->query_mark));
+        } else if (strcmp(name, "when") == 0) {
+            sqlite3_finalize(read_query(p, k, &b->when, &b->when_mark));
         } else if (strcmp(name, "params") == 0) {
             read_params(p, k->val, &b->params, &b->nparams);
         } else if (strcmp(name, "align") == 0) {
