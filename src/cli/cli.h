@@ -9,5 +9,22 @@ int ax_cmd_check(int argc, char **argv);
 int ax_cmd_query(int argc, char **argv);
 int ax_cmd_db(int argc, char **argv);
 int ax_cmd_render(int argc, char **argv);
+int ax_cmd_batch(int argc, char **argv);
+
+/* common.c */
+#include "../base/diag.h"
+/* Errors and warnings of a stage to stderr as FILE:ROW:COL (notes are for
+ * annex check). */
+void ax_print_problems(ax_diags *d);
+/* SOURCE_DATE_EPOCH as seconds: 1 when set and valid (else a message for a
+ * bad value, and 0). */
+int ax_source_date_epoch(long long *out);
+/* $ANNEX_FONTS_CONF, else fonts/fonts.conf when it exists, else NULL. */
+const char *ax_fonts_conf(void);
+/* A whole number lo..hi given to option `opt` of command `cmd`, or -1
+ * after a message. */
+int ax_int_option(const char *cmd, const char *opt, const char *s, int lo, int hi);
+/* mkdir -p. 0, or -1 with errno. */
+int ax_make_dirs(const char *dir);
 
 #endif

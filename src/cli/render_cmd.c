@@ -34,52 +34,6 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Print the diagnostics of a stage to stderr: errors and warnings (notes are
- * for annex check). */
-static void print_problems(ax_diags *d)
-{
-    for (size_t i = 0; i < ax_diags_size(d); i++) {
-        const ax_diag *g = ax_diags_at(d, i);
-        if (g->severity == AX_NOTE)
-            continue;
-        if (g->line && g->line != g->row)
-            fprintf(stderr, "%s:%ld:%ld (line %ld): %s: %s [%s]\n", g->file, g->row, g->col,
-                    g->line, ax_severity_name(g->severity), g->message, g->kind);
-        else
-            fprintf(stderr, "%s:%ld:%ld: %s: %s [%s]\n", g->file, g->row, g->col,
-                    ax_severity_name(g->severity), g->message, g->kind);
-    }
-}
-
-/* SOURCE_DATE_EPOCH (reproducible builds): a decimal number of seconds. */
-static int source_date_epoch(long long *out)
-{
-    const char *s = getenv("SOURCE_DATE_EPOCH");
-    if (!s || !*s)
-        return 0;
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end || v < 0) {
-        fprintf(stderr, "annex render: SOURCE_DATE_EPOCH='%s' is not a number of seconds; "
-                        "ignored\n", s);
-        return 0;
-    }
-    *out = v;
-    return 1;
-}
-
-/* The fontconfig file that adds fonts/ to the search path: $ANNEX_FONTS_CONF,
- * else fonts/fonts.conf when it exists in the current folder. */
-static const char *fonts_conf(void)
-{
-    const char *env = getenv("ANNEX_FONTS_CONF");
-    if (env && *env)
-        return env;
-    struct stat sb;
-    return stat("fonts/fonts.conf", &sb) == 0 ? "fonts/fonts.conf" : NULL;
-}
-
 /* fontconfig reads its configuration and caches (~4 ms) on the second core
  * while the data loads on the first. */
 typedef struct fonts_job {
@@ -90,7 +44,7 @@ typedef struct fonts_job {
 static void *fonts_thread(void *arg)
 {
     fonts_job *job = arg;
-    job->st = ax_fontset_new(fonts_conf(), &job->fs);
+    job->st = ax_fontset_new(ax_fonts_conf(), &job->fs);
     return NULL;
 }
 
@@ -107,47 +61,6 @@ static char *default_output(const char *layout)
     if (out)
         snprintf(out, n + 9, "out/%.*s.pdf", (int)n, base);
     return out;
-}
-
-/* A whole decimal number within lo..hi for option `opt`, or -1 after a
- * message. */
-static int int_option(const char *opt, const char *s, int lo, int hi)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) {
-        fprintf(stderr, "annex render: %s takes a whole number from %d to %d, not '%s'\n", opt,
-                lo, hi, s);
-        return -1;
-    }
-    return (int)v;
-}
-
-/* mkdir -p: create `dir` and its missing parents. 0, or -1 with errno. */
-static int make_dirs(const char *dir)
-{
-    char *p = strdup(dir);
-    if (!p)
-        return -1;
-    for (char *c = p + 1; *c; c++) {
-        if (*c != '/')
-            continue;
-        *c = '\0';
-        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-            free(p);
-            return -1;
-        }
-        *c = '/';
-    }
-    int r = mkdir(p, 0777) != 0 && errno != EEXIST ? -1 : 0;
-    struct stat sb;
-    if (r == 0 && (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
-        errno = ENOTDIR;
-        r = -1;
-    }
-    free(p);
-    return r;
 }
 
 /* The PNG file names' stem: the PDF's file name without folder and .pdf
@@ -189,11 +102,11 @@ int ax_cmd_render(int argc, char **argv)
         else if (!strcmp(a, "--png") && has)
             png_dir = argv[++i];
         else if (!strcmp(a, "--dpi") && has) {
-            if ((dpi = int_option("--dpi", argv[++i], 10, 600)) < 0)
+            if ((dpi = ax_int_option("annex render", "--dpi", argv[++i], 10, 600)) < 0)
                 return 2;
             dpi_given = 1;
         } else if (!strcmp(a, "--thumbs") && has) {
-            if ((thumbs = int_option("--thumbs", argv[++i], 32, 2000)) < 0)
+            if ((thumbs = ax_int_option("annex render", "--thumbs", argv[++i], 32, 2000)) < 0)
                 return 2;
         } else if (!strcmp(a, "--force"))
             force = 1;
@@ -267,7 +180,7 @@ int ax_cmd_render(int argc, char **argv)
             st = ax_load_path(db, dir ? dir : "data", diags);
     }
     size_t data_errors = ax_diags_count(diags, AX_ERROR);
-    print_problems(diags);
+    ax_print_problems(diags);
     if (st != AX_OK) {
         fprintf(stderr, "annex render: the data could not be loaded (%s)\n", ax_strerror(st));
         goto done;
@@ -291,7 +204,7 @@ int ax_cmd_render(int argc, char **argv)
     ax_layout *layout;
     st = ax_layout_load(layout_path, db, arena, diags, &layout);
     if (st != AX_OK) {
-        print_problems(diags);
+        ax_print_problems(diags);
         fprintf(stderr, "annex render: %s: %s; no output written\n", layout_path,
                 st == AX_ERR_DATA ? "the layout has errors" : ax_strerror(st));
         goto done;
@@ -312,11 +225,11 @@ int ax_cmd_render(int argc, char **argv)
     }
     t_fonts = now_ms();
     ax_render_opts opts = {lang, params, nparams, -1};
-    source_date_epoch(&opts.date);
+    ax_source_date_epoch(&opts.date);
     ax_doc_info info;
     st = ax_render(layout, db, fs, &opts, arena, diags, &dl, &info);
     info.creator = "annex " AX_VERSION;
-    print_problems(diags);
+    ax_print_problems(diags);
     if (st != AX_OK) {
         fprintf(stderr, "annex render: %s; no output written\n",
                 st == AX_ERR_DATA ? "the layout could not be rendered" : ax_strerror(st));
@@ -342,7 +255,7 @@ int ax_cmd_render(int argc, char **argv)
         }
         /* before anything is written: a folder that cannot be made stops
          * the render with no output at all */
-        if (make_dirs(png_dir) != 0) {
+        if (ax_make_dirs(png_dir) != 0) {
             fprintf(stderr, "annex render: cannot create the folder %s: %s; no output "
                             "written\n", png_dir, strerror(errno));
             goto done;

@@ -1,0 +1,97 @@
+/* common.c — what the subcommands share: printing diagnostics, options,
+ * SOURCE_DATE_EPOCH, the fonts configuration, folders. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../base/diag.h"
+#include "cli.h"
+
+/* Print the diagnostics of a stage to stderr: errors and warnings (notes are
+ * for annex check). */
+void ax_print_problems(ax_diags *d)
+{
+    for (size_t i = 0; i < ax_diags_size(d); i++) {
+        const ax_diag *g = ax_diags_at(d, i);
+        if (g->severity == AX_NOTE)
+            continue;
+        if (g->line && g->line != g->row)
+            fprintf(stderr, "%s:%ld:%ld (line %ld): %s: %s [%s]\n", g->file, g->row, g->col,
+                    g->line, ax_severity_name(g->severity), g->message, g->kind);
+        else
+            fprintf(stderr, "%s:%ld:%ld: %s: %s [%s]\n", g->file, g->row, g->col,
+                    ax_severity_name(g->severity), g->message, g->kind);
+    }
+}
+
+/* SOURCE_DATE_EPOCH (reproducible builds): a decimal number of seconds. */
+int ax_source_date_epoch(long long *out)
+{
+    const char *s = getenv("SOURCE_DATE_EPOCH");
+    if (!s || !*s)
+        return 0;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || v < 0) {
+        fprintf(stderr, "annex render: SOURCE_DATE_EPOCH='%s' is not a number of seconds; "
+                        "ignored\n", s);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+/* The fontconfig file that adds fonts/ to the search path: $ANNEX_FONTS_CONF,
+ * else fonts/fonts.conf when it exists in the current folder. */
+const char *ax_fonts_conf(void)
+{
+    const char *env = getenv("ANNEX_FONTS_CONF");
+    if (env && *env)
+        return env;
+    struct stat sb;
+    return stat("fonts/fonts.conf", &sb) == 0 ? "fonts/fonts.conf" : NULL;
+}
+
+/* A whole decimal number within lo..hi for option `opt`, or -1 after a
+ * message. */
+int ax_int_option(const char *cmd, const char *opt, const char *s, int lo, int hi)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi) {
+        fprintf(stderr, "%s: %s takes a whole number from %d to %d, not '%s'\n", cmd, opt, lo,
+                hi, s);
+        return -1;
+    }
+    return (int)v;
+}
+
+/* mkdir -p: create `dir` and its missing parents. 0, or -1 with errno. */
+int ax_make_dirs(const char *dir)
+{
+    char *p = strdup(dir);
+    if (!p)
+        return -1;
+    for (char *c = p + 1; *c; c++) {
+        if (*c != '/')
+            continue;
+        *c = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            free(p);
+            return -1;
+        }
+        *c = '/';
+    }
+    int r = mkdir(p, 0777) != 0 && errno != EEXIST ? -1 : 0;
+    struct stat sb;
+    if (r == 0 && (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
+        errno = ENOTDIR;
+        r = -1;
+    }
+    free(p);
+    return r;
+}
