@@ -1,10 +1,12 @@
 /* base.c — status names, the allocation hook, the arena, buffers, files. */
+#define _GNU_SOURCE /* O_TMPFILE, linkat */
 #include "base.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,7 +260,24 @@ ax_status ax_file_read(const char *path, char **data, size_t *len)
     return AX_OK;
 }
 
-ax_status ax_file_write_atomic(const char *path, const char *data, size_t len)
+static int write_all(int fd, const char *data, size_t len)
+{
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return 0;
+        }
+        off += (size_t)w;
+    }
+    return 1;
+}
+
+/* The classic way: a named temporary file beside `path`, renamed into
+ * place. A process killed while writing leaves PATH.tmp.XXXXXX behind. */
+static ax_status write_via_named_temp(const char *path, const char *data, size_t len)
 {
     size_t plen = strlen(path);
     char *tmp = ax_malloc(plen + 16);
@@ -270,17 +289,7 @@ ax_status ax_file_write_atomic(const char *path, const char *data, size_t len)
         ax_free(tmp);
         return AX_ERR_IO;
     }
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, data + off, len - off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        off += (size_t)w;
-    }
-    int ok = off == len && fsync(fd) == 0;
+    int ok = write_all(fd, data, len) && fsync(fd) == 0;
     ok = (close(fd) == 0) && ok;
     if (ok)
         ok = fchmodat(AT_FDCWD, tmp, 0644, 0) == 0 && rename(tmp, path) == 0;
@@ -291,6 +300,80 @@ ax_status ax_file_write_atomic(const char *path, const char *data, size_t len)
     }
     ax_free(tmp);
     return ok ? AX_OK : AX_ERR_IO;
+}
+
+/* Give the anonymous file `fd` the name `path`: linked directly when the
+ * name is free, else linked under a fresh temporary name and renamed over
+ * the old file (the one moment a named temporary exists). */
+static int link_into_place(int fd, const char *path)
+{
+    static atomic_uint counter;
+    char proc[48];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0)
+        return 1;
+    if (errno != EEXIST)
+        return 0;
+    size_t plen = strlen(path);
+    char *tmp = ax_malloc(plen + 48);
+    if (!tmp)
+        return 0;
+    int ok = 0;
+    for (int tries = 0; tries < 100 && !ok; tries++) {
+        snprintf(tmp, plen + 48, "%s.tmp.%ld.%u", path, (long)getpid(),
+                 atomic_fetch_add(&counter, 1u));
+        if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0) {
+            ok = rename(tmp, path) == 0;
+            if (!ok) {
+                int saved = errno;
+                unlink(tmp);
+                errno = saved;
+            }
+            break;
+        }
+        if (errno != EEXIST)
+            break;
+    }
+    ax_free(tmp);
+    return ok;
+}
+
+ax_status ax_file_write_atomic(const char *path, const char *data, size_t len)
+{
+    /* An anonymous file in the target folder (O_TMPFILE), named only once
+     * it is complete: a process killed at any moment, even by SIGKILL,
+     * leaves neither a partial file nor a temporary one. File systems
+     * without O_TMPFILE, or no /proc, take the named-temporary way. */
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? ax_malloc((size_t)(slash - path) + 2) : NULL;
+    if (slash && !dir)
+        return AX_ERR_NOMEM;
+    if (dir) {
+        size_t n = slash == path ? 1 : (size_t)(slash - path);
+        memcpy(dir, path, n);
+        dir[n] = '\0';
+    }
+    int fd = open(dir ? dir : ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+    ax_free(dir);
+    if (fd < 0)
+        return write_via_named_temp(path, data, len);
+    int ok = write_all(fd, data, len) && fchmod(fd, 0644) == 0 && fsync(fd) == 0;
+    if (!ok) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return AX_ERR_IO;
+    }
+    if (link_into_place(fd, path)) {
+        ok = close(fd) == 0;
+        return ok ? AX_OK : AX_ERR_IO;
+    }
+    int saved = errno;
+    close(fd);
+    if (saved == ENOENT || saved == EPERM || saved == EXDEV || saved == ENOTSUP)
+        return write_via_named_temp(path, data, len); /* no /proc, say */
+    errno = saved;
+    return AX_ERR_IO;
 }
 
 /* ---- text --------------------------------------------------------------- */
