@@ -10,7 +10,7 @@
 #   make bench    print load and render figures
 
 CC      ?= cc
-PKGS    := sqlite3 icu-uc icu-i18n harfbuzz harfbuzz-subset fontconfig yaml-0.1 cairo freetype2
+PKGS    := sqlite3 icu-uc icu-i18n harfbuzz harfbuzz-subset fontconfig yaml-0.1 cairo freetype2 nettle
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes -Wno-sign-conversion
 ifeq ($(CI),true)
@@ -30,7 +30,7 @@ TESTS   := $(sort $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c)))
 DEB_PKGS := gcc make pkg-config libcsv-dev libsqlite3-dev libicu-dev libcmocka-dev clang \
             libclang-rt-14-dev python3 libhpdf-dev libharfbuzz-dev libfontconfig-dev libyaml-dev \
             fonts-arphic-uming fonts-wqy-microhei fonts-liberation2 poppler-utils qpdf \
-            mupdf-tools ghostscript locales libcairo2-dev libfreetype-dev
+            mupdf-tools ghostscript locales libcairo2-dev libfreetype-dev nettle-dev
 
 .PHONY: all deps check demo fuzz fuzz-layout bench clean unit cli render png asan fuzz-seeds
 

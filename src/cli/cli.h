@@ -16,6 +16,8 @@ int ax_cmd_batch(int argc, char **argv);
 /* Errors and warnings of a stage to stderr as FILE:ROW:COL (notes are for
  * annex check). */
 void ax_print_problems(ax_diags *d);
+/* The same lines into b, each starting with `prefix`. */
+void ax_format_problems(ax_diags *d, const char *prefix, ax_buf *b);
 /* SOURCE_DATE_EPOCH as seconds: 1 when set and valid (else a message for a
  * bad value, and 0). */
 int ax_source_date_epoch(long long *out);

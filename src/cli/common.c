@@ -9,21 +9,32 @@
 #include "../base/diag.h"
 #include "cli.h"
 
-/* Print the diagnostics of a stage to stderr: errors and warnings (notes are
- * for annex check). */
-void ax_print_problems(ax_diags *d)
+/* The diagnostics of a stage, one line each, into b: errors and warnings
+ * (notes are for annex check), each line starting with `prefix`. */
+void ax_format_problems(ax_diags *d, const char *prefix, ax_buf *b)
 {
     for (size_t i = 0; i < ax_diags_size(d); i++) {
         const ax_diag *g = ax_diags_at(d, i);
         if (g->severity == AX_NOTE)
             continue;
         if (g->line && g->line != g->row)
-            fprintf(stderr, "%s:%ld:%ld (line %ld): %s: %s [%s]\n", g->file, g->row, g->col,
-                    g->line, ax_severity_name(g->severity), g->message, g->kind);
+            ax_buf_printf(b, "%s%s:%ld:%ld (line %ld): %s: %s [%s]\n", prefix, g->file, g->row,
+                          g->col, g->line, ax_severity_name(g->severity), g->message, g->kind);
         else
-            fprintf(stderr, "%s:%ld:%ld: %s: %s [%s]\n", g->file, g->row, g->col,
-                    ax_severity_name(g->severity), g->message, g->kind);
+            ax_buf_printf(b, "%s%s:%ld:%ld: %s: %s [%s]\n", prefix, g->file, g->row, g->col,
+                          ax_severity_name(g->severity), g->message, g->kind);
     }
+}
+
+void ax_print_problems(ax_diags *d)
+{
+    ax_buf b = {0};
+    ax_format_problems(d, "", &b);
+    if (b.failed)
+        fputs("annex: out of memory while printing the problems found\n", stderr);
+    else if (b.len)
+        fwrite(b.data, 1, b.len, stderr);
+    ax_buf_free(&b);
 }
 
 /* SOURCE_DATE_EPOCH (reproducible builds): a decimal number of seconds. */

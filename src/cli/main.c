@@ -8,6 +8,8 @@ static void usage(FILE *f)
 {
     fputs("usage: annex render LAYOUT [-d DATA_DIR | --db FILE.sqlite] [-o OUT.pdf]\n"
           "                    [--lang zh|en|zh+en] [-p NAME=VALUE]... [--trace FILE] [--force]\n"
+          "       annex batch LAYOUT --each SQL -o PATTERN [-d DATA_DIR | --db FILE.sqlite]\n"
+          "                   [-j N] [--shard K/N] [--combine FILE.pdf] [--force] ...\n"
           "       annex check [DATA_DIR | FILE.csv]\n"
           "       annex query SQL [-d DATA_DIR | --db FILE.sqlite] [-p NAME=VALUE]...\n"
           "       annex db [-d DATA_DIR] -o FILE.sqlite\n"
@@ -25,6 +27,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "render") == 0)
         return ax_cmd_render(argc - 1, argv + 1);
+    if (strcmp(cmd, "batch") == 0)
+        return ax_cmd_batch(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)
         return ax_cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "query") == 0)
