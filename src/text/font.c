@@ -313,12 +313,14 @@ static ax_status font_open(ax_fontset *fs, ax_font *f)
 ax_status ax_fontset_lookup(ax_fontset *fs, const char *pattern, const ax_font **out)
 {
     *out = NULL;
-    fs->error[0] = '\0';
+    /* a pattern looked up before is only read: threads rendering with one
+     * fontset look their fonts up at the same time */
     for (size_t i = 0; i < fs->ncache; i++)
         if (strcmp(fs->cache[i].pattern, pattern) == 0) {
             *out = fs->cache[i].font;
             return AX_OK;
         }
+    fs->error[0] = '\0';
 
     FcPattern *pat = FcNameParse((const FcChar8 *)pattern);
     if (!pat)
