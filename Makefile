@@ -32,7 +32,8 @@ DEB_PKGS := gcc make pkg-config libcsv-dev libsqlite3-dev libicu-dev libcmocka-d
             fonts-arphic-uming fonts-wqy-microhei fonts-liberation2 poppler-utils qpdf \
             mupdf-tools ghostscript locales libcairo2-dev libfreetype-dev nettle-dev
 
-.PHONY: all deps check demo fuzz fuzz-layout bench clean unit cli render png asan fuzz-seeds
+.PHONY: all deps check demo sheets fuzz fuzz-layout bench clean unit cli render png batch tsan asan \
+        fuzz-seeds
 
 all: build/annex
 
@@ -86,11 +87,25 @@ render: build/annex build/inkcheck
 png: build/annex build/pngdiff
 	@sh tests/render/png.sh build/annex build/pngdiff
 
+# annex batch: shards, failures, hostile values, kills, manifest, --combine.
+batch: build/annex
+	@sh tests/batch/run.sh build/annex
+
+# The batch's worker threads under ThreadSanitizer: every demo layout and the
+# country sheets rendered by 4 workers at once; any race report fails.
+TSAN := -O1 -g -fsanitize=thread
+build/tsan/annex: $(SRC_LIB) $(SRC_CLI) $(HDRS)
+	@mkdir -p build/tsan
+	$(CC) $(CPPFLAGS) $(TSAN) $(WARN) $(PKG_CFLAGS) -o $@ $(SRC_LIB) $(SRC_CLI) $(PKG_LIBS)
+tsan: build/tsan/annex
+	@sh tests/batch/tsan.sh build/tsan/annex
+
 asan: build/asan/annex build/inkcheck build/pngdiff $(TESTS:%=build/asan/%)
 	@for t in $(TESTS:%=build/asan/%); do echo "== $$t (asan)"; ./$$t || exit 1; done
 	@sh tests/cli/run.sh build/asan/annex
 	@sh tests/render/run.sh build/asan/annex build/inkcheck
 	@sh tests/render/png.sh build/asan/annex build/pngdiff
+	@sh tests/batch/run.sh build/asan/annex
 
 # The fuzz target, built with libFuzzer; `check` replays the seed corpus.
 build/fuzz_csv: fuzz/fuzz_csv.c $(SRC_LIB) $(HDRS)
@@ -124,10 +139,13 @@ check: deps
 	@$(MAKE) --no-print-directory cli
 	@$(MAKE) --no-print-directory render
 	@$(MAKE) --no-print-directory png
+	@$(MAKE) --no-print-directory batch
+	@$(MAKE) --no-print-directory tsan
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fuzz-seeds
-	@echo "make check: unit, cli, render, png, unit+cli+render+png under ASan/UBSan, fuzz seeds"
-	@echo "suites: 7 passed, 0 failed"
+	@echo "make check: unit, cli, render, png, batch, batch under TSan," \
+	      "unit+cli+render+png+batch under ASan/UBSan, fuzz seeds"
+	@echo "suites: 9 passed, 0 failed"
 
 # The shipped data keeps the source's three unknown country codes (errors
 # that `annex check` is there to show), so the demo renders with --force.

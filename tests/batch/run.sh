@@ -1,0 +1,202 @@
+#!/bin/sh
+# annex batch: shards, failures, hostile parameters, kills, the manifest,
+# --combine, progress, misuse — and the country sheets of the shipped data
+# checked against SQL (tests/render/sheetcheck.py).
+#   sh tests/batch/run.sh build/annex
+set -u
+ANNEX=${1:-build/annex}
+cd "$(dirname "$0")/../.." || exit 2
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+check() { # check DESCRIPTION COMMAND...: the command must succeed
+    d=$1
+    shift
+    if "$@" >/dev/null 2>&1; then ok; else bad "$d"; fi
+}
+
+L=tests/batch/sheet.yaml
+EACH="SELECT DISTINCT code FROM activity_countries ORDER BY code"
+NCODES=$("$ANNEX" query "SELECT count(DISTINCT code) FROM activity_countries" 2>/dev/null | tail -n 1)
+batch() { "$ANNEX" batch "$@" --force -q; }
+
+# --- a full run, then the same in three shards: equal byte for byte --------
+batch "$L" --each "$EACH" -o "$TMP/full/{code}.pdf" -j 2 2>"$TMP/full.err"
+st=$?
+n=$(ls "$TMP/full" | grep -c '\.pdf$')
+if [ $st = 0 ] && [ "$n" = "$NCODES" ]; then ok; else bad "full run: exit $st, $n of $NCODES PDFs"; cat "$TMP/full.err"; fi
+for k in 1 2 3; do
+    batch "$L" --each "$EACH" -o "$TMP/shards/{code}.pdf" -j 2 --shard $k/3 2>/dev/null ||
+        bad "shard $k/3 exit status"
+done
+n=$(ls "$TMP/shards" | grep -c '\.pdf$')
+[ "$n" = "$NCODES" ] && ok || bad "shards wrote $n PDFs, want $NCODES"
+if diff -r -x 'manifest*.json' "$TMP/full" "$TMP/shards" >/dev/null; then ok; else bad "shard union differs from the full run"; fi
+# shards are disjoint and their manifests add up to the full one
+python3 - "$TMP/full/manifest.json" "$TMP"/shards/manifest-?-of-3.json <<'PY' && ok || bad "shard manifests do not add up to the full manifest"
+import json, sys
+full = json.load(open(sys.argv[1]))["documents"]
+parts = [d for f in sys.argv[2:] for d in json.load(open(f))["documents"]]
+rows = [d["row"] for d in parts]
+assert len(rows) == len(set(rows)), "a row in two shards"
+assert sorted(parts, key=lambda d: d["row"]) == full, "entries differ"
+PY
+# -j 1 and a second run give the same bytes
+batch "$L" --each "$EACH" -o "$TMP/j1/{code}.pdf" -j 1 2>/dev/null
+if diff -r "$TMP/full" "$TMP/j1" >/dev/null; then ok; else bad "-j 1 differs from -j 2"; fi
+
+# --- the manifest tells the truth about every file --------------------------
+python3 - "$TMP/full" <<'PY' && ok || bad "manifest does not match the files"
+import hashlib, json, os, subprocess, sys
+d = sys.argv[1]
+m = json.load(open(os.path.join(d, "manifest.json")))
+assert m["failed"] == [], m["failed"]
+files = sorted(f for f in os.listdir(d) if f.endswith(".pdf"))
+assert sorted(e["file"] for e in m["documents"]) == files
+for e in m["documents"]:
+    p = os.path.join(d, e["file"])
+    data = open(p, "rb").read()
+    assert e["bytes"] == len(data), e
+    assert e["sha256"] == hashlib.sha256(data).hexdigest(), e
+    assert e["parameters"]["code"] + ".pdf" == e["file"], e
+    info = subprocess.run(["pdfinfo", p], capture_output=True, text=True).stdout
+    pages = int([l for l in info.splitlines() if l.startswith("Pages:")][0].split()[1])
+    assert pages == e["pages"], (e, pages)
+PY
+# every sheet is a valid PDF that names its country
+bad_pdf=0
+for f in "$TMP"/full/*.pdf; do
+    qpdf --check "$f" >/dev/null 2>&1 || bad_pdf=$((bad_pdf + 1))
+done
+[ $bad_pdf = 0 ] && ok || bad "$bad_pdf sheets fail qpdf --check"
+pdftotext "$TMP/full/EG.pdf" - | grep -q "埃及 / Egypt (EG)" && ok || bad "EG sheet does not name Egypt"
+
+# --- one failing document never stops the others -----------------------------
+# the layout's when: query overflows for EG only (abs of the smallest integer)
+sed 's/^blocks:/blocks:\n  - paragraph: boom\n    when: SELECT abs(CASE WHEN :code = '"'EG'"' THEN -9223372036854775807 - 1 ELSE 1 END)/' \
+    "$L" >"$TMP/failing.yaml"
+batch "$TMP/failing.yaml" --each "$EACH" -o "$TMP/fail/{code}.pdf" -j 2 2>"$TMP/fail.err"
+st=$?
+n=$(ls "$TMP/fail" | grep -c '\.pdf$')
+[ $st = 1 ] && ok || bad "a failing document: exit $st, want 1"
+[ "$n" = $((NCODES - 1)) ] && ok || bad "a failing document: $n PDFs written, want $((NCODES - 1))"
+[ ! -e "$TMP/fail/EG.pdf" ] && ok || bad "the failed document left a file"
+grep -q "1 document failed" "$TMP/fail.err" && grep -q "row .* (code=EG): .*EG.pdf: .*integer overflow" "$TMP/fail.err" &&
+    ok || { bad "the failure is not listed at the end"; cat "$TMP/fail.err"; }
+python3 -c "
+import json,sys; m=json.load(open('$TMP/fail/manifest.json'))
+assert [f['parameters']['code'] for f in m['failed']] == ['EG'], m['failed']
+assert len(m['documents']) == $NCODES - 1" && ok || bad "the manifest does not list the failure"
+
+# --- hostile values: bound, never pasted; file names stay in the folder -------
+mkdir -p "$TMP/root/out"
+cat >"$TMP/hostile.sql" <<'SQL'
+SELECT '../../etc/x' AS code UNION ALL SELECT 'EG'' OR ''1''=''1' UNION ALL
+SELECT 'EG' || char(10) || 'EG' UNION ALL SELECT '..' UNION ALL SELECT '/abs' UNION ALL
+SELECT 'a\b' UNION ALL SELECT '.hidden' UNION ALL SELECT 'EG'
+SQL
+(cd "$TMP/root/out" && "$OLDPWD/$ANNEX" batch "$OLDPWD/$L" -d "$OLDPWD/data" \
+    --each "$(cat "$TMP/hostile.sql")" -o '{code}.pdf' -j 2 --force -q 2>"$TMP/hostile.err")
+st=$?
+[ $st = 0 ] && ok || { bad "hostile values: exit $st"; cat "$TMP/hostile.err"; }
+outside=$(cd "$TMP/root" && find . -type f ! -path './out/*' | wc -l)
+[ "$outside" = 0 ] && ok || bad "hostile values: $outside files outside the output folder"
+names=$(cd "$TMP/root/out" && ls | grep '\.pdf$' | LC_ALL=C sort | tr '\n' ' ')
+want=$(printf '%s\n' '______etc_x.pdf' "EG' OR '1'='1.pdf" 'EG_EG.pdf' '__.pdf' '_abs.pdf' \
+    'a_b.pdf' '_hidden.pdf' 'EG.pdf' | LC_ALL=C sort | tr '\n' ' ')
+[ "$names" = "$want" ] && ok || bad "hostile values: files '$names', want '$want'"
+# the quote did not widen the query: no activity of EG on the injected sheet
+pdftotext "$TMP/root/out/EG' OR '1'='1.pdf" - | grep -q "(EG' OR '1'='1)" && ok || bad "hostile value not shown as given"
+if pdftotext "$TMP/root/out/EG' OR '1'='1.pdf" - | grep -q "埃及\|Egypt"; then
+    bad "a quote in a parameter changed a query"; else ok; fi
+pdftotext "$TMP/root/out/EG.pdf" - | grep -q "Egypt" && ok || bad "EG sheet in the hostile run"
+
+# --- a killed batch leaves no partial PDF and no temporary file ------------------
+# 110 codes x 6 copies, one worker: long enough to be killed half-way
+MANY="SELECT code, n FROM (SELECT DISTINCT code FROM activity_countries), (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6) ORDER BY code, n"
+# (not INT: a background job of a non-interactive shell ignores it)
+for sig in KILL TERM HUP; do
+    d="$TMP/kill-$sig"
+    "$ANNEX" batch "$L" --each "$MANY" -o "$d/{code}-{n}.pdf" -j 1 --force -q 2>/dev/null &
+    pid=$!
+    i=0
+    while [ $i -lt 100 ] && [ "$(ls "$d" 2>/dev/null | grep -c '\.pdf$')" -lt 20 ]; do
+        sleep 0.02
+        i=$((i + 1))
+    done
+    kill -$sig $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    n=$(ls "$d" | grep -c '\.pdf$')
+    others=$(ls "$d" | grep -vc '\.pdf$')
+    broken=0
+    for f in "$d"/*.pdf; do
+        qpdf --check "$f" >/dev/null 2>&1 || broken=$((broken + 1))
+    done
+    if [ "$n" -ge 20 ] && [ "$n" -lt 660 ] && [ $broken = 0 ] && [ "$others" = 0 ]; then ok; else
+        bad "SIG$sig mid-way: $n PDFs ($broken broken), $others other files"
+    fi
+done
+
+# --- --combine: every document, an outline entry each ------------------------------
+batch "$L" --each "SELECT code FROM countries WHERE code IN ('EG','CN','BR') ORDER BY code" \
+    -o "$TMP/comb/{code}.pdf" --combine "$TMP/comb/all.pdf" 2>/dev/null && ok || bad "--combine exit"
+qpdf --check "$TMP/comb/all.pdf" >/dev/null 2>&1 && ok || bad "--combine: qpdf --check"
+p=$(pdfinfo "$TMP/comb/all.pdf" | awk '/^Pages:/ {print $2}')
+want=0
+for c in BR CN EG; do want=$((want + $(pdfinfo "$TMP/comb/$c.pdf" | awk '/^Pages:/ {print $2}'))); done
+[ "$p" = "$want" ] && ok || bad "--combine: $p pages, want $want"
+outline=$(mutool show "$TMP/comb/all.pdf" outline 2>/dev/null | grep -v 'ICC' | grep -c '^[-+|]*	"Sheet')
+[ "$outline" = 3 ] && ok || bad "--combine: $outline top-level outline entries, want 3"
+pdftotext "$TMP/comb/all.pdf" - | grep -c "(BR)\|(CN)\|(EG)" | grep -q '^3$' && ok || bad "--combine: not every country in the text"
+
+# --- progress: plain lines without a terminal, a bar with one ----------------------
+"$ANNEX" batch "$L" --each "SELECT 'EG' AS code UNION ALL SELECT 'CN'" -o "$TMP/prog/{code}.pdf" --force 2>"$TMP/plain.err"
+grep -q '^annex batch: \[2/2\] .*CN.pdf\|^annex batch: \[2/2\] .*EG.pdf' "$TMP/plain.err" && ok || bad "no plain progress lines"
+if command -v script >/dev/null 2>&1; then
+    script -qc "$ANNEX batch $L --each \"SELECT 'EG' AS code UNION ALL SELECT 'CN'\" -o '$TMP/prog2/{code}.pdf' --force" /dev/null >"$TMP/tty.out" 2>&1
+    grep -q "$(printf '\033')\[K\[#" "$TMP/tty.out" && ok || bad "no progress bar on a terminal"
+fi
+
+# --- collisions and misuse ------------------------------------------------------------
+batch "$L" --each "SELECT 'EG' AS code UNION ALL SELECT 'CN'" -o "$TMP/same/one.pdf" 2>"$TMP/same.err"
+st=$?
+[ $st = 1 ] && grep -q "row 2 has the same output file as row 1" "$TMP/same.err" && [ -e "$TMP/same/one.pdf" ] &&
+    ok || bad "two documents, one file name: exit $st"
+status2() {
+    "$ANNEX" batch "$@" >/dev/null 2>"$TMP/err"
+    st=$?
+    [ $st = 2 ] && [ -s "$TMP/err" ] && ok || bad "exit $st (want 2): batch $*"
+}
+status2 "$L" -o "$TMP/x/{code}.pdf"
+status2 "$L" --each "$EACH"
+status2 "$L" --each "$EACH" -o "$TMP/x/{nosuch}.pdf" --force
+status2 "$L" --each "$EACH" -o "$TMP/x/{code.pdf" --force
+status2 "$L" --each "DELETE FROM activities" -o "$TMP/x/{code}.pdf" --force
+status2 "$L" --each "SELECT code, code FROM countries" -o "$TMP/x/{code}.pdf" --force
+status2 "$L" --each "$EACH" -o "$TMP/x/{code}.pdf" --shard 4/3
+status2 "$L" --each "$EACH" -o "$TMP/x/{code}.pdf" --shard 0/3
+status2 "$L" --each "$EACH" -o "$TMP/x/{code}.pdf" -j 0
+grep -q "not a column of the --each query (its columns: code)" "$TMP/err" 2>/dev/null ||
+    "$ANNEX" batch "$L" --each "$EACH" -o "$TMP/x/{nosuch}.pdf" --force 2>&1 | grep -q "its columns: code" && ok || bad "unknown placeholder message"
+[ ! -e "$TMP/x" ] && ok || bad "misuse wrote files"
+# data errors stop a batch unless --force
+"$ANNEX" batch "$L" --each "$EACH" -o "$TMP/noforce/{code}.pdf" >/dev/null 2>&1
+st=$?
+[ $st = 1 ] && [ ! -e "$TMP/noforce" ] && ok || bad "data errors without --force: exit $st"
+
+# --- the shipped country sheets, checked against SQL -----------------------------
+if [ -f layouts/country-sheet.yaml ] && [ -f tests/render/sheetcheck.py ]; then
+    "$ANNEX" db -d data -o "$TMP/data.sqlite" >/dev/null 2>&1
+    batch layouts/country-sheet.yaml --each "$EACH" -o "$TMP/sheets/{code}.pdf" 2>"$TMP/sheets.err"
+    st=$?
+    [ $st = 0 ] && ok || { bad "country sheets: exit $st"; tail -5 "$TMP/sheets.err"; }
+    python3 tests/render/sheetcheck.py "$TMP/sheets" "$TMP/data.sqlite" >"$TMP/sheetcheck.out" 2>&1 &&
+        ok || { bad "sheetcheck"; head -20 "$TMP/sheetcheck.out"; }
+    grep -q "warning" "$TMP/sheets.err" && { bad "country sheets print warnings"; grep warning "$TMP/sheets.err" | sort | uniq -c | head; } || ok
+fi
+
+echo "batch: $pass passed, $fail failed"
+[ $fail = 0 ]
