@@ -155,6 +155,14 @@ demo: deps
 	./build/annex render layouts/pct-ta-annex.yaml -d data --force -o out/pct-ta-annex.pdf
 	./build/annex render layouts/sdg-coverage.yaml -d data --force -o out/sdg-coverage.pdf
 
+# One briefing sheet per country of the activities (beneficiaries, and the
+# offices that only helped deliver), and all of them in one PDF.
+SHEETS_EACH := SELECT DISTINCT code FROM activity_countries ORDER BY code
+sheets: deps
+	@$(MAKE) --no-print-directory all
+	./build/annex batch layouts/country-sheet.yaml -d data --force \
+	    --each "$(SHEETS_EACH)" -o 'out/sheets/{code}.pdf' --combine out/country-sheets.pdf
+
 bench: build/annex
 	@sh bench/load.sh
 	@sh bench/render.sh
