@@ -30,7 +30,8 @@ TESTS   := $(sort $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c)))
 DEB_PKGS := gcc make pkg-config libcsv-dev libsqlite3-dev libicu-dev libcmocka-dev clang \
             libclang-rt-14-dev python3 libhpdf-dev libharfbuzz-dev libfontconfig-dev libyaml-dev \
             fonts-arphic-uming fonts-wqy-microhei fonts-liberation2 poppler-utils qpdf \
-            mupdf-tools ghostscript locales libcairo2-dev libfreetype-dev nettle-dev
+            mupdf-tools ghostscript locales libcairo2-dev libfreetype-dev nettle-dev \
+            fonts-droid-fallback
 
 .PHONY: all deps check demo sheets fuzz fuzz-layout bench clean unit cli render png batch tsan asan \
         fuzz-seeds
@@ -88,8 +89,8 @@ png: build/annex build/pngdiff
 	@sh tests/render/png.sh build/annex build/pngdiff
 
 # annex batch: shards, failures, hostile values, kills, manifest, --combine.
-batch: build/annex
-	@sh tests/batch/run.sh build/annex
+batch: build/annex build/inkcheck
+	@sh tests/batch/run.sh build/annex build/inkcheck
 
 # The batch's worker threads under ThreadSanitizer: every demo layout and the
 # country sheets rendered by 4 workers at once; any race report fails.
@@ -105,7 +106,7 @@ asan: build/asan/annex build/inkcheck build/pngdiff $(TESTS:%=build/asan/%)
 	@sh tests/cli/run.sh build/asan/annex
 	@sh tests/render/run.sh build/asan/annex build/inkcheck
 	@sh tests/render/png.sh build/asan/annex build/pngdiff
-	@sh tests/batch/run.sh build/asan/annex
+	@sh tests/batch/run.sh build/asan/annex build/inkcheck
 
 # The fuzz target, built with libFuzzer; `check` replays the seed corpus.
 build/fuzz_csv: fuzz/fuzz_csv.c $(SRC_LIB) $(HDRS)

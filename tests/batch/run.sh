@@ -2,9 +2,10 @@
 # annex batch: shards, failures, hostile parameters, kills, the manifest,
 # --combine, progress, misuse — and the country sheets of the shipped data
 # checked against SQL (tests/render/sheetcheck.py).
-#   sh tests/batch/run.sh build/annex
+#   sh tests/batch/run.sh build/annex build/inkcheck
 set -u
 ANNEX=${1:-build/annex}
+INK=${2:-build/inkcheck}
 cd "$(dirname "$0")/../.." || exit 2
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -195,7 +196,14 @@ if [ -f layouts/country-sheet.yaml ] && [ -f tests/render/sheetcheck.py ]; then
     [ $st = 0 ] && ok || { bad "country sheets: exit $st"; tail -5 "$TMP/sheets.err"; }
     python3 tests/render/sheetcheck.py "$TMP/sheets" "$TMP/data.sqlite" >"$TMP/sheetcheck.out" 2>&1 &&
         ok || { bad "sheetcheck"; head -20 "$TMP/sheetcheck.out"; }
-    grep -q "warning" "$TMP/sheets.err" && { bad "country sheets print warnings"; grep warning "$TMP/sheets.err" | sort | uniq -c | head; } || ok
+    grep -q "^$TMP/sheets/.*warning" "$TMP/sheets.err" && { bad "country sheets print warnings"; grep "^$TMP/sheets/.*warning" "$TMP/sheets.err" | sort | uniq -c | head; } || ok
+    # every glyph leaves ink (PITFALLS.md item 1): a two-page sheet, the
+    # provider-only office, an unknown code, a small one
+    for c in RU EP NM JP; do
+        pdftoppm -gray -r 150 "$TMP/sheets/$c.pdf" "$TMP/ink-$c"
+        if "$INK" layouts/country-sheet.yaml data "$TMP/ink-$c" 150 -p code=$c >"$TMP/ink.out" 2>&1; then ok
+        else bad "inkcheck on the $c sheet"; tail -3 "$TMP/ink.out"; fi
+    done
 fi
 
 echo "batch: $pass passed, $fail failed"

@@ -54,7 +54,10 @@ worst_line=
 for y in layouts/*.yaml; do
     name=$(basename "$y" .yaml)
     mkdir -p "$TMP/ppm"
-    if "$ANNEX" render "$y" --force -d data --png "$TMP/png" --dpi "$DPI" --thumbs "$THUMB" \
+    # the country sheet needs its country: RU, a two-page sheet
+    set --
+    [ "$name" = country-sheet ] && set -- -p code=RU
+    if "$ANNEX" render "$y" "$@" --force -d data --png "$TMP/png" --dpi "$DPI" --thumbs "$THUMB" \
         -o "$TMP/$name.pdf" 2>"$TMP/$name.err"; then ok
     else bad "render $y with --png"; tail -5 "$TMP/$name.err"; continue; fi
     pdftoppm -r "$DPI" -png "$TMP/$name.pdf" "$TMP/ppm/$name" 2>"$TMP/ppm.err"

@@ -1397,6 +1397,303 @@ static void matrix_continues_with_header(void **state)
     sqlite3_close(db);
 }
 
+static char *trace_of(const ax_display *dl);
+
+/* ---- 9. when: -------------------------------------------------------------------- */
+
+/* A block whose when: is false (NULL, 0, 0.0, '', '0' or no row) is left out;
+ * true (any other value) is shown; for every kind of block. */
+static void when_leaves_blocks_out(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(3, 3);
+    static const char yaml[] = SMALL_PAGE
+        "blocks:\n"
+        "  - heading: Heading shown\n"
+        "    when: SELECT count(*) FROM activities\n"
+        "  - heading: Heading hidden\n"
+        "    when: SELECT count(*) FROM activities WHERE year = 1900\n"
+        "  - paragraph: Text shown\n"
+        "    when: SELECT 'yes'\n"
+        "  - paragraph: Float shown\n"
+        "    when: SELECT 0.5\n"
+        "  - paragraph: NULL hidden\n"
+        "    when: SELECT NULL\n"
+        "  - paragraph: Empty hidden\n"
+        "    when: SELECT ''\n"
+        "  - paragraph: Text zero hidden\n"
+        "    when: SELECT '0'\n"
+        "  - paragraph: Float zero hidden\n"
+        "    when: SELECT 0.0\n"
+        "  - paragraph: No row hidden\n"
+        "    when: SELECT 1 WHERE 0\n"
+        "  - table:\n"
+        "      query: SELECT title_en FROM activities WHERE id = 1\n"
+        "      columns: [{title: Table shown, value: title}]\n"
+        "    when: SELECT 1\n"
+        "  - table:\n"
+        "      query: SELECT title_en FROM activities WHERE id = 2\n"
+        "      columns: [{title: Table hidden, value: title}]\n"
+        "    when: SELECT 0\n"
+        "  - keep-together:\n"
+        "      - paragraph: Kept shown\n"
+        "    when: SELECT 1\n"
+        "  - keep-together:\n"
+        "      - paragraph: Kept hidden\n"
+        "    when: SELECT 0\n"
+        "  - chart:\n"
+        "      title: Chart shown\n"
+        "      query: SELECT month, participants FROM activities\n"
+        "      category: month\n"
+        "      value: participants\n"
+        "      height: 30mm\n"
+        "    when: SELECT 1\n"
+        "  - chart:\n"
+        "      title: Chart hidden\n"
+        "      query: SELECT month, participants FROM activities\n"
+        "      category: month\n"
+        "      value: participants\n"
+        "    when: SELECT 0\n"
+        "  - page-break:\n"
+        "    when: SELECT 0\n"
+        "  - matrix:\n"
+        "      query: SELECT year, month FROM activities\n"
+        "      row: year\n"
+        "      column: month\n"
+        "      corner: MatrixHidden\n"
+        "    when: SELECT 0\n"
+        "  - page-break:\n"
+        "    when: SELECT 1\n"
+        "  - matrix:\n"
+        "      query: SELECT year, month FROM activities\n"
+        "      row: year\n"
+        "      column: month\n"
+        "      corner: MatrixShown\n"
+        "    when: SELECT 1\n";
+    doc d = render_lang(db, yaml, AX_LANG_EN);
+    assert_int_equal(d.st, AX_OK);
+    assert_int_equal(ax_diags_size(d.diags), 0);
+    /* the true page-break only: the matrix on page 2 */
+    assert_int_equal(npages(&d), 2);
+    static const char *const shown[] = {"Heading shown", "Text shown", "Float shown",
+                                        "Table shown",   "Activity 001", "Kept shown",
+                                        "Chart shown",   "MatrixShown"};
+    static const char *const hidden[] = {
+        "Heading hidden",   "NULL hidden",   "Empty hidden", "Text zero hidden",
+        "Float zero hidden", "No row hidden", "Table hidden", "Activity 002",
+        "Kept hidden",      "Chart hidden",  "MatrixHidden"};
+    for (size_t i = 0; i < sizeof shown / sizeof *shown; i++)
+        if (pages_with(&d, shown[i], NULL) != 1)
+            fail_msg("'%s' is not shown once", shown[i]);
+    for (size_t i = 0; i < sizeof hidden / sizeof *hidden; i++)
+        if (pages_with(&d, hidden[i], NULL) != 0)
+            fail_msg("'%s' is shown", hidden[i]);
+    assert_int_equal(page_of(&d, "MatrixShown"), 1);
+    assert_pages_start_at_top(&d);
+    doc_free(&d);
+
+    /* a spacer: its height only when wanted */
+    double gap[2];
+    for (int k = 0; k < 2; k++) {
+        char y[256];
+        snprintf(y, sizeof y,
+                 SMALL_PAGE "blocks:\n"
+                            "  - paragraph: Before\n"
+                            "  - spacer: 30mm\n"
+                            "    when: SELECT %d\n"
+                            "  - paragraph: After\n",
+                 k);
+        d = render_lang(db, y, AX_LANG_EN);
+        assert_int_equal(d.st, AX_OK);
+        gap[k] = find_run(&d, 0, "After")->y - find_run(&d, 0, "Before")->y;
+        doc_free(&d);
+    }
+    assert_true(fabs(gap[1] - gap[0] - 30 * MM) < 0.01);
+    sqlite3_close(db);
+}
+
+/* A when: binds :named parameters as any query: from the block's params,
+ * the command line and the document. */
+static void when_takes_parameters(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(3, 3);
+    static const char yaml[] = SMALL_PAGE
+        "params: {year: 2019}\n"
+        "blocks:\n"
+        "  - paragraph: Asked for\n"
+        "    when: SELECT :show = 'yes'\n"
+        "  - paragraph: \"Year {year} has activities\"\n"
+        "    when: SELECT count(*) FROM activities WHERE year = :year\n"
+        "  - paragraph: Block params win\n"
+        "    params: {year: 1900}\n"
+        "    when: SELECT count(*) = 0 FROM activities WHERE year = :year\n";
+    for (int k = 0; k < 2; k++) {
+        ax_param p = {"show", k ? "yes" : "no", {NULL, 0, 0}};
+        ax_render_opts o = {AX_LANG_EN, &p, 1, -1};
+        doc d = render_opts(db, yaml, &o);
+        assert_int_equal(d.st, AX_OK);
+        assert_int_equal(pages_with(&d, "Asked for", NULL), k);
+        assert_int_equal(pages_with(&d, "Year 2019 has activities", NULL), 1);
+        assert_int_equal(pages_with(&d, "Block params win", NULL), 1);
+        doc_free(&d);
+    }
+    /* the command line wins over the document's params */
+    ax_param p[2] = {{"show", "no", {NULL, 0, 0}}, {"year", "1900", {NULL, 0, 0}}};
+    ax_render_opts o = {AX_LANG_EN, p, 2, -1};
+    doc d = render_opts(db, yaml, &o);
+    assert_int_equal(d.st, AX_OK);
+    assert_int_equal(pages_with(&d, "Year 1900 has activities", NULL), 0);
+    doc_free(&d);
+    sqlite3_close(db);
+}
+
+/* A keep-together with when: true is kept together as without it (the
+ * group starts a new page where the free flow would split it); false
+ * leaves all of it out. A child left out by its own when: is as if it
+ * were not written: the same pages, line for line. */
+static void keep_together_with_when(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(0, 1);
+    static const char group[] = "      - heading: Summary\n"
+                                "        level: 2\n"
+                                "      - paragraph: Keep one\n"
+                                "      - paragraph: Keep two\n"
+                                "      - paragraph: Keep three\n"
+                                "      - paragraph: Keep four\n";
+    int met = 0;
+    for (int k = 8; k <= 22; k++) {
+        char tail[1024];
+        /* true: kept together */
+        snprintf(tail, sizeof tail, "  - keep-together:\n%s    when: SELECT 1\n"
+                                    "  - paragraph: After\n", group);
+        char *y = fillers_then(k, tail);
+        doc d = render_lang(db, y, AX_LANG_EN);
+        assert_int_equal(d.st, AX_OK);
+        assert_pages_start_at_top(&d);
+        size_t pg = page_of(&d, "Summary");
+        assert_int_equal(page_of(&d, "Keep four"), pg);
+        char filler[32];
+        snprintf(filler, sizeof filler, "Filler %02d", k);
+        if (page_of(&d, filler) != pg) {
+            met++;
+            char *t = page_text(&d, pg, BODY);
+            assert_int_equal(line_index(t, "Summary"), 0);
+            ax_free(t);
+        }
+        ax_free(y);
+        doc_free(&d);
+
+        /* false: none of it, and what follows comes right after the fillers */
+        snprintf(tail, sizeof tail, "  - keep-together:\n%s    when: SELECT 0\n"
+                                    "  - paragraph: After\n", group);
+        y = fillers_then(k, tail);
+        d = render_lang(db, y, AX_LANG_EN);
+        assert_int_equal(d.st, AX_OK);
+        assert_int_equal(pages_with(&d, "Summary", NULL), 0);
+        assert_int_equal(pages_with(&d, "Keep one", NULL), 0);
+        size_t after = page_of(&d, "After");
+        char *t = page_text(&d, after, BODY);
+        if (after == page_of(&d, filler))
+            assert_int_equal(line_index(t, "After"), line_index(t, filler) + 1);
+        else
+            assert_int_equal(line_index(t, "After"), 0);
+        ax_free(t);
+        ax_free(y);
+        doc_free(&d);
+    }
+    assert_true(met > 0);
+    sqlite3_close(db);
+}
+
+/* Inside a keep-together, a last child left out by its when: is as if it
+ * were not written: the same pages, command for command, wherever the page
+ * ends (flow_blocks glues every item of a child but the last child's last
+ * one, and the last child written is not the last one flowed). */
+static void keep_together_child_left_out(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(0, 1);
+    static const char after[] = "  - paragraph: \"Free text long enough to wrap onto a second "
+                                "line and a third one, so that its first line is glued to "
+                                "its second.\"\n";
+    for (int k = 8; k <= 22; k++) {
+        char with[1024], without[1024];
+        snprintf(with, sizeof with,
+                 "  - keep-together:\n"
+                 "      - paragraph: Kept A\n"
+                 "      - paragraph: Kept B\n"
+                 "      - paragraph: Left out\n"
+                 "        when: SELECT 0\n%s",
+                 after);
+        snprintf(without, sizeof without,
+                 "  - keep-together:\n"
+                 "      - paragraph: Kept A\n"
+                 "      - paragraph: Kept B\n%s",
+                 after);
+        char *yw = fillers_then(k, with), *yo = fillers_then(k, without);
+        doc dw = render_lang(db, yw, AX_LANG_EN), dn = render_lang(db, yo, AX_LANG_EN);
+        assert_int_equal(dw.st, AX_OK);
+        assert_int_equal(dn.st, AX_OK);
+        char *tw = trace_of(dw.dl), *tn = trace_of(dn.dl);
+        if (strcmp(tw, tn) != 0)
+            fail_msg("%d fillers: a child left out by when: changes the pages ('Kept B' on "
+                     "page %zu, without the child on page %zu)",
+                     k, page_of(&dw, "Kept B") + 1, page_of(&dn, "Kept B") + 1);
+        ax_free(tw);
+        ax_free(tn);
+        ax_free(yw);
+        ax_free(yo);
+        doc_free(&dw);
+        doc_free(&dn);
+    }
+    sqlite3_close(db);
+}
+
+/* A when: query that fails when it runs, or lacks a parameter, is an error
+ * at the when:'s line; nothing is rendered. */
+static void when_errors_report_their_line(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(3, 3);
+    static const char overflow[] = SMALL_PAGE
+        "blocks:\n"
+        "  - paragraph: Before\n"
+        "  - paragraph: Never\n"
+        "    when: SELECT abs(-9223372036854775807 - 1)\n";
+    doc d = render_lang(db, overflow, AX_LANG_EN);
+    assert_int_equal(d.st, AX_ERR_DATA);
+    assert_null(d.dl);
+    const ax_diag *g = find_diag(&d, AX_ERROR, "layout-sql");
+    assert_non_null(g);
+    assert_string_equal(g->file, "inline.yaml");
+    assert_int_equal(g->row, 6);
+    assert_int_equal(g->col, 11);
+    assert_non_null(strstr(g->message, "the when: query failed"));
+    assert_non_null(strstr(g->message, "integer overflow"));
+    assert_int_equal(count_diags(&d, AX_ERROR, "layout-sql"), 1);
+    doc_free(&d);
+
+    /* a | block: its first line of SQL; inside a keep-together too */
+    static const char missing[] = SMALL_PAGE
+        "blocks:\n"
+        "  - keep-together:\n"
+        "      - paragraph: P\n"
+        "        when: |\n"
+        "          SELECT count(*) FROM activities\n"
+        "           WHERE annex = :annex\n";
+    d = render_lang(db, missing, AX_LANG_EN);
+    assert_int_equal(d.st, AX_ERR_DATA);
+    assert_null(d.dl);
+    g = find_diag(&d, AX_ERROR, "layout-sql");
+    assert_non_null(g);
+    assert_int_equal(g->row, 7);
+    assert_non_null(strstr(g->message, "no value for :annex"));
+    doc_free(&d);
+    sqlite3_close(db);
+}
+
 /* ---- 7. determinism ------------------------------------------------------------- */
 
 static char *trace_of(const ax_display *dl)
@@ -1471,6 +1768,11 @@ int main(void)
         cmocka_unit_test(chart_values_are_sql_sums),
         cmocka_unit_test(matrix_unknown_key),
         cmocka_unit_test(matrix_continues_with_header),
+        cmocka_unit_test(when_leaves_blocks_out),
+        cmocka_unit_test(when_takes_parameters),
+        cmocka_unit_test(keep_together_with_when),
+        cmocka_unit_test(keep_together_child_left_out),
+        cmocka_unit_test(when_errors_report_their_line),
     };
     /* one fontset for every test; fonts/fonts.conf by relative path */
     if (ax_fontset_new("fonts/fonts.conf", &fs) != AX_OK) {

@@ -530,6 +530,168 @@ static void more_problems(void **state)
     run_free(&r);
 }
 
+/* ---- when: ---------------------------------------------------------------- */
+
+/* Parse against an empty database (the schema only), so that queries are
+ * checked; the caller closes *db. */
+static run parse_db(const char *text, sqlite3 **db)
+{
+    assert_int_equal(ax_db_create(db), AX_OK);
+    run r = {0};
+    r.arena = ax_arena_new();
+    r.diags = ax_diags_new();
+    r.st = ax_layout_parse("inline.yaml", text, strlen(text), *db, r.arena, r.diags, &r.l);
+    return r;
+}
+
+/* Every kind of block takes a when: query, kept with its line and column;
+ * a block without one has none. */
+static void when_on_every_block_kind(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "document: {title: T}\n"                                                         /*  1 */
+        "blocks:\n"                                                                      /*  2 */
+        "  - heading: H\n"                                                               /*  3 */
+        "    when: SELECT 1\n"                                                           /*  4 */
+        "  - paragraph: P\n"                                                             /*  5 */
+        "    when: SELECT count(*) FROM activities WHERE annex = :annex\n"               /*  6 */
+        "  - table:\n"                                                                   /*  7 */
+        "      query: SELECT code FROM contents\n"                                       /*  8 */
+        "      columns: [{title: C, value: code}]\n"                                     /*  9 */
+        "    when: SELECT count(*) FROM contents\n"                                      /* 10 */
+        "  - spacer: 2mm\n"                                                              /* 11 */
+        "    when: SELECT 0\n"                                                           /* 12 */
+        "  - page-break:\n"                                                              /* 13 */
+        "    when: SELECT ''\n"                                                          /* 14 */
+        "  - keep-together:\n"                                                           /* 15 */
+        "      - paragraph: K1\n"                                                        /* 16 */
+        "        when: SELECT NULL\n"                                                    /* 17 */
+        "      - paragraph: K2\n"                                                        /* 18 */
+        "    when: |\n"                                                                  /* 19 */
+        "      SELECT EXISTS (SELECT 1 FROM activity_countries WHERE code = :code)\n"    /* 20 */
+        "  - chart:\n"                                                                   /* 21 */
+        "      query: SELECT month, participants FROM activities\n"                      /* 22 */
+        "      category: month\n"                                                        /* 23 */
+        "      value: participants\n"                                                    /* 24 */
+        "    when: SELECT count(participants) FROM activities\n"                         /* 25 */
+        "  - matrix:\n"                                                                  /* 26 */
+        "      query: SELECT year, month FROM activities\n"                              /* 27 */
+        "      row: year\n"                                                              /* 28 */
+        "      column: month\n"                                                          /* 29 */
+        "    when: SELECT 1.5\n"                                                         /* 30 */
+        "  - paragraph: No when\n";                                                      /* 31 */
+    static const struct {
+        ax_block_kind kind;
+        const char *when;
+        int line, col;
+    } want[] = {
+        {AX_BLOCK_HEADING, "SELECT 1", 4, 11},
+        {AX_BLOCK_PARAGRAPH, "SELECT count(*) FROM activities WHERE annex = :annex", 6, 11},
+        {AX_BLOCK_TABLE, "SELECT count(*) FROM contents", 10, 11},
+        {AX_BLOCK_SPACER, "SELECT 0", 12, 11},
+        {AX_BLOCK_PAGE_BREAK, "SELECT ''", 14, 11},
+        {AX_BLOCK_KEEP, "SELECT EXISTS (SELECT 1 FROM activity_countries WHERE code = :code)\n",
+         20, 7}, /* a | block: its first line of SQL */
+        {AX_BLOCK_CHART, "SELECT count(participants) FROM activities", 25, 11},
+        {AX_BLOCK_MATRIX, "SELECT 1.5", 30, 11},
+    };
+    sqlite3 *db;
+    run r = parse_db(text, &db);
+    assert_diags(r.diags, "");
+    assert_int_equal(r.st, AX_OK);
+    const ax_layout *l = r.l;
+    assert_int_equal(l->nblocks, 9);
+    for (size_t i = 0; i < 8; i++) {
+        const ax_block *b = &l->blocks[i];
+        assert_int_equal(b->kind, want[i].kind);
+        assert_non_null(b->when);
+        assert_string_equal(b->when, want[i].when);
+        assert_int_equal(b->when_mark.line, want[i].line);
+        assert_int_equal(b->when_mark.col, want[i].col);
+    }
+    assert_null(l->blocks[8].when);
+    /* inside a keep-together: the child's own when:, not its parent's */
+    const ax_block *keep = &l->blocks[5];
+    assert_int_equal(keep->nchildren, 2);
+    assert_string_equal(keep->children[0].when, "SELECT NULL");
+    assert_int_equal(keep->children[0].when_mark.line, 17);
+    assert_null(keep->children[1].when);
+    /* the block's own query and params stay its own */
+    assert_null(l->blocks[0].query);
+    assert_string_equal(l->blocks[2].table->query, "SELECT code FROM contents");
+    run_free(&r);
+    sqlite3_close(db);
+}
+
+/* A when: is checked like any query: it must prepare, read only and hold
+ * one statement; each problem is an error at the when:'s line. */
+static void when_must_be_a_read_only_query(void **state)
+{
+    (void)state;
+    sqlite3 *db;
+    run r = parse_db("document: {title: T}\n"
+                     "blocks:\n"
+                     "  - paragraph: Gone\n"
+                     "    when: DELETE FROM activities\n"
+                     "  - table:\n"
+                     "      query: SELECT code FROM contents\n"
+                     "      columns: [{title: C, value: code}]\n"
+                     "    when: UPDATE contents SET name_en = 'x'\n"
+                     "  - keep-together:\n"
+                     "      - heading: H\n"
+                     "        when: SELECT count(*) FROM activitiez\n"
+                     "  - chart:\n"
+                     "      query: SELECT month, participants FROM activities\n"
+                     "      category: month\n"
+                     "      value: participants\n"
+                     "    when: |\n"
+                     "      SELECT 1; SELECT 2\n"
+                     "  - page-break:\n"
+                     "    when: ATTACH ':memory:' AS other\n",
+                     &db);
+    assert_int_equal(r.st, AX_ERR_DATA);
+    assert_null(r.l);
+    assert_diags(r.diags,
+                 "inline.yaml:4:11: error: the query must only read (SELECT …): a layout does "
+                 "not change the data [layout-sql]\n"
+                 "inline.yaml:8:11: error: the query must only read (SELECT …): a layout does "
+                 "not change the data [layout-sql]\n"
+                 "inline.yaml:11:15: error: the query does not prepare: no such table: "
+                 "activitiez [layout-sql]\n"
+                 "inline.yaml:17:7: error: the query holds more than one statement "
+                 "[layout-sql]\n"
+                 "inline.yaml:19:11: error: the query must only read (SELECT …): a layout does "
+                 "not change the data [layout-sql]\n");
+    run_free(&r);
+    sqlite3_close(db);
+
+    /* not a string at all: an error at the value (its wording names the
+     * key "query:", see the report on yaml.c read_query) */
+    r = parse_db("document: {title: T}\n"
+                 "blocks:\n"
+                 "  - paragraph: P\n"
+                 "    when: [SELECT 1]\n",
+                 &db);
+    assert_int_equal(r.st, AX_ERR_DATA);
+    assert_int_equal(ax_diags_size(r.diags), 1);
+    const ax_diag *g = ax_diags_at(r.diags, 0);
+    assert_int_equal(g->severity, AX_ERROR);
+    assert_int_equal(g->row, 4);
+    assert_int_equal(g->col, 11);
+    run_free(&r);
+    sqlite3_close(db);
+
+    /* without a database, a when: is read but not checked */
+    r = parse("document: {title: T}\n"
+              "blocks:\n"
+              "  - paragraph: P\n"
+              "    when: DELETE FROM activities\n");
+    assert_int_equal(r.st, AX_OK);
+    assert_string_equal(r.l->blocks[0].when, "DELETE FROM activities");
+    run_free(&r);
+}
+
 /* ---- allocation failures ------------------------------------------------ */
 
 /* Fail allocation 1, 2, … until the reader gets through: each run returns
@@ -588,6 +750,8 @@ int main(void)
         cmocka_unit_test(unreadable_file),
         cmocka_unit_test(every_fixture_is_listed),
         cmocka_unit_test(more_problems),
+        cmocka_unit_test(when_on_every_block_kind),
+        cmocka_unit_test(when_must_be_a_read_only_query),
         cmocka_unit_test(allocation_failures),
     };
     int failed = cmocka_run_group_tests_name("layout", tests, NULL, NULL);
