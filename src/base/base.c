@@ -316,8 +316,10 @@ static int link_into_place(int fd, const char *path)
         return 0;
     size_t plen = strlen(path);
     char *tmp = ax_malloc(plen + 48);
-    if (!tmp)
+    if (!tmp) {
+        errno = ENOMEM;
         return 0;
+    }
     int ok = 0;
     for (int tries = 0; tries < 100 && !ok; tries++) {
         snprintf(tmp, plen + 48, "%s.tmp.%ld.%u", path, (long)getpid(),
@@ -370,6 +372,8 @@ ax_status ax_file_write_atomic(const char *path, const char *data, size_t len)
     }
     int saved = errno;
     close(fd);
+    if (saved == ENOMEM)
+        return AX_ERR_NOMEM;
     if (saved == ENOENT || saved == EPERM || saved == EXDEV || saved == ENOTSUP)
         return write_via_named_temp(path, data, len); /* no /proc, say */
     errno = saved;

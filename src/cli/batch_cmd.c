@@ -287,9 +287,13 @@ static void render_one(batch *b, sqlite3 *db, doc *dc)
         goto out;
     }
     info.creator = "annex " AX_VERSION;
+    dc->pages = ax_display_pages(dl);
     st = ax_pdf_device_new(dc->path, &info, &dev);
     if (st == AX_OK) {
-        ax_display_replay(dl, dev);
+        if (b->keep_lists)
+            ax_display_replay(dl, dev);
+        else
+            ax_display_replay_consume(dl, dev);
         st = ax_device_close(dev);
     }
     if (st != AX_OK) {
@@ -307,7 +311,6 @@ static void render_one(batch *b, sqlite3 *db, doc *dc)
     sha256_hex(data, len, dc->sha256);
     ax_free(data);
     dc->bytes = (long long)len;
-    dc->pages = ax_display_pages(dl);
     if (b->keep_lists) {
         dc->title = strdup(info.title ? info.title : dc->path);
         dc->dl = dl;

@@ -261,12 +261,18 @@ int ax_cmd_render(int argc, char **argv)
             goto done;
         }
     }
+    size_t npages = ax_display_pages(dl);
     if (trace)
         st = ax_trace_device_new(&tbuf, &dev);
     else
         st = ax_pdf_device_new(out, &info, &dev);
     if (st == AX_OK) {
-        ax_display_replay(dl, dev);
+        /* without --png the list is needed once: each page goes as soon as
+         * the device has it */
+        if (png_dir)
+            ax_display_replay(dl, dev);
+        else
+            ax_display_replay_consume(dl, dev);
         st = ax_device_close(dev);
     }
     if (st == AX_OK && trace) {
@@ -282,7 +288,6 @@ int ax_cmd_render(int argc, char **argv)
     }
     struct stat sb;
     const char *written = trace ? trace : out;
-    size_t npages = ax_display_pages(dl);
     fprintf(stderr, "annex render: wrote %s (%zu page%s, %lld bytes)\n", written, npages,
             npages == 1 ? "" : "s", stat(written, &sb) == 0 ? (long long)sb.st_size : -1LL);
     t_pdf = now_ms();

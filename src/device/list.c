@@ -6,8 +6,7 @@
 #include "list.h"
 
 struct ax_display {
-    ax_arena *arena; /* paths and strings */
-    ax_page *pages;
+    ax_page *pages;      /* each with its own arena of paths and strings */
     size_t npages, cap;
     size_t cur;      /* the page recording goes to */
     int failed;
@@ -19,11 +18,6 @@ ax_display *ax_display_new(void)
     if (!dl)
         return NULL;
     memset(dl, 0, sizeof *dl);
-    dl->arena = ax_arena_new();
-    if (!dl->arena) {
-        ax_free(dl);
-        return NULL;
-    }
     return dl;
 }
 
@@ -31,16 +25,17 @@ void ax_display_free(ax_display *dl)
 {
     if (!dl)
         return;
-    for (size_t i = 0; i < dl->npages; i++)
+    for (size_t i = 0; i < dl->npages; i++) {
         ax_free(dl->pages[i].cmds);
+        ax_arena_free(dl->pages[i].arena);
+    }
     ax_free(dl->pages);
-    ax_arena_free(dl->arena);
     ax_free(dl);
 }
 
 int ax_display_failed(const ax_display *dl)
 {
-    return dl->failed || ax_arena_failed(dl->arena);
+    return dl->failed;
 }
 
 void ax_display_begin_page(ax_display *dl, double width, double height)
@@ -59,6 +54,11 @@ void ax_display_begin_page(ax_display *dl, double width, double height)
     memset(pg, 0, sizeof *pg);
     pg->width = width;
     pg->height = height;
+    pg->arena = ax_arena_new();
+    if (!pg->arena) {
+        dl->failed = 1;
+        return;
+    }
     dl->cur = dl->npages++;
 }
 
@@ -91,12 +91,24 @@ static ax_cmd *push(ax_display *dl, ax_cmd_kind kind)
     return c;
 }
 
+/* Copies of strings and paths go to the arena of the page recorded onto;
+ * a copy that fails marks the list failed. */
+static char *keep_str(ax_display *dl, const char *s, size_t n)
+{
+    char *k = ax_arena_strndup(dl->pages[dl->cur].arena, s, n);
+    if (!k)
+        dl->failed = 1;
+    return k;
+}
+
 static ax_path copy_path(ax_display *dl, const ax_path *p)
 {
     ax_path out = {0};
-    ax_path_el *els = ax_arena_array(dl->arena, p->n ? p->n : 1, sizeof *els);
-    if (!els)
+    ax_path_el *els = ax_arena_array(dl->pages[dl->cur].arena, p->n ? p->n : 1, sizeof *els);
+    if (!els) {
+        dl->failed = 1;
         return out;
+    }
     memcpy(els, p->els, p->n * sizeof *els);
     out.els = els;
     out.n = p->n;
@@ -127,7 +139,7 @@ void ax_display_text(ax_display *dl, const ax_text_run *t)
     ax_cmd *cmd = push(dl, AX_CMD_TEXT);
     if (cmd) {
         cmd->text = *t;
-        cmd->text.utf8 = ax_arena_strndup(dl->arena, t->utf8, t->len);
+        cmd->text.utf8 = keep_str(dl, t->utf8, t->len);
         cmd->color = t->color;
     }
 }
@@ -162,12 +174,12 @@ void ax_display_embed(ax_display *dl, const ax_page *src, double dx, double dy)
         case AX_CMD_STROKE:
         case AX_CMD_PUSH_CLIP: cmd->path = moved_path(dl, &s->path, dx, dy); break;
         case AX_CMD_TEXT:
-            cmd->text.utf8 = ax_arena_strndup(dl->arena, s->text.utf8, s->text.len);
+            cmd->text.utf8 = keep_str(dl, s->text.utf8, s->text.len);
             cmd->text.x += dx;
             cmd->text.y += dy;
             break;
         case AX_CMD_OUTLINE:
-            cmd->title = ax_arena_strdup(dl->arena, s->title);
+            cmd->title = keep_str(dl, s->title, strlen(s->title));
             cmd->y += dy;
             break;
         case AX_CMD_POP_CLIP: break;
@@ -192,7 +204,7 @@ void ax_display_outline(ax_display *dl, int level, const char *title, double y)
     ax_cmd *cmd = push(dl, AX_CMD_OUTLINE);
     if (cmd) {
         cmd->level = level;
-        cmd->title = ax_arena_strdup(dl->arena, title);
+        cmd->title = keep_str(dl, title, strlen(title));
         cmd->y = y;
     }
 }
@@ -277,7 +289,7 @@ static ax_status collect_fonts(const ax_display *dl, font_use **out, size_t *nou
     return st;
 }
 
-ax_status ax_display_replay(const ax_display *dl, ax_device *dev)
+static ax_status replay(ax_display *dl, ax_device *dev, int consume)
 {
     if (ax_display_failed(dl))
         return ax_device_fail(dev, AX_ERR_NOMEM, "the display list is incomplete");
@@ -336,6 +348,23 @@ ax_status ax_display_replay(const ax_display *dl, ax_device *dev)
             }
         }
         ax_device_end_page(dev);
+        if (consume) {
+            ax_free(dl->pages[pi].cmds);
+            ax_arena_free(dl->pages[pi].arena);
+            memset(&dl->pages[pi], 0, sizeof dl->pages[pi]);
+        }
     }
+    if (consume)
+        dl->npages = 0;
     return dev->status;
+}
+
+ax_status ax_display_replay(const ax_display *dl, ax_device *dev)
+{
+    return replay((ax_display *)dl, dev, 0); /* consume 0: nothing written */
+}
+
+ax_status ax_display_replay_consume(ax_display *dl, ax_device *dev)
+{
+    return replay(dl, dev, 1);
 }

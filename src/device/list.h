@@ -23,21 +23,30 @@ typedef enum ax_cmd_kind {
     AX_CMD_OUTLINE,
 } ax_cmd_kind;
 
+/* One recorded call. The fields of the kinds share memory (a 20,000-row
+ * annex records ~400,000 text runs): read only those of `kind`. */
 typedef struct ax_cmd {
     ax_cmd_kind kind;
-    ax_path path;        /* FILL, STROKE, PUSH_CLIP */
-    ax_color color;      /* FILL, STROKE, TEXT */
-    double line_width;   /* STROKE */
-    ax_text_run text;    /* TEXT */
-    int level;           /* OUTLINE */
-    const char *title;   /* OUTLINE */
-    double y;            /* OUTLINE */
+    ax_color color;          /* FILL, STROKE, TEXT */
+    union {
+        struct {
+            ax_path path;      /* FILL, STROKE, PUSH_CLIP */
+            double line_width; /* STROKE */
+        };
+        ax_text_run text;      /* TEXT */
+        struct {
+            int level;         /* OUTLINE */
+            const char *title; /* OUTLINE */
+            double y;          /* OUTLINE */
+        };
+    };
 } ax_cmd;
 
 typedef struct ax_page {
     double width, height;
     ax_cmd *cmds;
     size_t n, cap;
+    ax_arena *arena; /* the page's paths and strings */
 } ax_page;
 
 typedef struct ax_display ax_display;
@@ -80,5 +89,10 @@ const ax_page *ax_display_page(const ax_display *dl, size_t i); /* borrowed */
  * the document's sorted code points for it), then every page. Does not
  * close the device. Returns the device's status. */
 ax_status ax_display_replay(const ax_display *dl, ax_device *dev);
+/* The same, freeing each page once the device has it: the list holds no
+ * page afterwards (only ax_display_free is left to call). For a long
+ * document this keeps the list and the device's output from being in
+ * memory at the same time. */
+ax_status ax_display_replay_consume(ax_display *dl, ax_device *dev);
 
 #endif

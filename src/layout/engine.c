@@ -1382,7 +1382,13 @@ ax_status ax_render(const ax_layout *l, sqlite3 *db, ax_fontset *fs, const ax_re
     c.l = l;
     c.db = db;
     c.fs = fs;
-    c.a = a;
+    /* Lines, cells, copied paths and strings of the layout live in an arena
+     * of this call: the display list keeps its own copies, so all of it goes
+     * before the caller writes the pages (a 20,000-row annex holds ~100 MB
+     * of it). Only the document's info strings go to the caller's arena. */
+    c.a = ax_arena_new();
+    if (!c.a)
+        return AX_ERR_NOMEM;
     c.diags = diags;
     c.o = o;
     c.lang = (o && o->lang) ? o->lang : l->lang ? l->lang : AX_LANG_ZH_EN;
@@ -1395,13 +1401,16 @@ ax_status ax_render(const ax_layout *l, sqlite3 *db, ax_fontset *fs, const ax_re
         ax_diags_add(diags, AX_ERROR, "layout", l->file, 0, 0, 0,
                      "the margins leave %.0f x %.0f pt for text; at least 36 x 72 are needed",
                      c.x1 - c.x0, c.bottom - c.top);
+        ax_arena_free(c.a);
         return AX_ERR_DATA;
     }
     resolve_styles(&c);
-    if (c.st != AX_OK)
+    if (c.st == AX_OK && ax_breaker_new(&c.br) != AX_OK)
+        c.st = AX_ERR_NOMEM;
+    if (c.st != AX_OK) {
+        ax_arena_free(c.a);
         return c.st;
-    if (ax_breaker_new(&c.br) != AX_OK)
-        return AX_ERR_NOMEM;
+    }
 
     flow_blocks(&c, l->blocks, l->nblocks, 0);
     ax_display *dl = NULL;
@@ -1413,13 +1422,17 @@ ax_status ax_render(const ax_layout *l, sqlite3 *db, ax_fontset *fs, const ax_re
     if (c.st == AX_OK) {
         place_items(&c, dl);
         running_bands(&c, dl);
-        if (ax_display_failed(dl) || ax_arena_failed(a))
+        if (ax_display_failed(dl) || ax_arena_failed(c.a))
             eng_fail(&c, AX_ERR_NOMEM);
     }
     if (c.st == AX_OK) {
         memset(info, 0, sizeof *info);
-        info->title = single_line(&c, &l->title, NULL);
-        info->subject = single_line(&c, &l->subject, NULL);
+        const char *title = single_line(&c, &l->title, NULL);
+        const char *subject = single_line(&c, &l->subject, NULL);
+        info->title = title ? ax_arena_strdup(a, title) : NULL;
+        info->subject = subject ? ax_arena_strdup(a, subject) : NULL;
+        if ((title && !info->title) || (subject && !info->subject))
+            eng_fail(&c, AX_ERR_NOMEM);
         info->author = l->author;
         info->keywords = l->keywords;
         info->creator = NULL; /* the caller names itself */
@@ -1433,6 +1446,7 @@ ax_status ax_render(const ax_layout *l, sqlite3 *db, ax_fontset *fs, const ax_re
     for (size_t i = 0; i < c.nfigs; i++)
         ax_display_free(c.figs[i]);
     ax_free(c.figs);
+    ax_arena_free(c.a);
     if (c.st != AX_OK) {
         ax_display_free(dl);
         return c.st;
