@@ -1111,7 +1111,7 @@ static void check_column(P *p, sqlite3_stmt *st, const char *what, const yn *n)
 /* query: and params: of a heading, a paragraph or a table. */
 static sqlite3_stmt *read_query(P *p, const yn *k, const char **query, ax_mark *mark)
 {
-    if (!get_str(p, "query", k->val, query))
+    if (!get_str(p, k->s, k->val, query)) /* "query", "when", … */
         return NULL;
     *mark = mark_of(p, k->val);
     return prepare(p, k->val);
