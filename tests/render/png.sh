@@ -55,9 +55,10 @@ for y in layouts/*.yaml; do
     name=$(basename "$y" .yaml)
     mkdir -p "$TMP/ppm"
     # the country sheet needs its country: RU, a two-page sheet
-    set --
-    [ "$name" = country-sheet ] && set -- -p code=RU
-    if "$ANNEX" render "$y" "$@" --force -d data --png "$TMP/png" --dpi "$DPI" --thumbs "$THUMB" \
+    P=
+    [ "$name" = country-sheet ] && P="-p code=RU"
+    # shellcheck disable=SC2086  # $P is empty or two words
+    if "$ANNEX" render "$y" $P --force -d data --png "$TMP/png" --dpi "$DPI" --thumbs "$THUMB" \
         -o "$TMP/$name.pdf" 2>"$TMP/$name.err"; then ok
     else bad "render $y with --png"; tail -5 "$TMP/$name.err"; continue; fi
     pdftoppm -r "$DPI" -png "$TMP/$name.pdf" "$TMP/ppm/$name" 2>"$TMP/ppm.err"
@@ -107,7 +108,8 @@ for y in layouts/*.yaml; do
 
     # the same input, the same bytes
     mkdir -p "$TMP/run2"
-    "$ANNEX" render "$y" --force -d data --png "$TMP/png2" --dpi "$DPI" --thumbs "$THUMB" \
+    # shellcheck disable=SC2086
+    "$ANNEX" render "$y" $P --force -d data --png "$TMP/png2" --dpi "$DPI" --thumbs "$THUMB" \
         -o "$TMP/run2/$name.pdf" 2>/dev/null
     same=0
     for f in "$TMP/png/$name"-*.png; do
