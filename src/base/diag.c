@@ -84,8 +84,8 @@ void ax_diags_add(ax_diags *d, ax_severity sev, const char *kind, const char *fi
         d->failed = 1;
         return;
     }
-    (void)file_rank(d, file);
-    d->items[d->n] = (ax_diag){sev, kind, file, row, col, line, msg, (long)d->n};
+    long rank = file_rank(d, file);
+    d->items[d->n] = (ax_diag){sev, kind, file, row, col, line, msg, (long)d->n, rank};
     d->n++;
     d->sorted = 0;
 }
@@ -94,14 +94,13 @@ size_t ax_diags_count(const ax_diags *d, ax_severity sev) { return d->counts[sev
 size_t ax_diags_size(const ax_diags *d) { return d->n; }
 int ax_diags_failed(const ax_diags *d) { return d->failed; }
 
-static ax_diags *sorting; /* qsort has no context argument */
-
+/* The keys are in the items themselves: no context, so threads that sort
+ * their own diagnostics at the same time (batch workers) share nothing. */
 static int cmp_diag(const void *pa, const void *pb)
 {
     const ax_diag *a = pa, *b = pb;
-    long fa = file_rank(sorting, a->file), fb = file_rank(sorting, b->file);
-    if (fa != fb)
-        return fa < fb ? -1 : 1;
+    if (a->file_rank != b->file_rank)
+        return a->file_rank < b->file_rank ? -1 : 1;
     if (a->row != b->row)
         return a->row < b->row ? -1 : 1;
     if (a->col != b->col)
@@ -111,13 +110,8 @@ static int cmp_diag(const void *pa, const void *pb)
 
 static void sort(ax_diags *d)
 {
-    if (d->sorted || d->n < 2) {
-        d->sorted = 1;
-        return;
-    }
-    sorting = d;
-    qsort(d->items, d->n, sizeof *d->items, cmp_diag);
-    sorting = NULL;
+    if (!d->sorted && d->n >= 2)
+        qsort(d->items, d->n, sizeof *d->items, cmp_diag);
     d->sorted = 1;
 }
 

@@ -23,6 +23,7 @@ typedef struct ax_diag {
     long row, col, line; /* row 0: the whole file; line 0: same as row */
     const char *message;
     long seq;            /* emission order, the last sort key */
+    long file_rank;      /* the file's order of first mention, the first key */
 } ax_diag;
 
 typedef struct ax_diags ax_diags;

@@ -80,7 +80,10 @@ static void on_record(int c, void *data)
     memcpy(f, r->fields, r->nfields * sizeof *f);
     ax_csv_record *rec = &r->records[r->nrecords++];
     *rec = (ax_csv_record){r->row, r->record_line, r->nfields, f, 0};
-    for (size_t i = 0; i < r->nfields; i++) {
+    /* A file without an invalid sequence (the pre-pass, scan_utf8) has
+     * none in a field either: fields end at ASCII delimiters, which are
+     * never inside a UTF-8 sequence. */
+    for (size_t i = 0; i < r->nfields && r->nbad; i++) {
         long at = ax_utf8_invalid_at(f[i].s, f[i].len);
         if (at < 0)
             continue;

@@ -50,6 +50,11 @@ const char ax_db_schema[] =
     "CREATE TABLE activity_contents(activity_id INTEGER NOT NULL, code TEXT NOT NULL,\n"
     "  PRIMARY KEY(activity_id, code));\n"
     "CREATE INDEX activity_countries_code ON activity_countries(code);\n"
+    /* the loader finds a country by its official name (the source's names
+     * of beneficiaries and groups): once per group and per name that does
+     * not match its code, a scan of every country without these */
+    "CREATE INDEX countries_name_zh ON countries(name_zh);\n"
+    "CREATE INDEX countries_name_en ON countries(name_en);\n"
     "CREATE VIEW beneficiaries AS\n"
     "  SELECT ac.activity_id, ac.code, c.kind, c.name_zh, c.name_en, c.region, c.subregion\n"
     "  FROM activity_countries ac LEFT JOIN countries c ON c.code = ac.code\n"
@@ -121,12 +126,18 @@ ax_status ax_db_create(sqlite3 **out)
 {
     *out = NULL;
     sqlite3 *db;
-    if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK) {
+    /* NOMUTEX: a connection serves one thread at a time (threads that render
+     * open connections of their own), so SQLite's per-call locking of it
+     * buys nothing. */
+    if (sqlite3_open_v2(":memory:", &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
         sqlite3_close(db);
         return AX_ERR_NOMEM;
     }
-    if (ax_db_exec(db, ax_db_schema) != AX_OK || ax_db_exec(db, vocabularies) != AX_OK) {
+    /* one transaction: each CREATE would otherwise commit by itself */
+    if (ax_db_exec(db, "BEGIN") != AX_OK || ax_db_exec(db, ax_db_schema) != AX_OK ||
+        ax_db_exec(db, vocabularies) != AX_OK || ax_db_exec(db, "COMMIT") != AX_OK) {
         sqlite3_close(db);
         return AX_ERR_DB;
     }

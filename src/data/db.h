@@ -16,7 +16,8 @@
 extern const char ax_db_schema[];
 
 /* A new in-memory database with the schema and vocabularies. The caller
- * closes it with sqlite3_close. */
+ * closes it with sqlite3_close. The connection has no locking of its own
+ * (SQLITE_OPEN_NOMUTEX): one thread at a time uses it. */
 ax_status ax_db_create(sqlite3 **out);
 
 /* Load an existing database file (read-only) into memory and check that it

@@ -1840,7 +1840,22 @@ static const struct {
      ax_load_da_recommendations_buf},
 };
 
+static ax_status load_path(sqlite3 *db, const char *path, ax_diags *diags);
+
 ax_status ax_load_path(sqlite3 *db, const char *path, ax_diags *diags)
+{
+    /* One transaction for the whole folder: the reference files' rows would
+     * otherwise each commit by themselves (autocommit), several times the
+     * cost of the insert. A file with errors keeps what it could load, as
+     * before: the transaction commits whatever happened. */
+    int began = sqlite3_get_autocommit(db) && ax_db_exec(db, "BEGIN") == AX_OK;
+    ax_status st = load_path(db, path, diags);
+    if (began && ax_db_exec(db, "COMMIT") != AX_OK && st == AX_OK)
+        st = AX_ERR_DB;
+    return st;
+}
+
+static ax_status load_path(sqlite3 *db, const char *path, ax_diags *diags)
 {
     ax_arena *a = ax_arena_new();
     if (!a)

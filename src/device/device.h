@@ -72,8 +72,9 @@ typedef struct ax_device_ops {
     const char *name;
     /* Before the first page, once per font the document uses: the sorted,
      * distinct code points shown in that font anywhere in the document. The
-     * PDF device subsets and embeds the font here (one subset per font per
-     * document, PITFALLS.md item 2). */
+     * PDF device subsets and embeds the fonts when the first page begins,
+     * all of them at once (one subset per font per document, PITFALLS.md
+     * item 2); an error of that shows there. */
     ax_status (*use_font)(ax_device *d, const ax_font *font, const uint32_t *cps, size_t n);
     ax_status (*begin_page)(ax_device *d, double width, double height);
     ax_status (*end_page)(ax_device *d);

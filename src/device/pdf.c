@@ -2,24 +2,35 @@
  * hpdf.h: every libharu trap of PITFALLS.md is handled here, so the layout
  * never sees one.
  *
+ * libharu keeps the document (objects, cross-reference table, pages tree,
+ * outline, Info, the TrueType parser) and writes the file; the device writes
+ * what libharu does slowly or wrongly, from its internal headers:
  * - Fonts: each font is subset once per document with HarfBuzz (glyphs
- *   renumbered, items 1-2), loaded from a temporary file and shown through
- *   libharu's UTF-8 encoder, which writes two-byte codes equal to the BMP
- *   code point (Identity-H, CIDToGIDMap code → glyph).
- * - libharu's /ToUnicode is its code → CID CMap (item 3); at close it is
- *   replaced by a real bfchar CMap mapping each code shown to the code point
- *   the text had (item 13: never derived from glyphs).
+ *   renumbered, items 1-2); libharu parses the subset from memory for its
+ *   metrics; the font objects are made here (make_font), with dense CIDs
+ *   (Identity-H codes 1..N for the document's code points, a CIDToGIDMap of
+ *   a few KiB, item 6) and the subset itself as the font program.
+ * - /ToUnicode: a bfchar CMap mapping each CID shown to the code point the
+ *   text had (items 3 and 13: never derived from glyphs).
+ * - Content streams: operators written as libharu's HPDF_Page_* functions
+ *   write them, in an order that is valid PDF (item 7: paint state before a
+ *   path), into buffers of the device.
+ * - Compression: libharu's deflate, on a helper thread as soon as a stream
+ *   is complete (a page, a font program); libharu writes the bytes as they
+ *   are.
  * - Text strings (outline titles, Info, page label prefixes) are written by
  *   us: PDFDocEncoding for printable ASCII, else UTF-16BE with a BOM.
  * - Errors: libharu's callback only records into the device's sticky error
  *   (item 8) and names the call in progress; after an error nothing more is
- *   called on the document. Paint state is set before a path begins
- *   (item 7).
- * - Output is a pure function of the calls: dates come from ax_doc_info,
- *   libharu writes no /ID without encryption, numbers are formatted by
- *   libharu's own locale-independent code. */
+ *   called on the document.
+ * - Output is a pure function of the calls, whatever thread did what: dates
+ *   come from ax_doc_info, libharu writes no /ID without encryption, numbers
+ *   are formatted as libharu's locale-independent code formats them. */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +46,14 @@
 
 typedef struct pdf_font {
     const ax_font *font;
-    HPDF_Font hfont;  /* NULL when the font shows no code point */
-    const char *name; /* libharu's base font name (owned by the doc) */
+    HPDF_Font hfont;     /* the Type0 font; NULL when it shows no code point */
+    HPDF_FontDef def;    /* libharu's parse of the subset */
+    const char *name;    /* libharu's base font name (owned by the doc) */
+    uint32_t *cps;       /* the code points of use_font, sorted, distinct */
+    size_t n;
+    ax_buf ttf;          /* the subset (libharu reads it, the job compresses it) */
+    ax_status sub_st;    /* the subsetting's status */
+    struct zjob *job;    /* cut and compress (cut_all) */
     uint8_t declared[0x10000 / 8]; /* code points given to use_font */
     uint8_t shown[0x10000 / 8];    /* code points the content streams use */
 } pdf_font;
@@ -55,8 +72,12 @@ typedef struct ax_pdf {
     HPDF_Outline levels[MAX_LEVELS + 1]; /* last entry of each level */
     pdf_font **fonts;
     size_t nfonts;
-    char *text; /* NUL-terminated copy of a run for libharu */
-    size_t text_cap;
+    int fonts_ready;         /* the fonts are embedded (at the first page) */
+    struct zpool *zp;        /* streams being compressed (zpool_*) */
+    uint16_t *cid;           /* code point → CID (0: not shown), every font */
+    unsigned ncids;          /* CIDs 1..ncids */
+    char *hex;               /* a text run as CIDs in hex, for Tj */
+    size_t hex_cap;
     /* Graphics state already written on this page, so that nothing is
      * written twice (content streams were half state changes before). */
     int in_text;            /* inside BT … ET */
@@ -73,6 +94,8 @@ typedef struct ax_pdf {
 } ax_pdf;
 
 static const ax_device_ops pdf_ops;
+static void zpool_free(struct ax_pdf *p);
+static void op(struct ax_pdf *p, const char *name, int n, ...);
 
 static ax_pdf *to_pdf(ax_device *d) { return (ax_pdf *)d; }
 
@@ -215,8 +238,6 @@ ax_status ax_pdf_device_new(const char *path, const ax_doc_info *info, ax_device
     }
     if (hp(p, "HPDF_SetCompressionMode"))
         HPDF_SetCompressionMode(p->doc, HPDF_COMP_ALL);
-    if (hp(p, "HPDF_UseUTFEncodings"))
-        HPDF_UseUTFEncodings(p->doc);
     /* 1.4 for /Lang; libharu writes 1.3 by default. */
     p->doc->pdf_version = HPDF_VER_14;
     if (!ok(p)) {
@@ -231,12 +252,17 @@ ax_status ax_pdf_device_new(const char *path, const ax_doc_info *info, ax_device
 static void pdf_free(ax_device *d)
 {
     ax_pdf *p = to_pdf(d);
+    zpool_free(p); /* its streams belong to the document's memory manager */
     if (p->doc)
-        HPDF_Free(p->doc); /* closes the font files libharu kept open */
-    for (size_t i = 0; i < p->nfonts; i++)
+        HPDF_Free(p->doc);
+    for (size_t i = 0; i < p->nfonts; i++) {
+        ax_free(p->fonts[i]->cps);
+        ax_buf_free(&p->fonts[i]->ttf);
         ax_free(p->fonts[i]);
+    }
     ax_free(p->fonts);
-    ax_free(p->text);
+    ax_free(p->cid);
+    ax_free(p->hex);
     ax_free(p->path);
     ax_free(p);
 }
@@ -251,50 +277,470 @@ static pdf_font *find_font(ax_pdf *p, const ax_font *f)
     return NULL;
 }
 
-/* Write the subset to a temporary file and load it: libharu 2.3.0 loads
- * TrueType only from a path. It keeps the file open for the glyph data it
- * copies at save, so the name can go right after the load (Linux). */
-static void load_subset(ax_pdf *p, pdf_font *pf, const ax_buf *ttf)
+/* ---- streams of our own ---------------------------------------------------
+ *
+ * libharu's memory stream copies byte by byte into 4 KiB blocks. Where the
+ * device owns the bytes it gives libharu a stream of its own instead (the
+ * HPDF_Stream interface is a table of functions):
+ *   - a buffer stream (contiguous, memcpy): page content streams as libharu
+ *     writes them, compressed data, the saved document;
+ *   - a read stream over blocks held elsewhere (a font subset in memory, a
+ *     libharu memory stream's blocks), read by a compressing thread.
+ * Read semantics are those of libharu's file reader: a short read at the end
+ * returns HPDF_STREAM_EOF with the count read. A stream made for another
+ * thread has its own error record, so a failure there never touches the
+ * document's. */
+typedef struct chunk {
+    const char *p;
+    size_t n;
+} chunk;
+
+typedef struct ax_stream {
+    ax_buf b;           /* owned bytes (buffer streams) */
+    size_t limit;       /* > 0: writes past this many bytes fail (no realloc) */
+    chunk *chunks;      /* borrowed blocks (read streams), owned array */
+    size_t nchunks, total;
+    size_t pos;         /* read position */
+    HPDF_Error_Rec err; /* private error record (streams of other threads) */
+} ax_stream;
+
+/* the bytes at offset `at` and how many follow contiguously */
+static const char *stream_at(const ax_stream *x, size_t at, size_t *run)
 {
-    const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir)
-        dir = "/tmp";
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s/annex-font-XXXXXX", dir) >= (int)sizeof tmp) {
-        ax_device_fail(&p->base, AX_ERR_IO, "TMPDIR is too long");
-        return;
+    if (!x->chunks) {
+        *run = x->b.len - at;
+        return x->b.data + at;
     }
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        ax_device_fail(&p->base, AX_ERR_IO, "cannot create a temporary file in %s: %s", dir,
-                       strerror(errno));
-        return;
+    for (size_t i = 0; i < x->nchunks; i++) {
+        if (at < x->chunks[i].n) {
+            *run = x->chunks[i].n - at;
+            return x->chunks[i].p + at;
+        }
+        at -= x->chunks[i].n;
     }
-    size_t off = 0;
-    while (off < ttf->len) {
-        ssize_t w = write(fd, ttf->data + off, ttf->len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
+    *run = 0;
+    return NULL;
+}
+
+static size_t stream_len(const ax_stream *x) { return x->chunks ? x->total : x->b.len; }
+
+static HPDF_STATUS xs_read(HPDF_Stream s, HPDF_BYTE *ptr, HPDF_UINT *siz)
+{
+    ax_stream *x = s->attr;
+    size_t want = *siz, len = stream_len(x), got = 0;
+    while (got < want && x->pos < len) {
+        size_t run;
+        const char *src = stream_at(x, x->pos, &run);
+        size_t k = run < want - got ? run : want - got;
+        memcpy(ptr + got, src, k);
+        got += k;
+        x->pos += k;
+    }
+    if (got < want) {
+        memset(ptr + got, 0, want - got);
+        *siz = (HPDF_UINT)got;
+        return HPDF_STREAM_EOF;
+    }
+    return HPDF_OK;
+}
+
+static HPDF_STATUS xs_seek(HPDF_Stream s, HPDF_INT pos, HPDF_WhenceMode mode)
+{
+    ax_stream *x = s->attr;
+    long long len = (long long)stream_len(x);
+    long long at = mode == HPDF_SEEK_CUR ? (long long)x->pos + pos
+                 : mode == HPDF_SEEK_END ? len + pos
+                                         : (long long)pos;
+    if (at < 0 || at > len)
+        return HPDF_SetError(s->error, HPDF_FILE_IO_ERROR, 0);
+    x->pos = (size_t)at;
+    return HPDF_OK;
+}
+
+static HPDF_INT32 xs_tell(HPDF_Stream s) { return (HPDF_INT32)((ax_stream *)s->attr)->pos; }
+static HPDF_UINT32 xs_size(HPDF_Stream s) { return (HPDF_UINT32)stream_len(s->attr); }
+
+static HPDF_STATUS xs_write(HPDF_Stream s, const HPDF_BYTE *ptr, HPDF_UINT siz)
+{
+    ax_stream *x = s->attr;
+    if (x->limit && siz > x->limit - x->b.len)
+        return HPDF_SetError(s->error, HPDF_FAILD_TO_ALLOC_MEM, 0);
+    ax_buf_append(&x->b, (const char *)ptr, siz);
+    if (x->b.failed)
+        return HPDF_SetError(s->error, HPDF_FAILD_TO_ALLOC_MEM, 0);
+    return HPDF_OK;
+}
+
+static void xs_free(HPDF_Stream s)
+{
+    ax_stream *x = s->attr;
+    if (x) {
+        ax_buf_free(&x->b);
+        ax_free(x->chunks);
+        ax_free(x);
+    }
+    s->attr = NULL;
+}
+
+/* A new stream of ours (NULL when out of memory). `own_error`: a private
+ * error record instead of the document's. Freed by HPDF_Stream_Free. The
+ * type is not HPDF_STREAM_MEMORY: libharu's HPDF_MemStream_* functions
+ * leave it alone. */
+static HPDF_Stream xs_new(HPDF_MMgr mmgr, int own_error)
+{
+    ax_stream *x = ax_malloc(sizeof *x);
+    HPDF_Stream s = x ? HPDF_GetMem(mmgr, sizeof *s) : NULL;
+    if (!s) {
+        ax_free(x);
+        return NULL;
+    }
+    memset(x, 0, sizeof *x);
+    memset(s, 0, sizeof *s);
+    s->sig_bytes = HPDF_STREAM_SIG_BYTES;
+    s->type = HPDF_STREAM_CALLBACK;
+    s->mmgr = mmgr;
+    s->error = own_error ? &x->err : mmgr->error;
+    s->write_fn = xs_write;
+    s->read_fn = xs_read;
+    s->seek_fn = xs_seek;
+    s->tell_fn = xs_tell;
+    s->size_fn = xs_size;
+    s->free_fn = xs_free;
+    s->attr = x;
+    return s;
+}
+
+static ax_stream *xs(HPDF_Stream s) { return s->attr; }
+
+/* ---- compression on a second thread -----------------------------------
+ *
+ * Deflate is most of the time of a save (PITFALLS.md item 6: libharu
+ * compresses at save, on one thread). The big streams — each page's
+ * content when the page ends, each font file once the fonts are embedded —
+ * are compressed as soon as they are complete, by a helper thread while the
+ * pages go on, and by this thread at close; then libharu writes the
+ * compressed bytes as they are. The compression is libharu's own
+ * (HPDF_Stream_WriteToStreamWithDeflate: zlib, default level, the same
+ * parameters), so the bytes are those libharu would have written, whichever
+ * thread made them. A stream whose compression failed is left to libharu.
+ *
+ * The jobs are a queue: font jobs (cut the subset, then compress it,
+ * cut_all) and stream jobs (zsubmit). Threading: the helper touches only its
+ * job's streams (ours, with private error records), hb-subset (a fontset's
+ * faces may be read from several threads) and zlib; it allocates through
+ * ax_malloc (the subset's bytes, the compressed bytes) but never calls into
+ * the document, which stays on the device's thread. */
+
+/* libharu 2.3.0 exports it (hpdf_streams.c) without declaring it. */
+HPDF_STATUS HPDF_Stream_WriteToStreamWithDeflate(HPDF_Stream src, HPDF_Stream dst,
+                                                 HPDF_Encrypt e);
+
+/* Start the helper once this much is waiting: below it (a one-page sheet)
+ * a thread costs more than it saves, and a batch renders documents on
+ * threads of its own anyway. */
+#define HELPER_MIN_BYTES (128 * 1024)
+
+typedef struct zjob {
+    HPDF_Dict dict;   /* the stream object (for a font: set once it exists) */
+    HPDF_Stream src;  /* its bytes (ours, borrowed blocks) */
+    HPDF_Stream out;  /* the compressed bytes (ours) */
+    HPDF_STATUS st;
+    struct pdf_font *pf; /* a font: cut its subset first, then compress it */
+    int cut;             /* the subset is made (or failed: pf->sub_st) */
+    int zipped;          /* compressed (st says how it went) */
+    int refs;            /* entries of the queue holding it */
+} zjob;
+
+typedef struct zpool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    zjob **jobs;     /* a font's job comes twice when this thread cut it */
+    size_t n, cap, next, done;
+    size_t waiting;  /* bytes submitted before the helper started */
+    int helper, stop;
+    pthread_t tid;
+} zpool;
+
+static void zrun(zjob *j)
+{
+    j->st = HPDF_Stream_WriteToStreamWithDeflate(j->src, j->out, NULL);
+    j->zipped = 1;
+}
+
+/* Cut the subset of a font job (any thread): its bytes are the job's. */
+static void cut(zjob *j)
+{
+    struct pdf_font *pf = j->pf;
+    pf->sub_st = ax_font_subset(pf->font, pf->cps, pf->n, &pf->ttf);
+    if (pf->sub_st == AX_OK) {
+        ax_stream *x = xs(j->src);
+        x->chunks[0] = (chunk){pf->ttf.data, pf->ttf.len};
+        x->nchunks = 1;
+        x->total = pf->ttf.len;
+    }
+}
+
+/* Take jobs until none is left (or the pool stops). `cut_only`: the
+ * device's thread waiting for the subsets: it cuts fonts and leaves their
+ * compression to whoever comes next (it has pages to write). */
+static void zwork(zpool *z, int cut_only)
+{
+    pthread_mutex_lock(&z->mu);
+    while (z->next < z->n && !z->stop) {
+        zjob *j = z->jobs[z->next];
+        int cutting = j->pf && !j->cut;
+        if (cut_only && !cutting)
             break;
-        off += (size_t)w;
+        z->next++;
+        pthread_mutex_unlock(&z->mu);
+        int compress = 1;
+        if (cutting) {
+            cut(j);
+            pthread_mutex_lock(&z->mu);
+            j->cut = 1;
+            compress = j->pf->sub_st == AX_OK;
+            if (compress && cut_only) {
+                z->jobs[z->n++] = j; /* room kept by cut_all */
+                j->refs++;
+                z->waiting += xs(j->src)->total;
+                compress = 0;
+            }
+            pthread_cond_broadcast(&z->cv);
+            pthread_mutex_unlock(&z->mu);
+        }
+        if (compress)
+            zrun(j);
+        /* A page's content, compressed: its plain bytes go now (a long
+         * document would otherwise hold all of them until close). Nothing
+         * reads a page's stream once the page has ended. */
+        if (compress && j->st == HPDF_OK && !j->pf && j->dict &&
+            j->dict->stream->write_fn == xs_write)
+            ax_buf_free(&xs(j->dict->stream)->b);
+        pthread_mutex_lock(&z->mu);
+        z->done++;
+        pthread_cond_broadcast(&z->cv);
     }
-    int saved = errno;
-    if (close(fd) != 0 && off == ttf->len) {
-        saved = errno;
-        off = 0;
+    pthread_mutex_unlock(&z->mu);
+}
+
+static void *zhelper(void *arg)
+{
+    zpool *z = arg;
+    pthread_mutex_lock(&z->mu);
+    for (;;) {
+        while (z->next == z->n && !z->stop)
+            pthread_cond_wait(&z->cv, &z->mu);
+        if (z->stop)
+            break;
+        pthread_mutex_unlock(&z->mu);
+        zwork(z, 0);
+        pthread_mutex_lock(&z->mu);
     }
-    if (off != ttf->len) {
-        unlink(tmp);
-        ax_device_fail(&p->base, AX_ERR_IO, "cannot write the temporary file %s: %s", tmp,
-                       strerror(saved));
+    pthread_mutex_unlock(&z->mu);
+    return NULL;
+}
+
+static zpool *zpool_get(ax_pdf *p)
+{
+    if (p->zp)
+        return p->zp;
+    zpool *z = ax_malloc(sizeof *z);
+    if (!z)
+        return NULL;
+    memset(z, 0, sizeof *z);
+    if (pthread_mutex_init(&z->mu, NULL) != 0) {
+        ax_free(z);
+        return NULL;
+    }
+    if (pthread_cond_init(&z->cv, NULL) != 0) {
+        pthread_mutex_destroy(&z->mu);
+        ax_free(z);
+        return NULL;
+    }
+    p->zp = z;
+    return z;
+}
+
+static void zjob_free(zjob *j)
+{
+    if (j->src)
+        HPDF_Stream_Free(j->src);
+    if (j->out)
+        HPDF_Stream_Free(j->out);
+    ax_free(j);
+}
+
+/* Stop the helper and drop every job not installed (before HPDF_Free). */
+static void zpool_free(ax_pdf *p)
+{
+    zpool *z = p->zp;
+    if (!z)
+        return;
+    pthread_mutex_lock(&z->mu);
+    z->stop = 1;
+    pthread_cond_broadcast(&z->cv);
+    pthread_mutex_unlock(&z->mu);
+    if (z->helper)
+        pthread_join(z->tid, NULL);
+    for (size_t i = 0; i < z->n; i++)
+        if (z->jobs[i] && --z->jobs[i]->refs == 0)
+            zjob_free(z->jobs[i]);
+    ax_free(z->jobs);
+    pthread_cond_destroy(&z->cv);
+    pthread_mutex_destroy(&z->mu);
+    ax_free(z);
+    p->zp = NULL;
+}
+
+/* Queue the compression of `dict`'s stream, whose bytes are the blocks
+ * `c[0..nc)` (they must not change until close). Nothing is queued when
+ * anything is missing: libharu then compresses the stream at save. */
+static void zsubmit(ax_pdf *p, HPDF_Dict dict, const chunk *c, size_t nc)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < nc; i++)
+        total += c[i].n;
+    if (total == 0 || total > 0x3FFFFFFF || dict->filter != HPDF_STREAM_FILTER_FLATE_DECODE)
+        return;
+    zpool *z = zpool_get(p);
+    zjob *j = z ? ax_malloc(sizeof *j) : NULL;
+    if (!j)
+        return;
+    memset(j, 0, sizeof *j);
+    j->refs = 1;
+    j->dict = dict;
+    j->src = xs_new(p->doc->mmgr, 1);
+    j->out = xs_new(p->doc->mmgr, 1);
+    chunk *copy = ax_reallocarray(NULL, nc, sizeof *copy);
+    /* zlib's worst case for the default level, with room to spare */
+    size_t bound = total + total / 8 + total / 64 + 64;
+    if (!j->src || !j->out || !copy) {
+        ax_free(copy);
+        zjob_free(j);
         return;
     }
-    const char *name = NULL;
-    if (hp(p, "HPDF_LoadTTFontFromFile"))
-        name = HPDF_LoadTTFontFromFile(p->doc, tmp, HPDF_TRUE);
-    unlink(tmp);
-    if (!name) {
+    ax_buf *ob = &xs(j->out)->b;
+    char *mem = ax_realloc(ob->data, bound);
+    if (!mem) {
+        ax_free(copy);
+        zjob_free(j);
+        return;
+    }
+    ob->data = mem;
+    ob->cap = bound;
+    ob->len = 0;
+    xs(j->out)->limit = bound - 1; /* ax_buf keeps a NUL after the bytes */
+    memcpy(copy, c, nc * sizeof *copy);
+    xs(j->src)->chunks = copy;
+    xs(j->src)->nchunks = nc;
+    xs(j->src)->total = total;
+    if (z->n == z->cap) {
+        size_t cap = z->cap ? 2 * z->cap : 32;
+        pthread_mutex_lock(&z->mu);
+        zjob **a = ax_reallocarray(z->jobs, cap, sizeof *a);
+        if (a) {
+            z->jobs = a;
+            z->cap = cap;
+        }
+        pthread_mutex_unlock(&z->mu);
+        if (!a) {
+            zjob_free(j);
+            return;
+        }
+    }
+    pthread_mutex_lock(&z->mu);
+    z->jobs[z->n++] = j;
+    z->waiting += total;
+    if (!z->helper && z->waiting >= HELPER_MIN_BYTES &&
+        pthread_create(&z->tid, NULL, zhelper, z) == 0)
+        z->helper = 1;
+    pthread_cond_broadcast(&z->cv);
+    pthread_mutex_unlock(&z->mu);
+}
+
+/* libharu's Dict_Write writes /Filter from dict->filter before the keys,
+ * calls write_fn after them, then copies the stream through the filter
+ * read again from dict->filter: the keys say FlateDecode, the bytes go out
+ * as they are (already compressed). */
+static HPDF_STATUS keep_compressed(HPDF_Dict d, HPDF_Stream out)
+{
+    (void)out;
+    d->filter = HPDF_STREAM_FILTER_NONE;
+    return HPDF_OK;
+}
+
+static HPDF_STATUS restore_filter(HPDF_Dict d)
+{
+    d->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
+    return HPDF_OK;
+}
+
+/* Finish every job (this thread helps), then give each stream object its
+ * compressed bytes. */
+static void zpool_finish(ax_pdf *p)
+{
+    zpool *z = p->zp;
+    if (!z)
+        return;
+    zwork(z, 0);
+    pthread_mutex_lock(&z->mu);
+    while (z->done < z->n)
+        pthread_cond_wait(&z->cv, &z->mu);
+    z->stop = 1;
+    pthread_cond_broadcast(&z->cv);
+    pthread_mutex_unlock(&z->mu);
+    if (z->helper) {
+        pthread_join(z->tid, NULL);
+        z->helper = 0;
+    }
+    for (size_t i = 0; i < z->n; i++) {
+        zjob *j = z->jobs[i];
+        if (!j->zipped || j->st != HPDF_OK || !j->dict || !j->out || j->dict->write_fn ||
+            j->dict->after_write_fn)
+            continue; /* libharu compresses it at save (or it is not in the file) */
+        HPDF_Stream_Free(j->src); /* borrowed the blocks of dict->stream */
+        j->src = NULL;
+        HPDF_Stream_Free(j->dict->stream);
+        j->dict->stream = j->out;
+        j->out->error = p->doc->mmgr->error;
+        xs(j->out)->limit = 0;
+        xs(j->out)->pos = 0;
+        j->out = NULL;
+        j->dict->write_fn = keep_compressed;
+        j->dict->after_write_fn = restore_filter;
+    }
+}
+
+/* Load the subset as HPDF_LoadTTFontFromFile(doc, path, HPDF_TRUE) would
+ * (libharu's LoadTTFontFromStream): the same font definition, the same
+ * subset tag (HPDFAA, HPDFAB … in load order). */
+static void load_subset(ax_pdf *p, pdf_font *pf)
+{
+    /* libharu 2.3.0 loads TrueType only from a path, but underneath it
+     * reads a stream: the subset is handed over in memory, with no
+     * temporary file to write, read back with hundreds of small reads, or
+     * leave behind when killed. libharu keeps the stream (it reads the
+     * glyphs again at save) and frees it with the font definition. */
+    HPDF_Stream s = pf->ttf.len <= 0x7FFFFFFF ? xs_new(p->doc->mmgr, 0) : NULL;
+    chunk *c = s ? ax_malloc(sizeof *c) : NULL;
+    if (!c) {
+        if (s)
+            HPDF_Stream_Free(s);
+        ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
+        return;
+    }
+    /* the bytes stay the font's (its compression may be reading them):
+     * libharu's stream borrows them, and they go after the document */
+    *c = (chunk){pf->ttf.data, pf->ttf.len};
+    xs(s)->chunks = c;
+    xs(s)->nchunks = 1;
+    xs(s)->total = pf->ttf.len;
+    HPDF_FontDef def = NULL;
+    if (hp(p, "HPDF_TTFontDef_Load"))
+        def = HPDF_TTFontDef_Load(p->doc->mmgr, s, HPDF_TRUE); /* frees s on failure */
+    else
+        HPDF_Stream_Free(s);
+    if (!def) {
         if (ok(p))
             hpdf_failed(p);
         return;
@@ -302,18 +748,397 @@ static void load_subset(ax_pdf *p, pdf_font *pf, const ax_buf *ttf)
     /* libharu de-duplicates fonts by PostScript name: a second font with
      * the same name would silently show the first one's glyphs. */
     for (size_t i = 0; i < p->nfonts; i++)
-        if (p->fonts[i] != pf && p->fonts[i]->name && strcmp(p->fonts[i]->name, name) == 0) {
+        if (p->fonts[i] != pf && p->fonts[i]->name &&
+            strcmp(p->fonts[i]->name, def->base_font) == 0) {
             ax_device_fail(&p->base, AX_ERR_DATA,
                            "fonts %s and %s have the same PostScript name %s; libharu can "
                            "embed only one of them",
-                           ax_font_id(p->fonts[i]->font), ax_font_id(pf->font), name);
+                           ax_font_id(p->fonts[i]->font), ax_font_id(pf->font), def->base_font);
+            HPDF_FontDef_Free(def);
             return;
         }
-    pf->name = name;
-    if (hp(p, "HPDF_GetFont"))
-        pf->hfont = HPDF_GetFont(p->doc, name, "UTF-8");
-    if (!pf->hfont && ok(p))
+    if (hp(p, "HPDF_List_Add(fontdef_list)") &&
+        HPDF_List_Add(p->doc->fontdef_list, def) != HPDF_OK) {
+        HPDF_FontDef_Free(def);
+        if (ok(p))
+            hpdf_failed(p);
+        return;
+    }
+    HPDF_BYTE *tag = p->doc->ttfont_tag;
+    if (tag[0] == 0)
+        memcpy(tag, "HPDFAA", 6);
+    else
+        for (int i = 5; i >= 0; i--) {
+            tag[i] = (HPDF_BYTE)(tag[i] + 1);
+            if (tag[i] > 'Z')
+                tag[i] = 'A';
+            else
+                break;
+        }
+    HPDF_TTFontDef_SetTagName(def, (char *)tag);
+    pf->def = def;
+    pf->name = def->base_font;
+}
+
+/* ---- dense CIDs ---------------------------------------------------------------
+ *
+ * libharu's UTF-8 encoder makes every code a code point: HPDF_GetFont then
+ * looks up all 65,536 codes in the font's cmap, and writes a /W array walk
+ * and a 128 KiB CIDToGIDMap per font (PITFALLS.md item 6), whatever the
+ * document shows. Instead the document's distinct code points, over all its
+ * fonts and in code point order, are numbered 1, 2, … N: these are the CIDs
+ * (Identity-H: the two-byte codes of the content streams), p->cid maps code
+ * point → CID, and each font's /W array and CIDToGIDMap cover CIDs 0..N (a
+ * few KiB). A font maps the CIDs of the other fonts' code points to glyph
+ * 0; they never occur in its text.
+ *
+ * Each CID stands for one code point, so the ToUnicode map (fix_to_unicode)
+ * gives back the code point the text had, also where two code points share
+ * a glyph (年 and U+F98E in WenQuanYi, PITFALLS.md item 13). */
+
+static void number_cids(ax_pdf *p)
+{
+    p->cid = ax_reallocarray(NULL, 0x10000, sizeof *p->cid);
+    if (!p->cid) {
+        ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
+        return;
+    }
+    memset(p->cid, 0, 0x10000 * sizeof *p->cid);
+    for (size_t i = 0; i < p->nfonts; i++)
+        for (size_t k = 0; k < p->fonts[i]->n; k++)
+            p->cid[p->fonts[i]->cps[k]] = 1;
+    unsigned n = 0;
+    for (uint32_t c = 0; c < 0x10000; c++)
+        if (p->cid[c])
+            p->cid[c] = (uint16_t)++n;
+    p->ncids = n;
+}
+
+/* ---- subsetting, on two threads ------------------------------------------
+ *
+ * hb-subset takes most of a font's embedding time, and a fontset's faces may
+ * be read from several threads at once. Each font is a job of the pool:
+ * cut the subset, then compress it (the font program is the subset as it
+ * is, make_font). The device's thread and the helper cut the fonts, largest
+ * first; the device's thread waits for the cuts only (it loads the fonts
+ * into libharu and writes the pages), the compressions go on meanwhile.
+ * Which thread does what changes nothing in the output. */
+
+static int by_size_desc(const void *a, const void *b)
+{
+    size_t x = (*(pdf_font *const *)a)->n, y = (*(pdf_font *const *)b)->n;
+    return x > y ? -1 : x < y;
+}
+
+static void cut_all(ax_pdf *p)
+{
+    pdf_font **list = ax_reallocarray(NULL, p->nfonts ? p->nfonts : 1, sizeof *list);
+    zpool *z = list ? zpool_get(p) : NULL;
+    if (!z) {
+        ax_free(list);
+        ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
+        return;
+    }
+    size_t n = 0, total = 0;
+    for (size_t i = 0; i < p->nfonts; i++)
+        if (p->fonts[i]->n) {
+            list[n++] = p->fonts[i];
+            total += p->fonts[i]->n;
+        }
+    qsort(list, n, sizeof *list, by_size_desc);
+    /* room for every job twice (a font cut here is queued again for its
+     * compression), so that no thread but this one allocates the queue */
+    if (z->cap < z->n + 2 * n) {
+        zjob **a = ax_reallocarray(z->jobs, z->n + 2 * n, sizeof *a);
+        if (!a) {
+            ax_free(list);
+            ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
+            return;
+        }
+        z->jobs = a;
+        z->cap = z->n + 2 * n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        pdf_font *pf = list[i];
+        zjob *j = ax_malloc(sizeof *j);
+        if (j) {
+            memset(j, 0, sizeof *j);
+            j->refs = 1;
+            j->pf = pf;
+            j->src = xs_new(p->doc->mmgr, 1);
+            j->out = xs_new(p->doc->mmgr, 1);
+            if (j->src)
+                xs(j->src)->chunks = ax_malloc(sizeof(chunk));
+        }
+        if (!j || !j->src || !j->out || !xs(j->src)->chunks) {
+            if (j)
+                zjob_free(j);
+            ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
+            break;
+        }
+        pf->job = j;
+        pthread_mutex_lock(&z->mu);
+        z->jobs[z->n++] = j;
+        pthread_mutex_unlock(&z->mu);
+    }
+    ax_free(list);
+    /* a second thread pays only when there is more than one font and
+     * enough to cut (starting it costs about 50 µs) */
+    pthread_mutex_lock(&z->mu);
+    if (!z->helper && n > 1 && total >= 200 && pthread_create(&z->tid, NULL, zhelper, z) == 0)
+        z->helper = 1;
+    pthread_cond_broadcast(&z->cv);
+    pthread_mutex_unlock(&z->mu);
+    zwork(z, 1);
+    /* the subsets the helper is still cutting */
+    pthread_mutex_lock(&z->mu);
+    for (size_t i = 0; i < p->nfonts; i++)
+        while (p->fonts[i]->job && !p->fonts[i]->job->cut)
+            pthread_cond_wait(&z->cv, &z->mu);
+    pthread_mutex_unlock(&z->mu);
+    /* jobs left unstarted (no helper: a one-font or small document) are
+     * compressed at close */
+}
+
+/* ---- the font objects ------------------------------------------------------------
+ *
+ * What HPDF_GetFont (HPDF_Type0Font_New, CIDFontType2_New) and the font's
+ * before-write hook (CIDFontType2_BeforeWrite_Func) would make for a
+ * TrueType font with an Identity-H encoder, object for object and key for
+ * key, but with the CID font's /W array and CIDToGIDMap made from the
+ * document's CIDs: libharu's own code clears a 128 KiB table with a byte
+ * loop and walks all 65,536 codes for each font, whatever the document
+ * shows (PITFALLS.md item 6). The font dictionaries need no libharu state
+ * (HPDF_FontAttr): the device writes their operators itself, and names them
+ * in a page's resources with HPDF_Page_GetLocalFontName.
+ *
+ * The font program (/FontFile2) is the HarfBuzz subset as it is. libharu
+ * would write its own copy at save (HPDF_TTFontDef_SaveFontData: the 13
+ * tables it knows, re-read four bytes at a time, keeping only the glyphs
+ * HPDF_Page_ShowText measured): the same outlines, for far more work. The
+ * subset is already cut to the document's glyphs, with every table PDF
+ * readers use (PITFALLS.md item 2), and every byte of it is final: its
+ * compression starts at once (zsubmit), while the pages are written. */
+
+/* HPDF_TTFontDef_GetGlyphid of libharu 2.3.0 — the first segment whose end
+ * is not below the code, idDelta or glyphIdArray — with a binary search in
+ * place of its linear scan (900 ideographs in a 900-segment cmap were
+ * hundreds of thousands of steps). */
+static HPDF_UINT16 glyph_of(HPDF_FontDef def, HPDF_UINT16 u)
+{
+    const HPDF_TTF_CmapRange *m = &((HPDF_TTFontDefAttr)def->attr)->cmap;
+    if (m->format == 0)
+        return m->glyph_id_array[u & 0xFF];
+    unsigned n = m->seg_count_x2 / 2u, lo = 0, hi = n;
+    while (lo < hi) {
+        unsigned mid = lo + (hi - lo) / 2;
+        if (m->end_count[mid] >= u)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    if (lo == n || m->start_count[lo] > u)
+        return 0;
+    if (m->id_range_offset[lo] == 0)
+        return (HPDF_UINT16)(u + m->id_delta[lo]);
+    unsigned idx = m->id_range_offset[lo] / 2u + (unsigned)(u - m->start_count[lo]) - (n - lo);
+    if (idx >= m->glyph_id_array_count)
+        return 0;
+    return (HPDF_UINT16)(m->glyph_id_array[idx] + m->id_delta[lo]);
+}
+
+/* The CID font's /W array and CIDToGIDMap bytes, as CIDFontType2_New makes
+ * them from the glyph of each CID: widths in runs of consecutive CIDs whose
+ * width is not /DW, the map two big-endian bytes a CID, CIDs 0..N. */
+static HPDF_STATUS widths_and_map(ax_pdf *p, pdf_font *pf, HPDF_Array w, ax_buf *map)
+{
+    size_t max = (size_t)p->ncids + 1;
+    HPDF_UINT16 *gid = ax_reallocarray(NULL, max, sizeof *gid);
+    if (!gid)
+        return HPDF_FAILD_TO_ALLOC_MEM;
+    memset(gid, 0, max * sizeof *gid);
+    for (size_t k = 0; k < pf->n; k++)
+        gid[p->cid[pf->cps[k]]] = glyph_of(pf->def, (HPDF_UINT16)pf->cps[k]);
+    HPDF_INT16 dw = pf->def->missing_width;
+    HPDF_Array run = NULL;
+    HPDF_STATUS r = HPDF_OK;
+    for (size_t i = 0; i < max && r == HPDF_OK; i++) {
+        HPDF_INT16 wi = HPDF_TTFontDef_GetGidWidth(pf->def, gid[i]);
+        if (wi == dw) {
+            run = NULL;
+            continue;
+        }
+        if (!run) {
+            r += HPDF_Array_AddNumber(w, (HPDF_INT32)i);
+            run = HPDF_Array_New(p->doc->mmgr);
+            r += run ? HPDF_Array_Add(w, run) : HPDF_FAILD_TO_ALLOC_MEM;
+        }
+        if (r == HPDF_OK)
+            r += HPDF_Array_AddNumber(run, wi);
+    }
+    for (size_t i = 0; i < max; i++) {
+        char be[2] = {(char)(gid[i] >> 8), (char)(gid[i] & 0xFF)};
+        ax_buf_append(map, be, 2);
+    }
+    ax_free(gid);
+    return map->failed ? HPDF_FAILD_TO_ALLOC_MEM : r;
+}
+
+/* A stream object of the document whose bytes are a stream of ours (NULL
+ * when out of memory; the object is the document's either way). */
+static HPDF_Dict own_stream_object(ax_pdf *p, HPDF_Stream *out)
+{
+    HPDF_Dict d = HPDF_DictStream_New(p->doc->mmgr, p->doc->xref);
+    HPDF_Stream s = d ? xs_new(p->doc->mmgr, 0) : NULL;
+    *out = s;
+    if (!s)
+        return NULL;
+    HPDF_Stream_Free(d->stream);
+    d->stream = s;
+    return d;
+}
+
+static void make_font(ax_pdf *p, pdf_font *pf)
+{
+    HPDF_MMgr mm = p->doc->mmgr;
+    HPDF_Xref xref = p->doc->xref;
+    HPDF_FontDef def = pf->def;
+    HPDF_TTFontDefAttr da = def->attr;
+    const ax_buf *ttf = &pf->ttf;
+    if (!ttf->len || !pf->job) {
+        ax_device_fail(&p->base, AX_ERR_IO, "font %s: libharu kept no font data",
+                       ax_font_id(pf->font));
+        return;
+    }
+    p->call = "the font objects";
+    HPDF_STATUS r = HPDF_OK;
+    /* the Type0 font (HPDF_Type0Font_New) */
+    HPDF_Dict font = HPDF_Dict_New(mm);
+    if (!font)
+        goto fail;
+    font->header.obj_class |= HPDF_OSUBCLASS_FONT;
+    if (HPDF_Xref_Add(xref, font) != HPDF_OK) /* frees it on failure */
+        goto fail;
+    pf->hfont = font;
+    r += HPDF_Dict_AddName(font, "Type", "Font");
+    r += HPDF_Dict_AddName(font, "BaseFont", da->base_font);
+    r += HPDF_Dict_AddName(font, "Subtype", "Type0");
+    r += HPDF_Dict_AddName(font, "Encoding", "Identity-H");
+    HPDF_Stream tus;
+    HPDF_Dict tu = own_stream_object(p, &tus); /* filled at close (fix_to_unicode) */
+    if (!tu)
+        goto fail;
+    r += HPDF_Dict_Add(font, "ToUnicode", tu);
+    HPDF_Array desc = HPDF_Array_New(mm);
+    if (!desc)
+        goto fail;
+    r += HPDF_Dict_Add(font, "DescendantFonts", desc);
+    /* the CID font (CIDFontType2_New) */
+    HPDF_Dict cid = HPDF_Dict_New(mm);
+    if (!cid || HPDF_Xref_Add(xref, cid) != HPDF_OK)
+        goto fail;
+    r += HPDF_Dict_AddName(cid, "Type", "Font");
+    r += HPDF_Dict_AddName(cid, "Subtype", "CIDFontType2");
+    r += HPDF_Dict_AddNumber(cid, "DW", def->missing_width);
+    HPDF_Array dw2 = HPDF_Array_New(mm);
+    if (!dw2)
+        goto fail;
+    r += HPDF_Dict_Add(cid, "DW2", dw2);
+    r += HPDF_Array_AddNumber(dw2, (HPDF_INT32)def->font_bbox.bottom);
+    r += HPDF_Array_AddNumber(dw2, (HPDF_INT32)(def->font_bbox.bottom - def->font_bbox.top));
+    HPDF_Array w = HPDF_Array_New(mm);
+    if (!w)
+        goto fail;
+    r += HPDF_Dict_Add(cid, "W", w);
+    HPDF_Stream ms;
+    HPDF_Dict map = own_stream_object(p, &ms);
+    if (!map)
+        goto fail;
+    r += HPDF_Dict_Add(cid, "CIDToGIDMap", map);
+    if (r == HPDF_OK)
+        r = widths_and_map(p, pf, w, &xs(ms)->b);
+    ms->size = (HPDF_UINT)xs(ms)->b.len;
+    HPDF_Dict info = HPDF_Dict_New(mm);
+    if (!info)
+        goto fail;
+    r += HPDF_Dict_Add(cid, "CIDSystemInfo", info);
+    r += HPDF_Dict_Add(info, "Registry", HPDF_String_New(mm, "Adobe", NULL));
+    r += HPDF_Dict_Add(info, "Ordering", HPDF_String_New(mm, "Identity-H", NULL));
+    r += HPDF_Dict_AddNumber(info, "Supplement", 0);
+    r += HPDF_Array_Add(desc, cid);
+    /* HPDF_GetFont: compressed streams (HPDF_COMP_METADATA) */
+    font->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
+    tu->filter = map->filter = font->filter;
+    /* the descriptor (CIDFontType2_BeforeWrite_Func), then the font file */
+    HPDF_Dict fd = HPDF_Dict_New(mm);
+    if (!fd || HPDF_Xref_Add(xref, fd) != HPDF_OK)
+        goto fail;
+    r += HPDF_Dict_AddName(fd, "Type", "FontDescriptor");
+    r += HPDF_Dict_AddNumber(fd, "Ascent", def->ascent);
+    r += HPDF_Dict_AddNumber(fd, "Descent", def->descent);
+    r += HPDF_Dict_AddNumber(fd, "Flags", (HPDF_INT32)def->flags);
+    r += HPDF_Dict_Add(fd, "FontBBox", HPDF_Box_Array_New(mm, def->font_bbox));
+    r += HPDF_Dict_AddName(fd, "FontName", da->base_font);
+    r += HPDF_Dict_AddNumber(fd, "ItalicAngle", def->italic_angle);
+    r += HPDF_Dict_AddNumber(fd, "StemV", def->stemv);
+    r += HPDF_Dict_AddNumber(fd, "XHeight", def->x_height);
+    def->descriptor = fd;
+    r += HPDF_Dict_AddName(cid, "BaseFont", da->base_font);
+    r += HPDF_Dict_Add(cid, "FontDescriptor", fd);
+    HPDF_Stream fs;
+    HPDF_Dict file = own_stream_object(p, &fs);
+    chunk *c = file ? ax_malloc(sizeof *c) : NULL;
+    if (!c)
+        goto fail;
+    /* the bytes stay with the font definition (freed with the document) */
+    *c = (chunk){ttf->data, ttf->len};
+    xs(fs)->chunks = c;
+    xs(fs)->nchunks = 1;
+    xs(fs)->total = ttf->len;
+    file->filter = font->filter;
+    r += HPDF_Dict_AddNumber(file, "Length1", (HPDF_INT32)ttf->len);
+    r += HPDF_Dict_AddNumber(file, "Length2", 0);
+    r += HPDF_Dict_AddNumber(file, "Length3", 0);
+    r += HPDF_Dict_Add(fd, "FontFile2", file);
+    if (r != HPDF_OK)
+        goto fail;
+    pf->job->dict = file; /* its compression, started by cut_all, goes there */
+    return;
+fail:
+    if (ok(p))
         hpdf_failed(p);
+}
+
+/* Embed every font: subsets cut, loaded in use_font order, the CIDs
+ * numbered, then the font objects. Runs once, before the first page:
+ * use_font has named every font by then. */
+static void embed_fonts(ax_pdf *p)
+{
+    p->fonts_ready = 1;
+    cut_all(p);
+    for (size_t i = 0; i < p->nfonts && ok(p); i++) {
+        pdf_font *pf = p->fonts[i];
+        if (!pf->n)
+            continue; /* nothing to show: nothing to embed */
+        if (pf->sub_st != AX_OK) {
+            ax_device_fail(&p->base, pf->sub_st, "cannot subset font %s (%s): %s",
+                           ax_font_id(pf->font), ax_font_family(pf->font),
+                           ax_strerror(pf->sub_st));
+            break;
+        }
+        load_subset(p, pf);
+    }
+    if (ok(p))
+        number_cids(p);
+    for (size_t i = 0; i < p->nfonts && ok(p); i++)
+        if (p->fonts[i]->n)
+            make_font(p, p->fonts[i]);
+}
+
+static int cmp_cp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
 }
 
 static ax_status pdf_use_font(ax_device *d, const ax_font *font, const uint32_t *cps, size_t n)
@@ -321,6 +1146,8 @@ static ax_status pdf_use_font(ax_device *d, const ax_font *font, const uint32_t 
     ax_pdf *p = to_pdf(d);
     if (p->closed)
         return ax_device_fail(d, AX_ERR_IO, "use_font after close");
+    if (p->fonts_ready)
+        return ax_device_fail(d, AX_ERR_DATA, "use_font after the first page");
     if (find_font(p, font))
         return ax_device_fail(d, AX_ERR_DATA,
                               "use_font called twice for %s: libharu keeps the first subset "
@@ -329,8 +1156,8 @@ static ax_status pdf_use_font(ax_device *d, const ax_font *font, const uint32_t 
     for (size_t i = 0; i < n; i++) {
         if (cps[i] > 0xFFFF)
             return ax_device_fail(d, AX_ERR_DATA,
-                                  "U+%04X is outside the Basic Multilingual Plane: libharu's "
-                                  "UTF-8 encoder would print a space instead",
+                                  "U+%04X is outside the Basic Multilingual Plane: libharu "
+                                  "reads fonts' 16-bit cmaps only",
                                   (unsigned)cps[i]);
         if (cps[i] < 0x20 || !ax_font_covers(font, cps[i]))
             return ax_device_fail(d, AX_ERR_DATA, "font %s (%s) has no glyph for U+%04X",
@@ -341,26 +1168,27 @@ static ax_status pdf_use_font(ax_device *d, const ax_font *font, const uint32_t 
         return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
     p->fonts = a;
     pdf_font *pf = ax_malloc(sizeof *pf);
-    if (!pf)
+    uint32_t *own = ax_reallocarray(NULL, n ? n : 1, sizeof *own);
+    if (!pf || !own) {
+        ax_free(pf);
+        ax_free(own);
         return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
+    }
     memset(pf, 0, sizeof *pf);
     pf->font = font;
     p->fonts[p->nfonts++] = pf;
+    /* sorted and distinct, whatever the caller gave */
+    memcpy(own, cps, n * sizeof *own);
+    qsort(own, n, sizeof *own, cmp_cp);
+    size_t m = 0;
     for (size_t i = 0; i < n; i++)
-        bit_set(pf->declared, cps[i]);
-    if (n == 0)
-        return AX_OK; /* nothing to show: nothing to embed */
-
-    ax_buf ttf = {0};
-    ax_status st = ax_font_subset(font, cps, n, &ttf);
-    if (st != AX_OK) {
-        ax_buf_free(&ttf);
-        return ax_device_fail(d, st, "cannot subset font %s (%s): %s", ax_font_id(font),
-                              ax_font_family(font), ax_strerror(st));
-    }
-    load_subset(p, pf, &ttf);
-    ax_buf_free(&ttf);
-    return p->base.status;
+        if (m == 0 || own[m - 1] != own[i])
+            own[m++] = own[i];
+    pf->cps = own;
+    pf->n = m;
+    for (size_t i = 0; i < m; i++)
+        bit_set(pf->declared, own[i]);
+    return AX_OK; /* embedded at the first page (embed_fonts) */
 }
 
 /* ---- pages and paths ---------------------------------------------------- */
@@ -385,6 +1213,11 @@ static ax_status pdf_begin_page(ax_device *d, double w, double h)
           h <= HPDF_MAX_PAGE_SIZE))
         return ax_device_fail(d, AX_ERR_DATA, "page size %gx%g pt is outside %d..%d pt", w, h,
                               HPDF_MIN_PAGE_SIZE, HPDF_MAX_PAGE_SIZE);
+    if (!p->fonts_ready) {
+        embed_fonts(p);
+        if (!ok(p))
+            return p->base.status;
+    }
     HPDF_Page page = NULL;
     if (hp(p, "HPDF_AddPage"))
         page = HPDF_AddPage(p->doc);
@@ -394,6 +1227,16 @@ static ax_status pdf_begin_page(ax_device *d, double w, double h)
         HPDF_Page_SetWidth(page, (HPDF_REAL)w);
     if (hp(p, "HPDF_Page_SetHeight"))
         HPDF_Page_SetHeight(page, (HPDF_REAL)h);
+    /* The content stream: a buffer of ours (memcpy), when libharu has
+     * written nothing into its own yet. */
+    HPDF_PageAttr pa = page->attr;
+    if (pa->contents && pa->stream == pa->contents->stream && pa->stream->size == 0) {
+        HPDF_Stream cs = xs_new(p->doc->mmgr, 0);
+        if (cs) {
+            HPDF_Stream_Free(pa->stream);
+            pa->stream = pa->contents->stream = cs;
+        }
+    }
     p->page = page;
     p->page_h = h;
     p->clip_depth = 0;
@@ -413,9 +1256,16 @@ static ax_status pdf_end_page(ax_device *d)
     flush(p);
     /* Clips still pushed are popped, so every page's graphics state is
      * balanced whatever the caller did. */
-    while (p->clip_depth > 0 && hp(p, "HPDF_Page_GRestore")) {
-        HPDF_Page_GRestore(p->page);
+    while (p->clip_depth > 0 && ok(p)) {
+        op(p, "Q", 0);
         p->clip_depth--;
+    }
+    /* The page is complete: compress its content while the next goes on. */
+    HPDF_PageAttr pa = p->page->attr;
+    if (ok(p) && pa->contents && pa->contents->stream->type == HPDF_STREAM_CALLBACK) {
+        ax_stream *x = xs(pa->contents->stream);
+        chunk c = {x->b.data, x->b.len};
+        zsubmit(p, pa->contents, &c, 1);
     }
     p->page = NULL;
     return p->base.status;
@@ -440,17 +1290,114 @@ static int same_color(ax_color a, ax_color b)
     return a.r == b.r && a.g == b.g && a.b == b.b;
 }
 
+/* ---- the content stream ------------------------------------------------------
+ *
+ * Operators go straight into the page's content stream, in the form libharu's
+ * HPDF_Page_* functions give them (numbers as its HPDF_FToA writes them,
+ * "x y m\n" …), so the bytes are those libharu would write. libharu's functions
+ * each clear a 512-byte buffer with a byte loop and go through its stream
+ * layers, and its graphics-mode state machine refuses a colour set inside a
+ * path (PITFALLS.md item 7): the device keeps its own state (the pending
+ * fill or stroke, the text object) and writes in an order that is valid PDF.
+ * libharu's page stays in its page-description mode throughout. */
+
+/* A number as libharu 2.3.0's HPDF_FToA writes it (hpdf_utils.c): clamped
+ * to ±32767, five decimals at most computed in its mixed float and double
+ * arithmetic, trailing zeros and point removed; locale-independent. The
+ * same characters for every float (checked against HPDF_FToA over 29
+ * million values, all of 1/100 and 1/10,000 steps in ±34,000 among them),
+ * in a third of the time: it formats every number of every page. */
+static char *fmt_real(char *o, HPDF_REAL val)
+{
+    int32_t ip, fp;
+    if (val > 32767.0f) {
+        ip = 32767;
+        fp = 0;
+    } else if (val < -32767.0f) {
+        *o++ = '-';
+        ip = 32767;
+        fp = 0;
+    } else {
+        if (val < 0) {
+            *o++ = '-';
+            val = -val;
+        }
+        ip = (int32_t)((double)val + 0.000005);
+        fp = (int32_t)((float)((double)(val - (float)ip) + 0.000005) * 100000.0f);
+    }
+    char t[8];
+    int k = 0;
+    do {
+        t[k++] = (char)('0' + ip % 10);
+        ip /= 10;
+    } while (ip > 0);
+    while (k)
+        *o++ = t[--k];
+    char d[5]; /* five decimals: a sixth digit (a carry) is dropped, as there */
+    for (int i = 4; i >= 0; i--) {
+        d[i] = (char)('0' + fp % 10);
+        fp /= 10;
+    }
+    int last = 4;
+    while (last >= 0 && d[last] == '0')
+        last--;
+    if (last >= 0) {
+        *o++ = '.';
+        for (int i = 0; i <= last; i++)
+            *o++ = d[i];
+    }
+    return o;
+}
+
+static void emit(ax_pdf *p, const char *s, size_t n)
+{
+    if (!ok(p))
+        return;
+    HPDF_PageAttr pa = p->page->attr;
+    HPDF_Stream st = pa->stream;
+    if (st->write_fn == xs_write) { /* ours: append */
+        ax_buf *b = &xs(st)->b;
+        ax_buf_append(b, s, n);
+        if (b->failed) {
+            ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
+            return;
+        }
+        st->size += (HPDF_UINT)n;
+    } else if (hp(p, "HPDF_Stream_Write") &&
+               HPDF_Stream_Write(st, (const HPDF_BYTE *)s, (HPDF_UINT)n) != HPDF_OK && ok(p))
+        hpdf_failed(p);
+}
+
+/* "n1 n2 … name\n" with the n numbers given (each as HPDF_REAL, as libharu
+ * takes them). */
+static void op(ax_pdf *p, const char *name, int n, ...)
+{
+    char buf[256], *o = buf;
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++) {
+        o = fmt_real(o, (HPDF_REAL)va_arg(ap, double));
+        *o++ = ' ';
+    }
+    va_end(ap);
+    size_t k = strlen(name);
+    memcpy(o, name, k);
+    o += k;
+    *o++ = '\012';
+    emit(p, buf, (size_t)(o - buf));
+}
+
 /* Finish what is open (a text object, a pending fill or stroke) before an
  * operation of another kind. */
 static void flush(ax_pdf *p)
 {
-    if (p->in_text && hp(p, "HPDF_Page_EndText"))
-        HPDF_Page_EndText(p->page);
+    if (p->in_text)
+        op(p, "ET", 0);
     p->in_text = 0;
-    if (p->pending == PEND_FILL && hp(p, "HPDF_Page_Fill"))
-        HPDF_Page_Fill(p->page); /* f: non-zero winding */
-    else if (p->pending == PEND_STROKE && hp(p, "HPDF_Page_Stroke"))
-        HPDF_Page_Stroke(p->page);
+    if (p->pending == PEND_FILL)
+        op(p, "f", 0); /* non-zero winding */
+    else if (p->pending == PEND_STROKE)
+        op(p, "S", 0);
     p->pending = PEND_NONE;
 }
 
@@ -459,14 +1406,13 @@ static void set_fill(ax_pdf *p, ax_color c)
     c = (ax_color){clamp01(c.r), clamp01(c.g), clamp01(c.b)};
     if (p->has_fill && same_color(p->fill, c))
         return;
-    if (hp(p, "HPDF_Page_SetRGBFill"))
-        HPDF_Page_SetRGBFill(p->page, (HPDF_REAL)c.r, (HPDF_REAL)c.g, (HPDF_REAL)c.b);
+    op(p, "rg", 3, c.r, c.g, c.b);
     p->fill = c;
     p->has_fill = 1;
 }
 
-/* Check a path before anything is sent: a path must start with MOVE, and
- * an error half-way through a path would leave libharu in path mode. */
+/* Check a path before anything is written: a path must start with MOVE,
+ * and an error half-way through would leave a path unfinished. */
 static ax_status check_path(ax_pdf *p, const ax_path *path)
 {
     for (size_t i = 0; i < path->n; i++) {
@@ -493,23 +1439,13 @@ static void replay_path(ax_pdf *p, const ax_path *path)
     for (size_t i = 0; i < path->n && ok(p); i++) {
         const ax_path_el *e = &path->els[i];
         switch (e->op) {
-        case AX_PATH_MOVE:
-            if (hp(p, "HPDF_Page_MoveTo"))
-                HPDF_Page_MoveTo(p->page, r2(e->x[0]), r2(H - e->y[0]));
-            break;
-        case AX_PATH_LINE:
-            if (hp(p, "HPDF_Page_LineTo"))
-                HPDF_Page_LineTo(p->page, r2(e->x[0]), r2(H - e->y[0]));
-            break;
+        case AX_PATH_MOVE: op(p, "m", 2, r2(e->x[0]), r2(H - e->y[0])); break;
+        case AX_PATH_LINE: op(p, "l", 2, r2(e->x[0]), r2(H - e->y[0])); break;
         case AX_PATH_CURVE:
-            if (hp(p, "HPDF_Page_CurveTo"))
-                HPDF_Page_CurveTo(p->page, r2(e->x[0]), r2(H - e->y[0]), r2(e->x[1]),
-                                  r2(H - e->y[1]), r2(e->x[2]), r2(H - e->y[2]));
+            op(p, "c", 6, r2(e->x[0]), r2(H - e->y[0]), r2(e->x[1]), r2(H - e->y[1]),
+               r2(e->x[2]), r2(H - e->y[2]));
             break;
-        case AX_PATH_CLOSE:
-            if (hp(p, "HPDF_Page_ClosePath"))
-                HPDF_Page_ClosePath(p->page);
-            break;
+        case AX_PATH_CLOSE: op(p, "h", 0); break;
         }
     }
 }
@@ -522,8 +1458,8 @@ static ax_status pdf_fill_path(ax_device *d, const ax_path *path, ax_color c)
     if (path->n == 0)
         return AX_OK;
     /* Same paint as the open fill: add to its path (opaque colour, so
-     * the union looks the same). Otherwise paint state first: after MoveTo
-     * libharu refuses it (0x1051). */
+     * the union looks the same). Otherwise paint state first: a colour
+     * inside a path is invalid (libharu refused it, 0x1051). */
     ax_color k = {clamp01(c.r), clamp01(c.g), clamp01(c.b)};
     if (!(p->pending == PEND_FILL && same_color(p->fill, k))) {
         flush(p);
@@ -548,10 +1484,10 @@ static ax_status pdf_stroke_path(ax_device *d, const ax_path *path, double lw, a
     int same = p->has_stroke && same_color(p->stroke, k) && p->lw == lw;
     if (!(p->pending == PEND_STROKE && same)) {
         flush(p);
-        if (!(p->has_stroke && p->lw == lw) && hp(p, "HPDF_Page_SetLineWidth"))
-            HPDF_Page_SetLineWidth(p->page, (HPDF_REAL)lw);
-        if (!(p->has_stroke && same_color(p->stroke, k)) && hp(p, "HPDF_Page_SetRGBStroke"))
-            HPDF_Page_SetRGBStroke(p->page, (HPDF_REAL)k.r, (HPDF_REAL)k.g, (HPDF_REAL)k.b);
+        if (!(p->has_stroke && p->lw == lw))
+            op(p, "w", 1, lw);
+        if (!(p->has_stroke && same_color(p->stroke, k)))
+            op(p, "RG", 3, k.r, k.g, k.b);
         p->stroke = k;
         p->lw = lw;
         p->has_stroke = 1;
@@ -570,18 +1506,13 @@ static ax_status pdf_push_clip(ax_device *d, const ax_path *path)
         return ax_device_fail(d, AX_ERR_DATA, "clips nested deeper than %d",
                               HPDF_LIMIT_MAX_GSTATE - 1);
     flush(p);
-    if (hp(p, "HPDF_Page_GSave"))
-        HPDF_Page_GSave(p->page);
-    if (path->n == 0) {
-        /* An empty clip path shows nothing: clip to an empty rectangle. */
-        if (hp(p, "HPDF_Page_Rectangle"))
-            HPDF_Page_Rectangle(p->page, 0, 0, 0, 0);
-    } else
+    op(p, "q", 0);
+    if (path->n == 0)
+        op(p, "re", 4, 0.0, 0.0, 0.0, 0.0); /* an empty clip path shows nothing */
+    else
         replay_path(p, path);
-    if (hp(p, "HPDF_Page_Clip"))
-        HPDF_Page_Clip(p->page); /* W: non-zero winding */
-    if (hp(p, "HPDF_Page_EndPath"))
-        HPDF_Page_EndPath(p->page);
+    op(p, "W", 0); /* non-zero winding */
+    op(p, "n", 0);
     if (ok(p))
         p->clip_depth++;
     return p->base.status;
@@ -595,8 +1526,7 @@ static ax_status pdf_pop_clip(ax_device *d)
     if (p->clip_depth == 0)
         return ax_device_fail(d, AX_ERR_DATA, "pop_clip without push_clip");
     flush(p);
-    if (hp(p, "HPDF_Page_GRestore"))
-        HPDF_Page_GRestore(p->page);
+    op(p, "Q", 0);
     p->clip_depth--;
     /* the restored state is not what was last written */
     p->has_fill = p->has_stroke = 0;
@@ -605,6 +1535,49 @@ static ax_status pdf_pop_clip(ax_device *d)
 }
 
 /* ---- text --------------------------------------------------------------- */
+
+/* "<CIDs in hex> Tj\n" for a run, as HPDF_Page_ShowText writes it
+ * (lowercase hex, two bytes a code), into p->hex; its length in *len. The
+ * codes are the encoder's CIDs (make_encoder). Every code point must be in
+ * the subset (declared in use_font), or the viewer would draw .notdef: a
+ * blank the text tools cannot see. */
+static ax_status encode_tj(ax_pdf *p, pdf_font *pf, const ax_text_run *t, size_t *len)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t need = 4 * t->len + 8; /* at most one code per byte */
+    if (need > p->hex_cap) {
+        char *b = ax_realloc(p->hex, need);
+        if (!b)
+            return ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
+        p->hex = b;
+        p->hex_cap = need;
+    }
+    char *o = p->hex;
+    *o++ = '<';
+    for (size_t i = 0; i < t->len;) {
+        uint32_t c = ax_utf8_next(t->utf8, t->len, &i);
+        if (c > 0xFFFF)
+            return ax_device_fail(&p->base, AX_ERR_DATA,
+                                  "U+%04X is outside the Basic Multilingual Plane: libharu "
+                                  "reads fonts' 16-bit cmaps only",
+                                  (unsigned)c);
+        if (!bit_get(pf->declared, c))
+            return ax_device_fail(&p->base, AX_ERR_DATA,
+                                  "U+%04X shown in font %s was not among its use_font code "
+                                  "points (it would be missing from the subset)",
+                                  (unsigned)c, ax_font_id(t->font));
+        unsigned cid = p->cid[c];
+        bit_set(pf->shown, c);
+        o[0] = digits[cid >> 12 & 15];
+        o[1] = digits[cid >> 8 & 15];
+        o[2] = digits[cid >> 4 & 15];
+        o[3] = digits[cid & 15];
+        o += 4;
+    }
+    memcpy(o, "> Tj\012", 5);
+    *len = (size_t)(o + 5 - p->hex);
+    return AX_OK;
+}
 
 static ax_status pdf_show_text(ax_device *d, const ax_text_run *t)
 {
@@ -617,36 +1590,22 @@ static ax_status pdf_show_text(ax_device *d, const ax_text_run *t)
     if (!pf)
         return ax_device_fail(d, AX_ERR_DATA, "show_text in font %s, which use_font never named",
                               ax_font_id(t->font));
-    if (t->size > HPDF_MAX_FONTSIZE)
-        return ax_device_fail(d, AX_ERR_DATA, "font size %g is over libharu's %d", t->size,
-                              HPDF_MAX_FONTSIZE);
+    /* what HPDF_Page_SetFontAndSize refused, and what the operators would
+     * print wrongly */
+    if (!(t->size > 0 && t->size <= HPDF_MAX_FONTSIZE))
+        return ax_device_fail(d, AX_ERR_DATA, "font size %g is outside libharu's 0..%d",
+                              t->size, HPDF_MAX_FONTSIZE);
+    if (!finite_xy(t->x, t->y) || !isfinite(t->angle))
+        return ax_device_fail(d, AX_ERR_DATA,
+                              "text position (%g, %g) or angle %g is not a finite number "
+                              "within ±%d pt",
+                              t->x, t->y, t->angle, HPDF_LIMIT_MAX_REAL);
     if (t->len > HPDF_LIMIT_MAX_STRING_LEN)
         return ax_device_fail(d, AX_ERR_DATA, "a text run of %zu bytes is too long", t->len);
 
-    /* Every code point must be in the subset (declared in use_font), or
-     * libharu would draw .notdef: a blank the text tools cannot see. */
-    for (size_t i = 0; i < t->len;) {
-        uint32_t c = ax_utf8_next(t->utf8, t->len, &i);
-        if (c > 0xFFFF)
-            return ax_device_fail(d, AX_ERR_DATA,
-                                  "U+%04X is outside the Basic Multilingual Plane: libharu's "
-                                  "UTF-8 encoder would print a space instead",
-                                  (unsigned)c);
-        if (!bit_get(pf->declared, c))
-            return ax_device_fail(d, AX_ERR_DATA,
-                                  "U+%04X shown in font %s was not among its use_font code "
-                                  "points (it would be missing from the subset)",
-                                  (unsigned)c, ax_font_id(t->font));
-    }
-    if (t->len + 1 > p->text_cap) {
-        char *b = ax_realloc(p->text, t->len + 1);
-        if (!b)
-            return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
-        p->text = b;
-        p->text_cap = t->len + 1;
-    }
-    memcpy(p->text, t->utf8, t->len);
-    p->text[t->len] = '\0';
+    size_t tj = 0;
+    if (encode_tj(p, pf, t, &tj) != AX_OK)
+        return p->base.status;
 
     /* One text object for consecutive runs; font, size and colour only
      * when they change; each run placed with our own Td (libharu's TextOut
@@ -655,15 +1614,28 @@ static ax_status pdf_show_text(ax_device *d, const ax_text_run *t)
     if (!p->in_text) {
         if (p->pending != PEND_NONE)
             flush(p);
-        if (hp(p, "HPDF_Page_BeginText"))
-            HPDF_Page_BeginText(p->page);
+        op(p, "BT", 0);
         p->in_text = 1;
         p->tx = p->ty = 0; /* BT resets the line matrix to the identity */
         p->trot = 0;
     }
     set_fill(p, t->color);
-    if ((p->tfont != pf || p->tsize != t->size) && hp(p, "HPDF_Page_SetFontAndSize")) {
-        HPDF_Page_SetFontAndSize(p->page, pf->hfont, (HPDF_REAL)t->size);
+    if (p->tfont != pf || p->tsize != t->size) {
+        /* the font's name in the page's resources (added there on first use) */
+        const char *local = NULL;
+        if (hp(p, "HPDF_Page_GetLocalFontName"))
+            local = HPDF_Page_GetLocalFontName(p->page, pf->hfont);
+        if (!local)
+            return ok(p) ? hpdf_failed(p) : p->base.status;
+        char name[HPDF_LIMIT_MAX_NAME_LEN + 8];
+        size_t k = strlen(local);
+        if (k > HPDF_LIMIT_MAX_NAME_LEN)
+            k = HPDF_LIMIT_MAX_NAME_LEN;
+        name[0] = '/';
+        memcpy(name + 1, local, k);
+        name[k + 1] = ' ';
+        emit(p, name, k + 2);
+        op(p, "Tf", 1, t->size);
         p->tfont = pf;
         p->tsize = t->size;
     }
@@ -673,25 +1645,17 @@ static ax_status pdf_show_text(ax_device *d, const ax_text_run *t)
     double x = r2(t->x), y = r2(p->page_h - t->y);
     if (t->angle != 0) {
         double rad = t->angle * M_PI / 180.0, cs = r4(cos(rad)), sn = r4(sin(rad));
-        if (hp(p, "HPDF_Page_SetTextMatrix"))
-            HPDF_Page_SetTextMatrix(p->page, (HPDF_REAL)cs, (HPDF_REAL)sn, (HPDF_REAL)-sn,
-                                    (HPDF_REAL)cs, (HPDF_REAL)x, (HPDF_REAL)y);
+        op(p, "Tm", 6, cs, sn, -sn, cs, x, y);
         p->trot = 1;
     } else if (p->trot) {
-        if (hp(p, "HPDF_Page_SetTextMatrix"))
-            HPDF_Page_SetTextMatrix(p->page, 1, 0, 0, 1, (HPDF_REAL)x, (HPDF_REAL)y);
+        op(p, "Tm", 6, 1.0, 0.0, 0.0, 1.0, x, y);
         p->trot = 0;
-    } else if (hp(p, "HPDF_Page_MoveTextPos"))
-        HPDF_Page_MoveTextPos(p->page, r2(x - p->tx), r2(y - p->ty));
+    } else
+        op(p, "Td", 2, r2(x - p->tx), r2(y - p->ty));
     p->tx = x;
     p->ty = y;
-    if (hp(p, "HPDF_Page_ShowText"))
-        HPDF_Page_ShowText(p->page, p->text);
-    if (!ok(p))
-        return p->base.status;
-    for (size_t i = 0; i < t->len;)
-        bit_set(pf->shown, ax_utf8_next(t->utf8, t->len, &i));
-    return AX_OK;
+    emit(p, p->hex, tj);
+    return p->base.status;
 }
 
 /* ---- outline -------------------------------------------------------------- */
@@ -754,13 +1718,20 @@ static ax_status pdf_outline(ax_device *d, int level, const char *title, double 
  * by a ToUnicode CMap: code (two bytes, equal to the BMP code point shown)
  * → that code point, for every code the content streams use. The stream
  * object is reused so no orphan object stays in the file. */
-static void put_bfchar(ax_buf *b, const uint32_t *cps, size_t n)
+static void put_bfchar(ax_buf *b, const uint32_t (*map)[2], size_t n)
 {
     if (n == 0)
         return;
+    static const char hex[] = "0123456789ABCDEF";
     ax_buf_printf(b, "%zu beginbfchar\n", n);
-    for (size_t i = 0; i < n; i++)
-        ax_buf_printf(b, "<%04X> <%04X>\n", (unsigned)cps[i], (unsigned)cps[i]);
+    for (size_t i = 0; i < n; i++) {
+        char e[14] = "<0000> <0000>\n"; /* "<%04X> <%04X>\n" */
+        for (int k = 0; k < 4; k++) {
+            e[4 - k] = hex[map[i][0] >> (4 * k) & 15];
+            e[11 - k] = hex[map[i][1] >> (4 * k) & 15];
+        }
+        ax_buf_append(b, e, sizeof e);
+    }
     ax_buf_puts(b, "endbfchar\n");
 }
 
@@ -784,13 +1755,15 @@ static void fix_to_unicode(ax_pdf *p, pdf_font *pf)
                     "/CMapType 2 def\n"
                     "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n");
     /* At most 100 entries per bfchar block (PDF 1.7, 9.10.3). */
-    uint32_t block[100];
+    uint32_t block[100][2];
     size_t nb = 0;
-    for (uint32_t c = 0; c < 0x10000; c++) {
+    for (size_t k = 0; k < pf->n; k++) {
+        uint32_t c = pf->cps[k];
         if (!bit_get(pf->shown, c))
             continue;
-        block[nb++] = c;
-        if (nb == 100) {
+        block[nb][0] = p->cid[c];
+        block[nb][1] = c;
+        if (++nb == 100) {
             put_bfchar(&b, block, nb);
             nb = 0;
         }
@@ -918,34 +1891,26 @@ static ax_status pdf_close(ax_device *d)
     if (!ok(p))
         return p->base.status;
 
+    zpool_finish(p);
+    /* Saved into a buffer stream of ours: no copy out of libharu's memory
+     * stream afterwards. */
+    if (!p->doc->stream) {
+        p->doc->stream = xs_new(p->doc->mmgr, 0);
+        if (!p->doc->stream)
+            return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
+    }
     if (hp(p, "HPDF_SaveToStream"))
         HPDF_SaveToStream(p->doc);
     if (!ok(p))
         return p->base.status;
-    HPDF_UINT32 size = 0;
-    if (hp(p, "HPDF_GetStreamSize"))
-        size = HPDF_GetStreamSize(p->doc);
-    if (!ok(p))
-        return p->base.status;
-    char *data = ax_malloc(size ? size : 1);
-    if (!data)
+    const ax_buf *out = &xs(p->doc->stream)->b;
+    if (out->failed)
         return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
-    /* One read of exactly the stream size: reading past the end raises
-     * HPDF_STREAM_EOF. */
-    HPDF_UINT32 got = size;
-    if (hp(p, "HPDF_ReadFromStream"))
-        HPDF_ReadFromStream(p->doc, (HPDF_BYTE *)data, &got);
-    if (ok(p) && got != size)
-        ax_device_fail(d, AX_ERR_IO, "libharu returned %u of %u bytes", (unsigned)got,
-                       (unsigned)size);
-    if (ok(p)) {
-        errno = 0;
-        ax_status st = ax_file_write_atomic(p->path, data, got);
-        if (st != AX_OK)
-            ax_device_fail(d, st, "cannot write %s: %s", p->path,
-                           st == AX_ERR_NOMEM ? "out of memory" : strerror(errno));
-    }
-    ax_free(data);
+    errno = 0;
+    ax_status st; st = ax_file_write_atomic(p->path, out->data ? out->data : "", out->len);
+    if (st != AX_OK)
+        ax_device_fail(d, st, "cannot write %s: %s", p->path,
+                       st == AX_ERR_NOMEM ? "out of memory" : strerror(errno));
     if (ok(p))
         p->closed = 1;
     return p->base.status;

@@ -150,19 +150,95 @@ char *eng_covered_text(ctx *c, const tstyle *t, const char *s, size_t len, ax_ma
     return out;
 }
 
+/* The lines of a text, kept for the document: a table repeats its short
+ * values (a type, a venue, a date, an audience) on many rows, and breaking
+ * is most of the cost of a cell. Keyed by style, width and text. */
+typedef struct broken {
+    const tstyle *t;
+    double width;
+    const char *s; /* a copy of the text */
+    size_t len;
+    const char *clean;
+    const ax_line *ls;
+    size_t nl;
+} broken;
+
+static uint64_t broken_hash(const tstyle *t, double width, const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ull ^ (uint64_t)(uintptr_t)t;
+    uint64_t w;
+    memcpy(&w, &width, sizeof w);
+    h = (h ^ w) * 1099511628211ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+/* The entry for (t, width, s): found, or the free slot it goes to; NULL
+ * when the table cannot grow (then nothing is kept). */
+static broken *broken_slot(ctx *c, const tstyle *t, double width, const char *s, size_t len)
+{
+    if (2 * (c->nbroken + 1) > c->capbroken) {
+        size_t cap = c->capbroken ? 2 * c->capbroken : 1024;
+        broken *b = ax_reallocarray(NULL, cap, sizeof *b);
+        if (!b)
+            return NULL;
+        memset(b, 0, cap * sizeof *b);
+        for (size_t i = 0; i < c->capbroken; i++) {
+            broken *o = &c->broken[i];
+            if (!o->s)
+                continue;
+            size_t k = broken_hash(o->t, o->width, o->s, o->len) & (cap - 1);
+            while (b[k].s)
+                k = (k + 1) & (cap - 1);
+            b[k] = *o;
+        }
+        ax_free(c->broken);
+        c->broken = b;
+        c->capbroken = cap;
+    }
+    size_t k = broken_hash(t, width, s, len) & (c->capbroken - 1);
+    for (broken *e; (e = &c->broken[k])->s; k = (k + 1) & (c->capbroken - 1))
+        if (e->t == t && e->width == width && e->len == len && memcmp(e->s, s, len) == 0)
+            return e;
+    return &c->broken[k];
+}
+
+/* Only short texts are kept: the repeated ones are short, and a long text
+ * (a title, a description) is seldom seen twice (20,000 activities: -5 MB
+ * peak, no slower). */
+#define BROKEN_MAX 48
+
 /* Break text into lines of at most `width` in style t; appends to *lines. */
 static void break_text(ctx *c, const tstyle *t, const char *s, size_t len, double width,
                        ax_color color, ax_mark m, const char *where, tline **lines, size_t *n)
 {
-    size_t clen;
-    char *clean = eng_covered_text(c, t, s, len, m, where, &clen);
-    if (!clean)
-        return;
-    ax_line *ls;
+    broken *e = len <= BROKEN_MAX ? broken_slot(c, t, width, s, len) : NULL;
+    const char *clean;
+    const ax_line *ls;
     size_t nl;
-    if (ax_break_lines(c->br, clean, clen, width, advance, (void *)t, c->a, &ls, &nl) != AX_OK) {
-        eng_fail(c, AX_ERR_NOMEM);
-        return;
+    if (e && e->s) {
+        clean = e->clean; /* its missing glyphs were reported the first time */
+        ls = e->ls;
+        nl = e->nl;
+    } else {
+        size_t clen;
+        char *cl = eng_covered_text(c, t, s, len, m, where, &clen);
+        if (!cl)
+            return;
+        ax_line *bl;
+        if (ax_break_lines(c->br, cl, clen, width, advance, (void *)t, c->a, &bl, &nl) !=
+            AX_OK) {
+            eng_fail(c, AX_ERR_NOMEM);
+            return;
+        }
+        clean = cl;
+        ls = bl;
+        char *key = e ? ax_arena_strndup(c->a, s, len) : NULL;
+        if (key) {
+            *e = (broken){t, width, key, len, clean, ls, nl};
+            c->nbroken++;
+        }
     }
     tline *grown = ax_arena_array(c->a, *n + nl, sizeof *grown);
     if (!grown) {
@@ -431,7 +507,7 @@ static void flow_heading(ctx *c, const ax_block *b)
     if (sp)
         sp->keep_next = 1;
     if (v.row)
-        sqlite3_finalize(v.row);
+        eng_finalize(c, v.row);
 }
 
 static void flow_paragraph(ctx *c, const ax_block *b)
@@ -449,7 +525,7 @@ static void flow_paragraph(ctx *c, const ax_block *b)
         eng_add_item(c, IT_SPACE, t->size * (k + 1 < n ? 0.35 : 0.7));
     }
     if (v.row)
-        sqlite3_finalize(v.row);
+        eng_finalize(c, v.row);
 }
 
 /* ---- queries ------------------------------------------------------------ */
@@ -473,7 +549,7 @@ sqlite3_stmt *eng_prepare(ctx *c, const char *sql, ax_mark m, const ax_param *pa
                              size_t nparams)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    if (eng_stmt_take(c->stmts, c->db, sql, &st) != SQLITE_OK) {
         ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, m), m.line, m.col, 0,
                      "the query does not prepare: %s", sqlite3_errmsg(c->db));
         eng_fail(c, AX_ERR_DATA);
@@ -488,7 +564,7 @@ sqlite3_stmt *eng_prepare(ctx *c, const char *sql, ax_mark m, const ax_param *pa
             ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, m), m.line, m.col, 0,
                          "parameter %d has no name: use :name", i);
             eng_fail(c, AX_ERR_DATA);
-            sqlite3_finalize(st);
+            eng_finalize(c, st);
             return NULL;
         }
         const char *val = param_value(c, &v, name + 1, strlen(name + 1));
@@ -497,7 +573,7 @@ sqlite3_stmt *eng_prepare(ctx *c, const char *sql, ax_mark m, const ax_param *pa
                          "no value for %s: give it under params: or as -p %s=VALUE", name,
                          name + 1);
             eng_fail(c, AX_ERR_DATA);
-            sqlite3_finalize(st);
+            eng_finalize(c, st);
             return NULL;
         }
         if (is_integer_text(val))
@@ -506,6 +582,11 @@ sqlite3_stmt *eng_prepare(ctx *c, const char *sql, ax_mark m, const ax_param *pa
             sqlite3_bind_text(st, i, val, -1, SQLITE_STATIC);
     }
     return st;
+}
+
+void eng_finalize(ctx *c, sqlite3_stmt *st)
+{
+    eng_stmt_give(c->stmts, st);
 }
 
 /* Run a one-row query (for placeholders): the stepped statement, or NULL. */
@@ -525,7 +606,7 @@ static sqlite3_stmt *run_query(ctx *c, const char *sql, ax_mark m, const ax_para
     } else
         ax_diags_add(c->diags, AX_WARNING, "layout-sql", eng_file_of(c, m), m.line, m.col, 0,
                      "the query returned no row; its placeholders stay empty");
-    sqlite3_finalize(st);
+    eng_finalize(c, st);
     return NULL;
 }
 
@@ -759,7 +840,7 @@ static void flow_table(ctx *c, const ax_block *b)
                 tcol[i] = 1;
     }
     if (c->st != AX_OK) {
-        sqlite3_finalize(st);
+        eng_finalize(c, st);
         return;
     }
 
@@ -845,7 +926,7 @@ static void flow_table(ctx *c, const ax_block *b)
                          fell_first[i]);
 
     if (c->st != AX_OK) {
-        sqlite3_finalize(st);
+        eng_finalize(c, st);
         ax_free(rows);
         return;
     }
@@ -861,20 +942,24 @@ static void flow_table(ctx *c, const ax_block *b)
             add_text_lines(c, t, c->lang == AX_LANG_EN ? "No data." : "无数据。", AX_ALIGN_LEFT,
                            b->mark, "table", 0);
         eng_add_item(c, IT_SPACE, t->size);
-        sqlite3_finalize(st);
+        eng_finalize(c, st);
         return;
     }
 
     /* 2. column widths from the content */
     double cmin[MAX_COLS] = {0}, cmax[MAX_COLS] = {0};
     for (size_t i = 0; i < tb->ncols; i++) {
+        /* a fixed width is not measured: size_columns reads the extents of
+         * auto and fraction columns only (measuring is a line-break pass
+         * over every cell) */
+        int measure = ts->columns[i].width_kind != AX_WIDTH_FIXED;
         const char *h[2];
-        size_t nh = eng_pick_text(c, &ts->columns[i].title, h);
+        size_t nh = measure ? eng_pick_text(c, &ts->columns[i].title, h) : 0;
         for (size_t k = 0; k < nh; k++)
             measure_cell_extent(c, tb->hst, h[k], &cmin[i], &cmax[i]);
         int numeric = 1;
         for (size_t r = 0; r < nrows; r++) {
-            for (size_t k = 0; k < rows[r].nt[i]; k++)
+            for (size_t k = 0; measure && k < rows[r].nt[i]; k++)
                 measure_cell_extent(c, tb->st, rows[r].t[i][k], &cmin[i], &cmax[i]);
             if (rows[r].nt[i] && !rows[r].numeric[i])
                 numeric = 0;
@@ -1001,7 +1086,7 @@ static void flow_table(ctx *c, const ax_block *b)
             eng_fail(c, AX_ERR_NOMEM);
     }
     eng_add_item(c, IT_SPACE, tb->st->size);
-    sqlite3_finalize(st);
+    eng_finalize(c, st);
     ax_free(rows);
 }
 
@@ -1032,7 +1117,7 @@ static int block_wanted(ctx *c, const ax_block *b)
                      sqlite3_errmsg(c->db));
         eng_fail(c, AX_ERR_DATA);
     }
-    sqlite3_finalize(st);
+    eng_finalize(c, st);
     return yes;
 }
 
@@ -1378,9 +1463,17 @@ static void running_bands(ctx *c, ax_display *dl)
 ax_status ax_render(const ax_layout *l, sqlite3 *db, ax_fontset *fs, const ax_render_opts *o,
                     ax_arena *a, ax_diags *diags, ax_display **out, ax_doc_info *info)
 {
+    return ax_render_cached(l, db, NULL, fs, o, a, diags, out, info);
+}
+
+ax_status ax_render_cached(const ax_layout *l, sqlite3 *db, ax_stmt_cache *stmts,
+                           ax_fontset *fs, const ax_render_opts *o, ax_arena *a,
+                           ax_diags *diags, ax_display **out, ax_doc_info *info)
+{
     ctx c = {0};
     c.l = l;
     c.db = db;
+    c.stmts = stmts;
     c.fs = fs;
     /* Lines, cells, copied paths and strings of the layout live in an arena
      * of this call: the display list keeps its own copies, so all of it goes
@@ -1442,6 +1535,7 @@ ax_status ax_render(const ax_layout *l, sqlite3 *db, ax_fontset *fs, const ax_re
         info->label_first = l->page.first_number ? l->page.first_number : 1;
     }
     ax_breaker_free(c.br);
+    ax_free(c.broken);
     ax_free(c.items);
     for (size_t i = 0; i < c.nfigs; i++)
         ax_display_free(c.figs[i]);

@@ -15,6 +15,15 @@
 #include "../text/font.h"
 #include "spec.h"
 
+/* Prepared statements kept from one document to the next, for one
+ * connection used by one thread: a program rendering many documents of one
+ * layout (a batch worker) prepares each query once. Free it before the
+ * connection closes (it finalizes its statements) and before the layout
+ * goes (the queries' text is its key). */
+typedef struct ax_stmt_cache ax_stmt_cache;
+ax_stmt_cache *ax_stmt_cache_new(sqlite3 *db); /* NULL when out of memory */
+void ax_stmt_cache_free(ax_stmt_cache *c);
+
 typedef struct ax_render_opts {
     ax_lang lang;           /* 0: the layout's */
     const ax_param *params; /* command line (-p): override document params */
@@ -30,6 +39,12 @@ typedef struct ax_render_opts {
  * the document (strings from arena `a`). */
 ax_status ax_render(const ax_layout *l, sqlite3 *db, ax_fontset *fs, const ax_render_opts *o,
                     ax_arena *a, ax_diags *diags, ax_display **out, ax_doc_info *info);
+
+/* ax_render with its queries' statements taken from, and given back to,
+ * `stmts` (a cache for `db`; NULL: prepared for this document alone). */
+ax_status ax_render_cached(const ax_layout *l, sqlite3 *db, ax_stmt_cache *stmts,
+                           ax_fontset *fs, const ax_render_opts *o, ax_arena *a,
+                           ax_diags *diags, ax_display **out, ax_doc_info *info);
 
 /* Thousands grouped with commas ("6,513"), whatever the locale. */
 void ax_format_int(long long v, char *buf, size_t n);

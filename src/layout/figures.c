@@ -286,7 +286,7 @@ void eng_flow_chart(ctx *c, const ax_block *b)
         ok = 0;
     }
     if (!ok) {
-        sqlite3_finalize(st);
+        eng_finalize(c, st);
         return;
     }
 
@@ -368,7 +368,7 @@ void eng_flow_chart(ctx *c, const ax_block *b)
     }
     if (c->st == AX_OK)
         step_error(c, ch->query_mark, rc);
-    sqlite3_finalize(st);
+    eng_finalize(c, st);
     if (c->st != AX_OK)
         return;
     if (!ch->series) {
@@ -569,7 +569,7 @@ static void axis_query(ctx *c, const ax_matrix_spec *m, const char *sql, ax_mark
     int cc = color ? eng_column_index(st, color) : -1;
     int nc = number ? eng_column_index(st, number) : -1;
     if (!need_src(c, k, "matrix", key, qm)) {
-        sqlite3_finalize(st);
+        eng_finalize(c, st);
         return;
     }
     int rc;
@@ -581,7 +581,7 @@ static void axis_query(ctx *c, const ax_matrix_spec *m, const char *sql, ax_mark
     }
     if (c->st == AX_OK)
         step_error(c, qm, rc);
-    sqlite3_finalize(st);
+    eng_finalize(c, st);
 }
 
 /* The index of the current row's key among the entries a rows / columns
@@ -639,7 +639,7 @@ void eng_flow_matrix(ctx *c, const ax_block *b)
         ok = 0;
     }
     if (!ok) {
-        sqlite3_finalize(st);
+        eng_finalize(c, st);
         return;
     }
     typedef struct cell3 {
@@ -678,7 +678,7 @@ void eng_flow_matrix(ctx *c, const ax_block *b)
     }
     if (c->st == AX_OK)
         step_error(c, m->query_mark, rc);
-    sqlite3_finalize(st);
+    eng_finalize(c, st);
     if (c->st != AX_OK)
         return;
 

@@ -81,6 +81,9 @@ typedef struct ctx {
     ax_arena *a;
     ax_diags *diags;
     ax_breaker *br;
+    ax_stmt_cache *stmts; /* NULL: statements finalized after use */
+    struct broken *broken; /* texts broken into lines (engine.c), by hash */
+    size_t nbroken, capbroken;
     ax_lang lang;
     const ax_render_opts *o;
     tstyle *styles;
@@ -119,9 +122,16 @@ char *eng_covered_text(ctx *c, const tstyle *t, const char *s, size_t len, ax_ma
 size_t eng_pick_text(const ctx *c, const ax_text2 *t, const char *out[2]);
 /* Fill {placeholders} from a row, the parameters, page numbers. */
 char *eng_expand(ctx *c, const char *tpl, const vars *v, ax_mark m);
-/* Prepare a query and bind its :named parameters (errors reported at m). */
+/* Prepare a query and bind its :named parameters (errors reported at m).
+ * Give it back with eng_finalize (it may come from the statement cache). */
 sqlite3_stmt *eng_prepare(ctx *c, const char *sql, ax_mark m, const ax_param *params,
                           size_t nparams);
+void eng_finalize(ctx *c, sqlite3_stmt *st);
+/* stmts.c: a statement of `sql` (prepared, or from the cache when it holds
+ * one not in use), as sqlite3_prepare_v2 returns it; give it back with
+ * eng_stmt_give (reset and kept, or finalized). c may be NULL. */
+int eng_stmt_take(ax_stmt_cache *c, sqlite3 *db, const char *sql, sqlite3_stmt **st);
+void eng_stmt_give(ax_stmt_cache *c, sqlite3_stmt *st);
 int eng_column_index(sqlite3_stmt *st, const char *name);
 /* A result value as cell text (numbers formatted into num), or NULL. */
 const char *eng_col_text(sqlite3_stmt *st, int i, int *numeric, char *num, size_t numn);

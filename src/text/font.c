@@ -222,25 +222,36 @@ static ax_status load_coverage(ax_font *f)
         hb_set_destroy(set);
         return AX_ERR_NOMEM;
     }
+    /* Many code points per call (hb_set_next_range steps through a range
+     * one code point at a time: a CJK font's 30,000 cost 2 ms). */
     size_t cap = 0;
-    hb_codepoint_t first = HB_SET_VALUE_INVALID, last = HB_SET_VALUE_INVALID;
-    while (hb_set_next_range(set, &first, &last)) {
-        for (hb_codepoint_t c = first; c <= last && c <= 0xFFFF; c++)
-            f->bmp[c >> 3] = (uint8_t)(f->bmp[c >> 3] | 1u << (c & 7));
-        if (last <= 0xFFFF)
-            continue;
-        if (f->nastral == cap) {
-            cap = cap ? cap * 2 : 16;
-            uint32_t(*a)[2] = ax_reallocarray(f->astral, cap, sizeof *a);
-            if (!a) {
-                hb_set_destroy(set);
-                return AX_ERR_NOMEM;
+    hb_codepoint_t buf[1024], from = HB_SET_VALUE_INVALID;
+    unsigned got;
+    while ((got = hb_set_next_many(set, from, buf, sizeof buf / sizeof buf[0])) > 0) {
+        for (unsigned k = 0; k < got; k++) {
+            hb_codepoint_t c = buf[k];
+            if (c <= 0xFFFF) {
+                f->bmp[c >> 3] = (uint8_t)(f->bmp[c >> 3] | 1u << (c & 7));
+                continue;
             }
-            f->astral = a;
+            if (f->nastral && f->astral[f->nastral - 1][1] + 1 == c) {
+                f->astral[f->nastral - 1][1] = c; /* the range goes on */
+                continue;
+            }
+            if (f->nastral == cap) {
+                cap = cap ? cap * 2 : 16;
+                uint32_t(*a)[2] = ax_reallocarray(f->astral, cap, sizeof *a);
+                if (!a) {
+                    hb_set_destroy(set);
+                    return AX_ERR_NOMEM;
+                }
+                f->astral = a;
+            }
+            f->astral[f->nastral][0] = c;
+            f->astral[f->nastral][1] = c;
+            f->nastral++;
         }
-        f->astral[f->nastral][0] = first > 0xFFFF ? first : 0x10000;
-        f->astral[f->nastral][1] = last;
-        f->nastral++;
+        from = buf[got - 1];
     }
     hb_set_destroy(set);
     return AX_OK;
@@ -292,8 +303,9 @@ static ax_status font_open(ax_fontset *fs, ax_font *f)
     f->adv = ax_malloc(0x10000 * sizeof *f->adv);
     if (!f->adv)
         return lookup_fail(fs, AX_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < 0x10000; i++)
-        atomic_init(&f->adv[i], 0);
+    /* all zero: every entry unknown (zero bytes are a zero atomic here;
+     * one memset instead of 65,536 atomic stores) */
+    memset((void *)f->adv, 0, 0x10000 * sizeof *f->adv);
     if (load_coverage(f) != AX_OK)
         return lookup_fail(fs, AX_ERR_NOMEM, "out of memory");
 
@@ -495,248 +507,6 @@ static const char *const DROP_TABLES[] = {
     "avar", "HVAR", "VVAR", "MVAR", "cvar",
 };
 
-/* ---- a cmap libharu reads fast ------------------------------------------ */
-
-/* HPDF_GetFont looks up all 65,536 codes in the font's (3,1) format-4 cmap
- * (PITFALLS.md item 6), and its lookup scans the segments linearly. hb-subset
- * writes one segment per run of consecutive code points: for scattered
- * ideographs one per character, which costs libharu 3.5 ms per font for 300
- * of them and 9 ms for 800. So the subset gets a cmap whose segments also
- * span the gaps shorter than MERGE_GAP between its code points, the gap codes
- * mapped to glyph 0 through glyphIdArray: a handful of segments and a
- * mostly-zero array (it compresses to little), about 1 ms per font whatever
- * the count. Code points above U+FFFF get a (3,10) format-12 subtable too. */
-
-#define MAX_ARRAY 24576 /* glyphIdArray entries (the CJK block fits); offsets < 64 KiB */
-#define MERGE_GAP 256   /* a longer gap costs libharu more than a segment */
-
-typedef struct cmap_entry {
-    uint32_t cp;
-    hb_codepoint_t gid;
-} cmap_entry;
-
-static void put16(ax_buf *b, unsigned v)
-{
-    char x[2] = {(char)(v >> 8 & 0xFF), (char)(v & 0xFF)};
-    ax_buf_append(b, x, 2);
-}
-
-static void put32(ax_buf *b, uint32_t v)
-{
-    put16(b, v >> 16);
-    put16(b, v & 0xFFFF);
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-typedef struct gap {
-    uint32_t len; /* code points between two mapped ones */
-    uint32_t at;  /* index of the mapping before it */
-} gap;
-
-static int cmp_gap(const void *a, const void *b)
-{
-    const gap *x = a, *y = b;
-    if (x->len != y->len)
-        return x->len < y->len ? -1 : 1;
-    return x->at < y->at ? -1 : x->at > y->at; /* ties in code point order */
-}
-
-/* A cmap table for the sorted mappings e[0..n) (the first nb of them in the
- * BMP) into `b`; false when the compact format 4 does not fit (then
- * hb-subset's own cmap stays). */
-static int build_cmap(const cmap_entry *e, size_t n, size_t nb, ax_buf *b)
-{
-    if (nb == 0 || nb > MAX_ARRAY)
-        return 0;
-    /* join[i]: the gap after e[i] is inside a segment. The shortest gaps
-     * are joined first, while shorter than MERGE_GAP and while the array
-     * stays within MAX_ARRAY entries. */
-    uint8_t *join = ax_malloc(nb);
-    gap *gaps = ax_reallocarray(NULL, nb, sizeof *gaps);
-    if (!join || !gaps) {
-        ax_free(join);
-        ax_free(gaps);
-        return 0;
-    }
-    memset(join, 0, nb);
-    for (size_t i = 0; i + 1 < nb; i++)
-        gaps[i] = (gap){e[i + 1].cp - e[i].cp - 1, (uint32_t)i};
-    qsort(gaps, nb - 1, sizeof *gaps, cmp_gap);
-    size_t total = nb; /* glyphIdArray entries */
-    for (size_t i = 0; i + 1 < nb && gaps[i].len < MERGE_GAP; i++) {
-        if (total + gaps[i].len > MAX_ARRAY)
-            break;
-        total += gaps[i].len;
-        join[gaps[i].at] = 1;
-    }
-    ax_free(gaps);
-#define STARTS(i) ((i) == 0 || !join[(i) - 1])
-#define ENDS(i) ((i) + 1 == nb || !join[i])
-
-    size_t nseg = 1; /* the final 0xFFFF segment */
-    for (size_t i = 0; i < nb; i++)
-        nseg += STARTS(i);
-    size_t len4 = 16 + 8 * nseg + 2 * total;
-    if (len4 > 0xFFFF) {
-        ax_free(join);
-        return 0;
-    }
-    unsigned sub4_len = (unsigned)len4;
-    int astral = n > nb;
-    size_t ngroups = 0;
-    for (size_t i = 0; i < n; i++)
-        if (i == 0 || e[i].cp != e[i - 1].cp + 1 || e[i].gid != e[i - 1].gid + 1)
-            ngroups++;
-
-    /* cmap header and encoding records: (3,1) first, so that libharu, which
-     * takes the first (3,1) format-4 subtable, finds it. */
-    unsigned nrec = astral ? 2 : 1;
-    put16(b, 0);
-    put16(b, nrec);
-    put16(b, 3);
-    put16(b, 1);
-    put32(b, 4 + 8 * nrec);
-    if (astral) {
-        put16(b, 3);
-        put16(b, 10);
-        put32(b, 4 + 8 * nrec + sub4_len);
-    }
-
-    /* Format 4: segments, each through glyphIdArray (idDelta 0). */
-    unsigned seg_x2 = (unsigned)(2 * nseg), pow2 = 1, sel = 0;
-    while (pow2 * 2 <= nseg) {
-        pow2 *= 2;
-        sel++;
-    }
-    put16(b, 4);
-    put16(b, sub4_len);
-    put16(b, 0); /* language */
-    put16(b, seg_x2);
-    put16(b, 2 * pow2);
-    put16(b, sel);
-    put16(b, seg_x2 - 2 * pow2);
-    for (size_t i = 0; i < nb; i++) /* endCode */
-        if (ENDS(i))
-            put16(b, e[i].cp);
-    put16(b, 0xFFFF);
-    put16(b, 0); /* reservedPad */
-    for (size_t i = 0; i < nb; i++) /* startCode */
-        if (STARTS(i))
-            put16(b, e[i].cp);
-    put16(b, 0xFFFF);
-    for (size_t i = 0; i + 1 < nseg; i++) /* idDelta */
-        put16(b, 0);
-    put16(b, 1); /* 0xFFFF + 1 = glyph 0 */
-    size_t seg = 0, at = 0, first = 0; /* idRangeOffset: from itself to its entries */
-    for (size_t i = 0; i < nb; i++) {
-        if (STARTS(i))
-            first = i;
-        if (ENDS(i)) {
-            put16(b, (unsigned)(2 * (nseg - seg) + 2 * at));
-            seg++;
-            at += e[i].cp - e[first].cp + 1;
-        }
-    }
-    put16(b, 0);
-    for (size_t i = 0; i < nb; i++) { /* glyphIdArray, the joined gaps → 0 */
-        put16(b, e[i].gid);
-        if (!ENDS(i))
-            for (uint32_t c = e[i].cp + 1; c < e[i + 1].cp; c++)
-                put16(b, 0);
-    }
-#undef STARTS
-#undef ENDS
-    ax_free(join);
-
-    if (astral) { /* format 12: every mapping, in runs */
-        put16(b, 12);
-        put16(b, 0);
-        put32(b, (uint32_t)(16 + 12 * ngroups));
-        put32(b, 0); /* language */
-        put32(b, (uint32_t)ngroups);
-        for (size_t i = 0; i < n;) {
-            size_t j = i;
-            while (j + 1 < n && e[j + 1].cp == e[j].cp + 1 && e[j + 1].gid == e[j].gid + 1)
-                j++;
-            put32(b, e[i].cp);
-            put32(b, e[j].cp);
-            put32(b, e[i].gid);
-            i = j + 1;
-        }
-    }
-    return !b->failed;
-}
-
-/* A copy of the serialized subset `sub` whose cmap is build_cmap's, or
- * NULL to keep `sub` as it is (nothing to map, too many code points, or an
- * allocation failed: hb-subset's cmap is correct, only slower for libharu). */
-static hb_blob_t *with_compact_cmap(hb_blob_t *sub, const uint32_t *cps, size_t n)
-{
-    if (n == 0)
-        return NULL;
-    hb_face_t *face = hb_face_create(sub, 0);
-    hb_font_t *font = hb_font_create(face);
-    uint32_t *sorted = ax_reallocarray(NULL, n, sizeof *sorted);
-    cmap_entry *e = ax_reallocarray(NULL, n, sizeof *e);
-    hb_blob_t *result = NULL;
-    ax_buf cmap = {0};
-    if (!sorted || !e)
-        goto done;
-    memcpy(sorted, cps, n * sizeof *sorted);
-    qsort(sorted, n, sizeof *sorted, cmp_u32);
-    size_t m = 0, nb = 0;
-    for (size_t i = 0; i < n; i++) {
-        hb_codepoint_t gid;
-        if ((i > 0 && sorted[i] == sorted[i - 1]) ||
-            !hb_font_get_nominal_glyph(font, sorted[i], &gid) || gid == 0)
-            continue;
-        e[m].cp = sorted[i];
-        e[m].gid = gid;
-        nb += sorted[i] <= 0xFFFF;
-        m++;
-    }
-    if (!build_cmap(e, m, nb, &cmap))
-        goto done;
-
-    hb_face_t *builder = hb_face_builder_create();
-    hb_tag_t tags[64];
-    unsigned start = 0, count;
-    do {
-        count = sizeof tags / sizeof tags[0];
-        hb_face_get_table_tags(face, start, &count, tags);
-        for (unsigned i = 0; i < count; i++) {
-            if (tags[i] == HB_TAG('c', 'm', 'a', 'p'))
-                continue;
-            hb_blob_t *t = hb_face_reference_table(face, tags[i]);
-            hb_face_builder_add_table(builder, tags[i], t);
-            hb_blob_destroy(t);
-        }
-        start += count;
-    } while (count == sizeof tags / sizeof tags[0]);
-    hb_blob_t *c = hb_blob_create(cmap.data, (unsigned)cmap.len, HB_MEMORY_MODE_READONLY, NULL,
-                                  NULL);
-    hb_face_builder_add_table(builder, HB_TAG('c', 'm', 'a', 'p'), c);
-    hb_blob_destroy(c);
-    result = hb_face_reference_blob(builder); /* serializes; copies the tables */
-    hb_face_destroy(builder);
-    if (hb_blob_get_length(result) == 0) {
-        hb_blob_destroy(result);
-        result = NULL;
-    }
-done:
-    ax_buf_free(&cmap);
-    ax_free(e);
-    ax_free(sorted);
-    hb_font_destroy(font);
-    hb_face_destroy(face);
-    return result;
-}
-
 ax_status ax_font_subset(const ax_font *f, const uint32_t *cps, size_t n, ax_buf *out)
 {
     hb_subset_input_t *in = hb_subset_input_create_or_fail();
@@ -745,7 +515,11 @@ ax_status ax_font_subset(const ax_font *f, const uint32_t *cps, size_t n, ax_buf
     /* Default flags: glyphs are renumbered from 0 (never RETAIN_GIDS, which
      * brings back the >32767 component ids libharu misreads, PITFALLS.md
      * item 1); OS/2, name, cmap, hhea/hmtx, post, head, maxp, glyf/loca and
-     * the hinting tables stay. */
+     * the hinting tables stay. The cmap is HarfBuzz's (a segment per run
+     * of consecutive code points): the PDF device has libharu look up only
+     * the document's code points in it, not all 65,536 codes (PITFALLS.md
+     * item 6), so a long segment list costs little, and the embedded font
+     * stays small. */
     /* Hinting instructions go: PDF readers rasterise without the font's
      * own hints (FreeType's auto-hinter or none), and they are a third of
      * Liberation's glyph data. */
@@ -766,11 +540,6 @@ ax_status ax_font_subset(const ax_font *f, const uint32_t *cps, size_t n, ax_buf
         return AX_ERR_DATA;
     hb_blob_t *blob = hb_face_reference_blob(sub);
     hb_face_destroy(sub);
-    hb_blob_t *compact = with_compact_cmap(blob, cps, n);
-    if (compact) {
-        hb_blob_destroy(blob);
-        blob = compact;
-    }
     unsigned len;
     const char *data = hb_blob_get_data(blob, &len);
     ax_status st = AX_OK;

@@ -299,11 +299,12 @@ static void subset_keeps_what_libharu_needs(void **state)
     }
 }
 
-/* Scattered ideographs (one segment each in hb-subset's cmap) get a cmap
- * with few segments, the gaps mapped to glyph 0 (libharu scans segments
- * linearly for all 65,536 codes); every code point still maps to its glyph,
- * and code points above U+FFFF get a format-12 subtable. */
-static void subset_cmap_is_compact(void **state)
+/* Scattered ideographs: every code point maps to its glyph (with its
+ * advance) and nothing else is mapped; a (3,1) format-4 subtable for
+ * libharu, and code points above U+FFFF in a format-12 subtable. (The cmap
+ * is HarfBuzz's, a segment per run: the PDF device looks up only the
+ * document's code points, so segments cost little.) */
+static void subset_cmap_maps_every_code_point(void **state)
 {
     ax_fontset *fs = *state;
     const ax_font *uming = must(fs, "AR PL UMing CN");
@@ -338,7 +339,7 @@ static void subset_cmap_is_compact(void **state)
     assert_false(hb_font_get_nominal_glyph(font, 0x4E01, &g)); /* a gap code */
     assert_false(hb_font_get_nominal_glyph(font, 'B', &g));
 
-    /* The (3,1) format-4 subtable: few segments; a (3,10) format 12 too. */
+    /* The (3,1) format-4 subtable, and a (3,10) format 12. */
     hb_blob_t *cmap = hb_face_reference_table(face, HB_TAG('c', 'm', 'a', 'p'));
     unsigned len;
     const unsigned char *c = (const unsigned char *)hb_blob_get_data(cmap, &len);
@@ -355,7 +356,7 @@ static void subset_cmap_is_compact(void **state)
             has12 = 1;
     }
     print_message("%zu code points: %u format-4 segments, subset %zu bytes\n", n, segs, b.len);
-    assert_true(segs > 0 && segs < 20);
+    assert_true(segs > 0);
     assert_true(has12);
     hb_blob_destroy(cmap);
     hb_font_destroy(font);
@@ -437,7 +438,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(coverage, setup, teardown),
         cmocka_unit_test_setup_teardown(advances_use_libharu_arithmetic, setup, teardown),
         cmocka_unit_test_setup_teardown(subset_keeps_what_libharu_needs, setup, teardown),
-        cmocka_unit_test_setup_teardown(subset_cmap_is_compact, setup, teardown),
+        cmocka_unit_test_setup_teardown(subset_cmap_maps_every_code_point, setup, teardown),
         cmocka_unit_test(conf_file_adds_folder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
