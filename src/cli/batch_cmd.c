@@ -256,7 +256,7 @@ static char *first_error(ax_diags *d)
     return NULL;
 }
 
-static void render_one(batch *b, sqlite3 *db, doc *dc)
+static void render_one(batch *b, sqlite3 *db, ax_stmt_cache *stmts, doc *dc)
 {
     if (dc->error)
         return; /* failed while the batch was prepared */
@@ -272,7 +272,7 @@ static void render_one(batch *b, sqlite3 *db, doc *dc)
     o.params = dc->params;
     o.nparams = dc->nparams;
     ax_doc_info info;
-    ax_status st = ax_render(b->layout, db, b->fs, &o, a, d, &dl, &info);
+    ax_status st = ax_render_cached(b->layout, db, stmts, b->fs, &o, a, d, &dl, &info);
     ax_buf msg = {0};
     char *prefix = dup_printf("%s: ", dc->path);
     ax_format_problems(d, prefix ? prefix : "", &msg);
@@ -341,6 +341,9 @@ static void *work(void *arg)
                             SQLITE_DESERIALIZE_READONLY) != SQLITE_OK)
         open_error = dup_printf("cannot open the data in a worker: %s",
                                 db ? sqlite3_errmsg(db) : "out of memory");
+    /* each query of the layout prepared once per worker, reused for every
+     * document it renders (NULL when out of memory: prepared per document) */
+    ax_stmt_cache *stmts = open_error ? NULL : ax_stmt_cache_new(db);
     for (;;) {
         size_t i = atomic_fetch_add(&b->next, 1);
         if (i >= b->ndocs)
@@ -348,13 +351,14 @@ static void *work(void *arg)
         doc *dc = &b->docs[i];
         if (open_error && !dc->error)
             dc->error = strdup(open_error);
-        render_one(b, db, dc);
+        render_one(b, db, stmts, dc);
         pthread_mutex_lock(&b->mu);
         b->finished[b->nfinished++] = i;
         pthread_cond_signal(&b->cv);
         pthread_mutex_unlock(&b->mu);
     }
     free(open_error);
+    ax_stmt_cache_free(stmts); /* before its connection closes */
     sqlite3_close(db);
     return NULL;
 }
