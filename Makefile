@@ -7,7 +7,7 @@
 #   make demo     install, build, render the two demo layouts from the shipped
 #                 data to out/pct-ta-annex.pdf and out/sdg-coverage.pdf
 #   make fuzz     run the CSV fuzz target for FUZZ_SECONDS (default 60)
-#   make bench    print load and render figures
+#   make bench    print load and render figures, and W1-W3 against the targets
 
 CC      ?= cc
 PKGS    := sqlite3 icu-uc icu-i18n harfbuzz harfbuzz-subset fontconfig yaml-0.1 cairo freetype2 nettle
@@ -167,6 +167,7 @@ sheets: deps
 bench: build/annex
 	@sh bench/load.sh
 	@sh bench/render.sh
+	@sh bench/run.sh all 5
 
 clean:
 	rm -rf build
