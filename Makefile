@@ -53,6 +53,10 @@ build/test_%: tests/unit/test_%.c $(SRC_LIB:src/%.c=build/%.o) $(HDRS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-conversion $(PKG_CFLAGS) -o $@ $< \
 	    $(SRC_LIB:src/%.c=build/%.o) $(PKG_LIBS) -lcmocka
 
+# Per-document cost in process (bench/bench_doc.c): LAYOUT DATA N THREADS OUTDIR [NAME=VALUE]...
+build/bench_doc: bench/bench_doc.c $(SRC_LIB:src/%.c=build/%.o) $(HDRS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(PKG_CFLAGS) -o $@ $< $(SRC_LIB:src/%.c=build/%.o) $(PKG_LIBS)
+
 # Test tools: the ink check of rendered pages (PITFALLS.md item 1).
 build/inkcheck: tests/tools/inkcheck.c $(SRC_LIB:src/%.c=build/%.o) $(HDRS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(PKG_CFLAGS) -o $@ $< $(SRC_LIB:src/%.c=build/%.o) $(PKG_LIBS)
