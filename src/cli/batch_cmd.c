@@ -718,32 +718,9 @@ int ax_cmd_batch(int argc, char **argv)
         goto nomem;
 
     /* 1. the data */
-    ax_status st;
-    if (dbfile)
-        st = ax_db_open_file(&db, dbfile, diags);
-    else {
-        st = ax_db_create(&db);
-        if (st == AX_OK)
-            st = ax_load_path(db, dir ? dir : "data", diags);
-    }
-    size_t data_errors = ax_diags_count(diags, AX_ERROR);
-    ax_print_problems(diags);
-    if (st != AX_OK) {
-        fprintf(stderr, "annex batch: the data could not be loaded (%s)\n", ax_strerror(st));
+    ax_status st = ax_open_data("annex batch", dir, dbfile, force, &db);
+    if (st != AX_OK)
         goto done;
-    }
-    if (data_errors && !force) {
-        fprintf(stderr, "annex batch: the data has %zu error%s (see above): fix %s, or render "
-                        "anyway with --force\n",
-                data_errors, data_errors == 1 ? "" : "s", data_errors == 1 ? "it" : "them");
-        goto done;
-    }
-    if (data_errors)
-        fprintf(stderr, "annex batch: --force: rendering despite %zu data error%s\n",
-                data_errors, data_errors == 1 ? "" : "s");
-    ax_diags_free(diags);
-    if (!(diags = ax_diags_new()))
-        goto nomem;
 
     /* 2. the layout, checked once */
     ax_layout *layout;

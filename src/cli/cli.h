@@ -26,6 +26,12 @@ const char *ax_fonts_conf(void);
 /* A whole number lo..hi given to option `opt` of command `cmd`, or -1
  * after a message. */
 int ax_int_option(const char *cmd, const char *opt, const char *s, int lo, int hi);
+/* The data for render and batch: DATA_DIR (default data/) or a --db file,
+ * loaded and checked, its problems printed. Data with errors is refused
+ * (AX_ERR_DATA, after a message) unless `force`. *db is NULL on failure. */
+#include <sqlite3.h>
+ax_status ax_open_data(const char *cmd, const char *dir, const char *dbfile, int force,
+                       sqlite3 **db);
 /* mkdir -p. 0, or -1 with errno. */
 int ax_make_dirs(const char *dir);
 

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 
 #include "../base/diag.h"
+#include "../data/db.h"
+#include "../data/load.h"
 #include "cli.h"
 
 /* The diagnostics of a stage, one line each, into b: errors and warnings
@@ -105,4 +107,41 @@ int ax_make_dirs(const char *dir)
     }
     free(p);
     return r;
+}
+
+ax_status ax_open_data(const char *cmd, const char *dir, const char *dbfile, int force,
+                       sqlite3 **db)
+{
+    *db = NULL;
+    ax_diags *diags = ax_diags_new();
+    if (!diags) {
+        fprintf(stderr, "%s: out of memory\n", cmd);
+        return AX_ERR_NOMEM;
+    }
+    ax_status st;
+    if (dbfile)
+        st = ax_db_open_file(db, dbfile, diags);
+    else {
+        st = ax_db_create(db);
+        if (st == AX_OK)
+            st = ax_load_path(*db, dir ? dir : "data", diags);
+    }
+    size_t errors = ax_diags_count(diags, AX_ERROR);
+    ax_print_problems(diags);
+    ax_diags_free(diags);
+    if (st != AX_OK)
+        fprintf(stderr, "%s: the data could not be loaded (%s)\n", cmd, ax_strerror(st));
+    else if (errors && !force) {
+        fprintf(stderr, "%s: the data has %zu error%s (see above): fix %s, or render anyway "
+                        "with --force\n",
+                cmd, errors, errors == 1 ? "" : "s", errors == 1 ? "it" : "them");
+        st = AX_ERR_DATA;
+    } else if (errors)
+        fprintf(stderr, "%s: --force: rendering despite %zu data error%s\n", cmd, errors,
+                errors == 1 ? "" : "s");
+    if (st != AX_OK && *db) {
+        sqlite3_close(*db);
+        *db = NULL;
+    }
+    return st;
 }

@@ -197,32 +197,8 @@ int ax_cmd_render(int argc, char **argv)
     /* 1. the data (and, meanwhile, the fonts) */
     double t0 = now_ms(), t_data = 0, t_layout = 0, t_fonts = 0, t_render = 0, t_pdf = 0;
     threaded = pthread_create(&fonts_tid, NULL, fonts_thread, &job) == 0;
-    ax_status st;
-    if (dbfile)
-        st = ax_db_open_file(&db, dbfile, diags);
-    else {
-        st = ax_db_create(&db);
-        if (st == AX_OK)
-            st = ax_load_path(db, dir ? dir : "data", diags);
-    }
-    size_t data_errors = ax_diags_count(diags, AX_ERROR);
-    ax_print_problems(diags);
-    if (st != AX_OK) {
-        fprintf(stderr, "annex render: the data could not be loaded (%s)\n", ax_strerror(st));
-        goto done;
-    }
-    if (data_errors && !force) {
-        fprintf(stderr, "annex render: the data has %zu error%s (see above): fix %s, or render "
-                        "anyway with --force\n",
-                data_errors, data_errors == 1 ? "" : "s", data_errors == 1 ? "it" : "them");
-        goto done;
-    }
-    if (data_errors)
-        fprintf(stderr, "annex render: --force: rendering despite %zu data error%s\n",
-                data_errors, data_errors == 1 ? "" : "s");
-    ax_diags_free(diags);
-    diags = ax_diags_new();
-    if (!diags)
+    ax_status st = ax_open_data("annex render", dir, dbfile, force, &db);
+    if (st != AX_OK)
         goto done;
     t_data = now_ms();
 
