@@ -574,18 +574,6 @@ static int resolve_fonts(const ax_layout *l, ax_fontset *fs)
     return ok;
 }
 
-typedef struct fonts_job {
-    ax_fontset *fs;
-    ax_status st;
-} fonts_job;
-
-static void *fonts_thread(void *arg)
-{
-    fonts_job *job = arg;
-    job->st = ax_fontset_new(ax_fonts_conf(), &job->fs);
-    return NULL;
-}
-
 static int cmp_path(const void *a, const void *b)
 {
     const doc *const *x = a, *const *y = b;
@@ -654,23 +642,11 @@ int ax_cmd_batch(int argc, char **argv)
         else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
             quiet = 1;
         else if (!strcmp(a, "--lang") && has) {
-            const char *l = argv[++i];
-            lang = !strcmp(l, "zh") ? AX_LANG_ZH : !strcmp(l, "en") ? AX_LANG_EN
-                 : !strcmp(l, "zh+en") ? AX_LANG_ZH_EN : 0;
-            if (!lang) {
-                fprintf(stderr, "annex batch: --lang takes zh, en or zh+en, not '%s'\n", l);
+            if (!(lang = ax_lang_option("annex batch", argv[++i])))
                 goto usage_done;
-            }
         } else if ((!strcmp(a, "-p") || !strcmp(a, "--param")) && has) {
-            const char *p = argv[++i], *eq = strchr(p, '=');
-            if (!eq || eq == p || ncl == MAX_PARAMS) {
-                fprintf(stderr, "annex batch: parameter '%s' is not NAME=VALUE\n", p);
+            if (ax_param_option("annex batch", argv[++i], cl, &ncl, MAX_PARAMS) != 0)
                 goto usage_done;
-            }
-            cl[ncl].name = strndup(p, (size_t)(eq - p));
-            cl[ncl].value = eq + 1;
-            cl[ncl].mark = (ax_mark){"command line", 0, 0};
-            ncl++;
         } else if (a[0] != '-' && !layout_path)
             layout_path = a;
         else {
@@ -698,9 +674,9 @@ int ax_cmd_batch(int argc, char **argv)
     status = 1;
 
     double t0 = now_s();
-    fonts_job fj = {NULL, AX_ERR_NOMEM};
+    ax_fonts_job fj = {NULL, AX_ERR_NOMEM, layout_path};
     pthread_t fonts_tid;
-    int threaded = pthread_create(&fonts_tid, NULL, fonts_thread, &fj) == 0;
+    int threaded = pthread_create(&fonts_tid, NULL, ax_fonts_thread, &fj) == 0;
     ax_diags *diags = ax_diags_new();
     ax_arena *arena = ax_arena_new();
     sqlite3 *db = NULL;
@@ -909,7 +885,7 @@ int ax_cmd_batch(int argc, char **argv)
         pthread_join(fonts_tid, NULL);
         threaded = 0;
     } else
-        fonts_thread(&fj);
+        ax_fonts_thread(&fj);
     if (fj.st != AX_OK) {
         fprintf(stderr, "annex batch: fontconfig could not be initialised\n");
         goto done;

@@ -32,6 +32,22 @@ int ax_int_option(const char *cmd, const char *opt, const char *s, int lo, int h
 #include <sqlite3.h>
 ax_status ax_open_data(const char *cmd, const char *dir, const char *dbfile, int force,
                        sqlite3 **db);
+#include "../layout/spec.h"
+#include "../text/font.h"
+/* --lang VALUE: the language, or 0 after a message. */
+ax_lang ax_lang_option(const char *cmd, const char *s);
+/* -p NAME=VALUE appended to params[*n] (name strdup'd, value borrowed from
+ * s): 0, or -1 after a message (no '=', no name, `max` reached). */
+int ax_param_option(const char *cmd, const char *s, ax_param *params, size_t *n, size_t max);
+/* The fontset, made on a second thread while the data loads; with a
+ * layout path, the fonts its styles name are looked up there too, in the
+ * order the engine looks them up (ids F1, F2 … unchanged). */
+typedef struct ax_fonts_job {
+    ax_fontset *fs;
+    ax_status st;
+    const char *layout_path; /* NULL: no prefetch */
+} ax_fonts_job;
+void *ax_fonts_thread(void *arg); /* arg: an ax_fonts_job */
 /* mkdir -p. 0, or -1 with errno. */
 int ax_make_dirs(const char *dir);
 

@@ -9,6 +9,7 @@
 #include "../base/diag.h"
 #include "../data/db.h"
 #include "../data/load.h"
+#include "../layout/spec.h"
 #include "cli.h"
 
 /* The diagnostics of a stage, one line each, into b: errors and warnings
@@ -145,3 +146,61 @@ ax_status ax_open_data(const char *cmd, const char *dir, const char *dbfile, int
     }
     return st;
 }
+
+ax_lang ax_lang_option(const char *cmd, const char *s)
+{
+    ax_lang lang = !strcmp(s, "zh") ? AX_LANG_ZH : !strcmp(s, "en") ? AX_LANG_EN
+                 : !strcmp(s, "zh+en") ? AX_LANG_ZH_EN : 0;
+    if (!lang)
+        fprintf(stderr, "%s: --lang takes zh, en or zh+en, not '%s'\n", cmd, s);
+    return lang;
+}
+
+int ax_param_option(const char *cmd, const char *s, ax_param *params, size_t *n, size_t max)
+{
+    const char *eq = strchr(s, '=');
+    if (!eq || eq == s || *n == max) {
+        fprintf(stderr, "%s: parameter '%s' is not NAME=VALUE\n", cmd, s);
+        return -1;
+    }
+    params[*n].name = strndup(s, (size_t)(eq - s));
+    params[*n].value = eq + 1;
+    params[*n].mark = (ax_mark){"command line", 0, 0};
+    (*n)++;
+    return 0;
+}
+
+/* fontconfig reads its configuration and caches (~4 ms) on the second core
+ * while the data loads on the first; then the same thread looks up the
+ * fonts the layout's styles name (fontconfig matching, the faces' coverage:
+ * ~3 ms), so that the render finds them in the fontset's cache. The layout
+ * is read for that alone, without the data (no query is checked), and
+ * whatever it says is forgotten: the main thread reads and checks it again.
+ * The lookups go in the order the render makes them, so fonts keep their
+ * ids (F1, F2 …). */
+static void prefetch_fonts(ax_fontset *fs, const char *layout_path)
+{
+    ax_arena *a = ax_arena_new();
+    ax_diags *d = ax_diags_new();
+    ax_layout *l;
+    if (a && d && ax_layout_load(layout_path, NULL, a, d, &l) == AX_OK)
+        for (size_t i = 0; i < l->nstyles; i++) {
+            size_t found = 0; /* as the engine's resolve_styles: 8 fonts a style */
+            for (size_t k = 0; k < l->styles[i].nfamilies && found < 8; k++) {
+                const ax_font *f;
+                found += ax_fontset_lookup(fs, l->styles[i].families[k], &f) == AX_OK;
+            }
+        }
+    ax_diags_free(d);
+    ax_arena_free(a);
+}
+
+void *ax_fonts_thread(void *arg)
+{
+    ax_fonts_job *job = arg;
+    job->st = ax_fontset_new(ax_fonts_conf(), &job->fs);
+    if (job->st == AX_OK && job->layout_path)
+        prefetch_fonts(job->fs, job->layout_path);
+    return NULL;
+}
+

@@ -34,46 +34,6 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* fontconfig reads its configuration and caches (~4 ms) on the second core
- * while the data loads on the first; then the same thread looks up the
- * fonts the layout's styles name (fontconfig matching, the faces' coverage:
- * ~3 ms), so that the render finds them in the fontset's cache. The layout
- * is read for that alone, without the data (no query is checked), and
- * whatever it says is forgotten: the main thread reads and checks it again.
- * The lookups go in the order the render makes them, so fonts keep their
- * ids (F1, F2 …). */
-typedef struct fonts_job {
-    ax_fontset *fs;
-    ax_status st;
-    const char *layout_path; /* NULL: no prefetch */
-} fonts_job;
-
-static void prefetch_fonts(ax_fontset *fs, const char *layout_path)
-{
-    ax_arena *a = ax_arena_new();
-    ax_diags *d = ax_diags_new();
-    ax_layout *l;
-    if (a && d && ax_layout_load(layout_path, NULL, a, d, &l) == AX_OK)
-        for (size_t i = 0; i < l->nstyles; i++) {
-            size_t found = 0; /* as the engine's resolve_styles: 8 fonts a style */
-            for (size_t k = 0; k < l->styles[i].nfamilies && found < 8; k++) {
-                const ax_font *f;
-                found += ax_fontset_lookup(fs, l->styles[i].families[k], &f) == AX_OK;
-            }
-        }
-    ax_diags_free(d);
-    ax_arena_free(a);
-}
-
-static void *fonts_thread(void *arg)
-{
-    fonts_job *job = arg;
-    job->st = ax_fontset_new(ax_fonts_conf(), &job->fs);
-    if (job->st == AX_OK && job->layout_path)
-        prefetch_fonts(job->fs, job->layout_path);
-    return NULL;
-}
-
 /* out/NAME.pdf for layouts/NAME.yaml */
 static char *default_output(const char *layout)
 {
@@ -139,23 +99,11 @@ int ax_cmd_render(int argc, char **argv)
         else if (!strcmp(a, "--timings"))
             timings = 1;
         else if (!strcmp(a, "--lang") && has) {
-            const char *l = argv[++i];
-            lang = !strcmp(l, "zh") ? AX_LANG_ZH : !strcmp(l, "en") ? AX_LANG_EN
-                 : !strcmp(l, "zh+en") ? AX_LANG_ZH_EN : 0;
-            if (!lang) {
-                fprintf(stderr, "annex render: --lang takes zh, en or zh+en, not '%s'\n", l);
+            if (!(lang = ax_lang_option("annex render", argv[++i])))
                 return 2;
-            }
         } else if ((!strcmp(a, "-p") || !strcmp(a, "--param")) && has) {
-            const char *p = argv[++i], *eq = strchr(p, '=');
-            if (!eq || eq == p || nparams == 64) {
-                fprintf(stderr, "annex render: parameter '%s' is not NAME=VALUE\n", p);
+            if (ax_param_option("annex render", argv[++i], params, &nparams, 64) != 0)
                 return 2;
-            }
-            params[nparams].name = strndup(p, (size_t)(eq - p));
-            params[nparams].value = eq + 1;
-            params[nparams].mark = (ax_mark){"command line", 0, 0};
-            nparams++;
         } else if (a[0] != '-' && !layout_path)
             layout_path = a;
         else {
@@ -177,7 +125,7 @@ int ax_cmd_render(int argc, char **argv)
     }
 
     int status = 1;
-    fonts_job job = {NULL, AX_ERR_NOMEM, layout_path};
+    ax_fonts_job job = {NULL, AX_ERR_NOMEM, layout_path};
     pthread_t fonts_tid;
     int threaded = 0;
     ax_diags *diags = ax_diags_new();
@@ -196,7 +144,7 @@ int ax_cmd_render(int argc, char **argv)
 
     /* 1. the data (and, meanwhile, the fonts) */
     double t0 = now_ms(), t_data = 0, t_layout = 0, t_fonts = 0, t_render = 0, t_pdf = 0;
-    threaded = pthread_create(&fonts_tid, NULL, fonts_thread, &job) == 0;
+    threaded = pthread_create(&fonts_tid, NULL, ax_fonts_thread, &job) == 0;
     ax_status st = ax_open_data("annex render", dir, dbfile, force, &db);
     if (st != AX_OK)
         goto done;
@@ -218,7 +166,7 @@ int ax_cmd_render(int argc, char **argv)
         pthread_join(fonts_tid, NULL);
         threaded = 0;
     } else
-        fonts_thread(&job);
+        ax_fonts_thread(&job);
     fs = job.fs;
     job.fs = NULL;
     if (job.st != AX_OK) {
