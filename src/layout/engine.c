@@ -265,21 +265,66 @@ static void draw_line(ax_display *dl, const tline *ln, double x, double top)
 /* ---- visible strings and placeholders --------------------------------- */
 
 
-static const char *param_value(const ctx *c, const vars *v, const char *name, size_t n)
+/* The parameter `name` (n bytes) of the block, the command line or the
+ * document, in that order: 1 with *val set (NULL for SQL NULL), or 0 when
+ * none has that name. */
+static int param_lookup(const ctx *c, const vars *v, const char *name, size_t n,
+                        const char **val)
 {
     const ax_param *lists[3] = {v ? v->params : NULL, c->o ? c->o->params : NULL,
                                 c->l->params};
     size_t counts[3] = {v ? v->nparams : 0, c->o ? c->o->nparams : 0, c->l->nparams};
     for (int k = 0; k < 3; k++)
         for (size_t i = 0; i < counts[k]; i++)
-            if (strlen(lists[k][i].name) == n && memcmp(lists[k][i].name, name, n) == 0)
-                return lists[k][i].value;
-    return NULL;
+            if (strlen(lists[k][i].name) == n && memcmp(lists[k][i].name, name, n) == 0) {
+                *val = lists[k][i].value;
+                return 1;
+            }
+    *val = NULL;
+    return 0;
+}
+
+/* What a placeholder whose value is SQL NULL prints: an em dash, never
+ * nothing ("记录的参与者为人" read as if a word were missing). */
+#define NULL_TEXT "—" /* U+2014 EM DASH */
+
+typedef struct null_seen {
+    const char *file;
+    long line, col;
+    const char *name;
+    size_t n;
+} null_seen;
+
+/* Warn that {name} at m is NULL, once per string and placeholder. */
+static void warn_null(ctx *c, ax_mark m, const char *name, size_t n)
+{
+    const char *file = eng_file_of(c, m);
+    for (size_t i = 0; i < c->nnulls; i++) {
+        const null_seen *e = &c->nulls[i];
+        if (e->line == m.line && e->col == m.col && e->n == n &&
+            memcmp(e->name, name, n) == 0 && strcmp(e->file, file) == 0)
+            return;
+    }
+    if (c->nnulls == c->capnulls) {
+        size_t cap = c->capnulls ? 2 * c->capnulls : 8;
+        null_seen *g = ax_arena_array(c->a, cap, sizeof *g);
+        if (g) {
+            if (c->nnulls)
+                memcpy(g, c->nulls, c->nnulls * sizeof *g);
+            c->nulls = g;
+            c->capnulls = cap;
+        }
+    }
+    const char *key = ax_arena_strndup(c->a, name, n);
+    if (key && c->nnulls < c->capnulls) /* else (out of memory) it may come again */
+        c->nulls[c->nnulls++] = (null_seen){file, m.line, m.col, key, n};
+    ax_diags_add(c->diags, AX_WARNING, "placeholder", file, m.line, m.col, 0,
+                 "{%.*s} is NULL in the query's row; printed as " NULL_TEXT, (int)n, name);
 }
 
 /* Fill {name} placeholders: a column of the row, page/pages, symbol, title,
  * or a parameter. "{{" is a literal brace. Unknown names stay as they are,
- * with a warning. */
+ * with a warning; a value that is SQL NULL prints as "—", with a warning. */
 char *eng_expand(ctx *c, const char *tpl, const vars *v, ax_mark m)
 {
     if (!tpl)
@@ -308,12 +353,16 @@ char *eng_expand(ctx *c, const char *tpl, const vars *v, ax_mark m)
         size_t n = (size_t)(close - name);
         char num[32];
         const char *val = NULL;
+        int is_null = 0; /* found, and SQL NULL */
         if (v && v->row) {
             int cols = sqlite3_column_count(v->row);
-            for (int i = 0; i < cols && !val; i++) {
+            for (int i = 0; i < cols && !val && !is_null; i++) {
                 const char *cn = sqlite3_column_name(v->row, i);
                 if (strlen(cn) == n && memcmp(cn, name, n) == 0) {
-                    if (sqlite3_column_type(v->row, i) == SQLITE_INTEGER) {
+                    int type = sqlite3_column_type(v->row, i);
+                    if (type == SQLITE_NULL)
+                        is_null = 1;
+                    else if (type == SQLITE_INTEGER) {
                         ax_format_int(sqlite3_column_int64(v->row, i), num, sizeof num);
                         val = num;
                     } else {
@@ -323,6 +372,8 @@ char *eng_expand(ctx *c, const char *tpl, const vars *v, ax_mark m)
                 }
             }
         }
+        if (is_null)
+            val = NULL_TEXT;
         if (!val && v && v->page && n == 4 && memcmp(name, "page", 4) == 0) {
             snprintf(num, sizeof num, "%ld", v->page);
             val = num;
@@ -333,8 +384,12 @@ char *eng_expand(ctx *c, const char *tpl, const vars *v, ax_mark m)
         }
         if (!val && n == 6 && memcmp(name, "symbol", 6) == 0)
             val = c->l->symbol ? c->l->symbol : "";
-        if (!val)
-            val = param_value(c, v, name, n);
+        if (!val && param_lookup(c, v, name, n, &val) && !val) {
+            is_null = 1;
+            val = NULL_TEXT;
+        }
+        if (is_null)
+            warn_null(c, m, name, n);
         if (!val) {
             ax_diags_add(c->diags, AX_WARNING, "placeholder", eng_file_of(c, m), m.line, m.col, 0,
                          "no value for the placeholder {%.*s}; it is printed as it is", (int)n,
@@ -567,8 +622,8 @@ sqlite3_stmt *eng_prepare(ctx *c, const char *sql, ax_mark m, const ax_param *pa
             eng_finalize(c, st);
             return NULL;
         }
-        const char *val = param_value(c, &v, name + 1, strlen(name + 1));
-        if (!val) {
+        const char *val;
+        if (!param_lookup(c, &v, name + 1, strlen(name + 1), &val)) {
             ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, m), m.line, m.col, 0,
                          "no value for %s: give it under params: or as -p %s=VALUE", name,
                          name + 1);
@@ -576,7 +631,9 @@ sqlite3_stmt *eng_prepare(ctx *c, const char *sql, ax_mark m, const ax_param *pa
             eng_finalize(c, st);
             return NULL;
         }
-        if (is_integer_text(val))
+        if (!val)
+            sqlite3_bind_null(st, i);
+        else if (is_integer_text(val))
             sqlite3_bind_int64(st, i, strtoll(val, NULL, 10));
         else
             sqlite3_bind_text(st, i, val, -1, SQLITE_STATIC);
@@ -849,7 +906,7 @@ static void flow_table(ctx *c, const ax_block *b)
         const char *t[MAX_COLS][2];
         size_t nt[MAX_COLS];
         int numeric[MAX_COLS];
-        const char *group;
+        const char *group; /* NULL: SQL NULL */
     } rawrow;
     rawrow *rows = NULL;
     size_t nrows = 0, cap = 0;
@@ -896,7 +953,7 @@ static void flow_table(ctx *c, const ax_block *b)
                     }
             }
         }
-        if (gcol >= 0) {
+        if (gcol >= 0 && sqlite3_column_type(st, gcol) != SQLITE_NULL) {
             const unsigned char *g = sqlite3_column_text(st, gcol);
             r->group = ax_arena_strdup(c->a, g ? (const char *)g : "");
         }
@@ -988,18 +1045,19 @@ static void flow_table(ctx *c, const ax_block *b)
         head->tbl = tb;
         head->keep_next = 1;
     }
-    const char *last_group = NULL;
     vars gv = {0};
     gv.params = ts->params;
     gv.nparams = ts->nparams;
     for (size_t r = 0; r < nrows && c->st == AX_OK; r++) {
         rawrow *rw = &rows[r];
-        if (gcol >= 0 && (!last_group || strcmp(last_group, rw->group) != 0)) {
-            last_group = rw->group;
+        const char *prev = r ? rows[r - 1].group : NULL;
+        if (gcol >= 0 && (r == 0 || (prev && rw->group ? strcmp(prev, rw->group) != 0
+                                                      : prev != rw->group))) {
             ax_text2 lab = ts->group_label;
             if (!lab.zh && !lab.en)
                 lab.zh = lab.en = "{group}";
-            /* {group} and the group column's own name give the value */
+            /* {group} and the group column's own name give the value (a
+             * NULL one prints as "—", with a warning) */
             ax_param gp[2] = {{"group", rw->group, ts->group_mark},
                               {ts->group, rw->group, ts->group_mark}};
             vars lv = gv;

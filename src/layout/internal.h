@@ -96,6 +96,11 @@ typedef struct ctx {
     /* code points reported as not covered, so each is reported once */
     uint32_t missing[64];
     size_t nmissing;
+    /* placeholders reported as NULL, so that a string expanded more than
+     * once (both languages, the outline title, each group row, each page)
+     * gives one warning per placeholder */
+    struct null_seen *nulls;
+    size_t nnulls, capnulls;
     /* display lists holding the figures (freed with the context) */
     ax_display **figs;
     size_t nfigs;

@@ -59,6 +59,9 @@ typedef struct ax_page_spec {
     int first_number;                 /* number of the first page, default 1 */
 } ax_page_spec;
 
+/* A query parameter, also a {placeholder}. A NULL value is SQL NULL (a
+ * column of a result row: a table's group value, a batch row): bound as
+ * NULL, printed as "—" with a warning. */
 typedef struct ax_param {
     const char *name, *value;
     ax_mark mark;

@@ -1167,6 +1167,86 @@ static void closing_braces_alone(void **state)
     sqlite3_close(db);
 }
 
+/* The diagnostic of this kind and severity whose message holds `part`, or
+ * NULL. */
+static const ax_diag *find_diag_with(const doc *d, ax_severity sev, const char *kind,
+                                     const char *part)
+{
+    for (size_t i = 0; i < ax_diags_size(d->diags); i++) {
+        const ax_diag *g = ax_diags_at(d->diags, i);
+        if (g->severity == sev && strcmp(g->kind, kind) == 0 && strstr(g->message, part))
+            return g;
+    }
+    return NULL;
+}
+
+/* was a bug: engine.c, expand: a placeholder whose value is SQL NULL printed
+ * as nothing ("记录的参与者为{participants2}人" gave "记录的参与者为人" when
+ * sum() had no row to add). It prints "—", with one warning per string and
+ * placeholder, at the string: in a paragraph, in a heading (and its outline
+ * entry), in a table's group label, and from a parameter that is NULL (a
+ * batch row's column) in a running header, where the query binds it as NULL. */
+static void null_placeholder_prints_dash(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(4, 2);
+    exec(db, "UPDATE activities SET year = NULL WHERE id > 2");
+    static const char yaml[] =
+        "document: {title: T, lang: zh+en}\n"                                            /* 1 */
+        "page: {size: [105mm, 148mm], margins: 10mm, header: {left: \"Row {code}\"}}\n"  /* 2 */
+        "blocks:\n"                                                                      /* 3 */
+        "  - paragraph: {zh: \"记录的参与者为{p}人\", en: \"{n} activities, {p} people.\"}\n" /* 4 */
+        "    query: SELECT count(*) AS n, sum(participants) AS p FROM activities\n"      /* 5 */
+        "           WHERE year = 1900\n"                                                 /* 6 */
+        "  - heading: \"Year {y}\"\n"                                                    /* 7 */
+        "    query: SELECT max(year) AS y FROM activities WHERE id > 2\n"                /* 8 */
+        "  - paragraph: \"Bound {c}.\"\n"                                                /* 9 */
+        "    query: SELECT count(*) AS c FROM activities WHERE :code IS NULL\n"          /* 10 */
+        "  - table:\n"                                                                   /* 11 */
+        "      query: SELECT year, title_en FROM activities ORDER BY id\n"               /* 12 */
+        "      group: year\n"                                                            /* 13 */
+        "      group-label: \"Year {year}\"\n"                                           /* 14 */
+        "      columns: [{title: Title, value: title}]\n";                               /* 15 */
+    ax_param code = {"code", NULL, {"--each", 1, 1}}; /* as a batch row gives it */
+    ax_render_opts o = {0, &code, 1, -1};
+    doc d = render_opts(db, yaml, &o);
+    if (d.st != AX_OK) {
+        ax_diags_print(d.diags, stderr);
+        fail_msg("ax_render: %s", ax_strerror(d.st));
+    }
+    char *t = page_text(&d, 0, BODY);
+    assert_int_equal(count_line(t, "记录的参与者为—人"), 1);
+    assert_int_equal(count_line(t, "0 activities, — people."), 1);
+    assert_int_equal(count_line(t, "Year —"), 2); /* the heading, the second group */
+    assert_int_equal(count_line(t, "Year 2019"), 1);
+    assert_int_equal(count_line(t, "Bound 4."), 1); /* :code bound as NULL */
+    ax_free(t);
+    t = page_text(&d, 0, BANDS);
+    assert_string_equal(t, "Row —\n");
+    ax_free(t);
+    /* one warning per string and placeholder, naming both */
+    assert_int_equal(count_diags(&d, AX_WARNING, "placeholder"), 4);
+    const ax_diag *g = find_diag_with(&d, AX_WARNING, "placeholder", "{p}");
+    assert_non_null(g);
+    assert_string_equal(g->message, "{p} is NULL in the query's row; printed as —");
+    assert_string_equal(g->file, "inline.yaml");
+    assert_int_equal(g->row, 4);
+    assert_int_equal(g->col, 16);
+    assert_null(find_diag_with(&d, AX_WARNING, "placeholder", "{n}"));
+    g = find_diag_with(&d, AX_WARNING, "placeholder", "{y}");
+    assert_non_null(g);
+    assert_int_equal(g->row, 7);
+    g = find_diag_with(&d, AX_WARNING, "placeholder", "{year}");
+    assert_non_null(g);
+    assert_int_equal(g->row, 14);
+    g = find_diag_with(&d, AX_WARNING, "placeholder", "{code}");
+    assert_non_null(g);
+    assert_int_equal(g->row, 2);
+    assert_int_equal(ax_diags_count(d.diags, AX_ERROR), 0);
+    doc_free(&d);
+    sqlite3_close(db);
+}
+
 /* was a bug: engine.c, covered_text: a tab sets `cp = ' ', at = 0, out[o++] = ' '`
  * and then falls through to `memcpy(out + o, s + at, i - at)`, which copies
  * the whole text up to the tab again: "a\tb" becomes "a a\tb" ("a ab" on
@@ -1759,6 +1839,7 @@ int main(void)
         cmocka_unit_test(missing_translation_count),
         cmocka_unit_test(placeholders),
         cmocka_unit_test(closing_braces_alone),
+        cmocka_unit_test(null_placeholder_prints_dash),
         cmocka_unit_test(tab_is_a_space),
         cmocka_unit_test(font_not_installed),
         cmocka_unit_test(query_parameter_without_value),
