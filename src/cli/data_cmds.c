@@ -70,6 +70,16 @@ static void print_summary(sqlite3 *db)
                scalar(db, "SELECT count(*) FROM da_recommendations"),
                scalar(db, "SELECT count(*) FROM da_links"),
                scalar(db, "SELECT count(*) FROM da_results"));
+    if (scalar(db, "SELECT count(*) FROM corrections") > 0)
+        printf("corrections: %lld of %lld applied, to %lld records; data notes: %lld; not "
+               "applied: %lld\n",
+               scalar(db, "SELECT count(DISTINCT id) FROM corrections"
+                          " WHERE applied AND kind = 'correction'"),
+               scalar(db, "SELECT count(DISTINCT id) FROM corrections WHERE kind = 'correction'"),
+               scalar(db, "SELECT count(*) FROM (SELECT DISTINCT file, record FROM corrections"
+                          " WHERE applied AND kind = 'correction')"),
+               scalar(db, "SELECT count(DISTINCT id) FROM corrections WHERE kind = 'note'"),
+               scalar(db, "SELECT count(DISTINCT id) FROM corrections WHERE NOT applied"));
 }
 
 int ax_cmd_check(int argc, char **argv)

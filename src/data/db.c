@@ -90,6 +90,25 @@ const char ax_db_schema[] =
     "CREATE TABLE da_links(recommendation INTEGER, result TEXT,\n"
     "  PRIMARY KEY(recommendation, result));\n";
 
+const char ax_db_corrections_schema[] =
+    /* the errata layer (data/corrections.csv, corrections.h): what was
+     * changed in the source's records, from what, to what and why */
+    "CREATE TABLE IF NOT EXISTS corrections(\n"
+    "  seq INTEGER PRIMARY KEY,   -- order in corrections.csv\n"
+    "  id TEXT,                   -- 'C1': the mark printed beside the value\n"
+    "  row INTEGER, line INTEGER, -- where the entry stands in corrections.csv\n"
+    "  kind TEXT,                 -- correction | note (explains, changes nothing)\n"
+    "  file TEXT,                 -- the data file: 'activities.csv'\n"
+    "  record INTEGER,            -- its row there (header = 1)\n"
+    "  record_key,                -- activities.id; the paragraph of sdg_contributions\n"
+    "  field TEXT,                -- the column\n"
+    "  from_value TEXT,           -- the source's value (an item of a list column)\n"
+    "  to_value TEXT,             -- what is loaded instead ('' removes the item)\n"
+    "  reason_zh TEXT, reason_en TEXT,\n"
+    "  evidence TEXT,\n"
+    "  checked INTEGER NOT NULL DEFAULT 0, -- its file was loaded\n"
+    "  applied INTEGER NOT NULL DEFAULT 0);\n";
+
 /* The fixed vocabularies of the data contract, labelled as seed 000 does. */
 static const char vocabularies[] =
     "INSERT INTO contents VALUES"
@@ -137,6 +156,7 @@ ax_status ax_db_create(sqlite3 **out)
     }
     /* one transaction: each CREATE would otherwise commit by itself */
     if (ax_db_exec(db, "BEGIN") != AX_OK || ax_db_exec(db, ax_db_schema) != AX_OK ||
+        ax_db_exec(db, ax_db_corrections_schema) != AX_OK ||
         ax_db_exec(db, vocabularies) != AX_OK || ax_db_exec(db, "COMMIT") != AX_OK) {
         sqlite3_close(db);
         return AX_ERR_DB;
@@ -153,7 +173,8 @@ static int check_schema(sqlite3 *have, sqlite3 *want, const char *path, ax_diags
     sqlite3_stmt *tables, *cols;
     if (sqlite3_prepare_v2(want,
                            "SELECT m.name, p.name FROM sqlite_schema m, pragma_table_info(m.name) p"
-                           " WHERE m.type IN ('table','view') ORDER BY m.name, p.cid",
+                           " WHERE m.type IN ('table','view') AND m.name <> 'corrections'"
+                           " ORDER BY m.name, p.cid",
                            -1, &tables, NULL) != SQLITE_OK)
         return 0;
     if (sqlite3_prepare_v2(have,
@@ -221,6 +242,11 @@ ax_status ax_db_open_file(sqlite3 **out, const char *path, ax_diags *diags)
     if (rc != SQLITE_DONE) {
         ax_diags_add(diags, AX_ERROR, "bad-db", path, 0, 0, 0, "cannot read: %s",
                      sqlite3_errmsg(mem));
+        sqlite3_close(mem);
+        return AX_ERR_DB;
+    }
+    /* a database written before the errata layer has no corrections */
+    if (ax_db_exec(mem, ax_db_corrections_schema) != AX_OK) {
         sqlite3_close(mem);
         return AX_ERR_DB;
     }

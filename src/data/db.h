@@ -14,6 +14,8 @@
 
 /* The schema as SQL text (tables, views, the fixed vocabularies). */
 extern const char ax_db_schema[];
+/* The corrections table (created IF NOT EXISTS: a --db file may predate it). */
+extern const char ax_db_corrections_schema[];
 
 /* A new in-memory database with the schema and vocabularies. The caller
  * closes it with sqlite3_close. The connection has no locking of its own

@@ -12,6 +12,7 @@
 #include <unicode/uregion.h>
 #include <unicode/ustring.h>
 
+#include "corrections.h"
 #include "csv.h"
 #include "db.h"
 
@@ -1073,6 +1074,8 @@ ax_status ax_load_activities_buf(sqlite3 *db, const char *name, const char *buf,
         return AX_ERR_NOMEM;
     ax_csv csv;
     ax_status st = ax_csv_parse(&csv, name, buf, len, L.arena, diags);
+    if (st == AX_OK)
+        st = ax_corrections_apply(db, name, &csv, L.arena, diags);
     if (st != AX_OK)
         goto out;
     if (!bind_header(&L.b, name, &csv, activity_cols, A_NCOLS, "activities", L.arena, diags))
@@ -1148,8 +1151,8 @@ typedef struct ref_load {
     int usable; /* the header names every required column */
 } ref_load;
 
-static ax_status ref_begin(ref_load *R, const char *name, const char *buf, size_t len,
-                           const colspec *cols, size_t ncols, ax_diags *diags)
+static ax_status ref_begin(ref_load *R, sqlite3 *db, const char *name, const char *buf,
+                           size_t len, const colspec *cols, size_t ncols, ax_diags *diags)
 {
     memset(R, 0, sizeof *R);
     R->file = name;
@@ -1158,6 +1161,8 @@ static ax_status ref_begin(ref_load *R, const char *name, const char *buf, size_
     if (!R->arena)
         return AX_ERR_NOMEM;
     ax_status st = ax_csv_parse(&R->csv, name, buf, len, R->arena, diags);
+    if (st == AX_OK)
+        st = ax_corrections_apply(db, name, &R->csv, R->arena, diags);
     if (st == AX_OK)
         R->usable = bind_header(&R->b, name, &R->csv, cols, ncols, NULL, R->arena, diags);
     return st;
@@ -1306,7 +1311,7 @@ ax_status ax_load_sdgs_buf(sqlite3 *db, const char *name, const char *buf, size_
 {
     ref_load R;
     sqlite3_stmt *ins = NULL;
-    ax_status st = ref_begin(&R, name, buf, len, sdg_cols, G_NCOLS, diags);
+    ax_status st = ref_begin(&R, db, name, buf, len, sdg_cols, G_NCOLS, diags);
     if (st != AX_OK || !R.usable)
         goto out;
     if (!prepare(db, &ins, "INSERT INTO sdgs VALUES(?1,?2,?3,?4)")) {
@@ -1484,7 +1489,7 @@ ax_status ax_load_sdg_contributions_buf(sqlite3 *db, const char *name, const cha
 {
     ref_load R;
     contribution_stmts S = {0};
-    ax_status st = ref_begin(&R, name, buf, len, contribution_cols, C_NCOLS, diags);
+    ax_status st = ref_begin(&R, db, name, buf, len, contribution_cols, C_NCOLS, diags);
     if (st != AX_OK || !R.usable)
         goto out;
     if (!prepare(db, &S.ins, "INSERT INTO sdg_contributions VALUES(?1,?2,?3,?4,?5)") ||
@@ -1559,7 +1564,7 @@ ax_status ax_load_da_recommendations_buf(sqlite3 *db, const char *name, const ch
 {
     ref_load R;
     sqlite3_stmt *ins = NULL, *cluster = NULL;
-    ax_status st = ref_begin(&R, name, buf, len, recommendation_cols, D_NCOLS, diags);
+    ax_status st = ref_begin(&R, db, name, buf, len, recommendation_cols, D_NCOLS, diags);
     if (st != AX_OK || !R.usable)
         goto out;
     if (!prepare(db, &ins, "INSERT INTO da_recommendations VALUES(?1,?2,?3,?4,?5)") ||
@@ -1728,7 +1733,7 @@ ax_status ax_load_da_links_buf(sqlite3 *db, const char *name, const char *buf, s
 {
     ref_load R;
     link_stmts S = {0};
-    ax_status st = ref_begin(&R, name, buf, len, link_cols, L_NCOLS, diags);
+    ax_status st = ref_begin(&R, db, name, buf, len, link_cols, L_NCOLS, diags);
     if (st != AX_OK || !R.usable)
         goto out;
     if (!prepare(db, &S.ins, "INSERT INTO da_links VALUES(?1,?2)") ||
@@ -1880,13 +1885,32 @@ static ax_status load_path(sqlite3 *db, const char *path, ax_diags *diags)
     }
     const char *regions = dir ? ax_arena_printf(a, "%s/regions.csv", dir) : NULL;
     const char *countries = dir ? ax_arena_printf(a, "%s/countries.csv", dir) : NULL;
-    if (!activities || !regions || !countries) {
+    const char *corrections = dir ? ax_arena_printf(a, "%s/corrections.csv", dir) : NULL;
+    if (!activities || !regions || !countries || !corrections) {
         ax_arena_free(a);
         return AX_ERR_NOMEM;
+    }
+    /* the errata beside the source files first: every loader applies them
+     * to its records before it checks or stores anything */
+    if (exists(corrections) && strcmp(activities, corrections) != 0) {
+        st = load_file(db, corrections, ax_load_corrections_buf, diags);
+        if (st != AX_OK && st != AX_ERR_IO) {
+            ax_arena_free(a);
+            return st;
+        }
+        st = AX_OK;
     }
     /* a reference file given by itself is checked as what it is */
     const char *base = strrchr(activities, '/');
     base = base ? base + 1 : activities;
+    /* the corrections are checked against the files they correct: the
+     * folder they stand in */
+    if (strcmp(base, "corrections.csv") == 0 && dir) {
+        const char *folder = ax_arena_strdup(a, dir);
+        st = folder ? load_path(db, folder, diags) : AX_ERR_NOMEM;
+        ax_arena_free(a);
+        return st;
+    }
     for (size_t i = 0; i < sizeof extra_files / sizeof *extra_files; i++) {
         if (strcmp(base, extra_files[i].file) != 0)
             continue;
@@ -1940,6 +1964,8 @@ static ax_status load_path(sqlite3 *db, const char *path, ax_diags *diags)
                 st = st2;
         }
     }
+    if (exists(corrections))
+        ax_corrections_finish(db, ax_diags_intern(diags, corrections), diags);
     ax_arena_free(a);
     return st;
 }

@@ -50,6 +50,7 @@ done
 golden check-cldr-fallback "$ANNEX" check -q tests/fixtures/cldr
 golden check-countries-broken "$ANNEX" check -q tests/fixtures/ref/countries.csv
 golden check-countries-shipped "$ANNEX" check -q data/countries.csv
+golden check-corrections "$ANNEX" check -q tests/fixtures/corrections
 golden check-data "$ANNEX" check data/
 golden check-data-trailing-slash "$ANNEX" check data
 
@@ -77,22 +78,62 @@ golden query-activities-of-country "$ANNEX" query \
        JOIN activity_countries ac ON ac.activity_id = a.id
       WHERE ac.code = :code ORDER BY a.id" -p code=DE
 
-# --- participants per year: annex against an independent reading of the CSV --
+# --- the corrected data: annex against an independent reading of the CSV and
+# of data/corrections.csv (Python's csv module, the corrections applied here
+# by their documented rules: list columns item by item, others whole) --------
 "$ANNEX" query "SELECT year, sum(participants) FROM activities GROUP BY year ORDER BY year" 2>/dev/null \
     | tail -n +2 >"$TMP/annex-years"
-python3 - data/activities.csv >"$TMP/py-years" <<'PY'
+"$ANNEX" query "SELECT id, date, coalesce(countries, ''), coalesce(groups_zh, '') FROM activities ORDER BY id" \
+    2>/dev/null | tail -n +2 >"$TMP/annex-rows"
+python3 - data/activities.csv data/corrections.csv "$TMP/py-rows" >"$TMP/py-years" <<'PY'
 import csv, sys, collections
-tot = collections.OrderedDict()
 rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8-sig")))
+lists = {"countries", "countries_zh", "groups_zh", "groups_en", "audience", "partners_zh", "partners_en"}
+for c in csv.DictReader(open(sys.argv[2], encoding="utf-8-sig")):
+    if c["file"] != "activities.csv" or c["kind"] == "note":
+        continue
+    r = rows[int(c["row"]) - 2]          # row 1 is the header
+    f, old, new = c["field"], c["from"], c["to"]
+    if f in lists:
+        items = [x.strip() for x in r[f].split(";") if x.strip()]
+        if not old:
+            items.append(new)
+        elif new:
+            items[items.index(old)] = new
+        else:
+            items.remove(old)
+        r[f] = ";".join(items)
+    else:
+        assert r[f] == old, (c["id"], r[f], old)
+        r[f] = new
+tot = collections.OrderedDict()
 for r in sorted(rows, key=lambda r: int(r["date"].split("-")[0])):
     y = r["date"].split("-")[0]
     tot[y] = tot.get(y, 0) + (int(r["participants"]) if r["participants"] else 0)
 for y, n in tot.items():
     print(f"{y}\t{n}")
+with open(sys.argv[3], "w") as out:
+    for i, r in enumerate(rows, 1):
+        print(f"{i}\t{r['date']}\t{r['countries']}\t{r['groups_zh']}", file=out)
 PY
 if cmp -s "$TMP/annex-years" "$TMP/py-years"; then ok; else
     bad "participants per year differ from Python's csv reading"
     diff "$TMP/py-years" "$TMP/annex-years"
+fi
+if cmp -s "$TMP/annex-rows" "$TMP/py-rows"; then ok; else
+    bad "corrected dates, countries or groups differ from Python's application of corrections.csv"
+    diff "$TMP/py-rows" "$TMP/annex-rows" | head
+fi
+# the source export itself stays as it was: the corrections live beside it
+grep -q '^I,2021-6,在线会议,Online meeting,CD,关于纳米比亚作为接受局的会议,.*,NM,纳米比亚,' data/activities.csv \
+    && ok || bad "data/activities.csv no longer holds the source's NM: keep the source untouched"
+# a stale correction is an error: the source fixed under its correction
+mkdir -p "$TMP/stale"
+cp data/*.csv "$TMP/stale/"
+sed -i '29s/,NM,/,NA,/' "$TMP/stale/activities.csv"
+"$ANNEX" check -q "$TMP/stale" >"$TMP/out" 2>&1
+if [ $? = 1 ] && grep -q "corrections.csv:2:6: error: C1: .*the source now has 'NA'.*\[stale-correction\]" "$TMP/out"; then ok; else
+    bad "a correction whose source value was fixed is not a stale-correction error"; cat "$TMP/out"
 fi
 
 # --- a database file: export, then query it with --db -----------------------

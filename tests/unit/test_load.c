@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "../../src/base/diag.h"
+#include "../../src/data/corrections.h"
 #include "../../src/data/db.h"
 #include "../../src/data/load.h"
 
@@ -506,6 +507,131 @@ static void reference_allocation_failures(void **state)
     }
 }
 
+/* ---- corrections.csv ---------------------------------------------------- */
+
+static const char corr_header[] =
+    "id,kind,file,row,field,from,to,reason_zh,reason_en,evidence\n";
+
+/* Corrections find their file by its name. */
+static void load_named(fixture *f, const char *csv)
+{
+    assert_int_equal(ax_load_activities_buf(f->db, "activities.csv", csv, strlen(csv), f->diags),
+                     AX_OK);
+}
+
+static void load_corrections(fixture *f, const char *body)
+{
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%s%s", corr_header, body);
+    assert_int_equal(ax_load_corrections_buf(f->db, "corrections.csv", buf, strlen(buf), f->diags),
+                     AX_OK);
+}
+
+/* Corrections change the records before they are checked: the unknown code
+ * is gone, the far date too; list items are replaced, added and removed in
+ * place; a note changes nothing; each is a note naming its id. */
+static void corrections_apply_before_checks(void **state)
+{
+    fixture *f = *state;
+    load_corrections(f, "C1,,activities.csv,2,countries,NM,NA,码,Code,src\n"
+                        "C2,,activities.csv,3,date,2019-4,2021-4,年,Year,src\n"
+                        "C3,,activities.csv,3,countries,,VE,加,Add,src\n"
+                        "C4,,activities.csv,2,audience,users,,删,Remove,src\n"
+                        "N1,note,activities.csv,3,participants,20,,注,Note,src\n");
+    char csv[1024];
+    snprintf(csv, sizeof csv, "%s%s", header,
+             "2021-3,研讨会,Seminar,C,EG;NM;DE*,埃及;纳米比亚;德国,office;users,8\n"
+             "2019-4,讲座,Lecture,B,PH,菲律宾,academia,20\n"
+             "2021-5,讲座,Lecture,B,PH,菲律宾,academia,20\n"
+             "2021-6,讲座,Lecture,B,PH,菲律宾,academia,20\n");
+    load_named(f, csv);
+    assert_null(find(f, "unknown-code", 2, 0));
+    assert_null(find(f, "far-date", 3, 0));
+    assert_int_equal(ax_diags_count(f->diags, AX_ERROR), 0);
+    assert_int_equal(q(f, "SELECT countries = 'EG;NA;DE*' FROM activities WHERE id = 1"), 1);
+    assert_int_equal(q(f, "SELECT seq FROM activity_countries WHERE code = 'NA'"), 2);
+    assert_int_equal(q(f, "SELECT count(*) FROM activity_audiences WHERE activity_id = 1"), 1);
+    assert_int_equal(q(f, "SELECT year FROM activities WHERE id = 2"), 2021);
+    assert_int_equal(q(f, "SELECT count(*) FROM beneficiaries WHERE code = 'VE'"), 1);
+    assert_int_equal(q(f, "SELECT participants FROM activities WHERE id = 2"), 20);
+    assert_int_equal(q(f, "SELECT count(*) FROM corrections WHERE applied"), 5);
+    /* what layouts join on: the activity */
+    assert_int_equal(q(f, "SELECT record_key FROM corrections WHERE id = 'C3'"), 2);
+    const ax_diag *d = find(f, "correction", 2, 5);
+    assert_non_null(d);
+    assert_non_null(strstr(d->message, "C1"));
+    assert_non_null(find(f, "data-note", 3, 8));
+}
+
+/* A correction whose source value is gone is an error naming the entry:
+ * the source fixed (it holds the corrected value), or changed otherwise. */
+static void stale_corrections_are_errors(void **state)
+{
+    fixture *f = *state;
+    load_corrections(f, "C1,,activities.csv,2,countries,NM,NA,码,Code,src\n"
+                        "C2,,activities.csv,2,date,2019-4,2021-4,年,Year,src\n"
+                        "C3,,activities.csv,2,countries,,EG,加,Add,src\n"
+                        "C4,,activities.csv,7,date,2021-1,2021-2,行,Row,src\n");
+    char csv[512];
+    snprintf(csv, sizeof csv, "%s%s", header, "2021-3,研讨会,Seminar,C,EG;NA,埃及;纳米比亚,office,8\n");
+    load_named(f, csv);
+    assert_int_equal(ax_diags_count(f->diags, AX_ERROR), 4);
+    const ax_diag *d = find(f, "stale-correction", 2, 0);
+    assert_non_null(d);
+    assert_non_null(strstr(d->message, "the source now has 'NA'"));
+    d = find(f, "stale-correction", 3, 0);
+    assert_non_null(strstr(d->message, "no longer has '2019-4'"));
+    assert_non_null(find(f, "stale-correction", 4, 0));
+    assert_non_null(strstr(find(f, "stale-correction", 5, 0)->message, "has no row 7"));
+    assert_int_equal(q(f, "SELECT count(*) FROM corrections WHERE applied"), 0);
+}
+
+static void malformed_corrections(void **state)
+{
+    fixture *f = *state;
+    load_corrections(f, "C1,fix,notes.csv,x,,a,a,,,\n"
+                        "C2,,activities.csv,2,date,a,b,原因,Reason,src\n"
+                        "C2,,activities.csv,3,date,a,b,原因,Reason,src\n");
+    assert_non_null(find(f, "bad-correction", 2, 2));  /* kind */
+    assert_non_null(find(f, "bad-correction", 2, 3));  /* file */
+    assert_non_null(find(f, "bad-correction", 2, 4));  /* row */
+    assert_non_null(find(f, "bad-correction", 2, 5));  /* field */
+    assert_non_null(find(f, "bad-correction", 2, 10)); /* evidence */
+    assert_non_null(find(f, "bad-correction", 4, 1));  /* one id, two records */
+    assert_int_equal(q(f, "SELECT count(*) FROM corrections"), 1);
+}
+
+static void corrections_allocation_failures(void **state)
+{
+    (void)state;
+    static const char corr[] = "id,kind,file,row,field,from,to,reason_zh,reason_en,evidence\n"
+                               "C1,,activities.csv,2,countries,NM,NA,码,Code,src\n"
+                               "C2,,activities.csv,2,date,2019-3,2021-3,年,Year,src\n";
+    static const char csv[] = "date,title_zh,title_en,countries,countries_zh\n"
+                              "2019-3,研讨会,Seminar,EG;NM,埃及;纳米比亚\n";
+    int saw_nomem = 0, n;
+    for (n = 1; n < 600; n++) {
+        sqlite3 *db;
+        assert_int_equal(ax_db_create(&db), AX_OK);
+        ax_diags *diags = ax_diags_new();
+        assert_non_null(diags);
+        ax_alloc_fail_after(n);
+        ax_status st = ax_load_corrections_buf(db, "c.csv", corr, sizeof corr - 1, diags);
+        if (st == AX_OK)
+            st = ax_load_activities_buf(db, "activities.csv", csv, sizeof csv - 1, diags);
+        ax_alloc_fail_after(0);
+        if (st != AX_OK && st != AX_ERR_NOMEM)
+            fail_msg("allocation %d failing gave status %d", n, st);
+        saw_nomem |= st == AX_ERR_NOMEM;
+        int done = st == AX_OK && !ax_diags_failed(diags);
+        ax_diags_free(diags);
+        sqlite3_close(db);
+        if (done)
+            break;
+    }
+    assert_true(saw_nomem);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -522,6 +648,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(reference_header_problems, setup, teardown),
         cmocka_unit_test_setup_teardown(folder_without_reference_files, setup, teardown),
         cmocka_unit_test(reference_allocation_failures),
+        cmocka_unit_test_setup_teardown(corrections_apply_before_checks, setup, teardown),
+        cmocka_unit_test_setup_teardown(stale_corrections_are_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(malformed_corrections, setup, teardown),
+        cmocka_unit_test(corrections_allocation_failures),
     };
     return cmocka_run_group_tests_name("load", tests, NULL, NULL);
 }

@@ -1,0 +1,464 @@
+/* corrections.c — corrections.csv read, checked and applied to the records
+ * of the files it names (corrections.h). */
+#include "corrections.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+
+/* The files corrections may name, and their list columns: in those a
+ * correction's `from` and `to` are single `;`-separated items (the code NM
+ * of "AM;NM;BY"), anywhere else the whole value. */
+static const struct {
+    const char *file;
+    const char *key; /* the column that names a record to layouts; NULL: its index */
+    const char *lists[8];
+} correctable[] = {
+    {"activities.csv", NULL,
+     {"countries", "countries_zh", "groups_zh", "groups_en", "audience", "partners_zh",
+      "partners_en", NULL}},
+    {"sdg_contributions.csv", "paragraph", {"goals", "targets", NULL}},
+    {"sdgs.csv", "goal", {NULL}},
+    {"da_recommendations.csv", "number", {NULL}},
+    {"da_links.csv", NULL, {NULL}},
+};
+#define NCORRECTABLE (sizeof correctable / sizeof *correctable)
+
+static long file_index(const char *base)
+{
+    for (size_t i = 0; i < NCORRECTABLE; i++)
+        if (strcmp(correctable[i].file, base) == 0)
+            return (long)i;
+    return -1;
+}
+
+static int is_list(long file, const char *column)
+{
+    for (size_t i = 0; file >= 0 && correctable[file].lists[i]; i++)
+        if (strcmp(correctable[file].lists[i], column) == 0)
+            return 1;
+    return 0;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* ---- reading corrections.csv ------------------------------------------- */
+
+enum { K_ID, K_KIND, K_FILE, K_ROW, K_FIELD, K_FROM, K_TO, K_REASON_ZH, K_REASON_EN,
+       K_EVIDENCE, K_NCOLS };
+static const char *const columns[K_NCOLS] = {"id",    "kind", "file",      "row",       "field",
+                                             "from",  "to",   "reason_zh", "reason_en",
+                                             "evidence"};
+static const int required[K_NCOLS] = {1, 0, 1, 1, 1, 1, 1, 1, 1, 1};
+
+static const char *trimmed(ax_arena *a, const ax_csv_record *rec, long idx)
+{
+    if (idx < 0 || (size_t)idx >= rec->nfields)
+        return "";
+    const char *s = rec->fields[idx].s;
+    size_t n = ax_trim(&s, rec->fields[idx].len);
+    const char *p = ax_arena_strndup(a, s, n);
+    return p ? p : "";
+}
+
+ax_status ax_load_corrections_buf(sqlite3 *db, const char *name, const char *buf, size_t len,
+                                  ax_diags *diags)
+{
+    ax_arena *a = ax_arena_new();
+    if (!a)
+        return AX_ERR_NOMEM;
+    ax_csv csv = {0};
+    sqlite3_stmt *ins = NULL, *dup = NULL;
+    ax_status st = ax_csv_parse(&csv, name, buf, len, a, diags);
+    if (st != AX_OK || csv.nrecords == 0)
+        goto out;
+    if (ax_db_exec(db, "DELETE FROM corrections") != AX_OK ||
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO corrections(seq,id,row,line,kind,file,record,field,"
+                           "from_value,to_value,reason_zh,reason_en,evidence)"
+                           " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+                           -1, &ins, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "SELECT row, file, record FROM corrections WHERE id = ?1", -1,
+                           &dup, NULL) != SQLITE_OK) {
+        st = AX_ERR_DB;
+        goto out;
+    }
+    /* the header: known columns in any order, case-insensitive */
+    long idx[K_NCOLS];
+    for (size_t k = 0; k < K_NCOLS; k++)
+        idx[k] = -1;
+    const ax_csv_record *h = &csv.records[0];
+    for (size_t i = 0; i < h->nfields; i++) {
+        const char *s = trimmed(a, h, (long)i);
+        size_t k = 0;
+        while (k < K_NCOLS && strcasecmp(columns[k], s) != 0)
+            k++;
+        if (k < K_NCOLS)
+            idx[k] = (long)i;
+        else
+            ax_diags_add(diags, AX_WARNING, "unknown-column", name, h->row, (long)i + 1, h->line,
+                         "unknown column '%s'; ignored (columns: id, kind, file, row, field, "
+                         "from, to, reason_zh, reason_en, evidence)",
+                         s);
+    }
+    int usable = 1;
+    for (size_t k = 0; k < K_NCOLS; k++)
+        if (required[k] && idx[k] < 0) {
+            ax_diags_add(diags, AX_ERROR, "missing-column", name, h->row, 0, h->line,
+                         "missing required column '%s'", columns[k]);
+            usable = 0;
+        }
+    if (!usable)
+        goto out;
+    for (size_t r = 1; r < csv.nrecords; r++) {
+        const ax_csv_record *rec = &csv.records[r];
+        const char *v[K_NCOLS];
+        for (size_t k = 0; k < K_NCOLS; k++)
+            v[k] = trimmed(a, rec, idx[k]);
+#define BAD(k, ...)                                                                              \
+    do {                                                                                         \
+        ax_diags_add(diags, AX_ERROR, "bad-correction", name, rec->row, idx[k] + 1,              \
+                     rec->fields && (size_t)idx[k] < rec->nfields ? rec->fields[idx[k]].line     \
+                                                                  : rec->line,                   \
+                     __VA_ARGS__);                                                               \
+        ok = 0;                                                                                  \
+    } while (0)
+        int ok = 1;
+        const char *kind = *v[K_KIND] ? v[K_KIND] : "correction";
+        if (!*v[K_ID])
+            BAD(K_ID, "the correction has no id (a short mark such as C1, printed beside the "
+                      "corrected value)");
+        else {
+            /* entries of one correction (a code added and a group removed)
+             * share its id, and so its mark: they must touch one record */
+            sqlite3_reset(dup);
+            sqlite3_bind_text(dup, 1, v[K_ID], -1, SQLITE_TRANSIENT);
+            if (sqlite3_step(dup) == SQLITE_ROW &&
+                (strcmp((const char *)sqlite3_column_text(dup, 1), v[K_FILE]) != 0 ||
+                 sqlite3_column_int64(dup, 2) != strtol(v[K_ROW], NULL, 10)))
+                BAD(K_ID, "id '%s' is used on row %d for another record: one id marks one "
+                          "record's correction",
+                    v[K_ID], sqlite3_column_int(dup, 0));
+        }
+        if (idx[K_KIND] >= 0 && strcmp(kind, "correction") != 0 && strcmp(kind, "note") != 0)
+            BAD(K_KIND, "kind '%s' is not 'correction' or 'note'", kind);
+        long file = file_index(v[K_FILE]);
+        if (file < 0)
+            BAD(K_FILE, "'%s' is not a data file corrections apply to (activities.csv, "
+                        "sdg_contributions.csv, sdgs.csv, da_recommendations.csv, "
+                        "da_links.csv)",
+                v[K_FILE]);
+        char *end = NULL;
+        long row = strtol(v[K_ROW], &end, 10);
+        if (!*v[K_ROW] || *end || row < 2)
+            BAD(K_ROW, "row '%s' is not a record row of the file (2 or more: the header is "
+                       "row 1)",
+                v[K_ROW]);
+        if (!*v[K_FIELD])
+            BAD(K_FIELD, "no field: name the column the correction changes");
+        if (strcmp(kind, "correction") == 0 && strcmp(v[K_FROM], v[K_TO]) == 0)
+            BAD(K_TO, "'to' equals 'from': a correction must change something (kind 'note' "
+                      "explains a value without changing it)");
+        if (strcmp(kind, "note") == 0 && *v[K_TO] && strcmp(v[K_FROM], v[K_TO]) != 0)
+            BAD(K_TO, "a note changes nothing: leave 'to' empty or equal to 'from'");
+        if (!*v[K_REASON_ZH] || !*v[K_REASON_EN])
+            BAD(*v[K_REASON_ZH] ? K_REASON_EN : K_REASON_ZH,
+                "the reason is needed in both languages (reason_zh and reason_en): it is "
+                "printed for the reader");
+        if (!*v[K_EVIDENCE])
+            BAD(K_EVIDENCE, "no evidence: say where the corrected value comes from");
+#undef BAD
+        if (!ok)
+            continue;
+        sqlite3_reset(ins);
+        sqlite3_bind_int64(ins, 1, (sqlite3_int64)r);
+        sqlite3_bind_text(ins, 2, v[K_ID], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(ins, 3, rec->row);
+        sqlite3_bind_int64(ins, 4, rec->line);
+        sqlite3_bind_text(ins, 5, kind, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 6, v[K_FILE], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(ins, 7, row);
+        sqlite3_bind_text(ins, 8, v[K_FIELD], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 9, v[K_FROM], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 10, strcmp(kind, "note") == 0 ? v[K_FROM] : v[K_TO], -1,
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 11, v[K_REASON_ZH], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 12, v[K_REASON_EN], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 13, v[K_EVIDENCE], -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(ins) != SQLITE_DONE) {
+            st = AX_ERR_DB;
+            goto out;
+        }
+    }
+out:
+    if (ax_arena_failed(a) && st == AX_OK)
+        st = AX_ERR_NOMEM;
+    sqlite3_finalize(ins);
+    sqlite3_finalize(dup);
+    ax_free(csv.records);
+    ax_arena_free(a);
+    return st;
+}
+
+/* ---- applying them ----------------------------------------------------- */
+
+/* The items of a `;` list, trimmed, empty ones dropped. */
+static size_t split_items(ax_arena *a, const char *s, const char ***out)
+{
+    size_t n = 1;
+    for (const char *p = s; *p; p++)
+        n += *p == ';';
+    const char **items = ax_arena_array(a, n + 1, sizeof *items);
+    *out = items;
+    if (!items)
+        return 0;
+    size_t k = 0;
+    for (const char *p = s; *p || p == s;) {
+        const char *e = strchr(p, ';');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        const char *q = p;
+        len = ax_trim(&q, len);
+        if (len)
+            items[k++] = ax_arena_strndup(a, q, len);
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return k;
+}
+
+static const char *join_items(ax_arena *a, const char **items, size_t n)
+{
+    ax_buf b = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            ax_buf_puts(&b, ";");
+        ax_buf_puts(&b, items[i]);
+    }
+    const char *s = b.data ? ax_arena_strdup(a, b.data) : "";
+    ax_buf_free(&b);
+    return s;
+}
+
+static long find_item(const char **items, size_t n, const char *item)
+{
+    for (size_t i = 0; i < n; i++)
+        if (items[i] && strcmp(items[i], item) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* Set field `col` of rec to s, growing a short record to `ncols` fields. */
+static int set_field(ax_arena *a, ax_csv_record *rec, long col, size_t ncols, const char *s)
+{
+    if ((size_t)col >= rec->nfields) {
+        ax_csv_field *f = ax_arena_array(a, ncols, sizeof *f);
+        if (!f)
+            return 0;
+        for (size_t i = 0; i < ncols; i++)
+            f[i] = i < rec->nfields ? rec->fields[i] : (ax_csv_field){"", 0, rec->line};
+        rec->fields = f;
+        rec->nfields = ncols;
+    }
+    rec->fields[col].s = s;
+    rec->fields[col].len = strlen(s);
+    return 1;
+}
+
+ax_status ax_corrections_apply(sqlite3 *db, const char *name, ax_csv *csv, ax_arena *arena,
+                               ax_diags *diags)
+{
+    const char *base = base_name(name);
+    long file = file_index(base);
+    if (file < 0 || csv->nrecords == 0)
+        return AX_OK;
+    const char *key_column = correctable[file].key;
+    sqlite3_stmt *q = NULL, *mark = NULL, *seen = NULL;
+    if (sqlite3_prepare_v2(db, "UPDATE corrections SET checked = 1 WHERE file = ?1", -1, &seen,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(seen, 1, base, -1, SQLITE_TRANSIENT);
+        sqlite3_step(seen);
+    }
+    sqlite3_finalize(seen);
+    if (sqlite3_prepare_v2(db,
+                           "SELECT seq, id, kind, record, field, from_value, to_value, row"
+                           " FROM corrections WHERE file = ?1 ORDER BY seq",
+                           -1, &q, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "UPDATE corrections SET applied = 1, record_key = ?2 WHERE seq = ?1",
+                           -1, &mark, NULL) != SQLITE_OK) {
+        sqlite3_finalize(q);
+        return AX_ERR_DB;
+    }
+    /* the correction file's name as diagnostics know it: beside the data */
+    const char *slash = strrchr(name, '/');
+    const char *cfile = slash ? ax_arena_printf(arena, "%.*s/corrections.csv",
+                                                (int)(slash - name), name)
+                              : "./corrections.csv";
+    cfile = cfile ? ax_diags_intern(diags, cfile) : "corrections.csv";
+    const ax_csv_record *h = &csv->records[0];
+    long key_idx = -1;
+    sqlite3_bind_text(q, 1, base, -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        long seq = sqlite3_column_int(q, 0);
+        const char *id = (const char *)sqlite3_column_text(q, 1);
+        int note = strcmp((const char *)sqlite3_column_text(q, 2), "note") == 0;
+        long row = sqlite3_column_int(q, 3);
+        const char *column = (const char *)sqlite3_column_text(q, 4);
+        const char *from = (const char *)sqlite3_column_text(q, 5);
+        const char *to = (const char *)sqlite3_column_text(q, 6);
+        long crow = sqlite3_column_int(q, 7);
+        id = ax_arena_strdup(arena, id);
+        column = ax_arena_strdup(arena, column);
+        from = ax_arena_strdup(arena, from ? from : "");
+        to = ax_arena_strdup(arena, to ? to : "");
+        if (!id || !column || !from || !to)
+            break;
+        /* the record: rows count as the diagnostics do (header = 1) */
+        ax_csv_record *rec = NULL;
+        size_t index = 0;
+        for (size_t r = 1; r < csv->nrecords && !rec; r++)
+            if (csv->records[r].row == row) {
+                rec = &csv->records[r];
+                index = r;
+            }
+        if (!rec) {
+            ax_diags_add(diags, AX_ERROR, "stale-correction", cfile, crow, 4, 0,
+                         "%s: %s has no row %ld (its last row is %ld): the source changed "
+                         "under the correction; review it",
+                         id, base, row, csv->records[csv->nrecords - 1].row);
+            continue;
+        }
+        long col = -1;
+        for (size_t i = 0; i < h->nfields && col < 0; i++) {
+            const char *s = h->fields[i].s;
+            size_t n = ax_trim(&s, h->fields[i].len);
+            if (n == strlen(column) && strncasecmp(s, column, n) == 0)
+                col = (long)i;
+        }
+        if (col < 0) {
+            ax_diags_add(diags, AX_ERROR, "stale-correction", cfile, crow, 5, 0,
+                         "%s: %s has no column '%s'", id, base, column);
+            continue;
+        }
+        const char *have = "";
+        if ((size_t)col < rec->nfields) {
+            const char *s = rec->fields[col].s;
+            size_t n = ax_trim(&s, rec->fields[col].len);
+            have = ax_arena_strndup(arena, s, n);
+            if (!have)
+                break;
+        }
+        long line = (size_t)col < rec->nfields ? rec->fields[col].line : rec->line;
+        const char *now = NULL; /* the corrected value; NULL: stale */
+        int fixed = 0;          /* stale because the source now has the correction */
+        const char *missing = from;
+        if (is_list(file, column)) {
+            const char **items;
+            size_t n = split_items(arena, have, &items);
+            long at = *from ? find_item(items, n, from) : -1;
+            if (*from && at < 0) {
+                fixed = !note && *to && find_item(items, n, to) >= 0;
+            } else if (!*from && find_item(items, n, to) >= 0) {
+                fixed = 1;
+            } else if (note) {
+                now = have;
+            } else if (!*from) {
+                items[n++] = to;
+                now = join_items(arena, items, n);
+            } else {
+                if (*to)
+                    items[at] = to;
+                else
+                    memmove(items + at, items + at + 1, (n - (size_t)at - 1) * sizeof *items), n--;
+                now = join_items(arena, items, n);
+            }
+        } else if (strcmp(have, from) == 0) {
+            now = note ? have : to;
+        } else {
+            fixed = !note && strcmp(have, to) == 0;
+        }
+        if (!now && fixed) {
+            ax_diags_add(diags, AX_ERROR, "stale-correction", cfile, crow, 6, 0,
+                         "%s: %s row %ld, %s: the source now has '%s', the corrected value%s%s%s: "
+                         "remove the correction if the source was fixed",
+                         id, base, row, column, to, *from ? ", and no longer '" : "",
+                         *from ? from : "", *from ? "'" : "");
+            continue;
+        }
+        if (!now) {
+            ax_diags_add(diags, AX_ERROR, "stale-correction", cfile, crow, 6, 0,
+                         "%s: %s row %ld, %s no longer has '%s' (it has '%s'): the source "
+                         "changed under the correction; review it",
+                         id, base, row, column, missing, have);
+            continue;
+        }
+        if (!note && !set_field(arena, rec, col, h->nfields, now))
+            break;
+        if (note)
+            ax_diags_add(diags, AX_NOTE, "data-note", name, row, col + 1, line,
+                         "%s: a note on %s '%s' is printed with the data (%s row %ld)", id,
+                         column, from, cfile, crow);
+        else if (!*from)
+            ax_diags_add(diags, AX_NOTE, "correction", name, row, col + 1, line,
+                         "%s: %s adds '%s' to the source's '%s' (%s row %ld)", id, column, to,
+                         have, cfile, crow);
+        else if (!*to)
+            ax_diags_add(diags, AX_NOTE, "correction", name, row, col + 1, line,
+                         "%s: %s '%s' is removed (%s row %ld)", id, column, from, cfile, crow);
+        else
+            ax_diags_add(diags, AX_NOTE, "correction", name, row, col + 1, line,
+                         "%s: %s '%s' is corrected to '%s' (%s row %ld)", id, column, from, to,
+                         cfile, crow);
+        /* what layouts join on: the key column's value, else the record's
+         * index (for activities.csv, activities.id) */
+        sqlite3_reset(mark);
+        sqlite3_bind_int64(mark, 1, seq);
+        if (key_column && key_idx < 0)
+            for (size_t i = 0; i < h->nfields && key_idx < 0; i++) {
+                const char *s = h->fields[i].s;
+                size_t n = ax_trim(&s, h->fields[i].len);
+                if (n == strlen(key_column) && strncasecmp(s, key_column, n) == 0)
+                    key_idx = (long)i;
+            }
+        if (key_column && key_idx >= 0 && (size_t)key_idx < rec->nfields) {
+            const char *s = rec->fields[key_idx].s;
+            char *e;
+            long long k = strtoll(s, &e, 10);
+            if (*s && !*e)
+                sqlite3_bind_int64(mark, 2, k);
+            else
+                sqlite3_bind_text(mark, 2, s, -1, SQLITE_TRANSIENT);
+        } else if (!key_column) {
+            sqlite3_bind_int64(mark, 2, (sqlite3_int64)index);
+        }
+        sqlite3_step(mark);
+    }
+    ax_status st = ax_arena_failed(arena) ? AX_ERR_NOMEM : AX_OK;
+    sqlite3_finalize(q);
+    sqlite3_finalize(mark);
+    return st;
+}
+
+void ax_corrections_finish(sqlite3 *db, const char *corrections_file, ax_diags *diags)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT id, row, line, file FROM corrections WHERE NOT checked"
+                           " ORDER BY seq",
+                           -1, &q, NULL) != SQLITE_OK)
+        return;
+    while (sqlite3_step(q) == SQLITE_ROW)
+        ax_diags_add(diags, AX_WARNING, "correction-unused", corrections_file,
+                     sqlite3_column_int(q, 1), 3, sqlite3_column_int(q, 2),
+                     "%s: not applied: the folder has no %s", sqlite3_column_text(q, 0),
+                     sqlite3_column_text(q, 3));
+    sqlite3_finalize(q);
+}

@@ -1,0 +1,41 @@
+/* corrections.h — the errata layer: a reviewed file beside the source export
+ * (corrections.csv) says what was changed in which record, from what, to
+ * what, why, and on what evidence. The source files stay as they are; the
+ * loaders apply the corrections to the parsed records before anything is
+ * validated or stored, so every query sees the corrected data, and the
+ * corrections themselves are a table (`corrections`) that layouts print.
+ *
+ * A correction whose source value is no longer there is an error
+ * (`stale-correction`): the source was fixed or changed under it, and a
+ * reviewer must look again. Each applied one is a note (`correction`). */
+#ifndef AX_CORRECTIONS_H
+#define AX_CORRECTIONS_H
+
+#include <sqlite3.h>
+
+#include "../base/base.h"
+#include "../base/diag.h"
+#include "csv.h"
+
+/* Read corrections.csv into the `corrections` table (emptied first).
+ * Malformed entries are errors (`bad-correction`) with row and column and
+ * are not applied. Returns AX_OK unless memory or SQLite fail. */
+ax_status ax_load_corrections_buf(sqlite3 *db, const char *name, const char *buf, size_t len,
+                                  ax_diags *diags);
+
+/* Apply the corrections for the file `name` (matched by its base name:
+ * activities.csv, sdg_contributions.csv, sdgs.csv, da_recommendations.csv,
+ * da_links.csv) to the records of `csv`, in the order of the corrections
+ * file, before the caller validates them. Changed fields point at strings in
+ * `arena`. Marks each applied correction, with the record's key for layouts
+ * (corrections.record_key: activities.id, the paragraph, goal or
+ * recommendation number), and reports stale ones as errors. Returns AX_OK,
+ * or AX_ERR_NOMEM / AX_ERR_DB. */
+ax_status ax_corrections_apply(sqlite3 *db, const char *name, ax_csv *csv, ax_arena *arena,
+                               ax_diags *diags);
+
+/* After a folder is loaded: a correction for a file the folder does not
+ * have is a warning (`correction-unused`). */
+void ax_corrections_finish(sqlite3 *db, const char *corrections_file, ax_diags *diags);
+
+#endif
