@@ -1316,9 +1316,10 @@ static void draw_row(placer *p, item *it, size_t k)
 
 /* Height of item i and everything glued to it (up to a page break). A
  * space passes the glue on: a heading stays with its text across a spacer.
- * With `least`, the chain ends at its first data row, counted as the part
- * that must stand on this page: the whole row when a fresh page can hold
- * it, else three lines (a taller row is split). */
+ * A matrix that fits on a page counts whole, as one item. With `least`,
+ * the chain ends at its first data row, counted as the part that must
+ * stand on this page: the whole row when a fresh page can hold it, else
+ * three lines (a taller row is split). */
 static double chain_height(const ctx *c, size_t i, int least)
 {
     double h = 0, body = c->bottom - c->top;
@@ -1338,6 +1339,14 @@ static double chain_height(const ctx *c, size_t i, int least)
             double head = k == i ? it->tbl->head_h : 0; /* else the chain holds it */
             h += h + head + it->h <= body + 0.01 || it->h < min ? it->h : min;
             break;
+        }
+        if (it->whole_n && k + it->whole_n <= c->nitems) {
+            h += it->whole_h;
+            k += it->whole_n - 1; /* its last part: glued to what follows? */
+            glued = c->items[k].keep_next;
+            if (!glued)
+                break;
+            continue;
         }
         h += it->h;
         glued = it->keep_next;

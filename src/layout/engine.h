@@ -4,8 +4,9 @@
  * The engine resolves fonts (fallback per character), runs the queries
  * (parameters bound, never pasted), breaks text into lines, sizes table
  * columns, paginates (repeated table headers, rows moved or split, group
- * rows and headings kept with what follows, keep-together groups) and adds
- * running headers and footers once the page count is known. */
+ * rows and headings kept with what follows, keep-together groups, a matrix
+ * that fits on a page moved whole) and adds running headers and footers
+ * once the page count is known. */
 #ifndef AX_ENGINE_H
 #define AX_ENGINE_H
 

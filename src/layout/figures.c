@@ -761,6 +761,8 @@ void eng_flow_matrix(ctx *c, const ax_block *b)
     }
     const ax_page *headp = NULL;
     eng_add_item(c, IT_SPACE, lab->size);
+    size_t first = c->nitems;
+    double whole = 0;
     for (size_t i = 0; i < nparts; i++) {
         const ax_page *pg = ax_display_page(fig, parts[i].page);
         item *it = eng_add_item(c, IT_FIG, parts[i].height);
@@ -778,6 +780,14 @@ void eng_flow_matrix(ctx *c, const ax_block *b)
             it->fig_head = headp;
         if (parts[i].kind == AX_PART_TOTAL && i + 1 < nparts)
             it->keep_next = 1; /* the legend stays with the totals */
+        whole += parts[i].height;
+    }
+    /* A matrix that fits on an empty page is never split: it moves to the
+     * next page whole, like a chart (the parts keep their own keep rules
+     * for when it must be split anyway, after a heading glued to it) */
+    if (nparts > 1 && whole <= c->bottom - c->top + 0.01) {
+        c->items[first].whole_n = nparts;
+        c->items[first].whole_h = whole;
     }
     eng_add_item(c, IT_SPACE, lab->size);
 }

@@ -62,6 +62,11 @@ typedef struct item {
     const ax_page *fig_head; /* repeated at the top of each page the figure
                                 continues on (a matrix header), or NULL */
     int is_head;             /* this item is that header */
+    /* the first part of a figure in parts (a matrix) that fits on an empty
+     * page: its whole_n parts (this one included, whole_h high together)
+     * go on one page, as one item; 0 when it may be split */
+    size_t whole_n;
+    double whole_h;
 } item;
 
 typedef struct table {

@@ -1477,6 +1477,113 @@ static void matrix_continues_with_header(void **state)
     sqlite3_close(db);
 }
 
+/* A matrix of the first `rows` activities (marks by month), with totals and
+ * a legend, after a heading; `extra` is more of the matrix's keys. */
+#define SMALL_MATRIX(rows, extra)                                                                \
+    "  - heading: Matrix heading\n"                                                              \
+    "    level: 2\n"                                                                             \
+    "  - matrix:\n"                                                                              \
+    "      query: SELECT title_en AS t, month, year, 'Year ' || year AS yl FROM activities"     \
+    " WHERE id <= " #rows " ORDER BY id\n"                                                       \
+    "      row: t\n"                                                                             \
+    "      column: month\n"                                                                      \
+    "      cell: mark\n"                                                                         \
+    "      corner: Corner\n"                                                                     \
+    "      legend: held that month\n" extra
+
+/* was a bug: a matrix that starts low on a page was cut between its rows
+ * (the demo's 2022 content matrix: 4 rows, then 2 and the totals on the next
+ * page) though it fits on a page. Now it moves to the next page whole, with
+ * the heading before it; where the room left is enough it stays. */
+static void matrix_moves_whole_when_it_fits(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(7, 12);
+    int moved = 0, stayed = 0;
+    /* a spacer growing in steps smaller than a matrix row, over the whole
+     * height of the matrix: every row meets the foot of the page once */
+    for (int sp = 0; sp <= 120; sp++) {
+        char yaml[2048];
+        snprintf(yaml, sizeof yaml,
+                 SMALL_PAGE "blocks:\n"
+                            "  - paragraph: Before\n"
+                            "  - spacer: %.1fmm\n" SMALL_MATRIX(7, ""),
+                 sp * 0.5);
+        doc d = render_lang(db, yaml, AX_LANG_EN);
+        assert_int_equal(d.st, AX_OK);
+        assert_inside_body(&d);
+        assert_int_equal(pages_with(&d, "Corner", NULL), 1); /* no header repeated */
+        size_t pg = page_of(&d, "Corner");
+        assert_int_equal(npages(&d), pg + 1);
+        assert_int_equal(page_of(&d, "Matrix heading"), pg);
+        for (int r = 1; r <= 7; r++) {
+            char row[32];
+            snprintf(row, sizeof row, "Activity %03d", r);
+            assert_int_equal(pages_with(&d, row, NULL), 1);
+            assert_int_equal(page_of(&d, row), pg);
+        }
+        assert_int_equal(page_of(&d, "Total"), pg);
+        assert_int_equal(page_of(&d, "held that month"), pg);
+        if (pg == 1) {
+            /* on the next page, from its top: the heading first */
+            char *t = page_text(&d, 1, BODY);
+            assert_int_equal(line_index(t, "Matrix heading"), 0);
+            ax_free(t);
+        }
+        moved += pg == 1;
+        stayed += pg == 0 && sp > 0;
+        doc_free(&d);
+    }
+    assert_true(moved > 0 && stayed > 0); /* both cases were met */
+    sqlite3_close(db);
+}
+
+/* A matrix taller than a page still continues as before: its header on top
+ * of every page it continues on, a group's rows together (its label on the
+ * page of its rows, never last on a page), the heading with its first rows. */
+static void tall_matrix_continues_groups_together(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(60, 6); /* 10 years of 6 activities */
+    for (int sp = 0; sp <= 60; sp += 3) {
+        char yaml[2048];
+        snprintf(yaml, sizeof yaml,
+                 SMALL_PAGE "blocks:\n"
+                            "  - paragraph: Before\n"
+                            "  - spacer: %.1fmm\n" SMALL_MATRIX(60, "      group: year\n"
+                                                                   "      group-label: yl\n"),
+                 sp * 1.0);
+        doc d = render_lang(db, yaml, AX_LANG_EN);
+        assert_int_equal(d.st, AX_OK);
+        assert_inside_body(&d);
+        size_t first = page_of(&d, "Corner");
+        assert_true(npages(&d) - first >= 3);
+        /* the header on every page from the first, before the first row */
+        assert_int_equal(pages_with(&d, "Corner", NULL), npages(&d) - first);
+        assert_int_equal(page_of(&d, "Matrix heading"), first);
+        assert_int_equal(page_of(&d, "Activity 001"), first);
+        for (size_t pg = first + 1; pg < npages(&d); pg++) {
+            char *t = page_text(&d, pg, BODY);
+            assert_int_equal(line_index(t, "Corner"), 0);
+            ax_free(t);
+        }
+        /* every group's label and its six rows on one page */
+        for (int y = 0; y < 10; y++) {
+            char g[32];
+            snprintf(g, sizeof g, "Year %d", 2019 + y);
+            assert_int_equal(pages_with(&d, g, NULL), 1);
+            size_t gp = page_of(&d, g);
+            for (int r = 1; r <= 6; r++) {
+                char row[32];
+                snprintf(row, sizeof row, "Activity %03d", y * 6 + r);
+                assert_int_equal(page_of(&d, row), gp);
+            }
+        }
+        doc_free(&d);
+    }
+    sqlite3_close(db);
+}
+
 static char *trace_of(const ax_display *dl);
 
 /* ---- 9. when: -------------------------------------------------------------------- */
@@ -1849,6 +1956,8 @@ int main(void)
         cmocka_unit_test(chart_values_are_sql_sums),
         cmocka_unit_test(matrix_unknown_key),
         cmocka_unit_test(matrix_continues_with_header),
+        cmocka_unit_test(matrix_moves_whole_when_it_fits),
+        cmocka_unit_test(tall_matrix_continues_groups_together),
         cmocka_unit_test(when_leaves_blocks_out),
         cmocka_unit_test(when_takes_parameters),
         cmocka_unit_test(keep_together_with_when),
