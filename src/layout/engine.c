@@ -890,11 +890,20 @@ static void flow_table(ctx *c, const ax_block *b)
     }
     int gcol = ts->group ? eng_column_index(st, ts->group) : -1;
     int tcol[MAX_COLS];
+    int sumcol[MAX_COLS]; /* the column a total adds when `sum:` names one */
     for (size_t i = 0; i < tb->ncols; i++) {
         tcol[i] = 0;
         for (size_t k = 0; k < ts->ntotal_columns; k++)
             if (strcmp(ts->total_columns[k], ts->columns[i].value) == 0)
                 tcol[i] = 1;
+        sumcol[i] = ts->columns[i].sum ? eng_column_index(st, ts->columns[i].sum) : -1;
+        if (ts->columns[i].sum && sumcol[i] < 0) {
+            const ax_column_spec *cs = &ts->columns[i];
+            ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, cs->mark),
+                         cs->mark.line, cs->mark.col, 0, "sum: the query has no column '%s'",
+                         cs->sum);
+            eng_fail(c, AX_ERR_DATA);
+        }
     }
     if (c->st != AX_OK) {
         eng_finalize(c, st);
@@ -939,8 +948,11 @@ static void flow_table(ctx *c, const ax_block *b)
                 r->t[i][k] = ax_arena_strdup(c->a, out[k]);
             r->nt[i] = nt;
             if (tcol[i]) {
-                /* the first of x, x_zh, x_en holding a number counts */
+                /* the first of x, x_zh, x_en holding a number counts, or
+                 * the column `sum:` names (the cell may show text) */
                 int idx[3] = {src[i].idx, src[i].zh, src[i].en};
+                if (sumcol[i] >= 0)
+                    idx[0] = sumcol[i], idx[1] = idx[2] = -1;
                 for (int k = 0; k < 3; k++)
                     if (idx[k] >= 0 && sqlite3_column_type(st, idx[k]) == SQLITE_INTEGER) {
                         long long sum;

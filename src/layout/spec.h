@@ -77,6 +77,7 @@ typedef struct ax_column_spec {
     double min_width, max_width; /* pt; 0 = no bound */
     ax_align align;      /* AUTO: right for numbers, left otherwise */
     int stack;           /* zh+en: Chinese over English in data cells */
+    const char *sum;     /* the query column a total adds (NULL: value's number) */
     ax_mark mark;
 } ax_column_spec;
 

@@ -1444,7 +1444,7 @@ static const struct {
 static const char *const align_names[] = {"auto", "left", "center", "right"};
 static const char *const table_style_names[] = {"grid", "rules", "zebra"};
 
-enum { C_TITLE, C_VALUE, C_WIDTH, C_MIN, C_MAX, C_ALIGN, C_STACK };
+enum { C_TITLE, C_VALUE, C_WIDTH, C_MIN, C_MAX, C_ALIGN, C_STACK, C_SUM };
 static const key column_keys[] = {
     FIELD("title", K_TEXT2, 1, ax_column_spec, title),
     OTHER("value", K_ANY, 1),
@@ -1453,6 +1453,7 @@ static const key column_keys[] = {
     FIELD("max", K_LEN, 0, ax_column_spec, max_width),
     OTHER("align", K_ANY, 0),
     FIELD("stack", K_BOOL, 0, ax_column_spec, stack),
+    OTHER("sum", K_ANY, 0),
 };
 
 enum { TT_LABEL, TT_COLUMNS };
@@ -1511,6 +1512,8 @@ static void read_column(P *p, const yn *item, sqlite3_stmt *st, ax_column_spec *
         return;
     if (f[C_VALUE] && get_str(p, "value", f[C_VALUE]->val, &c->value))
         check_column(p, st, "value", f[C_VALUE]->val);
+    if (f[C_SUM] && get_str(p, "sum", f[C_SUM]->val, &c->sum))
+        check_column(p, st, "sum", f[C_SUM]->val);
     if (f[C_WIDTH])
         read_width(p, f[C_WIDTH]->val, c);
     int v;
