@@ -107,7 +107,42 @@ const char ax_db_corrections_schema[] =
     "  reason_zh TEXT, reason_en TEXT,\n"
     "  evidence TEXT,\n"
     "  checked INTEGER NOT NULL DEFAULT 0, -- its file was loaded\n"
-    "  applied INTEGER NOT NULL DEFAULT 0);\n";
+    "  applied INTEGER NOT NULL DEFAULT 0);\n"
+    /* one row per applied correction or note (its first entry), with what
+     * changed said in words, for the "notes on the data" of a layout */
+    "CREATE VIEW IF NOT EXISTS correction_notes AS\n"
+    "SELECT k.id, k.kind, k.file, k.record AS row, k.record_key, k.field,\n"
+    "  k.from_value, k.to_value,\n"
+    "  CASE WHEN k.kind = 'note' THEN CASE k.field WHEN 'participants' THEN '参与者数量'\n"
+    "         WHEN 'date' THEN '日期' ELSE k.field END || ' ' || k.from_value || '（未改动）'\n"
+    "    WHEN k.field = 'countries' AND k.from_value = '' THEN\n"
+    "      '补充代码 ' || k.to_value || coalesce('（' || t.name_zh || '）', '')\n"
+    "    WHEN k.field = 'countries' THEN '代码 ' || k.from_value ||\n"
+    "      coalesce('（' || f.name_zh || '）', '') || ' → ' || k.to_value ||\n"
+    "      coalesce('（' || t.name_zh || '）', '')\n"
+    "    WHEN k.field = 'date' THEN '日期 ' || k.from_value || ' → ' || k.to_value\n"
+    "    WHEN k.field = 'targets' AND k.to_value = '' THEN '具体目标 ' || k.from_value || ' 不计'\n"
+    "    WHEN k.to_value = '' THEN k.field || ' ' || k.from_value || ' 删除'\n"
+    "    WHEN k.from_value = '' THEN k.field || ' 补充 ' || k.to_value\n"
+    "    ELSE k.field || ' ' || k.from_value || ' → ' || k.to_value END AS change_zh,\n"
+    "  CASE WHEN k.kind = 'note' THEN CASE k.field WHEN 'participants' THEN 'participants'\n"
+    "         ELSE k.field END || ' ' || k.from_value || ' (unchanged)'\n"
+    "    WHEN k.field = 'countries' AND k.from_value = '' THEN\n"
+    "      'code ' || k.to_value || coalesce(' (' || t.name_en || ')', '') || ' added'\n"
+    "    WHEN k.field = 'countries' THEN 'code ' || k.from_value ||\n"
+    "      coalesce(' (' || f.name_en || ')', '') || ' → ' || k.to_value ||\n"
+    "      coalesce(' (' || t.name_en || ')', '')\n"
+    "    WHEN k.field = 'date' THEN 'date ' || k.from_value || ' → ' || k.to_value\n"
+    "    WHEN k.field = 'targets' AND k.to_value = '' THEN\n"
+    "      'target ' || k.from_value || ' not counted'\n"
+    "    WHEN k.to_value = '' THEN k.field || ' ' || k.from_value || ' removed'\n"
+    "    WHEN k.from_value = '' THEN k.field || ' ' || k.to_value || ' added'\n"
+    "    ELSE k.field || ' ' || k.from_value || ' → ' || k.to_value END AS change_en,\n"
+    "  k.reason_zh, k.reason_en, k.evidence\n"
+    "FROM corrections k\n"
+    "LEFT JOIN countries f ON k.field = 'countries' AND f.code = k.from_value\n"
+    "LEFT JOIN countries t ON k.field = 'countries' AND t.code = k.to_value\n"
+    "WHERE k.applied AND k.seq = (SELECT min(j.seq) FROM corrections j WHERE j.id = k.id);\n";
 
 /* The fixed vocabularies of the data contract, labelled as seed 000 does. */
 static const char vocabularies[] =
@@ -173,7 +208,7 @@ static int check_schema(sqlite3 *have, sqlite3 *want, const char *path, ax_diags
     sqlite3_stmt *tables, *cols;
     if (sqlite3_prepare_v2(want,
                            "SELECT m.name, p.name FROM sqlite_schema m, pragma_table_info(m.name) p"
-                           " WHERE m.type IN ('table','view') AND m.name <> 'corrections'"
+                           " WHERE m.type IN ('table','view') AND m.name NOT IN ('corrections', 'correction_notes')"
                            " ORDER BY m.name, p.cid",
                            -1, &tables, NULL) != SQLITE_OK)
         return 0;
