@@ -5,17 +5,17 @@
 #   sh bench/run.sh [W1|W2|W3|all] [RUNS]        (default: all, 5 runs)
 #
 #   W1  the annex, both years with its charts, from data/:
-#         build/annex render layouts/pct-ta-annex.yaml --force -o OUT.pdf
+#         build/annex render layouts/pct-ta-annex.yaml -o OUT.pdf
 #       target: wall <= 35 ms
 #   W2  every country sheet with two workers:
 #         build/annex batch layouts/country-sheet.yaml --each "SELECT DISTINCT code
-#           FROM activity_countries ORDER BY code" -o OUT/sheets/{code}.pdf -j 2 --force
+#           FROM activity_countries ORDER BY code" -o OUT/sheets/{code}.pdf -j 2
 #       target: wall <= 0.25 s in all, every sheet <= 15 KB (15,360 bytes)
 #       (printed as "W2: not available (reason)" when the layout is missing or
 #       the command fails: both are still being written)
 #   W3  the annex on synthetic data (bench/synth.py, made once, not timed) of
 #       20,000 activities, and of 5,000 and 10,000 for the scaling line:
-#         build/annex render layouts/pct-ta-annex.yaml -d DIR --force -o OUT.pdf
+#         build/annex render layouts/pct-ta-annex.yaml -d DIR -o OUT.pdf
 #       target: wall <= 3 s and peak RSS <= 150 MB at 20,000; time linear in the
 #       number of activities: t(20k)/t(5k) <= 4.4 (linear is 4.0, +10 %)
 #
@@ -243,7 +243,7 @@ measure header
 if [ "$WHICH" = W1 ] || [ "$WHICH" = all ]; then
     measure row "W1 annex (data/)" "$RUNS" err="$TMP/w1.err" pdf="$TMP/w1.pdf" \
         max_wall=35 -- \
-        "$ANNEX" render "$ANNEX_LAYOUT" --force -o "$TMP/w1.pdf"
+        "$ANNEX" render "$ANNEX_LAYOUT" -o "$TMP/w1.pdf"
 fi
 
 # ---- W2: every country sheet, two workers ------------------------------------------
@@ -257,7 +257,7 @@ if [ "$WHICH" = W2 ] || [ "$WHICH" = all ]; then
             pdfdir="$TMP/sheets" clean="$TMP/sheets" expect="$expect" \
             max_wall=250 max_sheet=15360 -- \
             "$ANNEX" batch "$SHEET_LAYOUT" --each "$EACH" -o "$TMP/sheets/{code}.pdf" \
-            -j 2 --force
+            -j 2
     fi
 fi
 
@@ -272,7 +272,7 @@ if [ "$WHICH" = W3 ] || [ "$WHICH" = all ]; then
         fi
         measure row "W3 annex, $n activities" "$RUNS" err="$TMP/w3.err" timings=1 \
             pdf="$TMP/w3.pdf" record="$TMP/w3-$n.json" n="$n" "$@" -- \
-            "$ANNEX" render "$ANNEX_LAYOUT" -d "$TMP/synth$n" --force -o "$TMP/w3.pdf"
+            "$ANNEX" render "$ANNEX_LAYOUT" -d "$TMP/synth$n" -o "$TMP/w3.pdf"
         rm -rf "$TMP/synth$n"
     done
     measure scaling "$TMP/w3-5000.json" "$TMP/w3-10000.json" "$TMP/w3-20000.json"

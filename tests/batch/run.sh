@@ -22,7 +22,7 @@ check() { # check DESCRIPTION COMMAND...: the command must succeed
 L=tests/batch/sheet.yaml
 EACH="SELECT DISTINCT code FROM activity_countries ORDER BY code"
 NCODES=$("$ANNEX" query "SELECT count(DISTINCT code) FROM activity_countries" 2>/dev/null | tail -n 1)
-batch() { "$ANNEX" batch "$@" --force -q; }
+batch() { "$ANNEX" batch "$@" -q; }
 
 # --- a full run, then the same in three shards: equal byte for byte --------
 batch "$L" --each "$EACH" -o "$TMP/full/{code}.pdf" -j 2 2>"$TMP/full.err"
@@ -100,7 +100,7 @@ SELECT 'EG' || char(10) || 'EG' UNION ALL SELECT '..' UNION ALL SELECT '/abs' UN
 SELECT 'a\b' UNION ALL SELECT '.hidden' UNION ALL SELECT 'EG'
 SQL
 (cd "$TMP/root/out" && "$OLDPWD/$ANNEX" batch "$OLDPWD/$L" -d "$OLDPWD/data" \
-    --each "$(cat "$TMP/hostile.sql")" -o '{code}.pdf' -j 2 --force -q 2>"$TMP/hostile.err")
+    --each "$(cat "$TMP/hostile.sql")" -o '{code}.pdf' -j 2 -q 2>"$TMP/hostile.err")
 st=$?
 [ $st = 0 ] && ok || { bad "hostile values: exit $st"; cat "$TMP/hostile.err"; }
 outside=$(cd "$TMP/root" && find . -type f ! -path './out/*' | wc -l)
@@ -121,7 +121,7 @@ MANY="SELECT code, n FROM (SELECT DISTINCT code FROM activity_countries), (SELEC
 # (not INT: a background job of a non-interactive shell ignores it)
 for sig in KILL TERM HUP; do
     d="$TMP/kill-$sig"
-    "$ANNEX" batch "$L" --each "$MANY" -o "$d/{code}-{n}.pdf" -j 1 --force -q 2>/dev/null &
+    "$ANNEX" batch "$L" --each "$MANY" -o "$d/{code}-{n}.pdf" -j 1 -q 2>/dev/null &
     pid=$!
     i=0
     while [ $i -lt 100 ] && [ "$(ls "$d" 2>/dev/null | grep -c '\.pdf$')" -lt 20 ]; do
@@ -154,10 +154,10 @@ outline=$(mutool show "$TMP/comb/all.pdf" outline 2>/dev/null | grep -v 'ICC' | 
 pdftotext "$TMP/comb/all.pdf" - | grep -c "(BR)\|(CN)\|(EG)" | grep -q '^3$' && ok || bad "--combine: not every country in the text"
 
 # --- progress: plain lines without a terminal, a bar with one ----------------------
-"$ANNEX" batch "$L" --each "SELECT 'EG' AS code UNION ALL SELECT 'CN'" -o "$TMP/prog/{code}.pdf" --force 2>"$TMP/plain.err"
+"$ANNEX" batch "$L" --each "SELECT 'EG' AS code UNION ALL SELECT 'CN'" -o "$TMP/prog/{code}.pdf" 2>"$TMP/plain.err"
 grep -q '^annex batch: \[2/2\] .*CN.pdf\|^annex batch: \[2/2\] .*EG.pdf' "$TMP/plain.err" && ok || bad "no plain progress lines"
 if command -v script >/dev/null 2>&1; then
-    script -qc "$ANNEX batch $L --each \"SELECT 'EG' AS code UNION ALL SELECT 'CN'\" -o '$TMP/prog2/{code}.pdf' --force" /dev/null >"$TMP/tty.out" 2>&1
+    script -qc "$ANNEX batch $L --each \"SELECT 'EG' AS code UNION ALL SELECT 'CN'\" -o '$TMP/prog2/{code}.pdf'" /dev/null >"$TMP/tty.out" 2>&1
     grep -q "$(printf '\033')\[K\[#" "$TMP/tty.out" && ok || bad "no progress bar on a terminal"
 fi
 
@@ -173,18 +173,21 @@ status2() {
 }
 status2 "$L" -o "$TMP/x/{code}.pdf"
 status2 "$L" --each "$EACH"
-status2 "$L" --each "$EACH" -o "$TMP/x/{nosuch}.pdf" --force
-status2 "$L" --each "$EACH" -o "$TMP/x/{code.pdf" --force
-status2 "$L" --each "DELETE FROM activities" -o "$TMP/x/{code}.pdf" --force
-status2 "$L" --each "SELECT code, code FROM countries" -o "$TMP/x/{code}.pdf" --force
+status2 "$L" --each "$EACH" -o "$TMP/x/{nosuch}.pdf"
+status2 "$L" --each "$EACH" -o "$TMP/x/{code.pdf"
+status2 "$L" --each "DELETE FROM activities" -o "$TMP/x/{code}.pdf"
+status2 "$L" --each "SELECT code, code FROM countries" -o "$TMP/x/{code}.pdf"
 status2 "$L" --each "$EACH" -o "$TMP/x/{code}.pdf" --shard 4/3
 status2 "$L" --each "$EACH" -o "$TMP/x/{code}.pdf" --shard 0/3
 status2 "$L" --each "$EACH" -o "$TMP/x/{code}.pdf" -j 0
 grep -q "not a column of the --each query (its columns: code)" "$TMP/err" 2>/dev/null ||
-    "$ANNEX" batch "$L" --each "$EACH" -o "$TMP/x/{nosuch}.pdf" --force 2>&1 | grep -q "its columns: code" && ok || bad "unknown placeholder message"
+    "$ANNEX" batch "$L" --each "$EACH" -o "$TMP/x/{nosuch}.pdf" 2>&1 | grep -q "its columns: code" && ok || bad "unknown placeholder message"
 [ ! -e "$TMP/x" ] && ok || bad "misuse wrote files"
-# data errors stop a batch unless --force
-"$ANNEX" batch "$L" --each "$EACH" -o "$TMP/noforce/{code}.pdf" >/dev/null 2>&1
+# data errors stop a batch unless --force (the shipped data with a stale correction)
+mkdir -p "$TMP/baddata"
+cp data/*.csv "$TMP/baddata/"
+sed -i '29s/,NM,/,NA,/' "$TMP/baddata/activities.csv"
+"$ANNEX" batch "$L" -d "$TMP/baddata" --each "$EACH" -o "$TMP/noforce/{code}.pdf" >/dev/null 2>&1
 st=$?
 [ $st = 1 ] && [ ! -e "$TMP/noforce" ] && ok || bad "data errors without --force: exit $st"
 
@@ -197,9 +200,23 @@ if [ -f layouts/country-sheet.yaml ] && [ -f tests/render/sheetcheck.py ]; then
     python3 tests/render/sheetcheck.py "$TMP/sheets" "$TMP/data.sqlite" >"$TMP/sheetcheck.out" 2>&1 &&
         ok || { bad "sheetcheck"; head -20 "$TMP/sheetcheck.out"; }
     grep -q "^$TMP/sheets/.*warning" "$TMP/sheets.err" && { bad "country sheets print warnings"; grep "^$TMP/sheets/.*warning" "$TMP/sheets.err" | sort | uniq -c | head; } || ok
+    # the corrected codes have sheets, the source's wrong ones none; a sheet
+    # whose data was corrected says so, with the marks and the reasons
+    for c in NA AZ FI VC VE; do
+        [ -s "$TMP/sheets/$c.pdf" ] && ok || bad "no sheet for $c (a corrected code)"
+    done
+    for c in NM AJ FII VG; do
+        [ ! -e "$TMP/sheets/$c.pdf" ] && ok || bad "a sheet for $c, a code corrected in data/corrections.csv"
+    done
+    pdftotext "$TMP/sheets/VC.pdf" "$TMP/vc.txt"
+    for s in "Notes on the data" "关于数据的说明" "[C5]" "[C8]" "VG (British Virgin Islands) → VC"; do
+        grep -qF "$s" "$TMP/vc.txt" && ok || bad "the VC sheet does not show '$s'"
+    done
+    pdftotext "$TMP/sheets/EG.pdf" "$TMP/eg.txt"
+    grep -q "Notes on the data" "$TMP/eg.txt" && bad "the EG sheet has notes on the data, but none of its data was corrected" || ok
     # every glyph leaves ink (PITFALLS.md item 1): a two-page sheet, the
-    # provider-only office, an unknown code, a small one
-    for c in RU EP NM JP; do
+    # provider-only office, a corrected code with its notes, a small one
+    for c in RU EP VC JP; do
         pdftoppm -gray -r 150 "$TMP/sheets/$c.pdf" "$TMP/ink-$c"
         if "$INK" layouts/country-sheet.yaml data "$TMP/ink-$c" 150 -p code=$c >"$TMP/ink.out" 2>&1; then ok
         else bad "inkcheck on the $c sheet"; tail -3 "$TMP/ink.out"; fi

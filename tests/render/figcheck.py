@@ -52,9 +52,12 @@ def stacks(trace, title, colors, sums):
     if page is None:
         return f'no page shows "{title}"'
     cols = set(colors.split(','))
+    # the figure starts at its title: bars of another chart above it on the
+    # same page are not its stacks
+    title_y = min(t[1] for t in page['texts'] if title in t[2])
     bars = {}
     for c, x0, x1, y0, y1 in page['fills']:
-        if c in cols and x1 - x0 > 8:  # not a legend swatch
+        if c in cols and x1 - x0 > 8 and y0 > title_y:  # not a legend swatch
             key = (round(x0, 1), round(x1, 1))
             top, bottom = bars.get(key, (y0, y1))
             bars[key] = (min(top, y0), max(bottom, y1))

@@ -27,7 +27,7 @@ expect_in() {
 }
 
 # --- the demo annex -----------------------------------------------------------
-if SOURCE_DATE_EPOCH= "$ANNEX" render "$LAYOUT" --force -o "$TMP/a.pdf" 2>"$TMP/render.err"
+if SOURCE_DATE_EPOCH= "$ANNEX" render "$LAYOUT" -o "$TMP/a.pdf" 2>"$TMP/render.err"
 then ok; else bad "render the demo"; cat "$TMP/render.err"; fi
 grep -q "wrote $TMP/a.pdf" "$TMP/render.err" && ok || bad "render reports what it wrote"
 
@@ -92,17 +92,17 @@ PY
     { bad "inkcheck does not notice missing glyphs"; tail -3 "$TMP/ink2.out"; }
 
 # the same input, the same bytes; the locale changes nothing
-"$ANNEX" render "$LAYOUT" --force -o "$TMP/b.pdf" 2>/dev/null
+"$ANNEX" render "$LAYOUT" -o "$TMP/b.pdf" 2>/dev/null
 cmp -s "$TMP/a.pdf" "$TMP/b.pdf" && ok || bad "two runs differ"
-LC_ALL=fr_FR.UTF-8 LANG=fr_FR.UTF-8 "$ANNEX" render "$LAYOUT" --force -o "$TMP/fr.pdf" 2>/dev/null
+LC_ALL=fr_FR.UTF-8 LANG=fr_FR.UTF-8 "$ANNEX" render "$LAYOUT" -o "$TMP/fr.pdf" 2>/dev/null
 cmp -s "$TMP/a.pdf" "$TMP/fr.pdf" && ok || bad "LC_ALL=fr_FR.UTF-8 changes the output"
 locale -a 2>/dev/null | grep -qi '^fr_FR.utf-\?8$' && ok || bad "locale fr_FR.UTF-8 not installed"
-SOURCE_DATE_EPOCH=1700000000 "$ANNEX" render "$LAYOUT" --force -o "$TMP/sde.pdf" 2>/dev/null
+SOURCE_DATE_EPOCH=1700000000 "$ANNEX" render "$LAYOUT" -o "$TMP/sde.pdf" 2>/dev/null
 pdfinfo "$TMP/sde.pdf" | grep -q "CreationDate:.*2023" && ok || bad "SOURCE_DATE_EPOCH ignored"
 
 # metadata, outline, page labels
 pdfinfo "$TMP/a.pdf" >"$TMP/info"
-expect_in "$TMP/info" "Title:           PCT技术援助活动 / Technical assistance" "pdfinfo"
+expect_in "$TMP/info" "Title:           PCT技术援助活动 / PCT Technical Assistance Activities" "pdfinfo"
 expect_in "$TMP/info" "Author:          International Bureau" "pdfinfo"
 expect_in "$TMP/info" "CreationDate:" "pdfinfo"
 mutool show "$TMP/a.pdf" outline >"$TMP/outline" 2>&1
@@ -110,8 +110,8 @@ expect_in "$TMP/outline" "附件一：2021年实施的对PCT有直接影响的�
 expect_in "$TMP/outline" "活动内容分类 / Activities by content" "outline"
 
 # languages: zh only and en only
-"$ANNEX" render "$LAYOUT" --force --lang zh -o "$TMP/zh.pdf" 2>/dev/null
-"$ANNEX" render "$LAYOUT" --force --lang en -o "$TMP/en.pdf" 2>/dev/null
+"$ANNEX" render "$LAYOUT" --lang zh -o "$TMP/zh.pdf" 2>/dev/null
+"$ANNEX" render "$LAYOUT" --lang en -o "$TMP/en.pdf" 2>/dev/null
 pdftotext "$TMP/zh.pdf" "$TMP/zh.txt"
 expect_in "$TMP/zh.txt" "萨摩亚" "--lang zh"
 grep -q "Samoa" "$TMP/zh.txt" && bad "--lang zh shows English cells" || ok
@@ -119,17 +119,73 @@ pdftotext "$TMP/en.pdf" "$TMP/en.txt"
 expect_in "$TMP/en.txt" "Samoa" "--lang en"
 grep -q "萨摩亚" "$TMP/en.txt" && bad "--lang en shows Chinese cells" || ok
 
-# data errors stop a render unless --force, and leave no file
-"$ANNEX" render "$LAYOUT" -o "$TMP/refused.pdf" 2>"$TMP/refused.err"
-[ $? = 1 ] && [ ! -e "$TMP/refused.pdf" ] && grep -q "force" "$TMP/refused.err" && ok ||
+# data errors stop a render unless --force, and leave no file: the shipped
+# data with its source fixed under a correction (a stale-correction error)
+mkdir -p "$TMP/baddata"
+cp data/*.csv "$TMP/baddata/"
+sed -i '29s/,NM,/,NA,/' "$TMP/baddata/activities.csv"
+"$ANNEX" render "$LAYOUT" -d "$TMP/baddata" -o "$TMP/refused.pdf" 2>"$TMP/refused.err"
+[ $? = 1 ] && [ ! -e "$TMP/refused.pdf" ] && grep -q "force" "$TMP/refused.err" &&
+    grep -q "stale-correction" "$TMP/refused.err" && ok ||
     bad "render of data with errors without --force"
+"$ANNEX" render "$LAYOUT" -d "$TMP/baddata" --force -o "$TMP/forced.pdf" 2>/dev/null &&
+    [ -s "$TMP/forced.pdf" ] && ok || bad "--force did not render data with errors"
+# the shipped data renders without --force and without a warning
+"$ANNEX" render "$LAYOUT" -o "$TMP/clean.pdf" 2>"$TMP/clean.err" && ! grep -q "warning\|error" "$TMP/clean.err" &&
+    ok || { bad "the shipped data does not render cleanly without --force"; cat "$TMP/clean.err"; }
+
+# --- the source's own text, and nothing else under its paragraph numbers -------
+# page 1: the masthead and paragraphs 1 and 2 (the one the demo used to drop)
+pdftotext -f 1 -l 1 "$TMP/a.pdf" - | tr -d '\n' >"$TMP/p1.txt"
+for s in "PCT/WG/15/14" "原文：英文" "Original: English" "第十五届会议" "Fifteenth Session" \
+         "1. 在2012年的第五届会议上" "2. 在此后的每届工作组会议上" \
+         "2. At each subsequent session of the Working Group"; do
+    expect_in "$TMP/p1.txt" "$s" "page 1"
+done
+# paragraphs 1-6 in the layout are the seed's, character for character (when
+# the seeds are there: a checkout of the whole project)
+SEED=../shared/seeds/000_22f97491bf32cb49.txt
+if [ -f "$SEED" ]; then
+    python3 - "$SEED" "$LAYOUT" >"$TMP/seed.out" 2>&1 <<'PY' && ok || { bad "paragraphs 1-6 differ from seed 000"; cat "$TMP/seed.out"; }
+import json, re, sys
+seed = [l.strip() for l in open(sys.argv[1], encoding="utf-8")]
+# the layout writes each paragraph's Chinese as one double-quoted scalar
+paras = [json.loads(m.group(1)) for m in
+         re.finditer(r'^ +zh: (".*")$', open(sys.argv[2], encoding="utf-8").read(), re.M)]
+for n in range(1, 7):
+    want = next(l for l in seed if l.startswith(f"{n}. "))
+    got = [p for p in paras if p.startswith(f"{n}. ")]
+    assert got == [want], f"paragraph {n}: {got!r} != {want!r}"
+print("paragraphs 1-6 are the seed's")
+PY
+fi
+# computed figures stand apart, never numbered as the source's paragraph 5
+grep -q "按照附件中的数据" "$TMP/a.txt" && bad "computed text under a source paragraph number" || ok
+expect_in "$TMP/a.txt" "附件数据摘要" "the computed summary's own heading"
+for s in "[后接附件二]" "[Annex II follows]" "[附件二和文件完]" "[End of Annex II and of document]"; do
+    expect_in "$TMP/a.txt" "$s" "closing markers"
+done
+# no annex table prints a code the corrections replaced, or the wrong country;
+# the notes on the data say what the source had, and why
+sed -n '/^ *附件一：2021年实施/,$p' "$TMP/a.txt" >"$TMP/annexes.txt"
+for s in "British Virgin Islands" "英属维尔京群岛" "; NM" "NM;" "; AJ;" "; FII" "2019-9" "2011-11"; do
+    grep -qF -- "$s" "$TMP/annexes.txt" && bad "the annex tables print '$s'" || ok
+done
+for s in "Namibia [C1]" "Azerbaijan [C3]" "Finland [C7]" "[C5]" "[C8]" "[C4]" "[C6]" "[N1]"; do
+    expect_in "$TMP/annexes.txt" "$s" "corrected cells carry their mark"
+done
+sed -n '/Notes on the data/,/^ *附件一：2021年实施/p' "$TMP/a.txt" >"$TMP/notes.txt"
+for s in C1 C2 C3 C4 C5 C6 C7 C8 N1 "code NM → NA (Namibia)" "date 2019-9 → 2021-9" \
+         "VG (British Virgin Islands) → VC"; do
+    expect_in "$TMP/notes.txt" "$s" "notes on the data"
+done
 
 # --- charts and matrices ---------------------------------------------------------
 # Both demos: vector only (no image anywhere), text extractable in both
 # languages, every glyph inked (rotated and white-on-colour labels too), the
 # numbers the figures print equal to SQL on the same data.
 SDG=layouts/sdg-coverage.yaml
-if "$ANNEX" render "$SDG" --force -o "$TMP/s.pdf" 2>"$TMP/s.err"; then ok
+if "$ANNEX" render "$SDG" -o "$TMP/s.pdf" 2>"$TMP/s.err"; then ok
 else bad "render $SDG"; cat "$TMP/s.err"; fi
 qpdf --check "$TMP/s.pdf" >"$TMP/qpdf2.out" 2>&1 && grep -q "No syntax or stream encoding errors" \
     "$TMP/qpdf2.out" && ok || { bad "qpdf --check $SDG"; cat "$TMP/qpdf2.out"; }
@@ -139,7 +195,7 @@ for f in a s; do
 done
 pdftotext -layout "$TMP/a.pdf" "$TMP/a-layout.txt"
 for s in "各月参与者人数" "Figure 1. Participants by month, 2021 and 2022" \
-         "1月" "Jan" "Dec" "参与者人数" "Participants" "亚洲" "Asia" "Oceania" "7,177" \
+         "1月" "Jan" "Dec" "参与者人数" "Participants" "亚洲" "Asia" "Oceania" "多个区域" "Several regions" \
          "Figure 3. Activities by content" "General patent-related information" \
          "2022年（附件二）" "Number of activities"; do
     expect_in "$TMP/a-layout.txt" "$s" "chart text (pdftotext)"
@@ -158,26 +214,45 @@ pdftoppm -gray -r 150 "$TMP/s.pdf" "$TMP/spage"
 "$INK" "$SDG" data "$TMP/spage" 150 >"$TMP/ink3.out" 2>&1 && ok ||
     { bad "inkcheck $SDG"; head -20 "$TMP/ink3.out"; }
 tail -n 1 "$TMP/ink3.out"
-"$ANNEX" render "$SDG" --force -o "$TMP/s2.pdf" 2>/dev/null
+"$ANNEX" render "$SDG" -o "$TMP/s2.pdf" 2>/dev/null
 cmp -s "$TMP/s.pdf" "$TMP/s2.pdf" && ok || bad "two runs of $SDG differ"
 # stacked totals = SQL sums (figure 3); matrix totals = SQL counts
-"$ANNEX" render "$LAYOUT" --force --trace "$TMP/a.trace" 2>/dev/null
-"$ANNEX" render "$SDG" --force --trace "$TMP/s.trace" 2>/dev/null
+"$ANNEX" render "$LAYOUT" --trace "$TMP/a.trace" 2>/dev/null
+"$ANNEX" render "$SDG" --trace "$TMP/s.trace" 2>/dev/null
 q() { "$ANNEX" query -d data "$1" 2>/dev/null | tail -n +2; }
 python3 tests/render/figcheck.py stacks "$TMP/a.trace" "Figure 3." "#e69f00,#56b4e9" $(q "
     SELECT (SELECT count(*) FROM activity_contents x JOIN activities a ON a.id = x.activity_id
              WHERE x.code = c.code AND a.annex IN ('I', 'II')) AS n
     FROM contents c ORDER BY c.code") && ok || bad "stacked totals of figure 3"
-python3 tests/render/figcheck.py totals "$TMP/a.trace" "2021 (Annex I)" "2022 (Annex II)" "合计" $(q "
+python3 tests/render/figcheck.py totals "$TMP/a.trace" "Coverage of content by month" "Notes on the data" "合计" $(q "
     SELECT n FROM (SELECT m AS k, (SELECT count(*) FROM activity_contents x JOIN activities a
-                     ON a.id = x.activity_id WHERE a.annex = 'I' AND a.month = m) AS n
+                     ON a.id = x.activity_id WHERE a.annex IN ('I', 'II') AND a.month = m) AS n
                    FROM (SELECT 1 AS m UNION SELECT 2 UNION SELECT 3 UNION SELECT 4 UNION
                          SELECT 5 UNION SELECT 6 UNION SELECT 7 UNION SELECT 8 UNION
                          SELECT 9 UNION SELECT 10 UNION SELECT 11 UNION SELECT 12)
                    UNION ALL
                    SELECT 99, count(*) FROM activity_contents x JOIN activities a
-                     ON a.id = x.activity_id WHERE a.annex = 'I')
-    ORDER BY k") && ok || bad "totals of the 2021 coverage matrix"
+                     ON a.id = x.activity_id WHERE a.annex IN ('I', 'II'))
+    ORDER BY k") && ok || bad "totals of the content-by-month coverage matrix"
+# figure 2 counts each participant once: its bars add up to the participants
+# the annexes record, and it prints each of them
+regions="
+    WITH x AS (SELECT a.participants,
+                      (SELECT count(DISTINCT b.region) FROM beneficiaries b
+                        WHERE b.activity_id = a.id AND b.region IS NOT NULL) AS nreg,
+                      (SELECT min(b.region) FROM beneficiaries b
+                        WHERE b.activity_id = a.id AND b.region IS NOT NULL) AS region
+               FROM activities a WHERE a.participants IS NOT NULL)
+    SELECT sum(participants) FROM x
+    GROUP BY CASE WHEN nreg = 1 THEN region WHEN nreg > 1 THEN 'several' ELSE 'none' END"
+sum=0
+for v in $(q "$regions"); do
+    sum=$((sum + v))
+    expect_in "$TMP/a-layout.txt" "$(python3 -c "print(f'{$v:,}')")" "figure 2 bar label"
+done
+[ "$sum" = "$(q "SELECT sum(participants) FROM activities")" ] && ok ||
+    bad "figure 2's bars add up to $sum, not to the participants the annexes record"
+grep -q "the participants the two annexes record" "$TMP/a-layout.txt" && ok || bad "figure 2 does not say what it counts"
 python3 tests/render/figcheck.py totals "$TMP/s.trace" "by area of work" "Targets mentioned" "合计" $(q "
     SELECT n FROM (SELECT s.goal AS k, (SELECT count(*) FROM (SELECT DISTINCT c.area_code, t.target
                      FROM sdg_contribution_targets t JOIN sdg_contributions c
@@ -211,7 +286,7 @@ done
 for y in tests/layouts/bad-*.yaml; do
     [ -e "$y" ] || continue
     want=$(sed -n '1s/^# *expect: *//p' "$y")
-    "$ANNEX" render "$y" --force -o "$TMP/bad.pdf" >"$TMP/bad.out" 2>&1
+    "$ANNEX" render "$y" -o "$TMP/bad.pdf" >"$TMP/bad.out" 2>&1
     st=$?
     if [ "$st" = 1 ] && [ ! -e "$TMP/bad.pdf" ] && grep -qF -- "$want" "$TMP/bad.out"; then ok
     else bad "$y: exit $st, want '$want'"; head -5 "$TMP/bad.out"; fi
