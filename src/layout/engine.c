@@ -1209,16 +1209,20 @@ static void flow_block(ctx *c, const ax_block *b)
 
 static void flow_blocks(ctx *c, const ax_block *blocks, size_t n, int keep)
 {
-    for (size_t i = 0; i < n && c->st == AX_OK; i++) {
-        size_t first = c->nitems;
+    size_t first = c->nitems;
+    for (size_t i = 0; i < n && c->st == AX_OK; i++)
         flow_block(c, &blocks[i]);
-        if (keep && i + 1 < n)
-            for (size_t k = first; k < c->nitems; k++)
-                c->items[k].keep_next = 1;
-        else if (keep)
-            for (size_t k = first; k + 1 < c->nitems; k++)
-                c->items[k].keep_next = 1;
-    }
+    if (!keep)
+        return;
+    /* kept together: every item glued to the next up to the group's last
+     * line or figure, which keeps its own rule. The spaces after it pass
+     * glue on, so gluing them would tie the group to whatever follows; and
+     * a last child left out by when: leaves no trace. */
+    size_t last = c->nitems;
+    while (last > first && c->items[last - 1].kind == IT_SPACE)
+        last--;
+    for (size_t k = first; k + 1 < last; k++)
+        c->items[k].keep_next = 1;
 }
 
 /* ---- placing items on pages -------------------------------------------- */

@@ -1838,6 +1838,51 @@ static void keep_together_child_left_out(void **state)
     sqlite3_close(db);
 }
 
+/* Two groups kept together, one after the other: the first stays where it
+ * fits even when the two do not fit together. Its last line used to be
+ * glued to the space after it, and glue passes through spaces, so the
+ * first group was carried onto the second's page (the demo's figure 3 note
+ * was left alone on a page because of it). */
+static void keep_together_groups_are_independent(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(0, 1);
+    static const char groups[] = "  - keep-together:\n"
+                                 "      - paragraph: Group A one\n"
+                                 "      - paragraph: Group A two\n"
+                                 "  - keep-together:\n"
+                                 "      - paragraph: Group B one\n"
+                                 "      - paragraph: Group B two\n";
+    int split = 0;
+    for (int k = 8; k <= 24; k++) {
+        char *y = fillers_then(k, groups);
+        doc d = render_lang(db, y, AX_LANG_EN);
+        assert_int_equal(d.st, AX_OK);
+        size_t a1 = page_of(&d, "Group A one"), a2 = page_of(&d, "Group A two");
+        size_t b1 = page_of(&d, "Group B one"), b2 = page_of(&d, "Group B two");
+        char filler[32];
+        snprintf(filler, sizeof filler, "Filler %02d", k);
+        size_t last = page_of(&d, filler);
+        assert_int_equal(a1, a2);
+        assert_int_equal(b1, b2);
+        /* A moves only when it does not fit after the fillers */
+        char *ya = fillers_then(k, "  - keep-together:\n"
+                                   "      - paragraph: Group A one\n"
+                                   "      - paragraph: Group A two\n");
+        doc alone = render_lang(db, ya, AX_LANG_EN);
+        if (page_of(&alone, "Group A one") != a1)
+            fail_msg("%d fillers: group A is on page %zu alone but on page %zu before group B", k,
+                     page_of(&alone, "Group A one") + 1, a1 + 1);
+        split |= a1 == last && b1 > a1;
+        doc_free(&alone);
+        doc_free(&d);
+        ax_free(ya);
+        ax_free(y);
+    }
+    assert_true(split); /* the case that was wrong happened */
+    sqlite3_close(db);
+}
+
 /* A when: query that fails when it runs, or lacks a parameter, is an error
  * at the when:'s line; nothing is rendered. */
 static void when_errors_report_their_line(void **state)
@@ -1962,6 +2007,7 @@ int main(void)
         cmocka_unit_test(when_takes_parameters),
         cmocka_unit_test(keep_together_with_when),
         cmocka_unit_test(keep_together_child_left_out),
+        cmocka_unit_test(keep_together_groups_are_independent),
         cmocka_unit_test(when_errors_report_their_line),
     };
     /* one fontset for every test; fonts/fonts.conf by relative path */

@@ -439,6 +439,7 @@ static const struct CMUnitTest bad_tests[] = {
     BAD("bad-color.yaml"),
     BAD("bad-column-title.yaml"),
     BAD("bad-column-value.yaml"),
+    BAD("bad-column-sum.yaml"),
     BAD("bad-date.yaml"),
     BAD("bad-duplicate-key.yaml"),
     BAD("bad-empty.yaml"),
