@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "db.h"
 
@@ -58,14 +59,18 @@ static const char *const columns[K_NCOLS] = {"id",    "kind", "file",      "row"
                                              "evidence"};
 static const int required[K_NCOLS] = {1, 0, 1, 1, 1, 1, 1, 1, 1, 1};
 
-static const char *trimmed(ax_arena *a, const ax_csv_record *rec, long idx)
+/* The field index of the column `name` in the header h (trimmed, any
+ * case), or -1. */
+static long header_index(const ax_csv_record *h, const char *name)
 {
-    if (idx < 0 || (size_t)idx >= rec->nfields)
-        return "";
-    const char *s = rec->fields[idx].s;
-    size_t n = ax_trim(&s, rec->fields[idx].len);
-    const char *p = ax_arena_strndup(a, s, n);
-    return p ? p : "";
+    size_t len = strlen(name);
+    for (size_t i = 0; i < h->nfields; i++) {
+        const char *s = h->fields[i].s;
+        size_t n = ax_trim(&s, h->fields[i].len);
+        if (n == len && strncasecmp(s, name, n) == 0)
+            return (long)i;
+    }
+    return -1;
 }
 
 ax_status ax_load_corrections_buf(sqlite3 *db, const char *name, const char *buf, size_t len,
@@ -96,7 +101,7 @@ ax_status ax_load_corrections_buf(sqlite3 *db, const char *name, const char *buf
         idx[k] = -1;
     const ax_csv_record *h = &csv.records[0];
     for (size_t i = 0; i < h->nfields; i++) {
-        const char *s = trimmed(a, h, (long)i);
+        const char *s = ax_csv_trimmed(h, (long)i, a);
         size_t k = 0;
         while (k < K_NCOLS && strcasecmp(columns[k], s) != 0)
             k++;
@@ -121,7 +126,7 @@ ax_status ax_load_corrections_buf(sqlite3 *db, const char *name, const char *buf
         const ax_csv_record *rec = &csv.records[r];
         const char *v[K_NCOLS];
         for (size_t k = 0; k < K_NCOLS; k++)
-            v[k] = trimmed(a, rec, idx[k]);
+            v[k] = ax_csv_trimmed(rec, idx[k], a);
 #define BAD(k, ...)                                                                              \
     do {                                                                                         \
         ax_diags_add(diags, AX_ERROR, "bad-correction", name, rec->row, idx[k] + 1,              \
@@ -336,13 +341,7 @@ ax_status ax_corrections_apply(sqlite3 *db, const char *name, ax_csv *csv, ax_ar
                          id, base, row, csv->records[csv->nrecords - 1].row);
             continue;
         }
-        long col = -1;
-        for (size_t i = 0; i < h->nfields && col < 0; i++) {
-            const char *s = h->fields[i].s;
-            size_t n = ax_trim(&s, h->fields[i].len);
-            if (n == strlen(column) && strncasecmp(s, column, n) == 0)
-                col = (long)i;
-        }
+        long col = header_index(h, column);
         if (col < 0) {
             ax_diags_add(diags, AX_ERROR, "stale-correction", cfile, crow, 5, 0,
                          "%s: %s has no column '%s'", id, base, column);
@@ -422,12 +421,7 @@ ax_status ax_corrections_apply(sqlite3 *db, const char *name, ax_csv *csv, ax_ar
         sqlite3_reset(mark);
         sqlite3_bind_int64(mark, 1, seq);
         if (key_column && key_idx < 0)
-            for (size_t i = 0; i < h->nfields && key_idx < 0; i++) {
-                const char *s = h->fields[i].s;
-                size_t n = ax_trim(&s, h->fields[i].len);
-                if (n == strlen(key_column) && strncasecmp(s, key_column, n) == 0)
-                    key_idx = (long)i;
-            }
+            key_idx = header_index(h, key_column);
         if (key_column && key_idx >= 0 && (size_t)key_idx < rec->nfields) {
             const char *s = rec->fields[key_idx].s;
             char *e;

@@ -253,3 +253,13 @@ ax_status ax_csv_parse(ax_csv *out, const char *path, const char *buf, size_t le
     out->rows = r.row;
     return AX_OK;
 }
+
+const char *ax_csv_trimmed(const ax_csv_record *rec, long idx, ax_arena *arena)
+{
+    if (idx < 0 || (size_t)idx >= rec->nfields)
+        return "";
+    const char *s = rec->fields[idx].s;
+    size_t n = ax_trim(&s, rec->fields[idx].len);
+    const char *p = ax_arena_strndup(arena, s, n);
+    return p ? p : "";
+}

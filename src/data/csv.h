@@ -39,4 +39,8 @@ typedef struct ax_csv {
 ax_status ax_csv_parse(ax_csv *out, const char *path, const char *buf, size_t len,
                        ax_arena *arena, ax_diags *diags);
 
+/* Field idx of rec, trimmed, as a string in `arena`: "" when the record is
+ * shorter or idx < 0 (and when memory runs out: the arena says so). */
+const char *ax_csv_trimmed(const ax_csv_record *rec, long idx, ax_arena *arena);
+
 #endif

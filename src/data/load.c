@@ -142,13 +142,7 @@ static int bind_header(binding *b, const char *file, const ax_csv *csv, const co
 /* The trimmed value of known column k in rec ("" when absent), in arena. */
 static const char *field(const binding *b, const ax_csv_record *rec, size_t k, ax_arena *arena)
 {
-    long i = b->idx[k];
-    if (i < 0 || (size_t)i >= rec->nfields)
-        return "";
-    const char *s = rec->fields[i].s;
-    size_t n = ax_trim(&s, rec->fields[i].len);
-    const char *p = ax_arena_strndup(arena, s, n);
-    return p ? p : "";
+    return ax_csv_trimmed(rec, b->idx[k], arena);
 }
 
 /* Report a record whose field count differs from the header's. */
