@@ -214,31 +214,6 @@ out:
 
 /* ---- applying them ----------------------------------------------------- */
 
-/* The items of a `;` list, trimmed, empty ones dropped. */
-static size_t split_items(ax_arena *a, const char *s, const char ***out)
-{
-    size_t n = 1;
-    for (const char *p = s; *p; p++)
-        n += *p == ';';
-    const char **items = ax_arena_array(a, n + 1, sizeof *items);
-    *out = items;
-    if (!items)
-        return 0;
-    size_t k = 0;
-    for (const char *p = s; *p || p == s;) {
-        const char *e = strchr(p, ';');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        const char *q = p;
-        len = ax_trim(&q, len);
-        if (len)
-            items[k++] = ax_arena_strndup(a, q, len);
-        if (!e)
-            break;
-        p = e + 1;
-    }
-    return k;
-}
-
 static const char *join_items(ax_arena *a, const char **items, size_t n)
 {
     ax_buf b = {0};
@@ -258,6 +233,21 @@ static long find_item(const char **items, size_t n, const char *item)
         if (items[i] && strcmp(items[i], item) == 0)
             return (long)i;
     return -1;
+}
+
+/* The index in csv->records of the record of this row, 0 when none: rows
+ * grow with the index (skipped records leave gaps), so a binary search. */
+static size_t find_record(const ax_csv *csv, long row)
+{
+    size_t lo = 1, hi = csv->nrecords;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (csv->records[mid].row < row)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < csv->nrecords && csv->records[lo].row == row ? lo : 0;
 }
 
 /* Set field `col` of rec to s, growing a short record to `ncols` fields. */
@@ -327,13 +317,8 @@ ax_status ax_corrections_apply(sqlite3 *db, const char *name, ax_csv *csv, ax_ar
         if (!id || !column || !from || !to)
             break;
         /* the record: rows count as the diagnostics do (header = 1) */
-        ax_csv_record *rec = NULL;
-        size_t index = 0;
-        for (size_t r = 1; r < csv->nrecords && !rec; r++)
-            if (csv->records[r].row == row) {
-                rec = &csv->records[r];
-                index = r;
-            }
+        size_t index = find_record(csv, row);
+        ax_csv_record *rec = index ? &csv->records[index] : NULL;
         if (!rec) {
             ax_diags_add(diags, AX_ERROR, "stale-correction", cfile, crow, 4, 0,
                          "%s: %s has no row %ld (its last row is %ld): the source changed "
@@ -361,7 +346,8 @@ ax_status ax_corrections_apply(sqlite3 *db, const char *name, ax_csv *csv, ax_ar
         const char *missing = from;
         if (is_list(file, column)) {
             const char **items;
-            size_t n = split_items(arena, have, &items);
+            int empty;
+            size_t n = ax_csv_split_list(have, &items, arena, &empty);
             long at = *from ? find_item(items, n, from) : -1;
             if (*from && at < 0) {
                 fixed = !note && *to && find_item(items, n, to) >= 0;
@@ -370,8 +356,13 @@ ax_status ax_corrections_apply(sqlite3 *db, const char *name, ax_csv *csv, ax_ar
             } else if (note) {
                 now = have;
             } else if (!*from) {
-                items[n++] = to;
-                now = join_items(arena, items, n);
+                const char **more = ax_arena_array(arena, n + 1, sizeof *more);
+                if (!more)
+                    break;
+                if (n)
+                    memcpy(more, items, n * sizeof *more);
+                more[n++] = to;
+                now = join_items(arena, more, n);
             } else {
                 if (*to)
                     items[at] = to;

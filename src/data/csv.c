@@ -263,3 +263,34 @@ const char *ax_csv_trimmed(const ax_csv_record *rec, long idx, ax_arena *arena)
     const char *p = ax_arena_strndup(arena, s, n);
     return p ? p : "";
 }
+
+size_t ax_csv_split_list(const char *s, const char ***items, ax_arena *arena, int *empty_items)
+{
+    size_t n = 1;
+    for (const char *p = s; *p; p++)
+        n += *p == ';';
+    *items = ax_arena_array(arena, n, sizeof **items);
+    if (!*items)
+        return 0;
+    size_t k = 0;
+    *empty_items = 0;
+    if (!*s)
+        return 0;
+    for (const char *p = s;;) {
+        const char *e = strchr(p, ';');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        const char *q = p;
+        len = ax_trim(&q, len);
+        if (len) {
+            const char *item = ax_arena_strndup(arena, q, len);
+            if (item)
+                (*items)[k++] = item;
+        } else {
+            (*empty_items)++;
+        }
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return k;
+}

@@ -43,4 +43,9 @@ ax_status ax_csv_parse(ax_csv *out, const char *path, const char *buf, size_t le
  * shorter or idx < 0 (and when memory runs out: the arena says so). */
 const char *ax_csv_trimmed(const ax_csv_record *rec, long idx, ax_arena *arena);
 
+/* Split a `;` list into trimmed, non-empty items (strings in `arena`);
+ * *empty_items counts the empty ones (";;", a ';' at an end). Returns the
+ * number of items; 0 for "" and when memory runs out (the arena says so). */
+size_t ax_csv_split_list(const char *s, const char ***items, ax_arena *arena, int *empty_items);
+
 #endif

@@ -168,38 +168,6 @@ static long line_of(const binding *b, const ax_csv_record *rec, size_t k)
     return (i >= 0 && (size_t)i < rec->nfields) ? rec->fields[i].line : rec->line;
 }
 
-/* Split s on ';' into trimmed, non-empty items (arena strings). Reports
- * empty items when `warn` is given. */
-static size_t split_list(const char *s, const char ***items, ax_arena *arena, int *empty_items)
-{
-    size_t n = 1;
-    for (const char *p = s; *p; p++)
-        n += *p == ';';
-    *items = ax_arena_array(arena, n, sizeof **items);
-    if (!*items)
-        return 0;
-    size_t k = 0;
-    *empty_items = 0;
-    if (!*s)
-        return 0;
-    for (const char *p = s;;) {
-        const char *e = strchr(p, ';');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        const char *q = p;
-        len = ax_trim(&q, len);
-        if (len) {
-            const char *item = ax_arena_strndup(arena, q, len);
-            if (item)
-                (*items)[k++] = item;
-        } else {
-            (*empty_items)++;
-        }
-        if (!e)
-            break;
-        p = e + 1;
-    }
-    return k;
-}
 
 static int prepare(sqlite3 *db, sqlite3_stmt **st, const char *sql)
 {
@@ -654,7 +622,7 @@ static void insert_pairs(loader *L, const ax_csv_record *rec, sqlite3_stmt *ins,
 {
     const char **a, **b;
     int ea, eb;
-    size_t na = split_list(zh, &a, L->arena, &ea), nb = split_list(en, &b, L->arena, &eb);
+    size_t na = ax_csv_split_list(zh, &a, L->arena, &ea), nb = ax_csv_split_list(en, &b, L->arena, &eb);
     if (na && nb && na != nb)
         ax_diags_add(L->diags, AX_WARNING, "missing-translation", L->file, rec->row,
                      col_of(&L->b, ken), line_of(&L->b, rec, ken),
@@ -678,8 +646,8 @@ static void load_countries_field(loader *L, const ax_csv_record *rec, long id)
     long col = col_of(&L->b, A_COUNTRIES), line = line_of(&L->b, rec, A_COUNTRIES);
     const char **items, **srcs;
     int empty, empty2;
-    size_t n = split_list(s, &items, L->arena, &empty);
-    size_t nsrc = split_list(names, &srcs, L->arena, &empty2);
+    size_t n = ax_csv_split_list(s, &items, L->arena, &empty);
+    size_t nsrc = ax_csv_split_list(names, &srcs, L->arena, &empty2);
     if (empty && *s)
         ax_diags_add(L->diags, AX_WARNING, "empty-item", L->file, rec->row, col, line,
                      "countries has an empty item (';;' or a ';' at an end)");
@@ -759,7 +727,7 @@ static void load_groups_field(loader *L, const ax_csv_record *rec, long id)
     insert_pairs(L, rec, L->ins_group, id, A_GROUPS_ZH, A_GROUPS_EN, zh, en);
     const char **items;
     int empty;
-    size_t n = split_list(zh, &items, L->arena, &empty);
+    size_t n = ax_csv_split_list(zh, &items, L->arena, &empty);
     for (size_t i = 0; i < n; i++) {
         const char *code = code_for_name(L, items[i]);
         if (code)
@@ -815,7 +783,7 @@ static void load_audience(loader *L, const ax_csv_record *rec, long id)
     long col = col_of(&L->b, A_AUDIENCE), line = line_of(&L->b, rec, A_AUDIENCE);
     const char **items;
     int empty;
-    size_t n = split_list(s, &items, L->arena, &empty);
+    size_t n = ax_csv_split_list(s, &items, L->arena, &empty);
     for (size_t i = 0; i < n; i++) {
         size_t k = 0, best = 0;
         int bestd = 99;
@@ -1417,7 +1385,7 @@ static void load_goals_and_targets(ref_load *R, contribution_stmts *S, const ax_
     const char **items;
     int empty = 0;
     int listed[18] = {0};
-    size_t n = split_list(goals_s, &items, R->arena, &empty);
+    size_t n = ax_csv_split_list(goals_s, &items, R->arena, &empty);
     if (empty && *goals_s)
         REF_DIAG(R, AX_WARNING, "empty-item", rec, C_GOALS,
                  "goals has an empty item (';;' or a ';' at an end)");
@@ -1435,7 +1403,7 @@ static void load_goals_and_targets(ref_load *R, contribution_stmts *S, const ax_
         sqlite3_step(S->ins_goal); /* a goal listed twice is stored once */
     }
     empty = 0;
-    n = split_list(targets_s, &items, R->arena, &empty);
+    n = ax_csv_split_list(targets_s, &items, R->arena, &empty);
     if (empty && *targets_s)
         REF_DIAG(R, AX_WARNING, "empty-item", rec, C_TARGETS,
                  "targets has an empty item (';;' or a ';' at an end)");

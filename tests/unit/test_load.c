@@ -202,26 +202,24 @@ static void group_naming_a_country(void **state)
     assert_int_equal(q(f, "SELECT count(*) FROM activity_groups"), 2);
 }
 
-/* Make each allocation in turn fail: the loader must return AX_ERR_NOMEM or
- * AX_OK, never crash or leak (ASan's leak checker runs in the asan pass). */
-static void allocation_failures(void **state)
+/* Make each allocation in turn fail while run() loads into a new database:
+ * the status must be AX_OK or AX_ERR_NOMEM, never a crash or a leak (ASan's
+ * leak checker runs in the asan pass), and some allocation must fail. */
+typedef ax_status (*load_run)(sqlite3 *db, ax_diags *diags, const void *arg);
+
+static void walk_allocations(load_run run, const void *arg, int limit, const char *what)
 {
-    (void)state;
-    static const char csv[] =
-        "date,title_zh,title_en,content,countries,countries_zh,audience,participants,x\n"
-        "2021-3,研讨会,Seminar,CD,EG;DE*,埃及;德国,office;users,8,1\n"
-        "2021-13,讲座,,G,NM,纳米比亚,staff,-1,2\n";
-    int saw_nomem = 0, n;
-    for (n = 1; n < 400; n++) {
+    int saw_nomem = 0;
+    for (int n = 1; n < limit; n++) {
         sqlite3 *db;
         assert_int_equal(ax_db_create(&db), AX_OK);
         ax_diags *diags = ax_diags_new();
         assert_non_null(diags);
         ax_alloc_fail_after(n);
-        ax_status st = ax_load_activities_buf(db, "a.csv", csv, sizeof csv - 1, diags);
+        ax_status st = run(db, diags, arg);
         ax_alloc_fail_after(0);
         if (st != AX_OK && st != AX_ERR_NOMEM)
-            fail_msg("allocation %d failing gave status %d", n, st);
+            fail_msg("%s: allocation %d failing gave status %d", what, n, st);
         saw_nomem |= st == AX_ERR_NOMEM;
         int done = st == AX_OK && !ax_diags_failed(diags);
         ax_diags_free(diags);
@@ -230,6 +228,21 @@ static void allocation_failures(void **state)
             break;
     }
     assert_true(saw_nomem);
+}
+
+static ax_status run_activities(sqlite3 *db, ax_diags *diags, const void *csv)
+{
+    return ax_load_activities_buf(db, "a.csv", csv, strlen(csv), diags);
+}
+
+static void allocation_failures(void **state)
+{
+    (void)state;
+    static const char csv[] =
+        "date,title_zh,title_en,content,countries,countries_zh,audience,participants,x\n"
+        "2021-3,研讨会,Seminar,CD,EG;DE*,埃及;德国,office;users,8,1\n"
+        "2021-13,讲座,,G,NM,纳米比亚,staff,-1,2\n";
+    walk_allocations(run_activities, csv, 400, "activities");
 }
 
 /* ---- SDGs and the Development Agenda ------------------------------------ */
@@ -466,6 +479,17 @@ static void folder_without_reference_files(void **state)
 
 /* Each new loader under failing allocations: AX_OK or AX_ERR_NOMEM, no
  * crash, no leak. */
+typedef struct ref_case {
+    ref_loader fn;
+    const char *csv;
+} ref_case;
+
+static ax_status run_reference(sqlite3 *db, ax_diags *diags, const void *arg)
+{
+    const ref_case *rc = arg;
+    return rc->fn(db, "r.csv", rc->csv, strlen(rc->csv), diags);
+}
+
 static void reference_allocation_failures(void **state)
 {
     (void)state;
@@ -485,25 +509,8 @@ static void reference_allocation_failures(void **state)
                                "2,I.1,一,One,2\n1,III.2,贰,Two,3\n9,x,,,4\n"},
     };
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-        int saw_nomem = 0, n;
-        for (n = 1; n < 400; n++) {
-            sqlite3 *db;
-            assert_int_equal(ax_db_create(&db), AX_OK);
-            ax_diags *diags = ax_diags_new();
-            assert_non_null(diags);
-            ax_alloc_fail_after(n);
-            ax_status st = cases[c].fn(db, "r.csv", cases[c].csv, strlen(cases[c].csv), diags);
-            ax_alloc_fail_after(0);
-            if (st != AX_OK && st != AX_ERR_NOMEM)
-                fail_msg("case %zu: allocation %d failing gave status %d", c, n, st);
-            saw_nomem |= st == AX_ERR_NOMEM;
-            int done = st == AX_OK && !ax_diags_failed(diags);
-            ax_diags_free(diags);
-            sqlite3_close(db);
-            if (done)
-                break;
-        }
-        assert_true(saw_nomem);
+        ref_case rc = {cases[c].fn, cases[c].csv};
+        walk_allocations(run_reference, &rc, 400, cases[c].csv);
     }
 }
 
@@ -601,35 +608,24 @@ static void malformed_corrections(void **state)
     assert_int_equal(q(f, "SELECT count(*) FROM corrections"), 1);
 }
 
-static void corrections_allocation_failures(void **state)
+/* corrections.csv, then activities.csv with the corrections applied */
+static ax_status run_corrected(sqlite3 *db, ax_diags *diags, const void *arg)
 {
-    (void)state;
+    (void)arg;
     static const char corr[] = "id,kind,file,row,field,from,to,reason_zh,reason_en,evidence\n"
                                "C1,,activities.csv,2,countries,NM,NA,码,Code,src\n"
                                "C2,,activities.csv,2,date,2019-3,2021-3,年,Year,src\n";
     static const char csv[] = "date,title_zh,title_en,countries,countries_zh\n"
                               "2019-3,研讨会,Seminar,EG;NM,埃及;纳米比亚\n";
-    int saw_nomem = 0, n;
-    for (n = 1; n < 600; n++) {
-        sqlite3 *db;
-        assert_int_equal(ax_db_create(&db), AX_OK);
-        ax_diags *diags = ax_diags_new();
-        assert_non_null(diags);
-        ax_alloc_fail_after(n);
-        ax_status st = ax_load_corrections_buf(db, "c.csv", corr, sizeof corr - 1, diags);
-        if (st == AX_OK)
-            st = ax_load_activities_buf(db, "activities.csv", csv, sizeof csv - 1, diags);
-        ax_alloc_fail_after(0);
-        if (st != AX_OK && st != AX_ERR_NOMEM)
-            fail_msg("allocation %d failing gave status %d", n, st);
-        saw_nomem |= st == AX_ERR_NOMEM;
-        int done = st == AX_OK && !ax_diags_failed(diags);
-        ax_diags_free(diags);
-        sqlite3_close(db);
-        if (done)
-            break;
-    }
-    assert_true(saw_nomem);
+    ax_status st = ax_load_corrections_buf(db, "c.csv", corr, sizeof corr - 1, diags);
+    return st == AX_OK ? ax_load_activities_buf(db, "activities.csv", csv, sizeof csv - 1, diags)
+                       : st;
+}
+
+static void corrections_allocation_failures(void **state)
+{
+    (void)state;
+    walk_allocations(run_corrected, NULL, 600, "corrections");
 }
 
 int main(void)
