@@ -17,11 +17,10 @@
 #include "../base/diag.h"
 #include "csv.h"
 
-/* Read corrections.csv into the `corrections` table (emptied first).
- * Malformed entries are errors (`bad-correction`) with row and column and
- * are not applied. Returns AX_OK unless memory or SQLite fail. */
-ax_status ax_load_corrections_buf(sqlite3 *db, const char *name, const char *buf, size_t len,
-                                  ax_diags *diags);
+/* Is `base` (a file name: activities.csv, sdg_contributions.csv, sdgs.csv,
+ * da_recommendations.csv, da_links.csv) a file corrections may name? The
+ * file itself is read by ax_load_corrections_buf (load.h). */
+int ax_corrections_file_known(const char *base);
 
 /* Apply the corrections for the file `name` (matched by its base name:
  * activities.csv, sdg_contributions.csv, sdgs.csv, da_recommendations.csv,

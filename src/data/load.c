@@ -1762,6 +1762,115 @@ out:
     return ref_end(&R, st);
 }
 
+/* corrections.csv ------------------------------------------------------------ */
+
+static const colspec correction_cols[] = {
+    {"id", 1},   {"kind", 0}, {"file", 1},      {"row", 1},       {"field", 1},
+    {"from", 1}, {"to", 1},   {"reason_zh", 1}, {"reason_en", 1}, {"evidence", 1},
+};
+enum { E_ID, E_KIND, E_FILE, E_ROW, E_FIELD, E_FROM, E_TO, E_REASON_ZH, E_REASON_EN,
+       E_EVIDENCE, E_NCOLS };
+
+/* One entry: 1 when it may be applied, else each problem is reported. */
+static int check_correction(ref_load *R, sqlite3_stmt *dup, const ax_csv_record *rec,
+                            const char *const v[E_NCOLS], const char *kind, long *row)
+{
+    int ok = 1;
+#define BAD(k, ...) (REF_DIAG(R, AX_ERROR, "bad-correction", rec, k, __VA_ARGS__), ok = 0)
+    if (!*v[E_ID]) {
+        BAD(E_ID, "the correction has no id (a short mark such as C1, printed beside the "
+                  "corrected value)");
+    } else {
+        /* entries of one correction (a code added and a group removed)
+         * share its id, and so its mark: they must touch one record */
+        sqlite3_reset(dup);
+        sqlite3_bind_text(dup, 1, v[E_ID], -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(dup) == SQLITE_ROW &&
+            (strcmp((const char *)sqlite3_column_text(dup, 1), v[E_FILE]) != 0 ||
+             sqlite3_column_int64(dup, 2) != strtol(v[E_ROW], NULL, 10)))
+            BAD(E_ID, "id '%s' is used on row %d for another record: one id marks one "
+                      "record's correction",
+                v[E_ID], sqlite3_column_int(dup, 0));
+    }
+    if (strcmp(kind, "correction") != 0 && strcmp(kind, "note") != 0)
+        BAD(E_KIND, "kind '%s' is not 'correction' or 'note'", kind);
+    if (!ax_corrections_file_known(v[E_FILE]))
+        BAD(E_FILE, "'%s' is not a data file corrections apply to (activities.csv, "
+                    "sdg_contributions.csv, sdgs.csv, da_recommendations.csv, da_links.csv)",
+            v[E_FILE]);
+    if (!parse_uint(v[E_ROW], row) || *row < 2)
+        BAD(E_ROW, "row '%s' is not a record row of the file (2 or more: the header is row 1)",
+            v[E_ROW]);
+    if (!*v[E_FIELD])
+        BAD(E_FIELD, "no field: name the column the correction changes");
+    if (strcmp(kind, "correction") == 0 && strcmp(v[E_FROM], v[E_TO]) == 0)
+        BAD(E_TO, "'to' equals 'from': a correction must change something (kind 'note' "
+                  "explains a value without changing it)");
+    if (strcmp(kind, "note") == 0 && *v[E_TO] && strcmp(v[E_FROM], v[E_TO]) != 0)
+        BAD(E_TO, "a note changes nothing: leave 'to' empty or equal to 'from'");
+    if (!*v[E_REASON_ZH] || !*v[E_REASON_EN])
+        BAD(*v[E_REASON_ZH] ? E_REASON_EN : E_REASON_ZH,
+            "the reason is needed in both languages (reason_zh and reason_en): it is "
+            "printed for the reader");
+    if (!*v[E_EVIDENCE])
+        BAD(E_EVIDENCE, "no evidence: say where the corrected value comes from");
+#undef BAD
+    return ok;
+}
+
+ax_status ax_load_corrections_buf(sqlite3 *db, const char *name, const char *buf, size_t len,
+                                  ax_diags *diags)
+{
+    ref_load R;
+    sqlite3_stmt *ins = NULL, *dup = NULL;
+    ax_status st = ref_begin(&R, db, name, buf, len, correction_cols, E_NCOLS, diags);
+    if (st != AX_OK || !R.usable)
+        goto out;
+    if (ax_db_exec(db, "DELETE FROM corrections") != AX_OK ||
+        !prepare(db, &ins,
+                 "INSERT INTO corrections(seq,id,row,line,kind,file,record,field,from_value,"
+                 "to_value,reason_zh,reason_en,evidence)"
+                 " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)") ||
+        !prepare(db, &dup, "SELECT row, file, record FROM corrections WHERE id = ?1")) {
+        st = AX_ERR_DB;
+        goto out;
+    }
+    for (size_t r = 1; r < R.csv.nrecords; r++) {
+        const ax_csv_record *rec = &R.csv.records[r];
+        check_width(&R.b, rec, diags);
+        const char *v[E_NCOLS];
+        for (size_t k = 0; k < E_NCOLS; k++)
+            v[k] = field(&R.b, rec, k, R.arena);
+        const char *kind = *v[E_KIND] ? v[E_KIND] : "correction";
+        int note = strcmp(kind, "note") == 0;
+        long row;
+        if (!check_correction(&R, dup, rec, v, kind, &row))
+            continue;
+        sqlite3_reset(ins);
+        sqlite3_bind_int64(ins, 1, (sqlite3_int64)r);
+        sqlite3_bind_text(ins, 2, v[E_ID], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(ins, 3, rec->row);
+        sqlite3_bind_int64(ins, 4, rec->line);
+        sqlite3_bind_text(ins, 5, kind, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 6, v[E_FILE], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(ins, 7, row);
+        sqlite3_bind_text(ins, 8, v[E_FIELD], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 9, v[E_FROM], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 10, note ? v[E_FROM] : v[E_TO], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 11, v[E_REASON_ZH], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 12, v[E_REASON_EN], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 13, v[E_EVIDENCE], -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(ins) != SQLITE_DONE) {
+            st = AX_ERR_DB;
+            goto out;
+        }
+    }
+out:
+    sqlite3_finalize(ins);
+    sqlite3_finalize(dup);
+    return ref_end(&R, st);
+}
+
 /* ---- paths -------------------------------------------------------------- */
 
 typedef ax_status (*load_fn)(sqlite3 *, const char *, const char *, size_t, ax_diags *);

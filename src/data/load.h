@@ -45,6 +45,13 @@ ax_status ax_load_da_recommendations_buf(sqlite3 *db, const char *name, const ch
 ax_status ax_load_da_links_buf(sqlite3 *db, const char *name, const char *buf, size_t len,
                                ax_diags *diags);
 
+/* corrections.csv (README.md, "Corrections"; corrections.h): read into the
+ * `corrections` table, emptied first. Malformed entries are errors
+ * (`bad-correction`) with row and column, and are not applied. Load it
+ * before the files it corrects. */
+ax_status ax_load_corrections_buf(sqlite3 *db, const char *name, const char *buf, size_t len,
+                                  ax_diags *diags);
+
 /* Fill an empty countries table from CLDR (ICU) plus the WIPO ST.3 codes of
  * IP organisations: the fallback when no countries.csv is given. */
 ax_status ax_load_cldr_countries(sqlite3 *db);
