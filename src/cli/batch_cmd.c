@@ -496,27 +496,38 @@ static ax_status write_combined(const char *path, const doc *docs, size_t n,
         const doc *dc = &docs[i];
         if (dc->error || !dc->dl)
             continue;
+        /* each document is a Part of the structure; its ids (links,
+         * anchors, resumed elements) move to a range of its own */
+        int base = (int)(i + 1) << 20;
         for (size_t p = 0; p < ax_display_pages(dc->dl); p++) {
             const ax_page *pg = ax_display_page(dc->dl, p);
             ax_display_begin_page(all, pg->width, pg->height);
-            if (p == 0)
+            if (p == 0) {
                 ax_display_outline(all, 1, dc->title, 0);
+                ax_struct part = {.type = AX_ST_PART};
+                ax_display_begin_struct(all, &part);
+            }
             for (size_t k = 0; k < pg->n; k++) {
-                const ax_cmd *c = &pg->cmds[k];
-                switch (c->kind) {
-                case AX_CMD_FILL: ax_display_fill(all, &c->path, c->color); break;
-                case AX_CMD_STROKE:
-                    ax_display_stroke(all, &c->path, c->line_width, c->color);
+                ax_cmd c = pg->cmds[k];
+                switch (c.kind) {
+                case AX_CMD_OUTLINE: c.level++; break;
+                case AX_CMD_STRUCT_BEGIN:
+                    if (c.st.id)
+                        c.st.id += base;
                     break;
-                case AX_CMD_TEXT: ax_display_text(all, &c->text); break;
-                case AX_CMD_PUSH_CLIP: ax_display_push_clip(all, &c->path); break;
-                case AX_CMD_POP_CLIP: ax_display_pop_clip(all); break;
-                case AX_CMD_OUTLINE:
-                    ax_display_outline(all, c->level + 1, c->title, c->y);
+                case AX_CMD_STRUCT_RESUME:
+                case AX_CMD_ANCHOR: c.id += base; break;
+                case AX_CMD_LINK:
+                    if (!c.link.uri)
+                        c.link.dest += base;
                     break;
+                default: break;
                 }
+                ax_display_copy(all, &c);
             }
         }
+        if (ax_display_pages(dc->dl))
+            ax_display_end_struct(all);
     }
     ax_status st = ax_display_failed(all) ? AX_ERR_NOMEM : AX_OK;
     ax_device *dev = NULL;

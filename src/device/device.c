@@ -87,6 +87,79 @@ ax_status ax_device_outline(ax_device *d, int level, const char *title, double y
     AX_DEVICE_CALL(d, d->ops->outline(d, level, title, y));
 }
 
+/* Optional calls: a device without them ignores them. */
+#define AX_DEVICE_OPT(d, fn, ...)                                                              \
+    do {                                                                                       \
+        if ((d)->status != AX_OK || !(d)->ops->fn)                                             \
+            return (d)->status;                                                                \
+        AX_DEVICE_CALL(d, (d)->ops->fn(d, __VA_ARGS__));                                       \
+    } while (0)
+
+ax_status ax_device_begin_struct(ax_device *d, const ax_struct *s)
+{
+    if (s->type < 0 || s->type >= AX_ST_COUNT)
+        return ax_device_fail(d, AX_ERR_DATA, "structure type %d is unknown", (int)s->type);
+    AX_DEVICE_OPT(d, begin_struct, s);
+}
+
+ax_status ax_device_end_struct(ax_device *d)
+{
+    if (d->status != AX_OK || !d->ops->end_struct)
+        return d->status;
+    AX_DEVICE_CALL(d, d->ops->end_struct(d));
+}
+
+ax_status ax_device_resume_struct(ax_device *d, int id)
+{
+    AX_DEVICE_OPT(d, resume_struct, id);
+}
+
+ax_status ax_device_begin_artifact(ax_device *d, ax_artifact_kind kind)
+{
+    AX_DEVICE_OPT(d, begin_artifact, kind);
+}
+
+ax_status ax_device_end_artifact(ax_device *d)
+{
+    if (d->status != AX_OK || !d->ops->end_artifact)
+        return d->status;
+    AX_DEVICE_CALL(d, d->ops->end_artifact(d));
+}
+
+ax_status ax_device_link(ax_device *d, double x, double y, double w, double h, const char *uri,
+                         int dest, const char *alt)
+{
+    if (!(isfinite(x) && isfinite(y) && isfinite(w) && isfinite(h) && w >= 0 && h >= 0))
+        return ax_device_fail(d, AX_ERR_DATA, "link rectangle is not finite");
+    AX_DEVICE_OPT(d, link, x, y, w, h, uri, dest, alt);
+}
+
+ax_status ax_device_anchor(ax_device *d, int id, double y)
+{
+    AX_DEVICE_OPT(d, anchor, id, y);
+}
+
+ax_status ax_device_page_label(ax_device *d, const char *prefix, int first)
+{
+    AX_DEVICE_OPT(d, page_label, prefix, first);
+}
+
+const char *ax_struct_name(ax_struct_type t)
+{
+    static const char *const names[AX_ST_COUNT] = {
+        [AX_ST_PART] = "Part",       [AX_ST_SECT] = "Sect",       [AX_ST_DIV] = "Div",
+        [AX_ST_H1] = "H1",           [AX_ST_H2] = "H2",           [AX_ST_H3] = "H3",
+        [AX_ST_H4] = "H4",           [AX_ST_H5] = "H5",           [AX_ST_H6] = "H6",
+        [AX_ST_P] = "P",             [AX_ST_SPAN] = "Span",       [AX_ST_NOTE] = "Note",
+        [AX_ST_LBL] = "Lbl",         [AX_ST_TABLE] = "Table",     [AX_ST_THEAD] = "THead",
+        [AX_ST_TBODY] = "TBody",     [AX_ST_TFOOT] = "TFoot",     [AX_ST_TR] = "TR",
+        [AX_ST_TH] = "TH",           [AX_ST_TD] = "TD",           [AX_ST_FIGURE] = "Figure",
+        [AX_ST_CAPTION] = "Caption", [AX_ST_TOC] = "TOC",         [AX_ST_TOCI] = "TOCI",
+        [AX_ST_LINK] = "Link",       [AX_ST_REFERENCE] = "Reference",
+    };
+    return t >= 0 && t < AX_ST_COUNT ? names[t] : "?";
+}
+
 ax_status ax_device_close(ax_device *d)
 {
     AX_DEVICE_CALL(d, d->ops->close(d));

@@ -59,12 +59,51 @@ typedef struct ax_text_run {
  * borrowed for the life of the device. */
 typedef struct ax_doc_info {
     const char *title, *subject, *author, *keywords, *creator;
+    /* the title in each language, when the layout gives both (XMP dc:title
+     * alternatives); NULL otherwise */
+    const char *title_zh, *title_en;
     const char *lang;       /* BCP 47, e.g. "zh-CN" or "en" */
     long long date;         /* creation and modification date, seconds since
                                the epoch, UTC; < 0: none written */
     const char *label_prefix; /* page labels: prefix ("Annex, page ") or NULL */
     int label_first;        /* the number of the first page (usually 1) */
 } ax_doc_info;
+
+/* Structure (tagged PDF, PDF/UA): the layout engine brackets what it draws
+ * with structure elements and artifacts, in reading order. Elements nest;
+ * one may stay open across pages (a table continues). Every drawing call
+ * comes either inside an element or inside an artifact (page furniture:
+ * running headers, rules, fills) — the PDF device writes marked content
+ * for it; devices without structure ignore all of this. */
+typedef enum ax_struct_type {
+    AX_ST_PART, AX_ST_SECT, AX_ST_DIV,
+    AX_ST_H1, AX_ST_H2, AX_ST_H3, AX_ST_H4, AX_ST_H5, AX_ST_H6,
+    AX_ST_P, AX_ST_SPAN, AX_ST_NOTE, AX_ST_LBL,
+    AX_ST_TABLE, AX_ST_THEAD, AX_ST_TBODY, AX_ST_TFOOT, AX_ST_TR, AX_ST_TH, AX_ST_TD,
+    AX_ST_FIGURE, AX_ST_CAPTION,
+    AX_ST_TOC, AX_ST_TOCI, AX_ST_LINK, AX_ST_REFERENCE,
+    AX_ST_COUNT
+} ax_struct_type;
+
+typedef enum ax_scope { AX_SCOPE_NONE, AX_SCOPE_COLUMN, AX_SCOPE_ROW, AX_SCOPE_BOTH } ax_scope;
+
+typedef struct ax_struct {
+    ax_struct_type type;
+    const char *lang;  /* BCP 47 when it differs from the enclosing element's, else NULL */
+    const char *alt;   /* alternate description (Figure), or NULL */
+    ax_scope scope;    /* TH */
+    int id;            /* > 0: a name for resume_struct (unique in the document), else 0 */
+} ax_struct;
+
+typedef enum ax_artifact_kind {
+    AX_ART_LAYOUT,     /* rules, grid lines, fills, a repeated table header */
+    AX_ART_HEADER,     /* running header (pagination) */
+    AX_ART_FOOTER,     /* running footer, page numbers (pagination) */
+    AX_ART_BACKGROUND,
+} ax_artifact_kind;
+
+/* The name of a structure type as PDF writes it ("H1", "TD" …). */
+const char *ax_struct_name(ax_struct_type t);
 
 typedef struct ax_device ax_device;
 
@@ -86,6 +125,29 @@ typedef struct ax_device_ops {
     /* An outline (bookmark) entry pointing at height y of the current page;
      * level 1 is the top. Entries come in document order. */
     ax_status (*outline)(ax_device *d, int level, const char *title, double y);
+    /* Structure (may be NULL in a device that ignores it; the calls are
+     * then no-ops). begin_struct opens an element as the last child of the
+     * open one; end_struct closes the innermost open element; resume_struct
+     * opens again an element begun earlier with that id (its content then
+     * continues it: a contents entry's page number, drawn after
+     * pagination) until its end_struct. Artifacts do not nest and hold no
+     * elements. */
+    ax_status (*begin_struct)(ax_device *d, const ax_struct *s);
+    ax_status (*end_struct)(ax_device *d);
+    ax_status (*resume_struct)(ax_device *d, int id);
+    ax_status (*begin_artifact)(ax_device *d, ax_artifact_kind kind);
+    ax_status (*end_artifact)(ax_device *d);
+    /* A link on the current page over the rectangle (x, y, w, h): to `uri`
+     * when not NULL, else to anchor `dest` (which may come on a later
+     * page). `alt` describes it (PDF/UA: annotation /Contents). Inside a
+     * Link element, the annotation belongs to that element. */
+    ax_status (*link)(ax_device *d, double x, double y, double w, double h, const char *uri,
+                      int dest, const char *alt);
+    /* A link target at height y of the current page. */
+    ax_status (*anchor)(ax_device *d, int id, double y);
+    /* Page labels from the current page on: prefix (may be NULL) and the
+     * number of this page (decimal). */
+    ax_status (*page_label)(ax_device *d, const char *prefix, int first);
     /* Finish the output (write and rename the file). May fail. */
     ax_status (*close)(ax_device *d);
     /* Release everything; never fails; safe after a failed close. A device
@@ -114,6 +176,15 @@ ax_status ax_device_show_text(ax_device *d, const ax_text_run *t);
 ax_status ax_device_push_clip(ax_device *d, const ax_path *p);
 ax_status ax_device_pop_clip(ax_device *d);
 ax_status ax_device_outline(ax_device *d, int level, const char *title, double y);
+ax_status ax_device_begin_struct(ax_device *d, const ax_struct *s);
+ax_status ax_device_end_struct(ax_device *d);
+ax_status ax_device_resume_struct(ax_device *d, int id);
+ax_status ax_device_begin_artifact(ax_device *d, ax_artifact_kind kind);
+ax_status ax_device_end_artifact(ax_device *d);
+ax_status ax_device_link(ax_device *d, double x, double y, double w, double h, const char *uri,
+                         int dest, const char *alt);
+ax_status ax_device_anchor(ax_device *d, int id, double y);
+ax_status ax_device_page_label(ax_device *d, const char *prefix, int first);
 ax_status ax_device_close(ax_device *d);
 void ax_device_free(ax_device *d);
 

@@ -161,30 +161,138 @@ static ax_path moved_path(ax_display *dl, const ax_path *p, double dx, double dy
     return out;
 }
 
+/* A copy of s onto the current page, moved by (dx, dy); its strings and
+ * paths in the page's arena. */
+static void copy_cmd(ax_display *dl, const ax_cmd *s, double dx, double dy)
+{
+    ax_cmd *cmd = push(dl, s->kind);
+    if (!cmd)
+        return;
+    *cmd = *s;
+    switch (s->kind) {
+    case AX_CMD_FILL:
+    case AX_CMD_STROKE:
+    case AX_CMD_PUSH_CLIP: cmd->path = moved_path(dl, &s->path, dx, dy); break;
+    case AX_CMD_TEXT:
+        cmd->text.utf8 = keep_str(dl, s->text.utf8, s->text.len);
+        cmd->text.x += dx;
+        cmd->text.y += dy;
+        break;
+    case AX_CMD_OUTLINE:
+        cmd->title = keep_str(dl, s->title, strlen(s->title));
+        cmd->y += dy;
+        break;
+    case AX_CMD_ANCHOR: cmd->y += dy; break;
+    case AX_CMD_PAGE_LABEL:
+        cmd->title = s->title ? keep_str(dl, s->title, strlen(s->title)) : NULL;
+        break;
+    case AX_CMD_STRUCT_BEGIN:
+        cmd->st.lang = s->st.lang ? keep_str(dl, s->st.lang, strlen(s->st.lang)) : NULL;
+        cmd->st.alt = s->st.alt ? keep_str(dl, s->st.alt, strlen(s->st.alt)) : NULL;
+        break;
+    case AX_CMD_LINK:
+        cmd->link.x += dx;
+        cmd->link.y += dy;
+        cmd->link.uri = s->link.uri ? keep_str(dl, s->link.uri, strlen(s->link.uri)) : NULL;
+        cmd->link.alt = s->link.alt ? keep_str(dl, s->link.alt, strlen(s->link.alt)) : NULL;
+        break;
+    case AX_CMD_POP_CLIP:
+    case AX_CMD_STRUCT_END:
+    case AX_CMD_STRUCT_RESUME:
+    case AX_CMD_ARTIFACT_BEGIN:
+    case AX_CMD_ARTIFACT_END: break;
+    }
+}
+
 void ax_display_embed(ax_display *dl, const ax_page *src, double dx, double dy)
 {
+    for (size_t i = 0; i < src->n; i++)
+        copy_cmd(dl, &src->cmds[i], dx, dy);
+}
+
+void ax_display_copy(ax_display *dl, const ax_cmd *c)
+{
+    copy_cmd(dl, c, 0, 0);
+}
+
+void ax_display_embed_artifact(ax_display *dl, const ax_page *src, double dx, double dy,
+                               ax_artifact_kind kind)
+{
+    ax_display_begin_artifact(dl, kind);
     for (size_t i = 0; i < src->n; i++) {
-        const ax_cmd *s = &src->cmds[i];
-        ax_cmd *cmd = push(dl, s->kind);
-        if (!cmd)
-            return;
-        *cmd = *s;
-        switch (s->kind) {
+        const ax_cmd *c = &src->cmds[i];
+        switch (c->kind) {
         case AX_CMD_FILL:
         case AX_CMD_STROKE:
-        case AX_CMD_PUSH_CLIP: cmd->path = moved_path(dl, &s->path, dx, dy); break;
         case AX_CMD_TEXT:
-            cmd->text.utf8 = keep_str(dl, s->text.utf8, s->text.len);
-            cmd->text.x += dx;
-            cmd->text.y += dy;
-            break;
-        case AX_CMD_OUTLINE:
-            cmd->title = keep_str(dl, s->title, strlen(s->title));
-            cmd->y += dy;
-            break;
-        case AX_CMD_POP_CLIP: break;
+        case AX_CMD_PUSH_CLIP:
+        case AX_CMD_POP_CLIP: copy_cmd(dl, c, dx, dy); break;
+        default: break; /* structure, artifacts, links, anchors, outline */
         }
     }
+    ax_display_end_artifact(dl);
+}
+
+void ax_display_begin_struct(ax_display *dl, const ax_struct *s)
+{
+    ax_cmd c = {.kind = AX_CMD_STRUCT_BEGIN};
+    c.st = *s;
+    copy_cmd(dl, &c, 0, 0);
+}
+
+void ax_display_end_struct(ax_display *dl)
+{
+    push(dl, AX_CMD_STRUCT_END);
+}
+
+void ax_display_resume_struct(ax_display *dl, int id)
+{
+    ax_cmd *cmd = push(dl, AX_CMD_STRUCT_RESUME);
+    if (cmd)
+        cmd->id = id;
+}
+
+void ax_display_begin_artifact(ax_display *dl, ax_artifact_kind kind)
+{
+    ax_cmd *cmd = push(dl, AX_CMD_ARTIFACT_BEGIN);
+    if (cmd)
+        cmd->art = kind;
+}
+
+void ax_display_end_artifact(ax_display *dl)
+{
+    push(dl, AX_CMD_ARTIFACT_END);
+}
+
+void ax_display_link(ax_display *dl, double x, double y, double w, double h, const char *uri,
+                     int dest, const char *alt)
+{
+    ax_cmd c = {.kind = AX_CMD_LINK};
+    c.link.x = x;
+    c.link.y = y;
+    c.link.w = w;
+    c.link.h = h;
+    c.link.uri = uri;
+    c.link.dest = dest;
+    c.link.alt = alt;
+    copy_cmd(dl, &c, 0, 0);
+}
+
+void ax_display_anchor(ax_display *dl, int id, double y)
+{
+    ax_cmd *cmd = push(dl, AX_CMD_ANCHOR);
+    if (cmd) {
+        cmd->id = id;
+        cmd->y = y;
+    }
+}
+
+void ax_display_page_label(ax_display *dl, const char *prefix, int first)
+{
+    ax_cmd c = {.kind = AX_CMD_PAGE_LABEL};
+    c.title = prefix;
+    c.level = first;
+    copy_cmd(dl, &c, 0, 0);
 }
 
 void ax_display_push_clip(ax_display *dl, const ax_path *p)
@@ -345,6 +453,17 @@ static ax_status replay(ax_display *dl, ax_device *dev, int consume)
             case AX_CMD_PUSH_CLIP: ax_device_push_clip(dev, &c->path); break;
             case AX_CMD_POP_CLIP: ax_device_pop_clip(dev); break;
             case AX_CMD_OUTLINE: ax_device_outline(dev, c->level, c->title, c->y); break;
+            case AX_CMD_STRUCT_BEGIN: ax_device_begin_struct(dev, &c->st); break;
+            case AX_CMD_STRUCT_END: ax_device_end_struct(dev); break;
+            case AX_CMD_STRUCT_RESUME: ax_device_resume_struct(dev, c->id); break;
+            case AX_CMD_ARTIFACT_BEGIN: ax_device_begin_artifact(dev, c->art); break;
+            case AX_CMD_ARTIFACT_END: ax_device_end_artifact(dev); break;
+            case AX_CMD_LINK:
+                ax_device_link(dev, c->link.x, c->link.y, c->link.w, c->link.h, c->link.uri,
+                               c->link.dest, c->link.alt);
+                break;
+            case AX_CMD_ANCHOR: ax_device_anchor(dev, c->id, c->y); break;
+            case AX_CMD_PAGE_LABEL: ax_device_page_label(dev, c->title, c->level); break;
             }
         }
         ax_device_end_page(dev);

@@ -21,6 +21,14 @@ typedef enum ax_cmd_kind {
     AX_CMD_PUSH_CLIP,
     AX_CMD_POP_CLIP,
     AX_CMD_OUTLINE,
+    AX_CMD_STRUCT_BEGIN,
+    AX_CMD_STRUCT_END,
+    AX_CMD_STRUCT_RESUME,
+    AX_CMD_ARTIFACT_BEGIN,
+    AX_CMD_ARTIFACT_END,
+    AX_CMD_LINK,
+    AX_CMD_ANCHOR,
+    AX_CMD_PAGE_LABEL,
 } ax_cmd_kind;
 
 /* One recorded call. The fields of the kinds share memory (a 20,000-row
@@ -35,10 +43,19 @@ typedef struct ax_cmd {
         };
         ax_text_run text;      /* TEXT */
         struct {
-            int level;         /* OUTLINE */
-            const char *title; /* OUTLINE */
-            double y;          /* OUTLINE */
+            int level;         /* OUTLINE; PAGE_LABEL: the first number */
+            const char *title; /* OUTLINE; PAGE_LABEL: the prefix or NULL */
+            double y;          /* OUTLINE, ANCHOR */
+            int id;            /* STRUCT_RESUME, ANCHOR */
         };
+        ax_struct st;          /* STRUCT_BEGIN */
+        ax_artifact_kind art;  /* ARTIFACT_BEGIN */
+        struct {
+            double x, y, w, h; /* LINK */
+            const char *uri;   /* or NULL */
+            const char *alt;
+            int dest;
+        } link;
     };
 } ax_cmd;
 
@@ -68,6 +85,19 @@ void ax_display_push_clip(ax_display *dl, const ax_path *p);
 void ax_display_pop_clip(ax_display *dl);
 void ax_display_outline(ax_display *dl, int level, const char *title, double y);
 
+/* Structure and artifacts (device.h); strings are copied. */
+void ax_display_begin_struct(ax_display *dl, const ax_struct *s);
+void ax_display_end_struct(ax_display *dl);
+void ax_display_resume_struct(ax_display *dl, int id);
+void ax_display_begin_artifact(ax_display *dl, ax_artifact_kind kind);
+void ax_display_end_artifact(ax_display *dl);
+void ax_display_link(ax_display *dl, double x, double y, double w, double h, const char *uri,
+                     int dest, const char *alt);
+void ax_display_anchor(ax_display *dl, int id, double y);
+void ax_display_page_label(ax_display *dl, const char *prefix, int first);
+/* Record a copy of one command of another list (moved by nothing). */
+void ax_display_copy(ax_display *dl, const ax_cmd *c);
+
 /* Convenience: an axis-aligned rectangle / a straight line. */
 void ax_display_rect(ax_display *dl, double x, double y, double w, double h, ax_color c);
 void ax_display_line(ax_display *dl, double x0, double y0, double x1, double y1, double lw,
@@ -77,6 +107,12 @@ void ax_display_line(ax_display *dl, double x0, double y0, double x1, double y1,
  * or a matrix part) onto the current page, moved by (dx, dy). Outline
  * entries are copied too. */
 void ax_display_embed(ax_display *dl, const ax_page *src, double dx, double dy);
+
+/* The same as an artifact of `kind`: the drawing only, without the
+ * structure, artifacts, anchors and outline entries of `src` (a table
+ * header repeated on a later page). */
+void ax_display_embed_artifact(ax_display *dl, const ax_page *src, double dx, double dy,
+                               ax_artifact_kind kind);
 
 /* Mark the list failed (an allocation failed while building something for
  * it); ax_display_failed reports it. */

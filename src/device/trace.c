@@ -133,6 +133,83 @@ static ax_status tr_outline(ax_device *d, int level, const char *title, double y
     return done(d);
 }
 
+static ax_status tr_begin_struct(ax_device *d, const ax_struct *s)
+{
+    ax_buf *b = out_of(d);
+    ax_buf_printf(b, "struct %s", ax_struct_name(s->type));
+    if (s->id)
+        ax_buf_printf(b, " id=%d", s->id);
+    if (s->lang)
+        ax_buf_printf(b, " lang=%s", s->lang);
+    if (s->scope)
+        ax_buf_puts(b, s->scope == AX_SCOPE_COLUMN ? " scope=column"
+                       : s->scope == AX_SCOPE_ROW  ? " scope=row"
+                                                   : " scope=both");
+    if (s->alt) {
+        ax_buf_puts(b, " alt");
+        put_quoted(b, s->alt, strlen(s->alt));
+    }
+    ax_buf_puts(b, "\n");
+    return done(d);
+}
+
+static ax_status tr_end_struct(ax_device *d)
+{
+    ax_buf_puts(out_of(d), "end_struct\n");
+    return done(d);
+}
+
+static ax_status tr_resume_struct(ax_device *d, int id)
+{
+    ax_buf_printf(out_of(d), "resume_struct %d\n", id);
+    return done(d);
+}
+
+static ax_status tr_begin_artifact(ax_device *d, ax_artifact_kind k)
+{
+    static const char *const names[] = {"layout", "header", "footer", "background"};
+    ax_buf_printf(out_of(d), "artifact %s\n", k >= 0 && k <= AX_ART_BACKGROUND ? names[k] : "?");
+    return done(d);
+}
+
+static ax_status tr_end_artifact(ax_device *d)
+{
+    ax_buf_puts(out_of(d), "end_artifact\n");
+    return done(d);
+}
+
+static ax_status tr_link(ax_device *d, double x, double y, double w, double h, const char *uri,
+                         int dest, const char *alt)
+{
+    ax_buf *b = out_of(d);
+    ax_buf_printf(b, "link %.2f %.2f %.2f %.2f", x, y, w, h);
+    if (uri) {
+        ax_buf_puts(b, " uri");
+        put_quoted(b, uri, strlen(uri));
+    } else
+        ax_buf_printf(b, " dest %d", dest);
+    if (alt)
+        put_quoted(b, alt, strlen(alt));
+    ax_buf_puts(b, "\n");
+    return done(d);
+}
+
+static ax_status tr_anchor(ax_device *d, int id, double y)
+{
+    ax_buf_printf(out_of(d), "anchor %d %.2f\n", id, y);
+    return done(d);
+}
+
+static ax_status tr_page_label(ax_device *d, const char *prefix, int first)
+{
+    ax_buf *b = out_of(d);
+    ax_buf_printf(b, "page_label %d", first);
+    if (prefix)
+        put_quoted(b, prefix, strlen(prefix));
+    ax_buf_puts(b, "\n");
+    return done(d);
+}
+
 static ax_status tr_close(ax_device *d)
 {
     ax_buf_puts(out_of(d), "close\n");
@@ -145,8 +222,26 @@ static void tr_free(ax_device *d)
 }
 
 static const ax_device_ops trace_ops = {
-    "trace",       tr_use_font, tr_begin_page, tr_end_page, tr_fill,  tr_stroke,
-    tr_text,       tr_push_clip, tr_pop_clip,  tr_outline,  tr_close, tr_free,
+    .name = "trace",
+    .use_font = tr_use_font,
+    .begin_page = tr_begin_page,
+    .end_page = tr_end_page,
+    .fill_path = tr_fill,
+    .stroke_path = tr_stroke,
+    .show_text = tr_text,
+    .push_clip = tr_push_clip,
+    .pop_clip = tr_pop_clip,
+    .outline = tr_outline,
+    .begin_struct = tr_begin_struct,
+    .end_struct = tr_end_struct,
+    .resume_struct = tr_resume_struct,
+    .begin_artifact = tr_begin_artifact,
+    .end_artifact = tr_end_artifact,
+    .link = tr_link,
+    .anchor = tr_anchor,
+    .page_label = tr_page_label,
+    .close = tr_close,
+    .free = tr_free,
 };
 
 ax_status ax_trace_device_new(ax_buf *out, ax_device **out_dev)
