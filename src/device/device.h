@@ -92,6 +92,7 @@ typedef struct ax_struct {
     const char *lang;  /* BCP 47 when it differs from the enclosing element's, else NULL */
     const char *alt;   /* alternate description (Figure), or NULL */
     ax_scope scope;    /* TH */
+    int colspan;       /* TH, TD: the columns the cell spans when more than one */
     int id;            /* > 0: a name for resume_struct (unique in the document), else 0 */
 } ax_struct;
 

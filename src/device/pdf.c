@@ -91,11 +91,71 @@ typedef struct ax_pdf {
     /* A fill or stroke is kept open while the next one has the same paint,
      * so runs of table rules become one path with one operator. */
     enum { PEND_NONE, PEND_FILL, PEND_STROKE } pending;
+    /* Structure (tagged PDF): the elements made so far, the open ones as a
+     * stack of indices, the marked-content sequence open on the page. */
+    struct selem *elems;
+    size_t nelems, capelems;
+    size_t *open;
+    size_t nopen, capopen;
+    HPDF_Dict tree_root;      /* StructTreeRoot */
+    HPDF_Array nums;          /* its ParentTree's /Nums */
+    int next_key;             /* the next ParentTree key */
+    HPDF_Array page_parents;  /* this page's MCID → element array */
+    int next_mcid;            /* on this page */
+    enum { MC_NONE, MC_ELEM, MC_ART } mc;
+    size_t mc_elem;           /* the element of the open sequence */
+    int in_artifact;
+    ax_artifact_kind art;
+    int resumed_depth;        /* stack depth before a resume_struct, + 1; 0: none */
+    size_t stray;             /* content outside any element and artifact */
+    /* links to anchors, resolved at close; anchors by id */
+    struct pend_link *links;
+    size_t nlinks, caplinks;
+    struct anchor *anchors;
+    size_t nanchors, capanchors;
+    /* page labels: from the page index `page` on */
+    struct plabel *labels;
+    size_t nlabels, caplabels;
+    HPDF_Page *pages;         /* every page, for destinations at close */
+    size_t cappages;
 } ax_pdf;
+
+typedef struct selem {
+    HPDF_Dict dict;  /* the StructElem, an indirect object */
+    HPDF_Array kids; /* its /K */
+    HPDF_Page pg;    /* its /Pg: the page of its first marked content, or NULL */
+    int id;
+    ax_struct_type type;
+} selem;
+
+typedef struct pend_link {
+    HPDF_Dict annot;
+    int dest;
+} pend_link;
+
+typedef struct anchor {
+    int id;
+    HPDF_Page page;
+    double top; /* PDF user space */
+} anchor;
+
+typedef struct plabel {
+    int page;
+    char *prefix;
+    int first;
+} plabel;
 
 static const ax_device_ops pdf_ops;
 static void zpool_free(struct ax_pdf *p);
 static void op(struct ax_pdf *p, const char *name, int n, ...);
+static void struct_init(struct ax_pdf *p);
+static void struct_finish(struct ax_pdf *p);
+static int room_for(struct ax_pdf *p, void **arr, size_t n, size_t *cap, size_t size);
+static void dict_int(struct ax_pdf *p, HPDF_Dict d, const char *key, int v);
+static void array_add(struct ax_pdf *p, HPDF_Array a, void *obj);
+static HPDF_Array new_array(struct ax_pdf *p);
+static void mark(struct ax_pdf *p);
+static void close_mc(struct ax_pdf *p);
 
 static ax_pdf *to_pdf(ax_device *d) { return (ax_pdf *)d; }
 
@@ -240,6 +300,7 @@ ax_status ax_pdf_device_new(const char *path, const ax_doc_info *info, ax_device
         HPDF_SetCompressionMode(p->doc, HPDF_COMP_ALL);
     /* 1.4 for /Lang; libharu writes 1.3 by default. */
     p->doc->pdf_version = HPDF_VER_14;
+    struct_init(p);
     if (!ok(p)) {
         ax_status st = p->base.status;
         pdf_ops.free(&p->base);
@@ -263,6 +324,14 @@ static void pdf_free(ax_device *d)
     ax_free(p->fonts);
     ax_free(p->cid);
     ax_free(p->hex);
+    ax_free(p->elems);
+    ax_free(p->open);
+    ax_free(p->links);
+    ax_free(p->anchors);
+    for (size_t i = 0; i < p->nlabels; i++)
+        ax_free(p->labels[i].prefix);
+    ax_free(p->labels);
+    ax_free(p->pages);
     ax_free(p->path);
     ax_free(p);
 }
@@ -1237,6 +1306,17 @@ static ax_status pdf_begin_page(ax_device *d, double w, double h)
             pa->stream = pa->contents->stream = cs;
         }
     }
+    /* its entry in the structure's ParentTree: MCID → element */
+    if (room_for(p, (void **)&p->pages, (size_t)p->npages, &p->cappages, sizeof *p->pages))
+        p->pages[p->npages] = page;
+    int key = p->next_key++;
+    dict_int(p, page, "StructParents", key);
+    if (ok(p) && HPDF_Array_AddNumber(p->nums, key) != HPDF_OK)
+        hpdf_failed(p);
+    p->page_parents = new_array(p);
+    array_add(p, p->nums, p->page_parents);
+    p->next_mcid = 0;
+    p->mc = MC_NONE;
     p->page = page;
     p->page_h = h;
     p->clip_depth = 0;
@@ -1253,6 +1333,7 @@ static ax_status pdf_end_page(ax_device *d)
     ax_pdf *p = to_pdf(d);
     if (need_page(p, "end_page") != AX_OK)
         return p->base.status;
+    close_mc(p);
     flush(p);
     /* Clips still pushed are popped, so every page's graphics state is
      * balanced whatever the caller did. */
@@ -1457,6 +1538,7 @@ static ax_status pdf_fill_path(ax_device *d, const ax_path *path, ax_color c)
         return p->base.status;
     if (path->n == 0)
         return AX_OK;
+    mark(p);
     /* Same paint as the open fill: add to its path (opaque colour, so
      * the union looks the same). Otherwise paint state first: a colour
      * inside a path is invalid (libharu refused it, 0x1051). */
@@ -1480,6 +1562,7 @@ static ax_status pdf_stroke_path(ax_device *d, const ax_path *path, double lw, a
                               HPDF_MAX_LINEWIDTH);
     if (path->n == 0)
         return AX_OK;
+    mark(p);
     ax_color k = {clamp01(c.r), clamp01(c.g), clamp01(c.b)};
     int same = p->has_stroke && same_color(p->stroke, k) && p->lw == lw;
     if (!(p->pending == PEND_STROKE && same)) {
@@ -1505,6 +1588,7 @@ static ax_status pdf_push_clip(ax_device *d, const ax_path *path)
     if (p->clip_depth >= HPDF_LIMIT_MAX_GSTATE - 1)
         return ax_device_fail(d, AX_ERR_DATA, "clips nested deeper than %d",
                               HPDF_LIMIT_MAX_GSTATE - 1);
+    close_mc(p);
     flush(p);
     op(p, "q", 0);
     if (path->n == 0)
@@ -1525,6 +1609,7 @@ static ax_status pdf_pop_clip(ax_device *d)
         return p->base.status;
     if (p->clip_depth == 0)
         return ax_device_fail(d, AX_ERR_DATA, "pop_clip without push_clip");
+    close_mc(p);
     flush(p);
     op(p, "Q", 0);
     p->clip_depth--;
@@ -1606,6 +1691,7 @@ static ax_status pdf_show_text(ax_device *d, const ax_text_run *t)
     size_t tj = 0;
     if (encode_tj(p, pf, t, &tj) != AX_OK)
         return p->base.status;
+    mark(p);
 
     /* One text object for consecutive runs; font, size and colour only
      * when they change; each run placed with our own Td (libharu's TextOut
@@ -1656,6 +1742,471 @@ static ax_status pdf_show_text(ax_device *d, const ax_text_run *t)
     p->ty = y;
     emit(p, p->hex, tj);
     return p->base.status;
+}
+
+/* ---- structure (tagged PDF, PDF/UA) ------------------------------------------ */
+
+/* Grow *arr (of *cap elements of `size`) to hold n + 1; 0 when out of memory
+ * (recorded). */
+static int room_for(ax_pdf *p, void **arr, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return 1;
+    size_t c = *cap ? *cap * 2 : 64;
+    void *g = ax_reallocarray(*arr, c, size);
+    if (!g) {
+        ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
+        return 0;
+    }
+    *arr = g;
+    *cap = c;
+    return 1;
+}
+
+/* An object added to dict or array; libharu writes an indirect one as a
+ * reference. Failures are recorded. */
+static void dict_add(ax_pdf *p, HPDF_Dict d, const char *key, void *obj)
+{
+    if (!obj) {
+        if (ok(p))
+            hpdf_failed(p);
+        return;
+    }
+    if (ok(p) && HPDF_Dict_Add(d, key, obj) != HPDF_OK && ok(p))
+        hpdf_failed(p);
+}
+
+static void array_add(ax_pdf *p, HPDF_Array a, void *obj)
+{
+    if (!obj) {
+        if (ok(p))
+            hpdf_failed(p);
+        return;
+    }
+    if (ok(p) && HPDF_Array_Add(a, obj) != HPDF_OK && ok(p))
+        hpdf_failed(p);
+}
+
+static void dict_name(ax_pdf *p, HPDF_Dict d, const char *key, const char *name)
+{
+    if (ok(p) && HPDF_Dict_AddName(d, key, name) != HPDF_OK && ok(p))
+        hpdf_failed(p);
+}
+
+static void dict_int(ax_pdf *p, HPDF_Dict d, const char *key, int v)
+{
+    if (ok(p) && HPDF_Dict_AddNumber(d, key, v) != HPDF_OK && ok(p))
+        hpdf_failed(p);
+}
+
+/* A new indirect dictionary of the document, or NULL (recorded). */
+static HPDF_Dict new_object(ax_pdf *p)
+{
+    if (!ok(p))
+        return NULL;
+    HPDF_Dict d = HPDF_Dict_New(p->doc->mmgr);
+    if (!d || HPDF_Xref_Add(p->doc->xref, d) != HPDF_OK) { /* frees d on failure */
+        hpdf_failed(p);
+        return NULL;
+    }
+    return d;
+}
+
+static HPDF_Array new_array(ax_pdf *p)
+{
+    if (!ok(p))
+        return NULL;
+    HPDF_Array a = HPDF_Array_New(p->doc->mmgr);
+    if (!a)
+        hpdf_failed(p);
+    return a;
+}
+
+/* The structure tree root and its Document element (element 0), made with
+ * the device. */
+static void struct_init(ax_pdf *p)
+{
+    p->tree_root = new_object(p);
+    if (!p->tree_root)
+        return;
+    dict_name(p, p->tree_root, "Type", "StructTreeRoot");
+    HPDF_Dict ptree = HPDF_Dict_New(p->doc->mmgr);
+    dict_add(p, p->tree_root, "ParentTree", ptree);
+    p->nums = new_array(p);
+    if (ptree)
+        dict_add(p, ptree, "Nums", p->nums);
+    HPDF_Dict doc = new_object(p);
+    if (!doc || !room_for(p, (void **)&p->elems, 0, &p->capelems, sizeof *p->elems))
+        return;
+    dict_name(p, doc, "Type", "StructElem");
+    dict_name(p, doc, "S", "Document");
+    dict_add(p, doc, "P", p->tree_root);
+    HPDF_Array kids = new_array(p);
+    dict_add(p, doc, "K", kids);
+    HPDF_Array rk = new_array(p);
+    dict_add(p, p->tree_root, "K", rk);
+    if (rk)
+        array_add(p, rk, doc);
+    p->elems[0] = (selem){doc, kids, NULL, 0, AX_ST_DIV};
+    p->nelems = 1;
+}
+
+/* The innermost open element (the Document when none is open). */
+static size_t top_elem(const ax_pdf *p)
+{
+    return p->nopen ? p->open[p->nopen - 1] : 0;
+}
+
+/* Close the marked-content sequence open on the page, with what is open
+ * inside it (a text object, a pending path): sequences and text objects
+ * nest properly. */
+static void close_mc(ax_pdf *p)
+{
+    if (p->mc == MC_NONE)
+        return;
+    flush(p);
+    op(p, "EMC", 0);
+    p->mc = MC_NONE;
+}
+
+/* Before drawing: the drawing goes into the open artifact, or into a
+ * marked-content sequence of the innermost open element (a new MCID, a kid
+ * of that element, in the page's ParentTree entry). */
+static void mark(ax_pdf *p)
+{
+    if (!ok(p))
+        return;
+    if (p->in_artifact) {
+        if (p->mc == MC_ART)
+            return;
+        close_mc(p);
+        static const char *const props[] = {
+            [AX_ART_LAYOUT] = "/Artifact <</Type /Layout>> BDC\n",
+            [AX_ART_HEADER] = "/Artifact <</Type /Pagination /Subtype /Header>> BDC\n",
+            [AX_ART_FOOTER] = "/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n",
+            [AX_ART_BACKGROUND] = "/Artifact <</Type /Background>> BDC\n",
+        };
+        const char *pr = props[p->art];
+        emit(p, pr, strlen(pr));
+        p->mc = MC_ART;
+        return;
+    }
+    size_t e = top_elem(p);
+    if (p->mc == MC_ELEM && p->mc_elem == e)
+        return;
+    close_mc(p);
+    if (e == 0)
+        p->stray++;
+    selem *el = &p->elems[e];
+    int mcid = p->next_mcid++;
+    char buf[64];
+    int n = snprintf(buf, sizeof buf, "/%s <</MCID %d>> BDC\n",
+                     e == 0 ? "Document" : ax_struct_name(el->type), mcid);
+    emit(p, buf, (size_t)n);
+    p->mc = MC_ELEM;
+    p->mc_elem = e;
+    /* the element's kid: the MCID, on its /Pg page, else a reference */
+    if (!el->pg) {
+        el->pg = p->page;
+        dict_add(p, el->dict, "Pg", p->page);
+    }
+    if (el->pg == p->page) {
+        if (ok(p) && HPDF_Array_AddNumber(el->kids, mcid) != HPDF_OK && ok(p))
+            hpdf_failed(p);
+    } else {
+        HPDF_Dict mcr = HPDF_Dict_New(p->doc->mmgr);
+        if (!mcr) {
+            hpdf_failed(p);
+            return;
+        }
+        dict_name(p, mcr, "Type", "MCR");
+        dict_add(p, mcr, "Pg", p->page);
+        dict_int(p, mcr, "MCID", mcid);
+        array_add(p, el->kids, mcr);
+    }
+    array_add(p, p->page_parents, el->dict);
+}
+
+static ax_status pdf_begin_struct(ax_device *d, const ax_struct *s)
+{
+    ax_pdf *p = to_pdf(d);
+    if (p->in_artifact)
+        return ax_device_fail(d, AX_ERR_DATA, "structure element %s inside an artifact",
+                              ax_struct_name(s->type));
+    if (!room_for(p, (void **)&p->elems, p->nelems, &p->capelems, sizeof *p->elems) ||
+        !room_for(p, (void **)&p->open, p->nopen, &p->capopen, sizeof *p->open))
+        return p->base.status;
+    selem *parent = &p->elems[top_elem(p)];
+    HPDF_Dict e = new_object(p);
+    if (!e)
+        return p->base.status;
+    dict_name(p, e, "Type", "StructElem");
+    dict_name(p, e, "S", ax_struct_name(s->type));
+    dict_add(p, e, "P", parent->dict);
+    if (s->lang && s->lang[0])
+        set_text(p, e, "Lang", s->lang);
+    if (s->alt && s->alt[0])
+        set_text(p, e, "Alt", s->alt);
+    if (s->type == AX_ST_TH || ((s->type == AX_ST_TD) && s->colspan > 1)) {
+        HPDF_Dict a = HPDF_Dict_New(p->doc->mmgr);
+        dict_add(p, e, "A", a);
+        if (a) {
+            dict_name(p, a, "O", "Table");
+            if (s->type == AX_ST_TH)
+                dict_name(p, a, "Scope", s->scope == AX_SCOPE_ROW    ? "Row"
+                                         : s->scope == AX_SCOPE_BOTH ? "Both"
+                                                                     : "Column");
+            if (s->colspan > 1)
+                dict_int(p, a, "ColSpan", s->colspan);
+        }
+    }
+    HPDF_Array kids = new_array(p);
+    dict_add(p, e, "K", kids);
+    array_add(p, parent->kids, e);
+    if (!ok(p))
+        return p->base.status;
+    p->elems[p->nelems] = (selem){e, kids, NULL, s->id, s->type};
+    p->open[p->nopen++] = p->nelems++;
+    return AX_OK;
+}
+
+static ax_status pdf_end_struct(ax_device *d)
+{
+    ax_pdf *p = to_pdf(d);
+    if (p->nopen == 0)
+        return ax_device_fail(d, AX_ERR_DATA, "end_struct without an open element");
+    if (p->in_artifact)
+        return ax_device_fail(d, AX_ERR_DATA, "end_struct inside an artifact");
+    p->nopen--;
+    if (p->resumed_depth && p->nopen + 1 == (size_t)p->resumed_depth) {
+        /* the end of a resumed element: back to what was open before */
+        p->resumed_depth = 0;
+    }
+    return AX_OK;
+}
+
+static ax_status pdf_resume_struct(ax_device *d, int id)
+{
+    ax_pdf *p = to_pdf(d);
+    if (p->in_artifact || p->resumed_depth)
+        return ax_device_fail(d, AX_ERR_DATA, "resume_struct %d inside an artifact or another "
+                              "resumed element", id);
+    size_t k = p->nelems;
+    for (size_t i = 1; i < p->nelems; i++)
+        if (p->elems[i].id == id) {
+            k = i;
+            break;
+        }
+    if (id <= 0 || k == p->nelems)
+        return ax_device_fail(d, AX_ERR_DATA, "resume_struct %d: no element has that id", id);
+    if (!room_for(p, (void **)&p->open, p->nopen, &p->capopen, sizeof *p->open))
+        return p->base.status;
+    p->open[p->nopen++] = k;
+    p->resumed_depth = (int)p->nopen;
+    return AX_OK;
+}
+
+static ax_status pdf_begin_artifact(ax_device *d, ax_artifact_kind kind)
+{
+    ax_pdf *p = to_pdf(d);
+    if (p->in_artifact)
+        return ax_device_fail(d, AX_ERR_DATA, "artifacts do not nest");
+    if (kind < AX_ART_LAYOUT || kind > AX_ART_BACKGROUND)
+        return ax_device_fail(d, AX_ERR_DATA, "artifact kind %d is unknown", (int)kind);
+    p->in_artifact = 1;
+    p->art = kind;
+    return AX_OK;
+}
+
+static ax_status pdf_end_artifact(ax_device *d)
+{
+    ax_pdf *p = to_pdf(d);
+    if (!p->in_artifact)
+        return ax_device_fail(d, AX_ERR_DATA, "end_artifact without an artifact");
+    p->in_artifact = 0;
+    return AX_OK;
+}
+
+/* A destination array [page /XYZ left top 0]: zoom 0 keeps the reader's. */
+static HPDF_Array xyz_dest(ax_pdf *p, HPDF_Page page, double top)
+{
+    HPDF_Array a = new_array(p);
+    if (!a)
+        return NULL;
+    array_add(p, a, page);
+    if (ok(p) && (HPDF_Array_AddName(a, "XYZ") != HPDF_OK ||
+                  HPDF_Array_AddReal(a, 0) != HPDF_OK ||
+                  HPDF_Array_AddReal(a, (HPDF_REAL)(top < 0 ? 0 : top)) != HPDF_OK ||
+                  HPDF_Array_AddReal(a, 0) != HPDF_OK) && ok(p))
+        hpdf_failed(p);
+    return a;
+}
+
+static ax_status pdf_link(ax_device *d, double x, double y, double w, double h, const char *uri,
+                          int dest, const char *alt)
+{
+    ax_pdf *p = to_pdf(d);
+    if (need_page(p, "link") != AX_OK)
+        return p->base.status;
+    if (p->in_artifact)
+        return ax_device_fail(d, AX_ERR_DATA, "a link inside an artifact");
+    HPDF_Dict an = new_object(p);
+    if (!an)
+        return p->base.status;
+    dict_name(p, an, "Type", "Annot");
+    dict_name(p, an, "Subtype", "Link");
+    HPDF_Array rect = new_array(p);
+    dict_add(p, an, "Rect", rect);
+    double ph = p->page_h;
+    double r[4] = {r2(x), r2(ph - y - h), r2(x + w), r2(ph - y)};
+    for (int k = 0; k < 4 && ok(p); k++)
+        if (HPDF_Array_AddReal(rect, (HPDF_REAL)r[k]) != HPDF_OK)
+            hpdf_failed(p);
+    HPDF_Array border = new_array(p);
+    dict_add(p, an, "Border", border);
+    for (int k = 0; k < 3 && ok(p); k++)
+        if (HPDF_Array_AddNumber(border, 0) != HPDF_OK)
+            hpdf_failed(p);
+    dict_int(p, an, "F", 4); /* print (PDF/A) */
+    set_text(p, an, "Contents", alt && alt[0] ? alt : uri ? uri : "link");
+    if (uri) {
+        HPDF_Dict act = HPDF_Dict_New(p->doc->mmgr);
+        dict_add(p, an, "A", act);
+        if (act) {
+            dict_name(p, act, "S", "URI");
+            /* an ASCII string (URIs are 7-bit) */
+            if (ok(p))
+                dict_add(p, act, "URI", HPDF_String_New(p->doc->mmgr, uri, NULL));
+        }
+    } else {
+        if (!room_for(p, (void **)&p->links, p->nlinks, &p->caplinks, sizeof *p->links))
+            return p->base.status;
+        p->links[p->nlinks++] = (pend_link){an, dest};
+    }
+    /* on the page */
+    HPDF_Array annots = HPDF_Dict_GetItem(p->page, "Annots", HPDF_OCLASS_ARRAY);
+    if (!annots) {
+        annots = new_array(p);
+        dict_add(p, p->page, "Annots", annots);
+        dict_name(p, p->page, "Tabs", "S");
+    }
+    if (annots)
+        array_add(p, annots, an);
+    /* in the structure: an object reference in the open element */
+    selem *el = &p->elems[top_elem(p)];
+    HPDF_Dict objr = HPDF_Dict_New(p->doc->mmgr);
+    if (!objr)
+        return ok(p) ? hpdf_failed(p) : p->base.status;
+    dict_name(p, objr, "Type", "OBJR");
+    dict_add(p, objr, "Obj", an);
+    dict_add(p, objr, "Pg", p->page);
+    array_add(p, el->kids, objr);
+    int key = p->next_key++;
+    dict_int(p, an, "StructParent", key);
+    if (ok(p) && HPDF_Array_AddNumber(p->nums, key) != HPDF_OK)
+        hpdf_failed(p);
+    array_add(p, p->nums, el->dict);
+    return p->base.status;
+}
+
+static ax_status pdf_anchor(ax_device *d, int id, double y)
+{
+    ax_pdf *p = to_pdf(d);
+    if (need_page(p, "anchor") != AX_OK)
+        return p->base.status;
+    if (!room_for(p, (void **)&p->anchors, p->nanchors, &p->capanchors, sizeof *p->anchors))
+        return p->base.status;
+    p->anchors[p->nanchors++] = (anchor){id, p->page, r2(p->page_h - y)};
+    return AX_OK;
+}
+
+static ax_status pdf_page_label(ax_device *d, const char *prefix, int first)
+{
+    ax_pdf *p = to_pdf(d);
+    if (need_page(p, "page_label") != AX_OK)
+        return p->base.status;
+    if (first < 1)
+        return ax_device_fail(d, AX_ERR_DATA, "the first page label %d is not positive", first);
+    if (!room_for(p, (void **)&p->labels, p->nlabels, &p->caplabels, sizeof *p->labels))
+        return p->base.status;
+    plabel *l = &p->labels[p->nlabels];
+    l->page = p->npages - 1;
+    l->first = first;
+    l->prefix = NULL;
+    if (prefix && prefix[0]) {
+        size_t n = strlen(prefix);
+        l->prefix = ax_malloc(n + 1);
+        if (!l->prefix)
+            return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
+        memcpy(l->prefix, prefix, n + 1);
+    }
+    /* a later label for the same page replaces the earlier */
+    if (p->nlabels && p->labels[p->nlabels - 1].page == l->page) {
+        ax_free(p->labels[p->nlabels - 1].prefix);
+        p->labels[p->nlabels - 1] = *l;
+    } else
+        p->nlabels++;
+    return AX_OK;
+}
+
+/* At close: links to their anchors, the page labels, the tree in the
+ * catalog. */
+static void struct_finish(ax_pdf *p)
+{
+    if (p->nopen)
+        ax_device_fail(&p->base, AX_ERR_DATA, "%zu structure element%s left open (%s)",
+                       p->nopen, p->nopen == 1 ? " was" : "s were",
+                       ax_struct_name(p->elems[top_elem(p)].type));
+    if (p->in_artifact)
+        ax_device_fail(&p->base, AX_ERR_DATA, "an artifact was left open");
+    for (size_t i = 0; i < p->nlinks && ok(p); i++) {
+        const anchor *a = NULL;
+        for (size_t k = 0; k < p->nanchors && !a; k++)
+            if (p->anchors[k].id == p->links[i].dest)
+                a = &p->anchors[k];
+        if (!a) {
+            ax_device_fail(&p->base, AX_ERR_DATA, "a link to anchor %d, which no page has",
+                           p->links[i].dest);
+            return;
+        }
+        dict_add(p, p->links[i].annot, "Dest", xyz_dest(p, a->page, a->top));
+    }
+    if (!ok(p))
+        return;
+    if (p->nlabels) {
+        HPDF_Dict pl = HPDF_Dict_New(p->doc->mmgr);
+        HPDF_Array nums = new_array(p);
+        dict_add(p, p->doc->catalog, "PageLabels", pl);
+        if (pl)
+            dict_add(p, pl, "Nums", nums);
+        if (p->labels[0].page != 0) { /* the tree must start at page 0 */
+            HPDF_Dict l = HPDF_Dict_New(p->doc->mmgr);
+            if (ok(p) && HPDF_Array_AddNumber(nums, 0) != HPDF_OK)
+                hpdf_failed(p);
+            array_add(p, nums, l);
+            if (l)
+                dict_name(p, l, "S", "D");
+        }
+        for (size_t i = 0; i < p->nlabels && ok(p); i++) {
+            HPDF_Dict l = HPDF_Dict_New(p->doc->mmgr);
+            if (HPDF_Array_AddNumber(nums, p->labels[i].page) != HPDF_OK)
+                hpdf_failed(p);
+            array_add(p, nums, l);
+            if (!l)
+                break;
+            dict_name(p, l, "S", "D");
+            if (p->labels[i].first != 1)
+                dict_int(p, l, "St", p->labels[i].first);
+            if (p->labels[i].prefix)
+                set_text(p, l, "P", p->labels[i].prefix);
+        }
+    }
+    dict_int(p, p->tree_root, "ParentTreeNextKey", p->next_key);
+    dict_add(p, p->doc->catalog, "StructTreeRoot", p->tree_root);
+    HPDF_Dict mi = HPDF_Dict_New(p->doc->mmgr);
+    dict_add(p, p->doc->catalog, "MarkInfo", mi);
+    if (mi && ok(p) && HPDF_Dict_AddBoolean(mi, "Marked", HPDF_TRUE) != HPDF_OK)
+        hpdf_failed(p);
 }
 
 /* ---- outline -------------------------------------------------------------- */
@@ -1849,7 +2400,7 @@ static void set_info(ax_pdf *p)
         ax_device_fail(&p->base, AX_ERR_DATA, "the first page label %d is not positive", first);
         return;
     }
-    if ((in->label_prefix && in->label_prefix[0]) || first != 1) {
+    if (!p->nlabels && ((in->label_prefix && in->label_prefix[0]) || first != 1)) {
         if (hp(p, "HPDF_AddPageLabel"))
             HPDF_AddPageLabel(p->doc, 0, HPDF_PAGE_NUM_STYLE_DECIMAL, (HPDF_UINT)first, NULL);
         HPDF_Dict labels = NULL;
@@ -1884,6 +2435,7 @@ static ax_status pdf_close(ax_device *d)
      * count 0"): better no file than one nobody opens. */
     if (p->npages == 0)
         return ax_device_fail(d, AX_ERR_DATA, "the document has no pages");
+    struct_finish(p);
     set_info(p);
     for (size_t i = 0; i < p->nfonts && ok(p); i++)
         if (p->fonts[i]->hfont)
@@ -1927,6 +2479,14 @@ static const ax_device_ops pdf_ops = {
     .push_clip = pdf_push_clip,
     .pop_clip = pdf_pop_clip,
     .outline = pdf_outline,
+    .begin_struct = pdf_begin_struct,
+    .end_struct = pdf_end_struct,
+    .resume_struct = pdf_resume_struct,
+    .begin_artifact = pdf_begin_artifact,
+    .end_artifact = pdf_end_artifact,
+    .link = pdf_link,
+    .anchor = pdf_anchor,
+    .page_label = pdf_page_label,
     .close = pdf_close,
     .free = pdf_free,
 };

@@ -145,6 +145,8 @@ static ax_status tr_begin_struct(ax_device *d, const ax_struct *s)
         ax_buf_puts(b, s->scope == AX_SCOPE_COLUMN ? " scope=column"
                        : s->scope == AX_SCOPE_ROW  ? " scope=row"
                                                    : " scope=both");
+    if (s->colspan > 1)
+        ax_buf_printf(b, " colspan=%d", s->colspan);
     if (s->alt) {
         ax_buf_puts(b, " alt");
         put_quoted(b, s->alt, strlen(s->alt));
