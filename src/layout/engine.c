@@ -483,6 +483,32 @@ item *eng_add_item(ctx *c, it_kind kind, double h)
     return it;
 }
 
+void eng_struct_begin(ctx *c, ax_struct_type t, const char *lang)
+{
+    ax_struct *st = ax_arena_alloc(c->a, sizeof *st);
+    item *it = st ? eng_add_item(c, IT_STRUCT, 0) : NULL;
+    if (!st) {
+        eng_fail(c, AX_ERR_NOMEM);
+        return;
+    }
+    if (!it)
+        return;
+    memset(st, 0, sizeof *st);
+    st->type = t;
+    st->lang = lang;
+    it->sbeg = st;
+}
+
+void eng_struct_end(ctx *c)
+{
+    eng_add_item(c, IT_STRUCT, 0);
+}
+
+const char *eng_text_lang(const ctx *c, size_t k, size_t n)
+{
+    return c->lang == AX_LANG_ZH_EN && n == 2 && k == 1 ? "en" : NULL;
+}
+
 /* Lines of text across the full width as items; returns the index of the
  * first item. */
 static void add_text_lines(ctx *c, const tstyle *t, const char *s, ax_align align, ax_mark m,
@@ -518,6 +544,18 @@ static void block_vars(ctx *c, const ax_block *b, vars *v)
         v->row = run_query(c, b->query, b->query_mark, b->params, b->nparams);
 }
 
+typedef struct toc_head {
+    const char *text[2];
+    size_t n;
+    int level, anchor;
+} toc_head;
+
+typedef struct toc_at {
+    const ax_block *b;
+    size_t at;    /* items are inserted here */
+    size_t head0; /* the headings after the block (the ones it lists) */
+} toc_at;
+
 static void flow_heading(ctx *c, const ax_block *b)
 {
     vars v;
@@ -539,6 +577,11 @@ static void flow_heading(ctx *c, const ax_block *b)
     const char *s[2];
     size_t n = eng_pick_text(c, &b->text, s);
     eng_add_item(c, IT_SPACE, t->size * (level == 1 ? 0.9 : 0.6));
+    /* H1…H6 never skip a level going down: a layout's level 3 after a 1 is
+     * tagged H2 (it keeps its style) */
+    int slevel = level > c->last_level + 1 ? c->last_level + 1 : level;
+    c->last_level = slevel;
+    eng_struct_begin(c, (ax_struct_type)(AX_ST_H1 + slevel - 1), NULL);
     size_t first = c->nitems;
     for (size_t k = 0; k < n; k++) {
         char *txt = eng_expand(c, s[k], &v, b->text.mark);
@@ -549,7 +592,39 @@ static void flow_heading(ctx *c, const ax_block *b)
             eng_fail(c, AX_ERR_NOMEM);
             break;
         }
+        const char *lang = eng_text_lang(c, k, n);
+        if (lang)
+            eng_struct_begin(c, AX_ST_SPAN, lang);
         add_text_lines(c, t, full, AX_ALIGN_LEFT, b->text.mark, "heading", 1);
+        if (lang)
+            eng_struct_end(c);
+    }
+    eng_struct_end(c);
+    if (first < c->nitems && c->items[first].kind == IT_LINE && b->outline) {
+        c->items[first].anchor = ++c->next_id;
+        /* for the contents */
+        toc_head *h = NULL;
+        if (c->nheads == c->capheads) {
+            size_t cap = c->capheads ? c->capheads * 2 : 16;
+            toc_head *g = ax_reallocarray(c->heads, cap, sizeof *g);
+            if (!g)
+                eng_fail(c, AX_ERR_NOMEM);
+            else {
+                c->heads = g;
+                c->capheads = cap;
+            }
+        }
+        if (c->nheads < c->capheads)
+            h = &c->heads[c->nheads++];
+        if (h) {
+            h->n = 0;
+            h->level = level;
+            h->anchor = c->next_id;
+            for (size_t k = 0; k < n && k < 2; k++) {
+                char *txt = eng_expand(c, s[k], &v, b->text.mark);
+                h->text[h->n++] = txt ? ax_arena_printf(c->a, "%s%s", prefix, txt) : "";
+            }
+        }
     }
     if (b->outline && first < c->nitems) {
         char *title = single_line(c, &b->text, &v);
@@ -576,7 +651,9 @@ static void flow_paragraph(ctx *c, const ax_block *b)
         char *txt = eng_expand(c, s[k], &v, b->text.mark);
         if (!txt)
             break;
+        eng_struct_begin(c, AX_ST_P, eng_text_lang(c, k, n));
         add_text_lines(c, t, txt, b->align, b->text.mark, "paragraph", 0);
+        eng_struct_end(c);
         eng_add_item(c, IT_SPACE, t->size * (k + 1 < n ? 0.35 : 0.7));
     }
     if (v.row)
@@ -839,9 +916,14 @@ static void fill_cell(ctx *c, table *tb, size_t col, const char *texts[2], size_
 {
     double width = tb->x[col + 1] - tb->x[col] - 2 * PAD_X;
     out->numeric = numeric;
-    for (size_t k = 0; k < nt; k++)
+    for (size_t k = 0; k < nt; k++) {
         break_text(c, t, texts[k], strlen(texts[k]), width, k == 1 ? EN_GREY : t->color, m,
                    where, &out->lines, &out->n);
+        if (k == 0)
+            out->n0 = out->n;
+    }
+    if (nt < 2 || c->lang != AX_LANG_ZH_EN)
+        out->n0 = out->n;
 }
 
 static double cells_height(const table *tb, const cell *cells, size_t n, const size_t *from)
@@ -1003,6 +1085,7 @@ static void flow_table(ctx *c, const ax_block *b)
     /* the statement stays alive for group labels (vars.row) until the end */
     if (nrows == 0) {
         const tstyle *t = tb->st;
+        eng_struct_begin(c, AX_ST_P, NULL);
         if (ts->empty.zh || ts->empty.en) {
             char *s = single_line(c, &ts->empty, NULL);
             if (s)
@@ -1010,6 +1093,7 @@ static void flow_table(ctx *c, const ax_block *b)
         } else
             add_text_lines(c, t, c->lang == AX_LANG_EN ? "No data." : "无数据。", AX_ALIGN_LEFT,
                            b->mark, "table", 0);
+        eng_struct_end(c);
         eng_add_item(c, IT_SPACE, t->size);
         eng_finalize(c, st);
         return;
@@ -1052,11 +1136,15 @@ static void flow_table(ctx *c, const ax_block *b)
             head_lines = tb->head[i].n;
     }
     tb->head_h = (double)head_lines * tb->line_h + 2 * PAD_Y;
+    /* Table > THead (drawn by the header item) > TBody > TR…, TFoot for a
+     * total row */
+    eng_struct_begin(c, AX_ST_TABLE, NULL);
     item *head = eng_add_item(c, IT_THEAD, tb->head_h);
     if (head) {
         head->tbl = tb;
         head->keep_next = 1;
     }
+    eng_struct_begin(c, AX_ST_TBODY, NULL);
     vars gv = {0};
     gv.params = ts->params;
     gv.nparams = ts->nparams;
@@ -1117,7 +1205,9 @@ static void flow_table(ctx *c, const ax_block *b)
         it->keep_next = r + 1 == nrows && ts->ntotal_columns > 0 &&
                         (ts->total_label.zh || ts->total_label.en);
     }
+    eng_struct_end(c); /* TBody */
     if (c->st == AX_OK && ts->ntotal_columns > 0 && (ts->total_label.zh || ts->total_label.en)) {
+        eng_struct_begin(c, AX_ST_TFOOT, NULL);
         cell *cells = ax_arena_array(c->a, tb->ncols, sizeof *cells);
         size_t *from = ax_arena_array(c->a, tb->ncols, sizeof *from);
         /* the label spans the columns before the first total */
@@ -1154,7 +1244,9 @@ static void flow_table(ctx *c, const ax_block *b)
             }
         } else
             eng_fail(c, AX_ERR_NOMEM);
+        eng_struct_end(c); /* TFoot */
     }
+    eng_struct_end(c); /* Table */
     eng_add_item(c, IT_SPACE, tb->st->size);
     eng_finalize(c, st);
     ax_free(rows);
@@ -1191,11 +1283,32 @@ static int block_wanted(ctx *c, const ax_block *b)
     return yes;
 }
 
+/* A contents block: its place; the entries are made when every heading is
+ * known (make_contents). */
+static void flow_contents(ctx *c, const ax_block *b)
+{
+    toc_at *g = ax_reallocarray(c->tocs, c->ntocs + 1, sizeof *g);
+    if (!g) {
+        eng_fail(c, AX_ERR_NOMEM);
+        return;
+    }
+    c->tocs = g;
+    c->tocs[c->ntocs++] = (toc_at){b, c->nitems, c->nheads};
+}
+
 static void flow_block(ctx *c, const ax_block *b)
 {
     if (!block_wanted(c, b))
         return;
+    if (b->page_label) {
+        item *it = eng_add_item(c, IT_LABEL, 0);
+        if (it) {
+            it->outline_title = b->page_label;
+            it->outline_level = 1;
+        }
+    }
     switch (b->kind) {
+    case AX_BLOCK_CONTENTS: flow_contents(c, b); break;
     case AX_BLOCK_HEADING: flow_heading(c, b); break;
     case AX_BLOCK_PARAGRAPH: flow_paragraph(c, b); break;
     case AX_BLOCK_TABLE: flow_table(c, b); break;
@@ -1219,10 +1332,139 @@ static void flow_blocks(ctx *c, const ax_block *blocks, size_t n, int keep)
      * glue on, so gluing them would tie the group to whatever follows; and
      * a last child left out by when: leaves no trace. */
     size_t last = c->nitems;
-    while (last > first && c->items[last - 1].kind == IT_SPACE)
+    while (last > first && (c->items[last - 1].kind == IT_SPACE ||
+                            c->items[last - 1].kind == IT_STRUCT))
         last--;
     for (size_t k = first; k + 1 < last; k++)
         c->items[k].keep_next = 1;
+}
+
+/* The entries of the contents blocks, moved into their places among the
+ * items: a title (P), then TOC > TOCI > Link per heading of a level up to
+ * the block's depth: its text (the English line marked en), indented by
+ * level. The page numbers and the links come after pagination
+ * (contents_pages). */
+static void make_contents(ctx *c)
+{
+    for (size_t t = c->ntocs; t-- > 0 && c->st == AX_OK;) {
+        const ax_block *b = c->tocs[t].b;
+        size_t at = c->tocs[t].at, before = c->nitems;
+        const tstyle *ts = eng_style(c, b->style ? b->style : "body", "body");
+        const tstyle *hs = eng_style(c, "heading2", "heading");
+        const char *s[2];
+        size_t n = eng_pick_text(c, &b->text, s);
+        eng_add_item(c, IT_SPACE, hs->size * 0.6);
+        for (size_t k = 0; k < n; k++) {
+            char *txt = eng_expand(c, s[k], NULL, b->text.mark);
+            if (!txt)
+                break;
+            eng_struct_begin(c, AX_ST_P, eng_text_lang(c, k, n));
+            add_text_lines(c, hs, txt, AX_ALIGN_LEFT, b->text.mark, "contents", 1);
+            eng_struct_end(c);
+        }
+        item *sp = eng_add_item(c, IT_SPACE, hs->size * 0.45);
+        if (sp)
+            sp->keep_next = 1;
+        eng_struct_begin(c, AX_ST_TOC, NULL);
+        double numw = 36; /* room for the page number */
+        for (size_t h = c->tocs[t].head0; h < c->nheads && c->st == AX_OK; h++) {
+            const toc_head *hd = &c->heads[h];
+            if (hd->level > b->level)
+                continue;
+            eng_struct_begin(c, AX_ST_TOCI, NULL);
+            ax_struct *lk = ax_arena_alloc(c->a, sizeof *lk);
+            item *li = lk ? eng_add_item(c, IT_STRUCT, 0) : NULL;
+            if (!lk || !li) {
+                eng_fail(c, AX_ERR_NOMEM);
+                break;
+            }
+            memset(lk, 0, sizeof *lk);
+            lk->type = AX_ST_LINK;
+            lk->id = ++c->next_id;
+            li->sbeg = lk;
+            size_t first = c->nitems;
+            double indent = 12.0 * (hd->level - 1);
+            for (size_t k = 0; k < hd->n; k++) {
+                const char *lang = eng_text_lang(c, k, hd->n);
+                if (lang)
+                    eng_struct_begin(c, AX_ST_SPAN, lang);
+                tline *lines = NULL;
+                size_t nl = 0;
+                break_text(c, ts, hd->text[k], strlen(hd->text[k]),
+                           c->x1 - c->x0 - indent - numw, k == 1 ? EN_GREY : ts->color,
+                           b->text.mark, "contents", &lines, &nl);
+                for (size_t i = 0; i < nl; i++) {
+                    item *it = eng_add_item(c, IT_LINE, ts->line_h);
+                    if (!it)
+                        break;
+                    it->line = lines[i];
+                    it->x = c->x0 + indent;
+                    it->w = c->x1 - c->x0 - indent - numw;
+                    it->align = AX_ALIGN_LEFT;
+                    it->keep_next = 1; /* an entry stays whole */
+                }
+                if (lang)
+                    eng_struct_end(c);
+            }
+            if (first < c->nitems) {
+                c->items[first].toc_target = hd->anchor;
+                c->items[first].toc_link = lk->id;
+                c->items[first].toc_lines = c->nitems - first;
+                /* the entry's last line lets go */
+                for (size_t k = c->nitems; k-- > first;)
+                    if (c->items[k].kind == IT_LINE) {
+                        c->items[k].keep_next = 0;
+                        break;
+                    }
+            }
+            eng_struct_end(c); /* Link */
+            eng_struct_end(c); /* TOCI */
+        }
+        eng_struct_end(c); /* TOC */
+        eng_add_item(c, IT_SPACE, ts->size);
+        if (c->st != AX_OK)
+            return;
+        /* move the new items [before, nitems) to `at` */
+        size_t k = c->nitems - before;
+        item *tmp = ax_reallocarray(NULL, k ? k : 1, sizeof *tmp);
+        if (!tmp) {
+            eng_fail(c, AX_ERR_NOMEM);
+            return;
+        }
+        memcpy(tmp, c->items + before, k * sizeof *tmp);
+        memmove(c->items + at + k, c->items + at, (before - at) * sizeof *tmp);
+        memcpy(c->items + at, tmp, k * sizeof *tmp);
+        ax_free(tmp);
+    }
+}
+
+/* After pagination: each entry's page number at the right, on the entry's
+ * first line, and a link over the entry, inside its Link element. */
+static void contents_pages(ctx *c, ax_display *dl)
+{
+    const ax_page_spec *pg = &c->l->page;
+    for (size_t i = 0; i < c->nitems; i++) {
+        const item *it = &c->items[i];
+        if (!it->toc_target || !it->placed_page)
+            continue;
+        size_t hp = (size_t)it->toc_target < c->nanchor_page ? c->anchor_page[it->toc_target] : 0;
+        if (!hp)
+            continue; /* the heading was never placed */
+        ax_display_select(dl, it->placed_page - 1);
+        ax_display_resume_struct(dl, it->toc_link);
+        char num[32];
+        snprintf(num, sizeof num, "%ld", pg->first_number + (long)hp - 1);
+        const tstyle *t = it->line.st;
+        double w = ax_text_width(&t->ts, num, strlen(num));
+        ax_text_draw(dl, &t->ts, num, strlen(num), c->x1 - w,
+                     it->placed_y + ax_tstyle_baseline(&t->ts), 0, t->color);
+        double h = (double)it->toc_lines * t->line_h;
+        char alt[64];
+        snprintf(alt, sizeof alt, c->lang == AX_LANG_EN ? "Go to page %s" : "转到第%s页", num);
+        ax_display_link(dl, it->x, it->placed_y, c->x1 - it->x, h, NULL, it->toc_target, alt);
+        ax_display_end_struct(dl);
+    }
+    ax_display_select(dl, SIZE_MAX);
 }
 
 /* ---- placing items on pages -------------------------------------------- */
@@ -1234,6 +1476,8 @@ typedef struct placer {
     int page_empty;      /* nothing placed on this page yet */
     int glued;           /* the last item placed must stay with the next one */
     const void *headed;  /* the table or matrix whose header is on this page */
+    int label_pending;   /* a page label range begins with the next thing placed */
+    const item *label;
 } placer;
 
 static void new_page(placer *p)
@@ -1265,15 +1509,75 @@ static void draw_cell(placer *p, const table *tb, const cell *ce, size_t from, s
     }
 }
 
-static void draw_thead(placer *p, const table *tb)
+static size_t rest_lines(const item *it);
+
+/* A cell's lines [from, to) as a structure element (TH, TD) of its row:
+ * begun on the row's first part (with an id when the row goes on on the
+ * next page), continued by id on the later parts; its English lines in a
+ * Span marked en. */
+static void tag_cell(placer *p, const table *tb, cell *ce, ax_struct_type type, ax_scope scope,
+                     int colspan, size_t from, size_t to, double x0, double x1, ax_align al,
+                     double top, int first, int split)
+{
+    ctx *c = p->c;
+    if (first) {
+        ax_struct st = {.type = type, .scope = scope, .colspan = colspan};
+        if (split)
+            st.id = ce->id = ++c->next_id;
+        ax_display_begin_struct(p->dl, &st);
+    } else if (ce->id)
+        ax_display_resume_struct(p->dl, ce->id);
+    else
+        return; /* a cell begun and ended on an earlier page */
+    if (from < ce->n0 && to > from)
+        draw_cell(p, tb, ce, from, to < ce->n0 ? to : ce->n0, x0, x1, al, top);
+    size_t en = from > ce->n0 ? from : ce->n0;
+    if (en < to) {
+        ax_struct sp = {.type = AX_ST_SPAN, .lang = "en"};
+        ax_display_begin_struct(p->dl, &sp);
+        /* placed where draw_cell would place line `en` of this part */
+        for (size_t k = en; k < to; k++) {
+            const tline *ln = &ce->lines[k];
+            double x = align_x(al, x0 + PAD_X, x1 - x0 - 2 * PAD_X, ln->width);
+            draw_line(p->dl, ln, x, top + PAD_Y + (double)(k - from) * tb->line_h);
+        }
+        ax_display_end_struct(p->dl);
+    }
+    ax_display_end_struct(p->dl);
+    if (to >= ce->n)
+        ce->id = 0; /* complete */
+}
+
+static void draw_thead(placer *p, table *tb)
 {
     const ax_table_spec *ts = tb->spec;
     double y = p->y, h = tb->head_h, xl = tb->x[0], xr = tb->x[tb->ncols];
-    if (ts->style != AX_TABLE_RULES)
+    /* the first time the header's content, on later pages an artifact */
+    int tagged = !tb->head_tagged;
+    tb->head_tagged = 1;
+    if (ts->style != AX_TABLE_RULES) {
+        ax_display_begin_artifact(p->dl, AX_ART_LAYOUT);
         ax_display_rect(p->dl, xl, y, xr - xl, h, HEAD_FILL);
+        ax_display_end_artifact(p->dl);
+    }
+    if (tagged) {
+        ax_struct th = {.type = AX_ST_THEAD}, tr = {.type = AX_ST_TR};
+        ax_display_begin_struct(p->dl, &th);
+        ax_display_begin_struct(p->dl, &tr);
+    } else
+        ax_display_begin_artifact(p->dl, AX_ART_LAYOUT);
     for (size_t i = 0; i < tb->ncols; i++) {
         ax_align al = tb->align[i] == AX_ALIGN_RIGHT ? AX_ALIGN_RIGHT : AX_ALIGN_LEFT;
-        draw_cell(p, tb, &tb->head[i], 0, tb->head[i].n, tb->x[i], tb->x[i + 1], al, y);
+        if (tagged)
+            tag_cell(p, tb, &tb->head[i], AX_ST_TH, AX_SCOPE_COLUMN, 0, 0, tb->head[i].n,
+                     tb->x[i], tb->x[i + 1], al, y, 1, 0);
+        else
+            draw_cell(p, tb, &tb->head[i], 0, tb->head[i].n, tb->x[i], tb->x[i + 1], al, y);
+    }
+    if (tagged) {
+        ax_display_end_struct(p->dl);
+        ax_display_end_struct(p->dl);
+        ax_display_begin_artifact(p->dl, AX_ART_LAYOUT);
     }
     if (ts->style == AX_TABLE_GRID) {
         ax_display_line(p->dl, xl, y, xr, y, 0.6, RULE);
@@ -1284,6 +1588,7 @@ static void draw_thead(placer *p, const table *tb)
         ax_display_line(p->dl, xl, y, xr, y, 1.0, BLACK);
         ax_display_line(p->dl, xl, y + h, xr, y + h, 0.6, BLACK);
     }
+    ax_display_end_artifact(p->dl);
     p->y += h;
     p->headed = tb;
     p->page_empty = 0;
@@ -1296,22 +1601,40 @@ static void draw_row(placer *p, item *it, size_t k)
     const ax_table_spec *ts = tb->spec;
     double y = p->y, xl = tb->x[0], xr = tb->x[tb->ncols];
     double h = (double)k * tb->line_h + 2 * PAD_Y;
+    ax_display_begin_artifact(p->dl, AX_ART_LAYOUT);
     if (it->group)
         ax_display_rect(p->dl, xl, y, xr - xl, h, GROUP_FILL);
     else if (ts->style == AX_TABLE_ZEBRA && it->zebra && !it->total)
         ax_display_rect(p->dl, xl, y, xr - xl, h, ZEBRA_FILL);
+    ax_display_end_artifact(p->dl);
     size_t ncells = it->group ? 1 : tb->ncols;
     size_t span = it->span > 1 ? it->span : 1;
+    /* one TR for the row, also when it is split across pages */
+    int first = 1, split = k < rest_lines(it);
+    for (size_t i = 0; i < ncells; i++)
+        if (it->from[i])
+            first = 0;
+    if (first) {
+        ax_struct tr = {.type = AX_ST_TR};
+        ax_display_begin_struct(p->dl, &tr);
+    }
     for (size_t i = 0; i < ncells; i++) {
         if (i > 0 && i < span)
             continue; /* under the spanning label */
-        const cell *ce = &it->cells[i];
+        cell *ce = &it->cells[i];
         size_t from = it->from[i], to = from + k < ce->n ? from + k : ce->n;
         double x1 = it->group ? xr : tb->x[i == 0 ? span : i + 1];
         ax_align al = it->group || (i == 0 && it->total) ? AX_ALIGN_LEFT : tb->align[i];
-        draw_cell(p, tb, ce, from, to, tb->x[i], x1, al, y);
+        /* a group row's label and a total row's label head their rows */
+        int head = it->group || (i == 0 && it->total);
+        int cols = it->group ? (int)tb->ncols : i == 0 ? (int)span : 1;
+        tag_cell(p, tb, ce, head ? AX_ST_TH : AX_ST_TD, head ? AX_SCOPE_ROW : AX_SCOPE_NONE,
+                 cols, from, to, tb->x[i], x1, al, y, first, split);
         it->from[i] = to;
     }
+    if (!split)
+        ax_display_end_struct(p->dl); /* TR */
+    ax_display_begin_artifact(p->dl, AX_ART_LAYOUT);
     if (ts->style == AX_TABLE_GRID) {
         if (it->group) {
             ax_display_line(p->dl, xl, y, xl, y + h, 0.5, RULE);
@@ -1326,6 +1649,7 @@ static void draw_row(placer *p, item *it, size_t k)
         ax_display_line(p->dl, xl, y + h, xr, y + h, 1.0, BLACK);
     } else if (ts->style == AX_TABLE_RULES)
         ax_display_line(p->dl, xl, y + h, xr, y + h, 0.3, (ax_color){0.6, 0.6, 0.6});
+    ax_display_end_artifact(p->dl);
     p->y += h;
     p->page_empty = 0;
 }
@@ -1344,6 +1668,8 @@ static double chain_height(const ctx *c, size_t i, int least)
         const item *it = &c->items[k];
         if (it->kind == IT_BREAK)
             break;
+        if (it->kind == IT_STRUCT || it->kind == IT_LABEL)
+            continue; /* no height, no glue of its own */
         if (it->kind == IT_SPACE) {
             if (!glued)
                 break;
@@ -1383,10 +1709,20 @@ static size_t rest_lines(const item *it)
     return most;
 }
 
-static void place_line(placer *p, const item *it)
+static void place_line(placer *p, item *it)
 {
+    if (it->toc_target) {
+        it->placed_page = ax_display_pages(p->dl);
+        it->placed_y = p->y;
+    }
     if (it->outline_level && it->outline_title)
         ax_display_outline(p->dl, it->outline_level, it->outline_title, p->y);
+    if (it->anchor) {
+        ax_display_anchor(p->dl, it->anchor, p->y);
+        ctx *c = p->c;
+        if ((size_t)it->anchor < c->nanchor_page)
+            c->anchor_page[it->anchor] = ax_display_pages(p->dl);
+    }
     draw_line(p->dl, &it->line, align_x(it->align, it->x, it->w, it->line.width), p->y);
     p->y += it->h;
     p->page_empty = 0;
@@ -1396,7 +1732,7 @@ static void place_line(placer *p, const item *it)
  * taller than the room left on a page that cannot be given up. */
 static void place_row(placer *p, item *it)
 {
-    const table *tb = it->tbl;
+    table *tb = it->tbl;
     for (;;) {
         if (p->headed != tb)
             draw_thead(p, tb);
@@ -1436,7 +1772,8 @@ static const void *needs_head(const item *it, double *h)
 static void place_fig(placer *p, const item *it)
 {
     if (it->fig_head && !it->is_head && p->headed != it->fig_head) {
-        ax_display_embed(p->dl, it->fig_head, it->x, p->y);
+        /* a matrix header repeated: its structure is on the first page */
+        ax_display_embed_artifact(p->dl, it->fig_head, it->x, p->y, AX_ART_LAYOUT);
         p->y += it->fig_head->height;
     }
     if (it->fig_head)
@@ -1456,6 +1793,18 @@ static void place_items(ctx *c, ax_display *dl)
     int break_pending = 0; /* a page break waits for something to put there */
     for (size_t i = 0; i < c->nitems; i++) {
         item *it = &c->items[i];
+        if (it->kind == IT_STRUCT) {
+            if (it->sbeg)
+                ax_display_begin_struct(dl, it->sbeg);
+            else
+                ax_display_end_struct(dl);
+            continue;
+        }
+        if (it->kind == IT_LABEL) {
+            p.label_pending = 1;
+            p.label = it;
+            continue;
+        }
         if (it->kind == IT_BREAK) {
             if (!p.page_empty)
                 break_pending = 1;
@@ -1488,6 +1837,10 @@ static void place_items(ctx *c, ax_display *dl)
             else if (p.y + head + chain_height(c, i, 1) > c->bottom + 0.01)
                 new_page(&p); /* never fits whole: break inside it, but not before
                                  its first row has room here */
+        }
+        if (p.label_pending) {
+            ax_display_page_label(dl, p.label->outline_title, p.label->outline_level);
+            p.label_pending = 0;
         }
         switch (it->kind) {
         case IT_LINE: place_line(&p, it); break;
@@ -1537,8 +1890,12 @@ static void running_bands(ctx *c, ax_display *dl)
         const ax_band_spec *ft = (i == 0 && pg->has_first) ? &pg->first_footer : &pg->footer;
         long num = pg->first_number + (long)i;
         long total = pg->first_number + (long)pages - 1;
+        ax_display_begin_artifact(dl, AX_ART_HEADER);
         draw_band(c, dl, hd, pg->margin_top * 0.5 - t->line_h / 2, num, total);
+        ax_display_end_artifact(dl);
+        ax_display_begin_artifact(dl, AX_ART_FOOTER);
         draw_band(c, dl, ft, pg->height - pg->margin_bottom * 0.5 - t->line_h / 2, num, total);
+        ax_display_end_artifact(dl);
     }
     ax_display_select(dl, SIZE_MAX);
 }
@@ -1589,6 +1946,16 @@ ax_status ax_render_cached(const ax_layout *l, sqlite3 *db, ax_stmt_cache *stmts
     }
 
     flow_blocks(&c, l->blocks, l->nblocks, 0);
+    if (c.st == AX_OK && c.ntocs)
+        make_contents(&c);
+    if (c.st == AX_OK && c.next_id > 0) {
+        c.nanchor_page = (size_t)c.next_id + 1;
+        c.anchor_page = ax_reallocarray(NULL, c.nanchor_page, sizeof *c.anchor_page);
+        if (!c.anchor_page)
+            eng_fail(&c, AX_ERR_NOMEM);
+        else
+            memset(c.anchor_page, 0, c.nanchor_page * sizeof *c.anchor_page);
+    }
     ax_display *dl = NULL;
     if (c.st == AX_OK) {
         dl = ax_display_new();
@@ -1597,6 +1964,7 @@ ax_status ax_render_cached(const ax_layout *l, sqlite3 *db, ax_stmt_cache *stmts
     }
     if (c.st == AX_OK) {
         place_items(&c, dl);
+        contents_pages(&c, dl);
         running_bands(&c, dl);
         if (ax_display_failed(dl) || ax_arena_failed(c.a))
             eng_fail(&c, AX_ERR_NOMEM);
@@ -1618,6 +1986,9 @@ ax_status ax_render_cached(const ax_layout *l, sqlite3 *db, ax_stmt_cache *stmts
         info->label_first = l->page.first_number ? l->page.first_number : 1;
     }
     ax_breaker_free(c.br);
+    ax_free(c.heads);
+    ax_free(c.tocs);
+    ax_free(c.anchor_page);
     ax_free(c.broken);
     ax_free(c.items);
     for (size_t i = 0; i < c.nfigs; i++)

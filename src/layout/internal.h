@@ -32,14 +32,21 @@ typedef struct tline {
 typedef struct cell {
     tline *lines;
     size_t n;
+    size_t n0; /* lines of the first language; the rest (n0..n) are English */
     int numeric;
+    int id;    /* its structure element's id, once a split row has begun it */
 } cell;
 
 struct table;
 
 /* IT_FIG: a figure drawn beforehand (a chart, a part of a matrix): a page of
  * a figure display list, embedded where the item is placed. */
-typedef enum it_kind { IT_LINE, IT_SPACE, IT_BREAK, IT_THEAD, IT_ROW, IT_FIG } it_kind;
+/* IT_STRUCT: no height; the begin (sbeg) or end (sbeg NULL) of a structure
+ * element, recorded where the placing has got to. IT_LABEL: a page label
+ * range begins on the page of the next thing placed. */
+typedef enum it_kind {
+    IT_LINE, IT_SPACE, IT_BREAK, IT_THEAD, IT_ROW, IT_FIG, IT_STRUCT, IT_LABEL
+} it_kind;
 
 typedef struct item {
     it_kind kind;
@@ -51,6 +58,14 @@ typedef struct item {
     ax_align align;
     int outline_level;
     const char *outline_title;
+    int anchor;      /* a heading's link target id, or 0 */
+    int toc_target;  /* a contents entry's first line: the heading's anchor */
+    int toc_link;    /* ... and its Link element's id */
+    size_t toc_lines; /* ... and how many lines the entry has */
+    size_t placed_page; /* where a contents entry's first line went: page + 1 */
+    double placed_y;
+    /* IT_STRUCT */
+    const ax_struct *sbeg;
     /* IT_ROW */
     struct table *tbl;
     cell *cells;    /* ncols cells, or one spanning cell for a group row */
@@ -77,6 +92,7 @@ typedef struct table {
     double head_h, line_h;
     const tstyle *st, *hst;
     ax_align align[MAX_COLS];
+    int head_tagged; /* the header was drawn once as content; later: artifact */
 } table;
 
 typedef struct ctx {
@@ -106,6 +122,18 @@ typedef struct ctx {
      * gives one warning per placeholder */
     struct null_seen *nulls;
     size_t nnulls, capnulls;
+    /* structure: ids for elements and anchors; the last heading level */
+    int next_id;
+    int last_level;
+    /* where each anchor landed: page index + 1 (0: not placed) */
+    size_t *anchor_page;
+    size_t nanchor_page;
+    /* headings listed by contents blocks: texts (zh, en), level, anchor */
+    struct toc_head *heads;
+    size_t nheads, capheads;
+    /* contents blocks waiting for the headings: their item index */
+    struct toc_at *tocs;
+    size_t ntocs;
     /* display lists holding the figures (freed with the context) */
     ax_display **figs;
     size_t nfigs;
@@ -146,6 +174,13 @@ int eng_column_index(sqlite3_stmt *st, const char *name);
 /* A result value as cell text (numbers formatted into num), or NULL. */
 const char *eng_col_text(sqlite3_stmt *st, int i, int *numeric, char *num, size_t numn);
 item *eng_add_item(ctx *c, it_kind kind, double h);
+/* Structure items: begin an element of type t (lang: NULL or a BCP 47
+ * tag), end the innermost. */
+void eng_struct_begin(ctx *c, ax_struct_type t, const char *lang);
+void eng_struct_end(ctx *c);
+/* The language tag of text k of n strings eng_pick_text gave: "en" for the
+ * English of a zh+en pair, else NULL (the document's). */
+const char *eng_text_lang(const ctx *c, size_t k, size_t n);
 /* A new display list for figures, freed at the end of ax_render; NULL when
  * out of memory (reported). */
 ax_display *eng_new_figure(ctx *c);

@@ -168,13 +168,16 @@ typedef enum ax_block_kind {
     AX_BLOCK_KEEP, /* keep-together: children on one page when they fit */
     AX_BLOCK_CHART,
     AX_BLOCK_MATRIX,
+    AX_BLOCK_CONTENTS, /* table of contents: the headings, linked, with pages */
 } ax_block_kind;
 
 typedef struct ax_block {
     ax_block_kind kind;
     ax_mark mark;
     ax_text2 text;        /* heading, paragraph */
-    int level;            /* heading: 1..4 */
+    int level;            /* heading: 1..4; contents: the deepest level listed */
+    const char *page_label; /* any block: page labels from its first page on
+                               ("Annex I, page " → "Annex I, page 1"), or NULL */
     int numbered;         /* heading: prefix "1.", "1.2." … */
     int outline;          /* heading: an outline entry (default yes) */
     const char *style;    /* heading, paragraph: style name or NULL (default) */

@@ -1400,7 +1400,8 @@ static void read_styles(P *p, const yn *k)
 /* ---- blocks ------------------------------------------------------------- */
 
 static const char *const block_kinds[] = {"heading",    "paragraph",     "table", "spacer",
-                                          "page-break", "keep-together", "chart", "matrix"};
+                                          "page-break", "keep-together", "chart", "matrix",
+                                          "contents"};
 
 static const key heading_keys[] = {
     FIELD("heading", K_TEXT2, 1, ax_block, text),
@@ -1411,6 +1412,7 @@ static const key heading_keys[] = {
     OTHER("query", K_ANY, 0),
     OTHER("params", K_MAP, 0),
     OTHER("when", K_ANY, 0),
+    FIELD("page-label", K_STR, 0, ax_block, page_label),
 };
 static const key paragraph_keys[] = {
     FIELD("paragraph", K_TEXT2, 1, ax_block, text),
@@ -1419,16 +1421,32 @@ static const key paragraph_keys[] = {
     OTHER("query", K_ANY, 0),
     OTHER("params", K_MAP, 0),
     OTHER("when", K_ANY, 0),
+    FIELD("page-label", K_STR, 0, ax_block, page_label),
 };
 /* `when:` (a query; the block is left out unless its first value is true)
  * goes with every kind of block. */
-static const key table_block_keys[] = {OTHER("table", K_MAP, 1), OTHER("when", K_ANY, 0)};
+#define PAGE_LABEL FIELD("page-label", K_STR, 0, ax_block, page_label)
+static const key table_block_keys[] = {OTHER("table", K_MAP, 1), OTHER("when", K_ANY, 0),
+                                       PAGE_LABEL};
 static const key spacer_keys[] = {FIELD("spacer", K_LEN, 1, ax_block, height),
                                   OTHER("when", K_ANY, 0)};
-static const key page_break_keys[] = {OTHER("page-break", K_ANY, 0), OTHER("when", K_ANY, 0)};
-static const key keep_keys[] = {OTHER("keep-together", K_LIST, 1), OTHER("when", K_ANY, 0)};
-static const key chart_block_keys[] = {OTHER("chart", K_MAP, 1), OTHER("when", K_ANY, 0)};
-static const key matrix_block_keys[] = {OTHER("matrix", K_MAP, 1), OTHER("when", K_ANY, 0)};
+static const key page_break_keys[] = {OTHER("page-break", K_ANY, 0), OTHER("when", K_ANY, 0),
+                                      PAGE_LABEL};
+static const key keep_keys[] = {OTHER("keep-together", K_LIST, 1), OTHER("when", K_ANY, 0),
+                                PAGE_LABEL};
+static const key chart_block_keys[] = {OTHER("chart", K_MAP, 1), OTHER("when", K_ANY, 0),
+                                       PAGE_LABEL};
+static const key matrix_block_keys[] = {OTHER("matrix", K_MAP, 1), OTHER("when", K_ANY, 0),
+                                        PAGE_LABEL};
+/* - contents: {zh: 目录, en: Contents} — the title; depth: the deepest
+ * heading level listed (default 2) */
+static const key contents_keys[] = {
+    FIELD("contents", K_TEXT2, 1, ax_block, text),
+    RANGE("depth", ax_block, level, 1, 4),
+    FIELD("style", K_STYLE, 0, ax_block, style),
+    OTHER("when", K_ANY, 0),
+    PAGE_LABEL,
+};
 
 /* Indexed by ax_block_kind, in the order of block_kinds. */
 static const struct {
@@ -1439,6 +1457,7 @@ static const struct {
     {table_block_keys, COUNT(table_block_keys)},   {spacer_keys, COUNT(spacer_keys)},
     {page_break_keys, COUNT(page_break_keys)},     {keep_keys, COUNT(keep_keys)},
     {chart_block_keys, COUNT(chart_block_keys)},   {matrix_block_keys, COUNT(matrix_block_keys)},
+    {contents_keys, COUNT(contents_keys)},
 };
 
 static const char *const align_names[] = {"auto", "left", "center", "right"};
@@ -1853,7 +1872,7 @@ static int read_block(P *p, const yn *item, ax_block *b)
     int kind = kind_of(kind_key->s);
     b->kind = (ax_block_kind)kind;
     b->mark = mark_of(p, kind_key);
-    b->level = 1;
+    b->level = kind == AX_BLOCK_CONTENTS ? 2 : 1;
     b->outline = 1;
     b->align = AX_ALIGN_LEFT;
     const yn *f[MAX_KEYS];
