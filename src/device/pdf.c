@@ -41,6 +41,7 @@
 
 #include "../text/font.h"
 #include "device.h"
+#include "pdfmeta.h"
 
 #define MAX_LEVELS 16 /* outline depth */
 
@@ -116,6 +117,7 @@ typedef struct ax_pdf {
     /* page labels: from the page index `page` on */
     struct plabel *labels;
     size_t nlabels, caplabels;
+    int noutlines;            /* outline entries written */
     HPDF_Page *pages;         /* every page, for destinations at close */
     size_t cappages;
 } ax_pdf;
@@ -2201,6 +2203,9 @@ static void struct_finish(ax_pdf *p)
                 set_text(p, l, "P", p->labels[i].prefix);
         }
     }
+    /* a document with bookmarks opens with the outline panel */
+    if (p->noutlines)
+        dict_name(p, p->doc->catalog, "PageMode", "UseOutlines");
     dict_int(p, p->tree_root, "ParentTreeNextKey", p->next_key);
     dict_add(p, p->doc->catalog, "StructTreeRoot", p->tree_root);
     HPDF_Dict mi = HPDF_Dict_New(p->doc->mmgr);
@@ -2258,6 +2263,7 @@ static ax_status pdf_outline(ax_device *d, int level, const char *title, double 
     if (!ok(p))
         return p->base.status;
     p->levels[level] = o;
+    p->noutlines++;
     for (int k = level + 1; k <= MAX_LEVELS; k++)
         p->levels[k] = NULL;
     return AX_OK;
@@ -2358,8 +2364,7 @@ static void set_info(ax_pdf *p)
     /* Producer first: it makes libharu create the Info dictionary, which
      * the other entries are then added to directly. */
     if (hp(p, "HPDF_SetInfoAttr(Producer)"))
-        HPDF_SetInfoAttr(p->doc, HPDF_INFO_PRODUCER,
-                         "annex (Haru Free PDF Library " HPDF_VERSION_TEXT ")");
+        HPDF_SetInfoAttr(p->doc, HPDF_INFO_PRODUCER, AX_PDF_PRODUCER);
     if (!ok(p))
         return;
     if (!p->doc->info) {
@@ -2375,20 +2380,9 @@ static void set_info(ax_pdf *p)
         if (fields[i].value && fields[i].value[0])
             set_text(p, p->doc->info, fields[i].key, fields[i].value);
 
-    if (in->date >= 0 && ok(p)) {
-        time_t t = (time_t)in->date;
-        struct tm tm;
-        if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 > 9999) {
-            ax_device_fail(&p->base, AX_ERR_DATA, "date %lld is out of range", in->date);
-            return;
-        }
-        HPDF_Date dt = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                        tm.tm_sec,         'Z',            0,          0};
-        if (hp(p, "HPDF_SetInfoDateAttr(CreationDate)"))
-            HPDF_SetInfoDateAttr(p->doc, HPDF_INFO_CREATION_DATE, dt);
-        if (hp(p, "HPDF_SetInfoDateAttr(ModDate)"))
-            HPDF_SetInfoDateAttr(p->doc, HPDF_INFO_MOD_DATE, dt);
-    }
+    /* The dates (PDF date syntax, equal to XMP's), the XMP metadata, the
+     * output intent, the viewer preferences and the /ID: pdfmeta.c, after
+     * the text entries above (its XMP values equal them). */
     if (in->lang && in->lang[0] && ok(p))
         set_text(p, p->doc->catalog, "Lang", in->lang);
 
@@ -2451,13 +2445,24 @@ static ax_status pdf_close(ax_device *d)
         if (!p->doc->stream)
             return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
     }
+    /* PDF/A-2 and PDF/UA-1 metadata, then the save, then the /ID from the
+     * saved bytes (two runs: the same file). */
+    char msg[256];
+    ax_status mst = AX_OK;
+    if (hp(p, "ax_pdfmeta_apply"))
+        mst = ax_pdfmeta_apply(p->doc, &p->info, msg, sizeof msg);
+    if (mst != AX_OK && ok(p))
+        ax_device_fail(d, mst, "%s", msg);
     if (hp(p, "HPDF_SaveToStream"))
         HPDF_SaveToStream(p->doc);
     if (!ok(p))
         return p->base.status;
-    const ax_buf *out = &xs(p->doc->stream)->b;
+    ax_buf *out = &xs(p->doc->stream)->b;
     if (out->failed)
         return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
+    mst = ax_pdfmeta_finish((unsigned char *)out->data, out->len, msg, sizeof msg);
+    if (mst != AX_OK)
+        return ax_device_fail(d, mst, "%s", msg);
     errno = 0;
     ax_status st; st = ax_file_write_atomic(p->path, out->data ? out->data : "", out->len);
     if (st != AX_OK)
