@@ -8,6 +8,7 @@
  * split between lines, and a table's header is repeated on every page its
  * rows continue on. Running headers and footers come last, when the number
  * of pages is known. */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1709,7 +1710,81 @@ static size_t rest_lines(const item *it)
     return most;
 }
 
-static void place_line(placer *p, item *it)
+/* The first URL (http:// or https://) in s[0..len): its byte range, or 0.
+ * It ends before a space, a non-ASCII character (Chinese text follows URLs
+ * without a space) or a bracket, and trailing sentence punctuation is not
+ * part of it. */
+static int find_url(const char *s, size_t len, size_t *from, size_t *to)
+{
+    for (size_t i = 0; i + 7 < len; i++) {
+        if (s[i] != 'h' || !(strncmp(s + i, "https://", 8) == 0 ||
+                             strncmp(s + i, "http://", 7) == 0))
+            continue;
+        if (i > 0 && isalnum((unsigned char)s[i - 1]))
+            continue;
+        size_t e = i;
+        while (e < len && (unsigned char)s[e] > 0x20 && (unsigned char)s[e] < 0x7F &&
+               !strchr("<>\"'()[]{}", s[e]))
+            e++;
+        while (e > i && strchr(".,;:!?", s[e - 1]))
+            e--;
+        *from = i;
+        *to = e;
+        return 1;
+    }
+    return 0;
+}
+
+/* A line with a URL: the text before, the URL as a Link element with its
+ * annotation (the whole URL when it goes on on the next line), the text
+ * after. */
+static void draw_line_links(placer *p, const item *it, const item *next, double x, double top)
+{
+    const tline *ln = &it->line;
+    size_t from, to;
+    if (!find_url(ln->s, ln->len, &from, &to)) {
+        draw_line(p->dl, ln, x, top);
+        return;
+    }
+    const tstyle *t = ln->st;
+    char *url = ax_arena_strndup(p->c->a, ln->s + from, to - from);
+    if (to == ln->len && next && next->kind == IT_LINE && url) {
+        /* broken across lines: the rest is the next line's first word */
+        const tline *nx = &next->line;
+        size_t e = 0;
+        while (e < nx->len && (unsigned char)nx->s[e] > 0x20 &&
+               (unsigned char)nx->s[e] < 0x7F && !strchr("<>\"'()[]{}", nx->s[e]))
+            e++;
+        while (e > 0 && strchr(".,;:!?", nx->s[e - 1]))
+            e--;
+        url = ax_arena_printf(p->c->a, "%s%.*s", url, (int)e, nx->s);
+    }
+    if (!url) {
+        eng_fail(p->c, AX_ERR_NOMEM);
+        return;
+    }
+    tline part = *ln;
+    double w0 = ax_text_width(&t->ts, ln->s, from);
+    double w1 = ax_text_width(&t->ts, ln->s + from, to - from);
+    if (from) {
+        part.len = from;
+        draw_line(p->dl, &part, x, top);
+    }
+    ax_struct lk = {.type = AX_ST_LINK};
+    ax_display_begin_struct(p->dl, &lk);
+    part.s = ln->s + from;
+    part.len = to - from;
+    draw_line(p->dl, &part, x + w0, top);
+    ax_display_link(p->dl, x + w0, top, w1, it->h, url, 0, url);
+    ax_display_end_struct(p->dl);
+    if (to < ln->len) {
+        part.s = ln->s + to;
+        part.len = ln->len - to;
+        draw_line(p->dl, &part, x + w0 + w1, top);
+    }
+}
+
+static void place_line(placer *p, item *it, const item *next)
 {
     if (it->toc_target) {
         it->placed_page = ax_display_pages(p->dl);
@@ -1723,7 +1798,11 @@ static void place_line(placer *p, item *it)
         if ((size_t)it->anchor < c->nanchor_page)
             c->anchor_page[it->anchor] = ax_display_pages(p->dl);
     }
-    draw_line(p->dl, &it->line, align_x(it->align, it->x, it->w, it->line.width), p->y);
+    double x = align_x(it->align, it->x, it->w, it->line.width);
+    if (memchr(it->line.s, ':', it->line.len))
+        draw_line_links(p, it, next, x, p->y);
+    else
+        draw_line(p->dl, &it->line, x, p->y);
     p->y += it->h;
     p->page_empty = 0;
 }
@@ -1843,7 +1922,7 @@ static void place_items(ctx *c, ax_display *dl)
             p.label_pending = 0;
         }
         switch (it->kind) {
-        case IT_LINE: place_line(&p, it); break;
+        case IT_LINE: place_line(&p, it, i + 1 < c->nitems ? it + 1 : NULL); break;
         case IT_THEAD: draw_thead(&p, it->tbl); break;
         case IT_ROW: place_row(&p, it); break;
         case IT_FIG: place_fig(&p, it); break;
@@ -1977,6 +2056,24 @@ ax_status ax_render_cached(const ax_layout *l, sqlite3 *db, ax_stmt_cache *stmts
         info->subject = subject ? ax_arena_strdup(a, subject) : NULL;
         if ((title && !info->title) || (subject && !info->subject))
             eng_fail(&c, AX_ERR_NOMEM);
+        /* The title in each language alone (the XMP dc:title alternatives)
+         * when the layout gives both; expanded quietly: single_line above
+         * has reported what there is to report about its placeholders. */
+        if (l->title.zh && l->title.en && c.st == AX_OK) {
+            ax_diags *quiet = ax_diags_new(), *loud = c.diags;
+            const char *t[2] = {NULL, NULL};
+            if (quiet) {
+                c.diags = quiet;
+                t[0] = eng_expand(&c, l->title.zh, NULL, l->title.mark);
+                t[1] = eng_expand(&c, l->title.en, NULL, l->title.mark);
+                c.diags = loud;
+                ax_diags_free(quiet);
+            }
+            info->title_zh = t[0] ? ax_arena_strdup(a, t[0]) : NULL;
+            info->title_en = t[1] ? ax_arena_strdup(a, t[1]) : NULL;
+            if (!info->title_zh || !info->title_en)
+                eng_fail(&c, AX_ERR_NOMEM);
+        }
         info->author = l->author;
         info->keywords = l->keywords;
         info->creator = NULL; /* the caller names itself */
