@@ -89,7 +89,7 @@ def totals(trace, after, until, label, want):
     for p in pages(trace):
         for t in p['texts']:
             if after in t[2]:
-                seen = True
+                seen, done = True, False  # the last mention (not the contents' entry)
             if seen and until != '-' and until in t[2]:
                 done = True
             if seen and not done and t[2] == label:

@@ -135,12 +135,17 @@ sed -i '29s/,NM,/,NA,/' "$TMP/baddata/activities.csv"
     ok || { bad "the shipped data does not render cleanly without --force"; cat "$TMP/clean.err"; }
 
 # --- the source's own text, and nothing else under its paragraph numbers -------
-# page 1: the masthead and paragraphs 1 and 2 (the one the demo used to drop)
+# page 1: the masthead and the contents; pages 1-2 paragraphs 1 and 2 (the one
+# the demo used to drop)
 pdftotext -f 1 -l 1 "$TMP/a.pdf" - | tr -d '\n' >"$TMP/p1.txt"
 for s in "PCT/WG/15/14" "原文：英文" "Original: English" "第十五届会议" "Fifteenth Session" \
-         "1. 在2012年的第五届会议上" "2. 在此后的每届工作组会议上" \
-         "2. At each subsequent session of the Working Group"; do
+         "目录" "Contents" "Annex I: Technical assistance activities"; do
     expect_in "$TMP/p1.txt" "$s" "page 1"
+done
+pdftotext -f 1 -l 2 "$TMP/a.pdf" - | tr -d '\n' >"$TMP/p12.txt"
+for s in "1. 在2012年的第五届会议上" "2. 在此后的每届工作组会议上" \
+         "2. At each subsequent session of the Working Group"; do
+    expect_in "$TMP/p12.txt" "$s" "pages 1-2"
 done
 # paragraphs 1-6 in the layout are the seed's, character for character (when
 # the seeds are there: a checkout of the whole project)
@@ -167,7 +172,9 @@ for s in "[后接附件二]" "[Annex II follows]" "[附件二和文件完]" "[En
 done
 # no annex table prints a code the corrections replaced, or the wrong country;
 # the notes on the data say what the source had, and why
-sed -n '/^ *附件一：2021年实施/,$p' "$TMP/a.txt" >"$TMP/annexes.txt"
+# (the heading's second occurrence: the first is its entry in the contents)
+awk '/^ *附件一：2021年实施/ { k++ } k >= 2' "$TMP/a.txt" >"$TMP/annexes.txt"
+[ -s "$TMP/annexes.txt" ] && ok || bad "Annex I's heading is not in the text twice (contents, annex)"
 for s in "British Virgin Islands" "英属维尔京群岛" "; NM" "NM;" "; AJ;" "; FII" "2019-9" "2011-11"; do
     grep -qF -- "$s" "$TMP/annexes.txt" && bad "the annex tables print '$s'" || ok
 done
