@@ -26,12 +26,18 @@ SRC_CLI := $(sort $(wildcard src/cli/*.c))
 HDRS    := $(wildcard src/*/*.h)
 TESTS   := $(sort $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c)))
 
+# The sRGB ICC profile (v2) of icc-profiles-free, compiled into the library:
+# every PDF carries it as its PDF/A output intent (src/device/pdfmeta.c).
+ICC_PROFILE := /usr/share/color/icc/sRGB.icc
+GEN_SRC := build/srgb_icc.c
+LIB_OBJ := $(SRC_LIB:src/%.c=build/%.o) $(GEN_SRC:%.c=%.o)
+
 # Debian packages the build and the tests need (installed when missing).
 DEB_PKGS := gcc make pkg-config libcsv-dev libsqlite3-dev libicu-dev libcmocka-dev clang \
             libclang-rt-14-dev python3 libhpdf-dev libharfbuzz-dev libfontconfig-dev libyaml-dev \
             fonts-arphic-uming fonts-wqy-microhei fonts-liberation2 poppler-utils qpdf \
             mupdf-tools ghostscript locales libcairo2-dev libfreetype-dev nettle-dev \
-            fonts-droid-fallback
+            fonts-droid-fallback icc-profiles-free
 
 .PHONY: all deps check demo sheets fuzz fuzz-layout bench clean unit cli render png batch tsan asan \
         fuzz-seeds
@@ -46,20 +52,30 @@ build/%.o: src/%.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(PKG_CFLAGS) -c $< -o $@
 
-build/annex: $(SRC_LIB:src/%.c=build/%.o) $(SRC_CLI:src/%.c=build/%.o)
+$(ICC_PROFILE):
+	@echo "$@ is missing: install icc-profiles-free (make deps)" >&2; exit 1
+
+$(GEN_SRC): $(ICC_PROFILE) tools/embed_icc.py
+	@mkdir -p build
+	python3 tools/embed_icc.py $(ICC_PROFILE) ax_srgb_icc > $@.tmp && mv $@.tmp $@
+
+build/srgb_icc.o: $(GEN_SRC)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
+
+build/annex: $(LIB_OBJ) $(SRC_CLI:src/%.c=build/%.o)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-build/test_%: tests/unit/test_%.c $(SRC_LIB:src/%.c=build/%.o) $(HDRS)
+build/test_%: tests/unit/test_%.c $(LIB_OBJ) $(HDRS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-conversion $(PKG_CFLAGS) -o $@ $< \
-	    $(SRC_LIB:src/%.c=build/%.o) $(PKG_LIBS) -lcmocka
+	    $(LIB_OBJ) $(PKG_LIBS) -lcmocka
 
 # Per-document cost in process (bench/bench_doc.c): LAYOUT DATA N THREADS OUTDIR [NAME=VALUE]...
-build/bench_doc: bench/bench_doc.c $(SRC_LIB:src/%.c=build/%.o) $(HDRS)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(PKG_CFLAGS) -o $@ $< $(SRC_LIB:src/%.c=build/%.o) $(PKG_LIBS)
+build/bench_doc: bench/bench_doc.c $(LIB_OBJ) $(HDRS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(PKG_CFLAGS) -o $@ $< $(LIB_OBJ) $(PKG_LIBS)
 
 # Test tools: the ink check of rendered pages (PITFALLS.md item 1).
-build/inkcheck: tests/tools/inkcheck.c $(SRC_LIB:src/%.c=build/%.o) $(HDRS)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(PKG_CFLAGS) -o $@ $< $(SRC_LIB:src/%.c=build/%.o) $(PKG_LIBS)
+build/inkcheck: tests/tools/inkcheck.c $(LIB_OBJ) $(HDRS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(PKG_CFLAGS) -o $@ $< $(LIB_OBJ) $(PKG_LIBS)
 
 # The render comparison of PNG pages: cairo (the raster device) against
 # pdftoppm. Needs only cairo, not the library.
@@ -70,13 +86,14 @@ build/pngdiff: tests/tools/pngdiff.c
 
 # The sanitizer build: everything again under ASan + UBSan, in build/asan.
 ASAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-build/asan/annex: $(SRC_LIB) $(SRC_CLI) $(HDRS)
+build/asan/annex: $(SRC_LIB) $(GEN_SRC) $(SRC_CLI) $(HDRS)
 	@mkdir -p build/asan
-	$(CC) $(CPPFLAGS) $(ASAN) $(WARN) $(PKG_CFLAGS) -o $@ $(SRC_LIB) $(SRC_CLI) $(PKG_LIBS)
-build/asan/test_%: tests/unit/test_%.c $(SRC_LIB) $(HDRS)
+	$(CC) $(CPPFLAGS) $(ASAN) $(WARN) $(PKG_CFLAGS) -o $@ $(SRC_LIB) $(GEN_SRC) $(SRC_CLI) \
+	    $(PKG_LIBS)
+build/asan/test_%: tests/unit/test_%.c $(SRC_LIB) $(GEN_SRC) $(HDRS)
 	@mkdir -p build/asan
 	$(CC) $(CPPFLAGS) $(ASAN) $(WARN) -Wno-conversion $(PKG_CFLAGS) -o $@ $< $(SRC_LIB) \
-	    $(PKG_LIBS) -lcmocka
+	    $(GEN_SRC) $(PKG_LIBS) -lcmocka
 
 unit: $(TESTS:%=build/%)
 	@for t in $^; do echo "== $$t"; ./$$t || exit 1; done
@@ -99,9 +116,10 @@ batch: build/annex build/inkcheck
 # The batch's worker threads under ThreadSanitizer: every demo layout and the
 # country sheets rendered by 4 workers at once; any race report fails.
 TSAN := -O1 -g -fsanitize=thread
-build/tsan/annex: $(SRC_LIB) $(SRC_CLI) $(HDRS)
+build/tsan/annex: $(SRC_LIB) $(GEN_SRC) $(SRC_CLI) $(HDRS)
 	@mkdir -p build/tsan
-	$(CC) $(CPPFLAGS) $(TSAN) $(WARN) $(PKG_CFLAGS) -o $@ $(SRC_LIB) $(SRC_CLI) $(PKG_LIBS)
+	$(CC) $(CPPFLAGS) $(TSAN) $(WARN) $(PKG_CFLAGS) -o $@ $(SRC_LIB) $(GEN_SRC) $(SRC_CLI) \
+	    $(PKG_LIBS)
 tsan: build/tsan/annex
 	@sh tests/batch/tsan.sh build/tsan/annex
 
@@ -113,15 +131,15 @@ asan: build/asan/annex build/inkcheck build/pngdiff $(TESTS:%=build/asan/%)
 	@sh tests/batch/run.sh build/asan/annex build/inkcheck
 
 # The fuzz target, built with libFuzzer; `check` replays the seed corpus.
-build/fuzz_csv: fuzz/fuzz_csv.c $(SRC_LIB) $(HDRS)
+build/fuzz_csv: fuzz/fuzz_csv.c $(SRC_LIB) $(GEN_SRC) $(HDRS)
 	@mkdir -p build
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	    $(PKG_CFLAGS) -o $@ fuzz/fuzz_csv.c $(SRC_LIB) $(PKG_LIBS)
+	    $(PKG_CFLAGS) -o $@ fuzz/fuzz_csv.c $(SRC_LIB) $(GEN_SRC) $(PKG_LIBS)
 
-build/fuzz_layout: fuzz/fuzz_layout.c $(SRC_LIB) $(HDRS)
+build/fuzz_layout: fuzz/fuzz_layout.c $(SRC_LIB) $(GEN_SRC) $(HDRS)
 	@mkdir -p build
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	    $(PKG_CFLAGS) -o $@ fuzz/fuzz_layout.c $(SRC_LIB) $(PKG_LIBS)
+	    $(PKG_CFLAGS) -o $@ fuzz/fuzz_layout.c $(SRC_LIB) $(GEN_SRC) $(PKG_LIBS)
 
 fuzz-seeds: build/fuzz_csv build/fuzz_layout
 	@./build/fuzz_csv -runs=0 fuzz/corpus tests/fixtures 2>&1 | tail -n 1
@@ -176,5 +194,5 @@ bench: build/annex
 clean:
 	rm -rf build
 
-build/bench_load: bench/bench_load.c $(SRC_LIB:src/%.c=build/%.o) $(HDRS)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(PKG_CFLAGS) -o $@ $< $(SRC_LIB:src/%.c=build/%.o) $(PKG_LIBS)
+build/bench_load: bench/bench_load.c $(LIB_OBJ) $(HDRS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(PKG_CFLAGS) -o $@ $< $(LIB_OBJ) $(PKG_LIBS)

@@ -1030,6 +1030,10 @@ int ax_cmd_batch(int argc, char **argv)
             info.title = layout->subject.zh ? layout->subject.zh : layout->subject.en;
         if (!info.title)
             info.title = layout_path;
+        if (layout->subject.zh && layout->subject.en) {
+            info.title_zh = layout->subject.zh; /* XMP dc:title alternatives */
+            info.title_en = layout->subject.en;
+        }
         info.author = layout->author;
         info.keywords = layout->keywords;
         info.creator = "annex " AX_VERSION;

@@ -141,6 +141,15 @@ static int file_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
+/* A file's bytes with NULs made spaces, for strstr: a QDF file holds the
+ * output intent's ICC profile decoded, NULs and all. */
+static void unnul(char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!s[i])
+            s[i] = ' ';
+}
+
 static ax_status show(ax_device *d, const ax_font *font, double size, double x, double y,
                       const char *s)
 {
@@ -307,6 +316,7 @@ static void readers_accept_it(void **state)
     char *q;
     size_t qlen;
     assert_int_equal(ax_file_read(qdf, &q, &qlen), AX_OK);
+    unnul(q, qlen);
     int ucs = 0;
     for (char *p = q; (p = strstr(p, "/Ordering (UCS)")); p++)
         ucs++;
@@ -338,7 +348,7 @@ static void metadata_outline_labels(void **state)
         "CreationDate:    2021-12-01T00:00:00Z\n",
         "ModDate:         2021-12-01T00:00:00Z\n",
         "Pages:           2\n",
-        "PDF version:     1.4\n",
+        "PDF version:     1.7\n",
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         if (!strstr(out.data, want[i]))
@@ -621,6 +631,7 @@ static void tounicode_blocks_of_100(void **state)
     char *q;
     size_t qlen;
     assert_int_equal(ax_file_read(qdf, &q, &qlen), AX_OK);
+    unnul(q, qlen);
     char *p1 = strstr(q, "100 beginbfchar");
     assert_non_null(p1);
     char *p2 = strstr(p1 + 1, "100 beginbfchar");
@@ -766,6 +777,149 @@ static void minimal_document(void **state)
     ax_buf_free(&out);
 }
 
+/* ---- PDF/A-2 and PDF/UA-1 metadata --------------------------------------- */
+
+/* One page with "Hi" under `in`; the file's bytes (NUL-terminated, NULs
+ * inside made spaces for strstr). */
+static char *meta_doc(fixture *f, const char *name, const ax_doc_info *in, size_t *len)
+{
+    const char *pdf = path_in(f, name);
+    ax_device *d;
+    assert_int_equal(ax_pdf_device_new(pdf, in, &d), AX_OK);
+    uint32_t cps[] = {'H', 'i'};
+    assert_int_equal(ax_device_use_font(d, f->sans, cps, 2), AX_OK);
+    assert_int_equal(ax_device_begin_page(d, 200, 100), AX_OK);
+    assert_int_equal(show(d, f->sans, 12, 20, 40, "Hi"), AX_OK);
+    assert_int_equal(ax_device_end_page(d), AX_OK);
+    assert_int_equal(ax_device_close(d), AX_OK);
+    ax_device_free(d);
+    char *data;
+    assert_int_equal(ax_file_read(pdf, &data, len), AX_OK);
+    unnul(data, *len);
+    return data;
+}
+
+static void pdfa_pdfua_metadata(void **state)
+{
+    fixture *f = *state;
+    ax_doc_info in = {
+        .title = "技术援助 / Technical assistance",
+        .title_zh = "技术援助",
+        .title_en = "Technical assistance",
+        .subject = "Annex I",
+        .author = "International Bureau",
+        .keywords = "PCT; annex",
+        .creator = "annex test_pdf",
+        .lang = "zh-CN",
+        .date = 1653004800, /* 2022-05-20T00:00:00Z */
+    };
+    size_t la, lb;
+    char *a = meta_doc(f, "meta-a.pdf", &in, &la);
+    char *b = meta_doc(f, "meta-b.pdf", &in, &lb);
+    /* Two renders: the same bytes, /ID included. */
+    assert_int_equal(la, lb);
+    assert_memory_equal(a, b, la);
+    ax_free(b);
+    assert_memory_equal(a, "%PDF-1.7\n%\xB7\xBE\xAD\xAA\n", 15); /* binary comment line */
+    const char *want[] = {
+        "/Metadata ",
+        "/Type /Metadata",
+        "/Subtype /XML",
+        "<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>",
+        "<?xpacket end=\"w\"?>",
+        "<pdfaid:part>2</pdfaid:part>",
+        "<pdfaid:conformance>A</pdfaid:conformance>",
+        "<pdfuaid:part>1</pdfuaid:part>",
+        "<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>",
+        "<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>",
+        "<rdf:li xml:lang=\"x-default\">技术援助 / Technical assistance</rdf:li>",
+        "<rdf:li xml:lang=\"zh-CN\">技术援助</rdf:li>",
+        "<rdf:li xml:lang=\"en\">Technical assistance</rdf:li>",
+        "<dc:creator>\n    <rdf:Seq>\n     <rdf:li>International Bureau</rdf:li>",
+        "<pdf:Keywords>PCT; annex</pdf:Keywords>",
+        "<pdf:Producer>annex (Haru Free PDF Library " HPDF_VERSION_TEXT ")</pdf:Producer>",
+        "<xmp:CreatorTool>annex test_pdf</xmp:CreatorTool>",
+        "<xmp:CreateDate>2022-05-20T00:00:00+00:00</xmp:CreateDate>",
+        "<xmp:ModifyDate>2022-05-20T00:00:00+00:00</xmp:ModifyDate>",
+        "<xmp:MetadataDate>2022-05-20T00:00:00+00:00</xmp:MetadataDate>",
+        "/CreationDate (D:20220520000000+00'00')",
+        "/ModDate (D:20220520000000+00'00')",
+        "/DisplayDocTitle true",
+        "/OutputIntents [",
+        "/S /GTS_PDFA1",
+        "/OutputConditionIdentifier (sRGB IEC61966-2.1)",
+        "/DestOutputProfile ",
+        "/ID [ <",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(a, want[i]))
+            fail_msg("the PDF lacks '%s'", want[i]);
+    assert_null(strstr(a, "Z00'00'")); /* libharu's invalid UTC form */
+    /* The XMP stream is not compressed: its dictionary has no /Filter. */
+    char *meta = strstr(a, "/Type /Metadata");
+    char *dict = meta;
+    while (dict > a && !(dict[0] == '<' && dict[1] == '<'))
+        dict--;
+    char *end = strstr(meta, ">>");
+    assert_non_null(end);
+    *end = '\0';
+    assert_null(strstr(dict, "/Filter"));
+    *end = '>';
+    /* The /ID is not the placeholder, and both of its strings are equal. */
+    char *id = strstr(a, "/ID [ <");
+    assert_null(strstr(id, "A55AA55A"));
+    assert_memory_equal(id + 7, id + 7 + 32 + 3, 32); /* "/ID [ <h> <h> ]" */
+    ax_free(a);
+
+    /* Another document: another /ID. */
+    in.keywords = "PCT";
+    b = meta_doc(f, "meta-c.pdf", &in, &lb);
+    a = meta_doc(f, "meta-a.pdf", &(ax_doc_info){.title = "x", .date = 1653004800}, &la);
+    assert_true(strstr(a, "/ID [ <") && strstr(b, "/ID [ <"));
+    assert_memory_not_equal(strstr(a, "/ID [ <"), strstr(b, "/ID [ <"), 40);
+    ax_free(a);
+    ax_free(b);
+
+    /* XML-escaped values; Info keeps the text as it is. No date: none in
+     * either place. */
+    in = (ax_doc_info){.title = "R&D <2022> \"a\" 'b'", .author = "A & B", .date = -1};
+    a = meta_doc(f, "meta-esc.pdf", &in, &la);
+    assert_non_null(strstr(a, "<rdf:li xml:lang=\"x-default\">R&amp;D &lt;2022&gt; "
+                              "&quot;a&quot; &apos;b&apos;</rdf:li>"));
+    assert_non_null(strstr(a, "<rdf:li>A &amp; B</rdf:li>"));
+    assert_non_null(strstr(a, "/Title (R&D \\0742022\\076 \"a\" 'b')")); /* libharu: < > octal */
+    assert_null(strstr(a, "R&D <"  "2022> \"a\" 'b'</rdf:li>"));
+    assert_null(strstr(a, "CreationDate"));
+    assert_null(strstr(a, "xmp:CreateDate"));
+    assert_null(strstr(a, "xmp:MetadataDate"));
+    assert_null(strstr(a, "zh-CN\">"));
+    ax_free(a);
+
+    /* A character XML cannot carry: an error, no file. */
+    in.title = "bell \a";
+    const char *bad = path_in(f, "meta-bad.pdf");
+    ax_device *d;
+    assert_int_equal(ax_pdf_device_new(bad, &in, &d), AX_OK);
+    assert_int_equal(ax_device_begin_page(d, 200, 100), AX_OK);
+    assert_int_equal(ax_device_end_page(d), AX_OK);
+    assert_int_equal(ax_device_close(d), AX_ERR_DATA);
+    assert_non_null(strstr(d->message, "U+0007"));
+    ax_device_free(d);
+    assert_false(file_exists(bad));
+
+    /* Readers agree: qpdf finds no error, pdfinfo the dates and title. */
+    char cmd[1024];
+    ax_buf out = {0};
+    const char *ok_pdf = path_in(f, "meta-b.pdf");
+    snprintf(cmd, sizeof cmd, "qpdf --check '%s' >/dev/null && pdfinfo -isodates '%s'", ok_pdf,
+             ok_pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    assert_non_null(strstr(out.data, "Title:           技术援助 / Technical assistance\n"));
+    assert_non_null(strstr(out.data, "CreationDate:    2022-05-20T00:00:00Z\n"));
+    assert_non_null(strstr(out.data, "Metadata Stream: yes\n"));
+    ax_buf_free(&out);
+}
+
 /* ---- figures ---------------------------------------------------------------- */
 
 static double now_ms(void)
@@ -832,6 +986,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(free_without_close_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(errors_stick_and_write_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(minimal_document, setup, teardown),
+        cmocka_unit_test_setup_teardown(pdfa_pdfua_metadata, setup, teardown),
         cmocka_unit_test_setup_teardown(small_document_figures, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
