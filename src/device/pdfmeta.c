@@ -16,6 +16,7 @@
 #include "pdfmeta.h"
 
 #define ID_LEN 16
+#define DATE_MAX 96 /* room for six ints at their widest, as the compiler counts */
 
 /* The trailer /ID before ax_pdfmeta_finish: fixed bytes, replaced there. */
 static const unsigned char id_placeholder[ID_LEN] = {
@@ -105,17 +106,18 @@ static void put_li(xmp *x, const char *lang, const char *what, const char *value
 /* The date in PDF syntax ("D:20220520000000+00'00'": libharu's 'Z' form,
  * "D:…Z00'00'", is not valid) and in XMP's ISO 8601 (with an offset, equal
  * to the PDF one). */
-static ax_status format_dates(long long date, char pdf[32], char iso[32], char *msg,
-                              size_t msgn)
+static ax_status format_dates(long long date, char pdf[DATE_MAX], char iso[DATE_MAX],
+                              char *msg, size_t msgn)
 {
     time_t t = (time_t)date;
     struct tm tm;
     if ((long long)t != date || !gmtime_r(&t, &tm) || tm.tm_year + 1900 > 9999)
         return fail(msg, msgn, AX_ERR_DATA, "date %lld is out of range", date);
-    snprintf(pdf, 32, "D:%04d%02d%02d%02d%02d%02d+00'00'", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    snprintf(iso, 32, "%04d-%02d-%02dT%02d:%02d:%02d+00:00", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    int y = tm.tm_year + 1900, mo = tm.tm_mon + 1;
+    snprintf(pdf, DATE_MAX, "D:%04d%02d%02d%02d%02d%02d+00'00'", y, mo, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec);
+    snprintf(iso, DATE_MAX, "%04d-%02d-%02dT%02d:%02d:%02d+00:00", y, mo, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec);
     return AX_OK;
 }
 
@@ -286,7 +288,7 @@ ax_status ax_pdfmeta_apply(HPDF_Doc doc, const ax_doc_info *in, char *msg, size_
 {
     if (!doc->info)
         return fail(msg, msgn, AX_ERR_IO, "the document has no Info dictionary");
-    char pdfdate[32], iso[32];
+    char pdfdate[DATE_MAX], iso[DATE_MAX];
     if (in->date >= 0) {
         ax_status s = format_dates(in->date, pdfdate, iso, msg, msgn);
         if (s != AX_OK)
