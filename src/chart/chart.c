@@ -87,6 +87,38 @@ typedef struct chart {
     ax_tstyle title, label, small;
 } chart;
 
+/* --- structure ---------------------------------------------------------- */
+
+static void st_begin(chart *c, ax_struct_type t, const char *lang, const char *alt)
+{
+    ax_struct s = {.type = t, .lang = lang, .alt = alt};
+    ax_display_begin_struct(c->dl, &s);
+}
+
+static void st_end(chart *c)
+{
+    ax_display_end_struct(c->dl);
+}
+
+/* The second line of a label (English in zh+en documents) as Span en. */
+static void en_begin(chart *c)
+{
+    st_begin(c, AX_ST_SPAN, "en", NULL);
+}
+
+/* Stroke cairo's current path as an artifact (rules, gridlines); nothing
+ * when the path is empty. */
+static void stroke_artifact(chart *c, double w, ax_color col)
+{
+    if (!cairo_has_current_point(c->cr)) {
+        cairo_new_path(c->cr);
+        return;
+    }
+    ax_display_begin_artifact(c->dl, AX_ART_LAYOUT);
+    ax_draw_stroke(c->dl, c->cr, w, col);
+    ax_display_end_artifact(c->dl);
+}
+
 /* --- text --------------------------------------------------------------- */
 
 /* A label wrapped to a width: the lines of s[0], then those of s[1]. */
@@ -152,7 +184,9 @@ static void draw_block(chart *c, const block *b, const ax_tstyle *t, double x, d
 {
     double base = ax_tstyle_baseline(t);
     size_t row = 0;
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
+        if (i && b->n[i])
+            en_begin(c);
         for (size_t k = 0; k < b->n[i]; k++, row++) {
             const ax_line *ln = &b->ln[i][k];
             double lx = align == LEFT     ? x
@@ -161,6 +195,9 @@ static void draw_block(chart *c, const block *b, const ax_tstyle *t, double x, d
             put_text(c, t, b->s[i] + ln->start, ln->end - ln->start, lx,
                      y + (double)row * t->line_h + base, i ? c->in->second_color : t->color);
         }
+        if (i && b->n[i])
+            st_end(c);
+    }
 }
 
 /* s cut to max_w, with an ellipsis when the fonts have one; from the arena. */
@@ -393,7 +430,7 @@ static void draw_grid(chart *c, const axis *ax, int vertical, double from, doubl
         else
             add_line(c, p, from, p, to);
     }
-    ax_draw_stroke(c->dl, c->cr, GRID_W, GRID);
+    stroke_artifact(c, GRID_W, GRID);
 }
 
 static void draw_zero(chart *c, const axis *ax, int vertical, double from, double to)
@@ -403,7 +440,7 @@ static void draw_zero(chart *c, const axis *ax, int vertical, double from, doubl
         add_line(c, from, p, to, p);
     else
         add_line(c, p, from, p, to);
-    ax_draw_stroke(c->dl, c->cr, BASE_W, BASE);
+    stroke_artifact(c, BASE_W, BASE);
 }
 
 /* Bars of category i across its slot [s0, s0 + slot]: the thickness of one
@@ -423,7 +460,9 @@ static double draw_title(chart *c)
     wrap(c, &c->in->title, &c->title, c->W, &b);
     if (b.h <= 0)
         return 0;
+    st_begin(c, AX_ST_CAPTION, NULL, NULL);
     draw_block(c, &b, &c->title, 0, 0, c->W, CENTRE);
+    st_end(c);
     return b.h + GAP_BLOCK;
 }
 
@@ -459,7 +498,9 @@ static double draw_legend(chart *c, double y)
         if (one_line) {
             double base = y + ax_tstyle_baseline(t), tx = x + sw + gap;
             put_text(c, t, l->s[0], strlen(l->s[0]), tx, base, t->color);
+            en_begin(c);
             put_text(c, t, l->s[1], strlen(l->s[1]), tx + w0 + space, base, in->second_color);
+            st_end(c);
         } else {
             draw_block(c, &b, t, x + sw + gap, y, b.w, LEFT);
         }
@@ -475,7 +516,7 @@ static void draw_no_data(chart *c, double y)
     if (c->H - y < 2 * inset || c->W < 2 * inset)
         return;
     cairo_rectangle(c->cr, inset, y + inset, c->W - 2 * inset, c->H - y - 2 * inset);
-    ax_draw_stroke(c->dl, c->cr, 2 * inset, FRAME);
+    stroke_artifact(c, 2 * inset, FRAME);
     block b;
     wrap(c, &c->in->no_data, &c->label, c->W - 16, &b);
     draw_block(c, &b, &c->label, 8, y + (c->H - y - b.h) / 2, c->W - 16, CENTRE);
@@ -557,8 +598,12 @@ static void draw_rotated(chart *c, const catlab *l, double angle, double cx, dou
             continue;
         double b0 = -(double)row * t->line_h;
         double x = ex - l->w[i] * ux + b0 * nx, yy = ey - l->w[i] * uy + b0 * ny;
+        if (i)
+            en_begin(c);
         ax_text_draw(c->dl, t, l->s[i], l->len[i], x, yy, angle,
                      i ? c->in->second_color : t->color);
+        if (i)
+            st_end(c);
         row++;
     }
 }
@@ -771,7 +816,7 @@ static void draw_bars(chart *c, const data *d, const axis *ax, int vertical, dou
             else
                 add_line(c, p, first, p, first + bar);
         }
-        ax_draw_stroke(c->dl, c->cr, SEGMENT_GAP_W, WHITE);
+        stroke_artifact(c, SEGMENT_GAP_W, WHITE);
     }
     if (in->value_labels && vl == VL_NONE && d->nc && in->no_value_labels)
         *in->no_value_labels = 1;
@@ -1006,6 +1051,137 @@ static void build_horizontal(chart *c, const data *d, double y)
         draw_block(c, &vt, lt, left, c->H - vt.h, right - left, CENTRE);
 }
 
+/* --- the description (the Figure's /Alt) ------------------------------- */
+
+/* Text of a label for one part of the description: k = 0 the first line,
+ * k = 1 the second (English in zh+en documents) or the first when there is
+ * no second; NULL when empty. */
+static const char *part_text(const ax_label *l, int k)
+{
+    const char *s = k == 1 && l->s[1] && *l->s[1] ? l->s[1] : l->s[0];
+    return s && *s ? s : NULL;
+}
+
+/* s on one line: line feeds and tabs read as spaces. */
+static void put_flat(ax_buf *b, const char *s)
+{
+    for (const char *p = s; *p; p++) {
+        char ch = *p == '\n' || *p == '\r' || *p == '\t' ? ' ' : *p;
+        ax_buf_append(b, &ch, 1);
+    }
+}
+
+/* Does s end with a stop or a colon (ASCII or full-width)? */
+static int ends_stopped(const char *s)
+{
+    static const char *const stops[] = {".", "!", "?", ":", "。", "！", "？", "："};
+    size_t n = strlen(s);
+    while (n > 0 && s[n - 1] == ' ')
+        n--;
+    for (size_t i = 0; i < sizeof stops / sizeof *stops; i++) {
+        size_t k = strlen(stops[i]);
+        if (n >= k && memcmp(s + n - k, stops[i], k) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* One language of the description: label part k, words in Chinese (zh) or
+ * English. d is NULL for a chart without data. */
+static void describe(const chart *c, const data *d, int k, int zh, ax_buf *b)
+{
+    const ax_chart_in *in = c->in;
+    const char *title = part_text(&in->title, k);
+    if (title) {
+        put_flat(b, title);
+        if (!ends_stopped(title))
+            ax_buf_puts(b, zh ? "。" : ".");
+        if (!zh)
+            ax_buf_puts(b, " ");
+    }
+    if (!d) {
+        const char *none = part_text(&in->no_data, k);
+        put_flat(b, none ? none : zh ? "无数据"
+                                     : "No data");
+        if (!ends_stopped(none ? none : "x"))
+            ax_buf_puts(b, zh ? "。" : ".");
+        return;
+    }
+    int horizontal = in->dir == AX_CHART_HORIZONTAL;
+    if (zh)
+        ax_buf_puts(b, d->stacked ? (horizontal ? "堆积条形图" : "堆积柱状图")
+                                  : (horizontal ? "条形图" : "柱状图"));
+    else
+        ax_buf_puts(b, d->stacked ? "Stacked bar chart" : "Bar chart");
+    const char *vt = part_text(&in->value_title, k), *ct = part_text(&in->cat_title, k);
+    if (vt) {
+        ax_buf_puts(b, zh ? "，" : ", ");
+        put_flat(b, vt);
+    }
+    if (ct) {
+        ax_buf_puts(b, zh ? "（按" : " by ");
+        put_flat(b, ct);
+        if (zh)
+            ax_buf_puts(b, "）");
+    }
+    ax_buf_puts(b, zh ? "：" : ": ");
+    for (size_t i = 0; i < d->nc; i++) {
+        if (i)
+            ax_buf_puts(b, zh ? "；" : "; ");
+        const char *cat = part_text(&in->cats[i], k);
+        put_flat(b, cat ? cat : "?");
+        ax_buf_puts(b, zh ? "：" : ": ");
+        /* the values drawn: a series without one has no bar, and is not
+         * listed */
+        size_t listed = 0;
+        for (size_t s = 0; s < d->ns; s++) {
+            const char *v = d->text[i * d->ns + s];
+            if (!v)
+                continue;
+            if (d->ns > 1) {
+                if (listed)
+                    ax_buf_puts(b, zh ? "，" : ", ");
+                const char *name = in->series ? part_text(&in->series[s], k) : NULL;
+                if (name)
+                    put_flat(b, name);
+                else
+                    ax_buf_printf(b, zh ? "系列%zu" : "series %zu", s + 1);
+                ax_buf_puts(b, " ");
+            }
+            ax_buf_puts(b, v);
+            listed++;
+        }
+        if (!listed)
+            ax_buf_puts(b, zh ? "无数值" : "no value");
+        if (d->stacked && d->total[i]) {
+            ax_buf_puts(b, zh ? "（合计 " : " (total ");
+            ax_buf_puts(b, d->total[i]);
+            ax_buf_puts(b, zh ? "）" : ")");
+        }
+    }
+    ax_buf_puts(b, zh ? "。" : ".");
+}
+
+/* The Figure's /Alt, from the arena; NULL when out of memory (c->st set). */
+static const char *alt_text(chart *c, const data *d)
+{
+    if (c->in->alt)
+        return c->in->alt;
+    ax_buf b = {0};
+    ax_desc_lang lang = c->in->desc_lang;
+    if (lang == AX_DESC_ZH_EN) {
+        describe(c, d, 0, 1, &b);
+        ax_buf_puts(&b, " ");
+        describe(c, d, 1, 0, &b);
+    } else
+        describe(c, d, 0, lang == AX_DESC_ZH, &b);
+    char *s = b.failed ? NULL : ax_arena_strndup(c->a, b.data ? b.data : "", b.len);
+    ax_buf_free(&b);
+    if (!s)
+        c->st = AX_ERR_NOMEM;
+    return s;
+}
+
 /* --- the chart ---------------------------------------------------------- */
 
 ax_status ax_chart_build(const ax_chart_in *in, ax_breaker *br, ax_arena *a, ax_display *fig)
@@ -1036,19 +1212,31 @@ ax_status ax_chart_build(const ax_chart_in *in, ax_breaker *br, ax_arena *a, ax_
     if (!c.cr)
         return AX_ERR_NOMEM;
 
+    /* one Figure around everything drawn; its description needs the
+     * formatted values, so the data are prepared first */
+    int empty = in->ncats == 0 || in->nseries == 0 || !in->cats || !in->values;
+    data d;
+    if (!empty && !prepare(&c, &d)) {
+        cairo_destroy(c.cr);
+        return c.st;
+    }
+    const char *alt = alt_text(&c, empty ? NULL : &d);
+    if (!alt) {
+        cairo_destroy(c.cr);
+        return c.st;
+    }
+    st_begin(&c, AX_ST_FIGURE, NULL, alt);
     double y = draw_title(&c);
-    if (in->ncats == 0 || in->nseries == 0 || !in->cats || !in->values) {
+    if (empty) {
         draw_no_data(&c, y);
     } else {
-        data d;
-        if (prepare(&c, &d)) {
-            y = draw_legend(&c, y);
-            if (in->dir == AX_CHART_HORIZONTAL)
-                build_horizontal(&c, &d, y);
-            else
-                build_vertical(&c, &d, y);
-        }
+        y = draw_legend(&c, y);
+        if (in->dir == AX_CHART_HORIZONTAL)
+            build_horizontal(&c, &d, y);
+        else
+            build_vertical(&c, &d, y);
     }
+    st_end(&c);
     cairo_destroy(c.cr);
     if (c.st == AX_OK && ax_display_failed(fig))
         c.st = AX_ERR_NOMEM;

@@ -23,7 +23,14 @@
  * fit inside the plot there, otherwise inside the end of the bar in white
  * or black (whichever contrasts with the bar's colour);
  * for stacked series each segment is labelled inside when it is tall/wide
- * enough for its label, and the total is written beyond the stack. */
+ * enough for its label, and the total is written beyond the stack.
+ *
+ * Structure (device.h): everything is inside one Figure element with an
+ * /Alt description; the title is its Caption; the bars, tick, category and
+ * value labels, axis titles and legend are its content; gridlines, the
+ * zero line, the white hairlines between stacked segments and the no-data
+ * frame are artifacts. The second line of a label (English in zh+en
+ * documents) is a Span with lang "en". */
 #ifndef AX_CHART_H
 #define AX_CHART_H
 
@@ -43,6 +50,10 @@ typedef enum ax_chart_labels {
  * purple. Series i takes AX_OKABE_ITO[i % 7] unless the layout gives
  * colours. */
 extern const ax_color AX_OKABE_ITO[7];
+
+/* The language(s) of the chart's description when it is written from the
+ * data: the document's. */
+typedef enum ax_desc_lang { AX_DESC_ZH_EN, AX_DESC_ZH, AX_DESC_EN } ax_desc_lang;
 
 typedef struct ax_chart_in {
     ax_chart_dir dir;
@@ -68,6 +79,15 @@ typedef struct ax_chart_in {
     int value_labels;         /* print the value of each bar */
 
     ax_label no_data;         /* printed in an empty frame when ncats == 0 */
+
+    /* Structure: the chart is one Figure element, its title a Caption
+     * first in it. The Figure's /Alt is `alt` when not NULL (the layout's
+     * own), else written from the data in desc_lang's language(s): the
+     * title, what is counted (value_title) and by what (cat_title), then
+     * every category with its values (per series, stacks with their
+     * totals), labels and numbers as the chart prints them. */
+    const char *alt;
+    ax_desc_lang desc_lang;
 
     const ax_tstyle *title_style;  /* title */
     const ax_tstyle *label_style;  /* category labels, legend, axis titles */

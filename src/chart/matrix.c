@@ -47,6 +47,7 @@ typedef struct tline {
     size_t len;
     double w;
     ax_color color;
+    int second; /* a line of s[1] (English in zh+en documents) */
 } tline;
 
 /* Lines of a label: s[0]'s lines, then s[1]'s. */
@@ -185,7 +186,7 @@ static block wrap_label(mx *m, const ax_label *lab, const ax_tstyle *t, double w
         for (size_t i = 0; i < n[k]; i++) {
             const ax_line *li = &ln[k][i];
             b.l[b.n++] = (tline){lab->s[k] + li->start, li->end - li->start, li->width,
-                                 k ? c1 : c0};
+                                 k ? c1 : c0, k};
             b.w = maxd(b.w, li->width);
         }
     return b;
@@ -215,6 +216,9 @@ static block wrap_even(mx *m, const ax_label *lab, const ax_tstyle *t, double w,
         }
         part[k] = wrap_label(m, &one, t, hi, c, c);
     }
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < part[k].n; i++)
+            part[k].l[i].second = k;
     b.l = ax_arena_array(m->a, part[0].n + part[1].n, sizeof *b.l);
     if (!b.l) {
         m->st = AX_ERR_NOMEM;
@@ -255,17 +259,57 @@ static void text(mx *m, const ax_tstyle *t, const char *s, size_t len, double x,
     ax_text_draw(m->fig, t, s, len, x, y, angle, c);
 }
 
+/* ---- structure -------------------------------------------------------------- */
+
+static void st_begin(mx *m, ax_struct_type type, ax_scope scope, int colspan, const char *alt)
+{
+    ax_struct st = {.type = type, .scope = scope, .colspan = colspan, .alt = alt};
+    ax_display_begin_struct(m->fig, &st);
+}
+
+static void st_end(mx *m)
+{
+    ax_display_end_struct(m->fig);
+}
+
+static void art_begin(mx *m)
+{
+    ax_display_begin_artifact(m->fig, AX_ART_LAYOUT);
+}
+
+static void art_end(mx *m)
+{
+    ax_display_end_artifact(m->fig);
+}
+
+/* Before drawing a line of a label: a Span en open exactly around the
+ * second language's lines (*open tracks it; want -1 closes it). */
+static void en_span(mx *m, int *open, int want)
+{
+    if (*open && want != 1) {
+        st_end(m);
+        *open = 0;
+    } else if (!*open && want == 1) {
+        ax_struct sp = {.type = AX_ST_SPAN, .lang = "en"};
+        ax_display_begin_struct(m->fig, &sp);
+        *open = 1;
+    }
+}
+
 /* Lines of a block from `top` down, left-aligned at x0 + PAD_X or centred
  * between x0 and x1; `over` replaces the lines' colours when not NULL. */
 static void draw_block(mx *m, const block *b, const ax_tstyle *t, double x0, double x1,
                        double top, int centre, const ax_color *over)
 {
+    int en = 0;
     for (size_t i = 0; i < b->n; i++) {
         const tline *l = &b->l[i];
         double x = centre ? (x0 + x1 - l->w) / 2 : x0 + PAD_X;
         double y = top + (double)i * t->line_h + ax_tstyle_baseline(t);
+        en_span(m, &en, l->second);
         text(m, t, l->s, l->len, x, y, 0, over ? *over : l->color);
     }
+    en_span(m, &en, -1);
 }
 
 /* A number centred in [x0, x1] on a line box centred at height cy. */
@@ -538,6 +582,8 @@ static void draw_head(mx *m)
     size_t nc = in->ncols;
     double H = m->head_h;
     const ax_tstyle *hs = m->hs;
+    /* fills and lines: artifacts; then the row of header cells */
+    art_begin(m);
     if (!in->col_colors)
         rect(m, 0, 0, m->width, H, HEAD_FILL);
     else {
@@ -553,17 +599,21 @@ static void draw_head(mx *m)
         ax_draw_stroke(m->fig, m->cr, RULE_W, RULE);
     }
     hrule(m, H, RULE_W, RULE);
+    art_end(m);
 
-    /* the corner and "Total": bottom-aligned, like the column heads */
+    st_begin(m, AX_ST_TR, AX_SCOPE_NONE, 0, NULL);
+    /* the corner and "Total": bottom-aligned, like the column heads; an
+     * empty corner is a TD (it heads nothing) */
     block cb = corner_block(m);
+    if (cb.n)
+        st_begin(m, AX_ST_TH, AX_SCOPE_BOTH, 0, NULL);
+    else
+        st_begin(m, AX_ST_TD, AX_SCOPE_NONE, 0, NULL);
     draw_block(m, &cb, hs, 0, m->x[1], H - PAD_Y - (double)cb.n * hs->line_h, 0, NULL);
-    if (in->row_totals) {
-        block tb = total_head_block(m);
-        draw_block(m, &tb, hs, m->x[1 + nc], m->x[2 + nc],
-                   H - PAD_Y - (double)tb.n * hs->line_h, 1, NULL);
-    }
+    st_end(m);
 
     for (size_t c = 0; c < nc; c++) {
+        st_begin(m, AX_ST_TH, AX_SCOPE_COLUMN, 0, NULL);
         double x0 = m->x[1 + c], x1 = m->x[2 + c];
         const colhead *h = &m->heads[c];
         ax_color tc = in->col_colors ? head_text_on(in->col_colors[c]) : hs->color;
@@ -576,15 +626,18 @@ static void draw_head(mx *m)
         }
         if (!m->rotate) {
             draw_block(m, &h->b, hs, x0, x1, H - PAD_Y - (double)h->b.n * hs->line_h, 1, NULL);
+            st_end(m);
             continue;
         }
         /* rotated: reading bottom to top from the bottom of the header; the
          * top of each line box is on its left */
         double y = H - ROT_PAD, base = ax_tstyle_baseline(hs);
+        int en = 0;
         if (h->merged) {
             double left = (x0 + x1 - hs->line_h) / 2;
             for (size_t i = 0; i < h->b.n; i++) {
                 const tline *l = &h->b.l[i];
+                en_span(m, &en, l->second);
                 text(m, hs, l->s, l->len, left + base, y, 90, l->color);
                 y -= l->w + hs->size * 0.6;
             }
@@ -592,10 +645,21 @@ static void draw_head(mx *m)
             double left = (x0 + x1 - (double)h->b.n * hs->line_h) / 2;
             for (size_t i = 0; i < h->b.n; i++) {
                 const tline *l = &h->b.l[i];
+                en_span(m, &en, l->second);
                 text(m, hs, l->s, l->len, left + (double)i * hs->line_h + base, y, 90, l->color);
             }
         }
+        en_span(m, &en, -1);
+        st_end(m);
     }
+    if (in->row_totals) {
+        block tb = total_head_block(m);
+        st_begin(m, AX_ST_TH, AX_SCOPE_COLUMN, 0, NULL);
+        draw_block(m, &tb, hs, m->x[1 + nc], m->x[2 + nc],
+                   H - PAD_Y - (double)tb.n * hs->line_h, 1, NULL);
+        st_end(m);
+    }
+    st_end(m); /* TR */
 }
 
 static block row_block(mx *m, size_t r)
@@ -640,6 +704,9 @@ static void draw_row(mx *m, size_t r, const block *lab, double h, int last)
     const ax_matrix_in *in = m->in;
     size_t nc = in->ncols;
     double cy = h / 2;
+    st_begin(m, AX_ST_TR, AX_SCOPE_NONE, 0, NULL);
+    /* the shades (their number is printed on them) and the lines */
+    art_begin(m);
     if (in->kind == AX_CELL_SHADE)
         for (size_t c = 0; c < nc; c++) {
             double v = value(m, r, c);
@@ -652,31 +719,53 @@ static void draw_row(mx *m, size_t r, const block *lab, double h, int last)
         hrule(m, h, RULE_W, RULE); /* the end of the matrix */
     else
         hrule(m, h, GRID_W, GRID);
+    art_end(m);
 
+    st_begin(m, AX_ST_TH, AX_SCOPE_ROW, 0, NULL);
     draw_block(m, lab, m->ls, 0, m->x[1], PAD_Y, 0, NULL);
-    if (in->kind == AX_CELL_MARK || in->kind == AX_CELL_DOT) {
-        for (size_t c = 0; c < nc; c++)
-            if (filled(m, value(m, r, c)))
-                symbol(m, (m->x[1 + c] + m->x[2 + c]) / 2, cy);
-        ax_draw_fill(m->fig, m->cr, in->color);
-    } else
-        for (size_t c = 0; c < nc; c++) {
-            double v = value(m, r, c);
-            if (!filled(m, v))
-                continue;
+    st_end(m);
+    int symbols = in->kind == AX_CELL_MARK || in->kind == AX_CELL_DOT;
+    for (size_t c = 0; c < nc; c++) {
+        double v = value(m, r, c);
+        if (!filled(m, v)) {
+            st_begin(m, AX_ST_TD, AX_SCOPE_NONE, 0, NULL); /* an empty cell */
+            st_end(m);
+            continue;
+        }
+        if (symbols) {
+            /* the mark is a drawing: the cell says what it means */
+            st_begin(m, AX_ST_TD, AX_SCOPE_NONE, 0, in->mark_alt);
+            symbol(m, (m->x[1 + c] + m->x[2 + c]) / 2, cy);
+            ax_draw_fill(m->fig, m->cr, in->color);
+        } else {
+            st_begin(m, AX_ST_TD, AX_SCOPE_NONE, 0, NULL);
             ax_color tc = in->kind == AX_CELL_SHADE ? text_on(shade_color(m, shade_step(m, v)))
                                                    : m->ls->color;
             draw_number(m, v, in->decimals, m->x[1 + c], m->x[2 + c], cy, tc);
         }
-    if (in->row_totals)
+        st_end(m);
+    }
+    if (in->row_totals) {
+        st_begin(m, AX_ST_TD, AX_SCOPE_NONE, 0, NULL);
         draw_number(m, m->rtot[r], m->tot_dec, m->x[1 + nc], m->x[2 + nc], cy, m->ls->color);
+        st_end(m);
+    }
+    st_end(m); /* TR */
 }
 
+/* A group row: one TH across the whole row, heading the rows after it. */
 static void draw_group(mx *m, const block *lab, double h)
 {
+    art_begin(m);
     rect(m, 0, 0, m->width, h, GROUP_FILL);
     hrule(m, h, GRID_W, GRID);
+    art_end(m);
+    int span = 1 + (int)m->in->ncols + (m->in->row_totals ? 1 : 0);
+    st_begin(m, AX_ST_TR, AX_SCOPE_NONE, 0, NULL);
+    st_begin(m, AX_ST_TH, AX_SCOPE_ROW, span, NULL);
     draw_block(m, lab, m->hs, 0, m->width, PAD_Y, 0, NULL);
+    st_end(m);
+    st_end(m);
 }
 
 static block total_row_block(mx *m)
@@ -695,14 +784,24 @@ static void draw_total_row(mx *m, const block *lab, double h)
 {
     const ax_matrix_in *in = m->in;
     size_t nc = in->ncols;
+    st_begin(m, AX_ST_TR, AX_SCOPE_NONE, 0, NULL);
+    art_begin(m);
     col_lines(m, 0, h);
     hrule(m, 0, RULE_W, RULE);
     hrule(m, h, RULE_W, RULE);
+    art_end(m);
+    st_begin(m, AX_ST_TH, AX_SCOPE_ROW, 0, NULL);
     draw_block(m, lab, m->hs, 0, m->x[1], PAD_Y, 0, NULL);
-    for (size_t c = 0; c < nc; c++)
-        draw_number(m, m->ctot[c], m->tot_dec, m->x[1 + c], m->x[2 + c], h / 2, m->ls->color);
-    if (in->row_totals)
-        draw_number(m, m->grand, m->tot_dec, m->x[1 + nc], m->x[2 + nc], h / 2, m->ls->color);
+    st_end(m);
+    for (size_t c = 0; c <= nc; c++) {
+        if (c == nc && !in->row_totals)
+            break;
+        st_begin(m, AX_ST_TD, AX_SCOPE_NONE, 0, NULL);
+        draw_number(m, c < nc ? m->ctot[c] : m->grand, m->tot_dec, m->x[1 + c], m->x[2 + c],
+                    h / 2, m->ls->color);
+        st_end(m);
+    }
+    st_end(m); /* TR */
 }
 
 /* ---- the legend ------------------------------------------------------------- */
@@ -775,6 +874,9 @@ static void draw_legend(mx *m, const legend *g)
     const ax_matrix_in *in = m->in;
     const ax_tstyle *ss = m->ss;
     double lh = ss->line_h;
+    /* a paragraph after the table: the swatches or the symbol (the key to
+     * what the cells show), the ranges, the text */
+    st_begin(m, AX_ST_P, AX_SCOPE_NONE, 0, NULL);
     if (in->kind == AX_CELL_SHADE) {
         for (int k = 0; k < STEPS; k++) {
             double sy = g->step_y[k] + (lh - g->sw) / 2;
@@ -785,7 +887,9 @@ static void draw_legend(mx *m, const legend *g)
             box(m, x, y, g->sw, g->sw);
             cairo_line_to(m->cr, x, y);
         }
+        art_begin(m);
         ax_draw_stroke(m->fig, m->cr, GRID_W, GRID);
+        art_end(m);
         for (int k = 0; k < STEPS; k++)
             text(m, ss, g->range[k], strlen(g->range[k]), g->step_x[k] + g->sw + 2.5,
                  g->step_y[k] + ax_tstyle_baseline(ss), 0, ss->color);
@@ -793,11 +897,15 @@ static void draw_legend(mx *m, const legend *g)
         symbol(m, maxd(m->sym, ss->size) / 2, g->text_y + lh / 2);
         ax_draw_fill(m->fig, m->cr, in->color);
     }
+    int en = 0;
     for (size_t i = 0; i < g->text.n; i++) {
         const tline *l = &g->text.l[i];
+        en_span(m, &en, l->second);
         text(m, ss, l->s, l->len, g->text_x, g->text_y + (double)i * lh + ax_tstyle_baseline(ss),
              0, l->color);
     }
+    en_span(m, &en, -1);
+    st_end(m); /* P */
 }
 
 /* ---- the whole matrix ------------------------------------------------------- */
@@ -888,7 +996,15 @@ ax_status ax_matrix_build(const ax_matrix_in *in, ax_breaker *br, ax_arena *a, a
 
     size_t k = 0;
     begin(&m, &ps[k++], AX_PART_HEAD, m.head_h);
+    /* the Table begins in the head part and ends in the last table part */
+    st_begin(&m, AX_ST_TABLE, AX_SCOPE_NONE, 0, NULL);
+    st_begin(&m, AX_ST_THEAD, AX_SCOPE_NONE, 0, NULL);
     draw_head(&m);
+    st_end(&m); /* THead */
+    if (nr)
+        st_begin(&m, AX_ST_TBODY, AX_SCOPE_NONE, 0, NULL);
+    else if (!in->col_totals)
+        st_end(&m); /* Table: nothing but the header */
     for (size_t r = 0; r < nr && m.st == AX_OK; r++) {
         int grouped = in->group && in->groups;
         if (grouped && (r == 0 || in->group[r] != in->group[r - 1])) {
@@ -905,12 +1021,21 @@ ax_status ax_matrix_build(const ax_matrix_in *in, ax_breaker *br, ax_arena *a, a
         ps[k].keep_next = grouped && !last && in->group[r + 1] == in->group[r];
         begin(&m, &ps[k++], AX_PART_ROW, h);
         draw_row(&m, r, &lab, h, last && !in->col_totals);
+        if (last && !in->col_totals) {
+            st_end(&m); /* TBody */
+            st_end(&m); /* Table */
+        }
     }
     if (in->col_totals && m.st == AX_OK) {
         block lab = total_row_block(&m);
         double h = total_row_height(&m, &lab);
         begin(&m, &ps[k++], AX_PART_TOTAL, h);
+        if (nr)
+            st_end(&m); /* TBody */
+        st_begin(&m, AX_ST_TFOOT, AX_SCOPE_NONE, 0, NULL);
         draw_total_row(&m, &lab, h);
+        st_end(&m); /* TFoot */
+        st_end(&m); /* Table */
     }
     if (leg && m.st == AX_OK) {
         legend g;

@@ -23,7 +23,23 @@
  * circle), COUNT (the number, centred; nothing for 0 or NAN), SHADE (the
  * cell filled with a step of a light-to-dark scale of `color`, the count
  * printed on it in black or white by contrast). Totals are sums of the
- * values (for MARK and DOT: the number of cells > 0). */
+ * values (for MARK and DOT: the number of cells > 0).
+ *
+ * Structure (device.h): the table parts are one Table element. The head
+ * part begins Table and THead, its row a TR of TH (the corner TH scope Both,
+ * or an empty TD when there is no corner label; column heads and "Total"
+ * scope Column, rotated or not), ends THead and begins TBody (when there
+ * are rows). Each row part is one TR: the label a TH scope Row, then a TD
+ * per column and the row total's TD; a count or shade cell holds its
+ * number, a mark or dot cell its drawing with /Alt mark_alt ("yes"), an
+ * empty cell is an empty TD. A group part is a TR of one TH scope Row
+ * spanning all columns. The total part ends TBody and is TFoot: a TR with
+ * a TH "Total" and TDs. The last table part ends Table; every part between
+ * is balanced. The legend part is a P after the table. Fills (header,
+ * groups, shades — the shade repeats the printed number) and all lines
+ * are artifacts, so a head part repeated with ax_display_embed_artifact
+ * still draws whole. The second line of a label (English in zh+en
+ * documents) is a Span with lang "en". */
 #ifndef AX_MATRIX_H
 #define AX_MATRIX_H
 
@@ -83,6 +99,9 @@ typedef struct ax_matrix_in {
     const ax_tstyle *head_style;  /* column headers, corner, totals label */
     const ax_tstyle *small_style; /* legend, numbers in coloured headers */
     ax_color second_color;    /* s[1] lines */
+    /* /Alt of a marked cell (MARK, DOT) — what a screen reader says for
+     * the drawing ("是", "yes"); NULL: none */
+    const char *mark_alt;
 } ax_matrix_in;
 
 /* Lay the matrix out as parts, each a new page appended to `fig`. *parts

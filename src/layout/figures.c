@@ -146,6 +146,34 @@ static ax_label text_label(ctx *c, const tstyle *t, const ax_text2 *x, const ax_
     return make_label(c, t, zh, en, x->mark, where);
 }
 
+/* A description for screen readers from the layout ({placeholders}
+ * filled): in the document's language, both (Chinese, then English) in
+ * zh+en documents; NULL when the layout gives none. Not drawn, so no
+ * character is removed for want of a font. */
+static const char *alt_text(ctx *c, const ax_text2 *x, const ax_param *params, size_t nparams)
+{
+    vars v = {0};
+    v.params = params;
+    v.nparams = nparams;
+    const char *zh = x->zh ? eng_expand(c, x->zh, &v, x->mark) : NULL;
+    const char *en = x->en ? eng_expand(c, x->en, &v, x->mark) : NULL;
+    if (zh && !*zh)
+        zh = NULL;
+    if (en && !*en)
+        en = NULL;
+    if (c->lang == AX_LANG_ZH)
+        return zh ? zh : en;
+    if (c->lang == AX_LANG_EN)
+        return en ? en : zh;
+    if (zh && en && strcmp(zh, en) != 0) {
+        char *both = ax_arena_printf(c->a, "%s %s", zh, en);
+        if (!both)
+            eng_fail(c, AX_ERR_NOMEM);
+        return both;
+    }
+    return zh ? zh : en;
+}
+
 /* A style scaled down for tick and value labels. */
 static const ax_tstyle *smaller(ctx *c, const tstyle *t, double factor)
 {
@@ -462,6 +490,9 @@ void eng_flow_chart(ctx *c, const ax_block *b)
     in.label_style = &lab->ts;
     in.small_style = smaller(c, lab, 0.9);
     in.second_color = SECOND_GREY;
+    in.alt = alt_text(c, &ch->alt, ch->params, ch->nparams);
+    in.desc_lang = c->lang == AX_LANG_ZH ? AX_DESC_ZH : c->lang == AX_LANG_EN ? AX_DESC_EN
+                                                                              : AX_DESC_ZH_EN;
     size_t shortened = 0;
     int no_values = 0;
     in.shortened = &shortened;
@@ -746,6 +777,8 @@ void eng_flow_matrix(ctx *c, const ax_block *b)
     in.head_style = &head->ts;
     in.small_style = smaller(c, lab, 0.9);
     in.second_color = SECOND_GREY;
+    /* a mark or dot cell is a drawing: what a screen reader says for it */
+    in.mark_alt = c->lang == AX_LANG_ZH ? "是" : c->lang == AX_LANG_EN ? "yes" : "是 yes";
     if (c->st != AX_OK)
         return;
     ax_display *fig = eng_new_figure(c);

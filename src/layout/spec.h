@@ -129,6 +129,8 @@ typedef struct ax_chart_spec {
     int decimals;           /* -1: automatic */
     double width, height;   /* pt; width 0 = the text width */
     ax_text2 title, category_title, value_title, empty;
+    ax_text2 alt;           /* the Figure's description for screen readers;
+                               none: written from the data */
     ax_color *colors;       /* series colours, or NULL (Okabe–Ito) */
     size_t ncolors;
     const char *font, *title_font; /* style names */

@@ -1663,6 +1663,7 @@ static const key chart_keys[] = {
     OTHER("colors", K_LIST, 0),
     FIELD("font", K_STYLE, 0, ax_chart_spec, font),
     FIELD("title-font", K_STYLE, 0, ax_chart_spec, title_font),
+    FIELD("alt", K_TEXT2, 0, ax_chart_spec, alt),
 };
 
 static void read_enum_key(P *p, const yn *k, const char *name, const char *const *names,

@@ -5,7 +5,9 @@
  * values, month names flat in a 160 mm box, long Chinese labels wrapped or
  * rotated, the no-data frame, all-zero data on a 0..5 axis, negative bars
  * under the zero line, a legend exactly when there are two series or more,
- * and two builds giving the same trace. */
+ * and two builds giving the same trace; the structure: one Figure with an
+ * /Alt written from the data (or the layout's), its title a Caption,
+ * gridlines and rules as artifacts, nothing drawn outside both. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -792,7 +794,7 @@ static void small_boxes_survive(void **state)
                     continue;
                 }
                 for (size_t i = 0; i < p->n; i++)
-                    if (p->cmds[i].kind != AX_CMD_TEXT) {
+                    if (p->cmds[i].kind == AX_CMD_FILL || p->cmds[i].kind == AX_CMD_STROKE) {
                         box b = path_box(&p->cmds[i].path);
                         assert_true(b.x0 >= -0.01 && b.y0 >= -0.01 &&
                                     b.x1 <= in.width + 0.01 && b.y1 <= in.height + 0.01);
@@ -833,6 +835,141 @@ static void deterministic(void **state)
     assert_memory_equal(out[0].data, out[1].data, out[0].len);
     ax_buf_free(&out[0]);
     ax_buf_free(&out[1]);
+}
+
+/* --- structure ---------------------------------------------------------- */
+
+/* The structure of a page: the Figure elements (and the alt of the first),
+ * the Captions, the command index of the first Caption and of the first
+ * drawing; every drawing call inside an element or an artifact; artifacts
+ * not nested and holding no element; begin / end balanced; strokes in the
+ * grid colour only inside artifacts. */
+typedef struct tags {
+    size_t figures, captions, first_caption, first_draw, artifacts;
+    const char *alt;
+} tags;
+
+static tags check_tags(const ax_page *p, ax_color grid)
+{
+    tags t = {0, 0, SIZE_MAX, SIZE_MAX, 0, NULL};
+    int depth = 0, art = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        const ax_cmd *c = &p->cmds[i];
+        switch (c->kind) {
+        case AX_CMD_STRUCT_BEGIN:
+            assert_false(art);
+            if (c->st.type == AX_ST_FIGURE) {
+                assert_int_equal(depth, 0); /* the Figure holds everything */
+                if (!t.figures++)
+                    t.alt = c->st.alt;
+            }
+            if (c->st.type == AX_ST_CAPTION && !t.captions++)
+                t.first_caption = i;
+            depth++;
+            break;
+        case AX_CMD_STRUCT_END:
+            assert_false(art);
+            assert_true(depth > 0);
+            depth--;
+            break;
+        case AX_CMD_ARTIFACT_BEGIN:
+            assert_false(art);
+            art = 1;
+            t.artifacts++;
+            break;
+        case AX_CMD_ARTIFACT_END:
+            assert_true(art);
+            art = 0;
+            break;
+        case AX_CMD_FILL:
+        case AX_CMD_STROKE:
+        case AX_CMD_TEXT:
+            if (!(art || depth > 0))
+                fail_msg("command %zu (kind %d) is neither content nor an artifact", i,
+                         (int)c->kind);
+            if (c->kind == AX_CMD_STROKE && same_color(c->color, grid))
+                assert_true(art);
+            if (t.first_draw == SIZE_MAX)
+                t.first_draw = i;
+            break;
+        default: break;
+        }
+    }
+    assert_int_equal(depth, 0);
+    assert_false(art);
+    return t;
+}
+
+static void figure_structure(void **state)
+{
+    fixture *f = *state;
+    ax_chart_in in;
+    sample s;
+    char buf[32];
+    const ax_color grid = rgb(217, 217, 217);
+
+    /* two series, zh+en: one Figure, its Caption first, an alt with both
+     * titles, the categories, the series and the values as printed */
+    months_chart(f, &in, &s, 2);
+    s.values[2 * 2 + 1] = 1234; /* Mar 2023: a grouped number */
+    const ax_page *p = build(f, &in);
+    tags t = check_tags(p, grid);
+    assert_int_equal(t.figures, 1);
+    assert_int_equal(t.captions, 1);
+    assert_true(t.first_caption < t.first_draw);
+    assert_true(t.artifacts >= 2); /* gridlines, the zero line */
+    assert_non_null(t.alt);
+    assert_true(strlen(t.alt) > 0);
+    assert_non_null(strstr(t.alt, "按月份分列的技术援助活动数量"));
+    assert_non_null(strstr(t.alt, "Technical assistance activities by month"));
+    assert_non_null(strstr(t.alt, "活动数量"));
+    assert_non_null(strstr(t.alt, "Jan：2022年 12，2023年 15"));
+    assert_non_null(strstr(t.alt, "Mar: 2022年 22, 2023年 1,234"));
+    fmt(month_values[23], 0, buf, sizeof buf);
+    assert_non_null(strstr(t.alt, buf));
+    /* a category without values reads so; English only: one language */
+    s.values[0] = s.values[1] = NAN;
+    in.desc_lang = AX_DESC_EN;
+    in.title.s[1] = NULL;
+    in.title.s[0] = "Activities by month";
+    p = build(f, &in);
+    t = check_tags(p, grid);
+    assert_non_null(strstr(t.alt, "Activities by month. Bar chart"));
+    assert_non_null(strstr(t.alt, "Jan: no value; Feb: 2022年 9, 2023年 14;"));
+    assert_null(strstr(t.alt, "无"));
+
+    /* stacked: the totals; horizontal: the same Figure */
+    stacked_chart(f, &in, &s);
+    in.desc_lang = AX_DESC_ZH;
+    p = build(f, &in);
+    t = check_tags(p, grid);
+    assert_int_equal(t.figures, 1);
+    assert_non_null(strstr(t.alt, "堆积柱状图"));
+    assert_non_null(strstr(t.alt, "培训：2022年 40，2023年 25，其他 10（合计 75）"));
+    assert_null(strstr(t.alt, "Training"));
+    regions_chart(f, &in, &s);
+    p = build(f, &in);
+    t = check_tags(p, grid);
+    assert_int_equal(t.figures, 1);
+    assert_non_null(strstr(t.alt, "条形图，申请数量：亚洲及太平洋：6,513.0；"));
+    assert_non_null(strstr(t.alt, "Bar chart, Number of applications: Asia and the Pacific: "
+                                  "6,513.0; Africa: 2,890.0;"));
+
+    /* the layout's alt wins */
+    months_chart(f, &in, &s, 1);
+    in.alt = "月度活动图 Monthly activities";
+    p = build(f, &in);
+    t = check_tags(p, grid);
+    assert_string_equal(t.alt, "月度活动图 Monthly activities");
+
+    /* no data: a Figure saying so, the frame an artifact */
+    base(f, &in, 100 * MM, 50 * MM);
+    in.title.s[0] = "按国家分列的活动";
+    in.title.s[1] = "Activities by country";
+    p = build(f, &in);
+    t = check_tags(p, rgb(191, 191, 191));
+    assert_int_equal(t.figures, 1);
+    assert_string_equal(t.alt, "按国家分列的活动。无数据。 Activities by country. No data.");
 }
 
 static void allocation_failures(void **state)
@@ -879,6 +1016,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(cat_colors_and_contrast, setup, teardown),
         cmocka_unit_test_setup_teardown(small_boxes_survive, setup, teardown),
         cmocka_unit_test_setup_teardown(deterministic, setup, teardown),
+        cmocka_unit_test_setup_teardown(figure_structure, setup, teardown),
         cmocka_unit_test_setup_teardown(allocation_failures, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

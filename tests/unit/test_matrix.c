@@ -2,7 +2,10 @@
  * their order, heights and keep-with-next flags; totals (sums, or counts
  * of marked cells); the shade legend; wrapped and rotated headers with SDG
  * colours; column widths; every command inside its part; determinism; the
- * empty matrix; allocation failures.
+ * empty matrix; allocation failures; the structure: one Table over the
+ * parts (THead, TBody, TFoot, TR, TH with scopes, TD), each part between
+ * the first and the last balanced, lines and fills as artifacts, the
+ * legend a P.
  *
  * Each test builds a matrix with real fonts (Liberation Sans, then
  * WenQuanYi Micro Hei) and looks at the pages of the figure: text runs,
@@ -449,7 +452,7 @@ static void mark_counts_cells(void **state)
     double got[16];
     for (size_t r = 0; r < 3; r++) {
         const ax_page *pg = page_of(&b, 1 + r);
-        /* one fill of the mark colour holding a subpath per mark */
+        /* a fill of the mark colour per mark (each in its own cell) */
         size_t sub = 0, fills = 0;
         for (size_t i = 0; i < pg->n; i++) {
             const ax_cmd *c = &pg->cmds[i];
@@ -460,7 +463,7 @@ static void mark_counts_cells(void **state)
                 sub += c->path.els[k].op == AX_PATH_MOVE;
         }
         assert_int_equal(sub, marks[r]);
-        assert_true(fills <= 1);
+        assert_int_equal(fills, marks[r]);
         size_t n = numbers(pg, got, 16);
         assert_int_equal(n, 1); /* only the row total: no counts in the cells */
         assert_near(got[0], (double)marks[r], 1e-9);
@@ -915,6 +918,221 @@ static void empty_matrix(void **state)
     built_free(&b);
 }
 
+/* ---- structure ------------------------------------------------------------- */
+
+/* What the structure commands of the parts say, read part by part. */
+typedef struct tagcount {
+    size_t n[AX_ST_COUNT];       /* elements begun, by type */
+    size_t th_col, th_row, th_both, th_span;
+    size_t td_alt;               /* TDs with an /Alt */
+    const char *alt;             /* the last TD /Alt */
+    size_t artifacts;
+    int depth_after[64];         /* open elements at the end of each part */
+} tagcount;
+
+/* Walk the parts in order: drawing only inside an element or an artifact,
+ * artifacts not nested and holding no element, grid strokes and fills of
+ * the header / group colours inside artifacts, never an end without its
+ * begin. */
+static tagcount read_tags(const built *b)
+{
+    tagcount t;
+    memset(&t, 0, sizeof t);
+    int depth = 0;
+    const ax_color grid = {191 / 255.0, 191 / 255.0, 191 / 255.0};
+    const ax_color head = {224 / 255.0, 227 / 255.0, 232 / 255.0};
+    const ax_color group = {242 / 255.0, 242 / 255.0, 244 / 255.0};
+    assert_true(b->n <= 64);
+    for (size_t k = 0; k < b->n; k++) {
+        const ax_page *pg = page_of(b, k);
+        int art = 0;
+        for (size_t i = 0; i < pg->n; i++) {
+            const ax_cmd *c = &pg->cmds[i];
+            switch (c->kind) {
+            case AX_CMD_STRUCT_BEGIN:
+                assert_false(art);
+                t.n[c->st.type]++;
+                if (c->st.type == AX_ST_TH) {
+                    t.th_col += c->st.scope == AX_SCOPE_COLUMN;
+                    t.th_row += c->st.scope == AX_SCOPE_ROW;
+                    t.th_both += c->st.scope == AX_SCOPE_BOTH;
+                    t.th_span += c->st.colspan > 1;
+                }
+                if (c->st.type == AX_ST_TD && c->st.alt) {
+                    t.td_alt++;
+                    t.alt = c->st.alt;
+                }
+                depth++;
+                break;
+            case AX_CMD_STRUCT_END:
+                assert_false(art);
+                assert_true(depth > 0);
+                depth--;
+                break;
+            case AX_CMD_ARTIFACT_BEGIN:
+                assert_false(art);
+                art = 1;
+                t.artifacts++;
+                break;
+            case AX_CMD_ARTIFACT_END:
+                assert_true(art);
+                art = 0;
+                break;
+            case AX_CMD_FILL:
+            case AX_CMD_STROKE:
+            case AX_CMD_TEXT:
+                if (!(art || depth > 0))
+                    fail_msg("part %zu, command %zu: neither content nor an artifact", k, i);
+                if (c->kind == AX_CMD_STROKE && same_color(c->color, grid) && b->parts[k].kind !=
+                    AX_PART_LEGEND)
+                    assert_true(art);
+                if (c->kind == AX_CMD_FILL &&
+                    (same_color(c->color, head) || same_color(c->color, group)))
+                    assert_true(art);
+                break;
+            default: break;
+            }
+        }
+        assert_false(art); /* an artifact ends in its part */
+        t.depth_after[k] = depth;
+    }
+    return t;
+}
+
+/* A count matrix with groups and both totals, and a legend: Table >
+ * THead > TR > (TH both, TH column …), TBody > TR per group and row, TFoot
+ * > TR; the Table open from the head part to the total part, every part
+ * between balanced; a P after it. */
+static void table_structure(void **state)
+{
+    (void)state;
+    ax_label groups[2] = {{{"甲组", "Group A"}}, {{"乙组", "Group B"}}};
+    size_t group[3] = {0, 0, 1};
+    ax_matrix_in in = base_in(AX_CELL_COUNT, 3, 4, ROWS3, COLS4, VALS34);
+    in.group = group;
+    in.groups = groups;
+    in.row_totals = in.col_totals = 1;
+    in.legend = 1;
+    in.legend_text = (ax_label){{"活动数量", "Number of activities"}};
+    built b = build_ok(&in);
+    assert_int_equal(b.n, 8); /* head, group, 2 rows, group, row, total, legend */
+    tagcount t = read_tags(&b);
+    assert_int_equal(t.n[AX_ST_TABLE], 1);
+    assert_int_equal(t.n[AX_ST_THEAD], 1);
+    assert_int_equal(t.n[AX_ST_TBODY], 1);
+    assert_int_equal(t.n[AX_ST_TFOOT], 1);
+    assert_int_equal(t.n[AX_ST_TR], 1 + 2 + 3 + 1);
+    assert_int_equal(t.th_both, 1);          /* the corner */
+    assert_int_equal(t.th_col, 4 + 1);       /* the columns and "Total" */
+    assert_int_equal(t.th_row, 2 + 3 + 1);   /* groups, rows, "Total" */
+    assert_int_equal(t.th_span, 2);          /* the group rows span the table */
+    assert_int_equal(t.n[AX_ST_TD], 3 * 5 + 5);
+    assert_int_equal(t.n[AX_ST_P], 1);
+    assert_true(t.n[AX_ST_SPAN] > 0);        /* the English lines */
+    assert_int_equal(t.td_alt, 0);           /* counts are text */
+    assert_true(t.artifacts >= b.n - 1);
+    /* open: Table and THead's sibling TBody after the head; the same after
+     * each row; everything closed after the total part */
+    assert_int_equal(t.depth_after[0], 2);
+    for (size_t k = 1; k + 2 < b.n; k++)
+        assert_int_equal(t.depth_after[k], 2);
+    assert_int_equal(t.depth_after[b.n - 2], 0);
+    assert_int_equal(t.depth_after[b.n - 1], 0);
+    /* the head part's drawing alone (as ax_display_embed_artifact repeats
+     * it): the column labels are still there */
+    ax_display *rep = ax_display_new();
+    assert_non_null(rep);
+    ax_display_begin_page(rep, 600, 400);
+    ax_display_embed_artifact(rep, page_of(&b, 0), 0, 0, AX_ART_LAYOUT);
+    const ax_page *rp = ax_display_page(rep, 0);
+    assert_true(count_cmds(rp, AX_CMD_TEXT) >= 4 + 2); /* corner, columns, total */
+    assert_int_equal(count_cmds(rp, AX_CMD_TEXT), count_cmds(page_of(&b, 0), AX_CMD_TEXT));
+    assert_int_equal(count_cmds(rp, AX_CMD_FILL), count_cmds(page_of(&b, 0), AX_CMD_FILL));
+    assert_int_equal(count_cmds(rp, AX_CMD_STRUCT_BEGIN), 0);
+    assert_int_equal(count_cmds(rp, AX_CMD_ARTIFACT_BEGIN), 1);
+    ax_display_free(rep);
+    built_free(&b);
+
+    /* marks: a TD per cell, the marked ones saying so; no totals: the
+     * last row ends the Table; no corner: an empty TD */
+    double v[12] = {3, 0, 1, 12, NAN, 5, -2, 0, 0.5, 0, 0, 0};
+    in = base_in(AX_CELL_MARK, 3, 4, ROWS3, COLS4, v);
+    in.corner = (ax_label){{NULL, NULL}};
+    in.mark_alt = "是 yes";
+    b = build_ok(&in);
+    assert_int_equal(b.n, 4);
+    t = read_tags(&b);
+    assert_int_equal(t.n[AX_ST_TABLE], 1);
+    assert_int_equal(t.n[AX_ST_TFOOT], 0);
+    assert_int_equal(t.th_both, 0);
+    assert_int_equal(t.th_col, 4);
+    assert_int_equal(t.th_row, 3);
+    assert_int_equal(t.n[AX_ST_TD], 1 + 3 * 4);
+    assert_int_equal(t.td_alt, 5); /* 3, 1, 12 / 5 / 0.5 */
+    assert_string_equal(t.alt, "是 yes");
+    assert_int_equal(t.depth_after[0], 2);
+    assert_int_equal(t.depth_after[2], 2);
+    assert_int_equal(t.depth_after[3], 0);
+    built_free(&b);
+
+    /* rotated SDG headers are TH content too; shades: the fills are
+     * artifacts, the number is the cell */
+    double vals[34];
+    ax_label rows[2], cols[17], nums[17];
+    ax_color colors[17];
+    in = sdg_in(300, vals, rows, cols, nums, colors);
+    in.kind = AX_CELL_SHADE;
+    in.head = AX_HEAD_ROTATE;
+    in.legend = 1;
+    b = build_ok(&in);
+    t = read_tags(&b);
+    assert_int_equal(t.th_col, 17 + (in.row_totals ? 1 : 0));
+    assert_true(count_angle(page_of(&b, 0), 90) > 0);
+    const ax_page *h = page_of(&b, 0);
+    int in_th = 0, rotated_in_th = 0;
+    for (size_t i = 0; i < h->n; i++) {
+        const ax_cmd *c = &h->cmds[i];
+        if (c->kind == AX_CMD_STRUCT_BEGIN && c->st.type == AX_ST_TH)
+            in_th = 1;
+        else if (c->kind == AX_CMD_STRUCT_BEGIN && c->st.type == AX_ST_TR)
+            in_th = 0;
+        if (c->kind == AX_CMD_TEXT && c->text.angle == 90)
+            rotated_in_th += in_th;
+    }
+    assert_int_equal((size_t)rotated_in_th, count_angle(h, 90));
+    for (size_t k = 1; k < b.n; k++) /* shades only inside artifacts */
+        if (b.parts[k].kind == AX_PART_ROW) {
+            const ax_page *pg = page_of(&b, k);
+            int art = 0;
+            for (size_t i = 0; i < pg->n; i++) {
+                art = pg->cmds[i].kind == AX_CMD_ARTIFACT_BEGIN ? 1
+                      : pg->cmds[i].kind == AX_CMD_ARTIFACT_END ? 0
+                                                                 : art;
+                if (pg->cmds[i].kind == AX_CMD_FILL)
+                    assert_true(art);
+            }
+        }
+    assert_int_equal(t.depth_after[b.n - 1], 0);
+    built_free(&b);
+
+    /* an empty matrix: the Table ends where the parts do */
+    ax_matrix_in none = base_in(AX_CELL_COUNT, 0, 4, NULL, COLS4, NULL);
+    b = build_ok(&none);
+    assert_int_equal(b.n, 1);
+    t = read_tags(&b);
+    assert_int_equal(t.n[AX_ST_TABLE], 1);
+    assert_int_equal(t.n[AX_ST_TBODY], 0);
+    assert_int_equal(t.depth_after[0], 0);
+    built_free(&b);
+    none.col_totals = 1;
+    b = build_ok(&none);
+    t = read_tags(&b);
+    assert_int_equal(t.n[AX_ST_TFOOT], 1);
+    assert_int_equal(t.depth_after[0], 1);
+    assert_int_equal(t.depth_after[1], 0);
+    built_free(&b);
+}
+
 /* Every allocation failure gives AX_ERR_NOMEM, never a crash, until the
  * build succeeds. */
 static void allocation_failures(void **state)
@@ -970,6 +1188,7 @@ int main(void)
         cmocka_unit_test(inside_boxes),
         cmocka_unit_test(deterministic),
         cmocka_unit_test(empty_matrix),
+        cmocka_unit_test(table_structure),
         cmocka_unit_test(allocation_failures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
