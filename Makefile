@@ -37,7 +37,7 @@ DEB_PKGS := gcc make pkg-config libcsv-dev libsqlite3-dev libicu-dev libcmocka-d
             libclang-rt-14-dev python3 libhpdf-dev libharfbuzz-dev libfontconfig-dev libyaml-dev \
             fonts-arphic-uming fonts-wqy-microhei fonts-liberation2 poppler-utils qpdf \
             mupdf-tools ghostscript locales libcairo2-dev libfreetype-dev nettle-dev \
-            fonts-droid-fallback icc-profiles-free
+            fonts-droid-fallback icc-profiles-free python3-pikepdf
 
 .PHONY: all deps check demo sheets fuzz fuzz-layout bench clean unit cli render png batch tsan asan \
         fuzz-seeds
@@ -113,6 +113,21 @@ png: build/annex build/pngdiff
 batch: build/annex build/inkcheck
 	@sh tests/batch/run.sh build/annex build/inkcheck
 
+# Tagged PDF (PDF/UA-1) and PDF/A-2 on every document: tagcheck.py (pikepdf),
+# pdf.js (Firefox's engine, tests/pdfjs), poppler, qpdf, MuPDF, Ghostscript;
+# broken variants must fail. pdf.js comes from npm (the lock file pins it);
+# node and npm from Debian (nodejs 18, npm 9) only when there is no npm.
+PDFJS := tests/pdfjs/node_modules/pdfjs-dist/package.json
+$(PDFJS): tests/pdfjs/package.json tests/pdfjs/package-lock.json
+	@command -v npm >/dev/null 2>&1 || sh tools/install-deps.sh nodejs npm
+	npm ci --prefix tests/pdfjs --omit=optional --no-audit --no-fund
+	@touch $@
+
+.PHONY: tags
+tags: build/annex $(PDFJS)
+	@sh tools/install-deps.sh python3-pikepdf
+	@sh tests/render/tags.sh build/annex
+
 # The batch's worker threads under ThreadSanitizer: every demo layout and the
 # country sheets rendered by 4 workers at once; any race report fails.
 TSAN := -O1 -g -fsanitize=thread
@@ -163,12 +178,13 @@ check: deps
 	@$(MAKE) --no-print-directory render
 	@$(MAKE) --no-print-directory png
 	@$(MAKE) --no-print-directory batch
+	@$(MAKE) --no-print-directory tags
 	@$(MAKE) --no-print-directory tsan
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fuzz-seeds
-	@echo "make check: unit, cli, render, png, batch, batch under TSan," \
+	@echo "make check: unit, cli, render, png, batch, tags, batch under TSan," \
 	      "unit+cli+render+png+batch under ASan/UBSan, fuzz seeds"
-	@echo "suites: 9 passed, 0 failed"
+	@echo "suites: 10 passed, 0 failed"
 
 # The shipped data keeps the source's own errors; data/corrections.csv fixes
 # them with reasons the documents print, so the demo renders without --force.
