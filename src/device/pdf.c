@@ -42,6 +42,7 @@
 #include "../text/font.h"
 #include "device.h"
 #include "pdfmeta.h"
+#include "pdfsave.h"
 
 #define MAX_LEVELS 16 /* outline depth */
 
@@ -2453,8 +2454,12 @@ static ax_status pdf_close(ax_device *d)
         mst = ax_pdfmeta_apply(p->doc, &p->info, msg, sizeof msg);
     if (mst != AX_OK && ok(p))
         ax_device_fail(d, mst, "%s", msg);
-    if (hp(p, "HPDF_SaveToStream"))
-        HPDF_SaveToStream(p->doc);
+    /* Object and cross-reference streams (pdfsave.h), not libharu's save. */
+    if (hp(p, "ax_pdf_save_compact")) {
+        ax_status sst = ax_pdf_save_compact(p->doc, &xs(p->doc->stream)->b, msg, sizeof msg);
+        if (sst != AX_OK)
+            ax_device_fail(d, sst, "%s", msg);
+    }
     if (!ok(p))
         return p->base.status;
     ax_buf *out = &xs(p->doc->stream)->b;

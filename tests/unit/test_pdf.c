@@ -21,6 +21,7 @@
 #include <cmocka.h>
 #include <hb.h>
 #include <hpdf.h>
+#include <zlib.h>
 
 #include "../../src/device/device.h"
 #include "../../src/text/font.h"
@@ -133,6 +134,67 @@ static int run(const char *cmd, ax_buf *out)
         ax_buf_append(out, "", 0); /* NUL-terminated even when empty */
     int st = pclose(p);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The first `m` bytes `needle` in hay[0..n), or NULL (binary-safe). */
+static char *find_bytes(const char *hay, size_t n, const char *needle, size_t m)
+{
+    for (size_t i = 0; m <= n && i <= n - m; i++)
+        if (hay[i] == needle[0] && memcmp(hay + i, needle, m) == 0)
+            return (char *)hay + i;
+    return NULL;
+}
+
+/* Inflate n bytes of a FlateDecode stream onto *out; 0 on a zlib error. */
+static int inflate_into(const char *p, size_t n, ax_buf *out)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit(&z) != Z_OK)
+        return 0;
+    z.next_in = (Bytef *)p;
+    z.avail_in = (uInt)n;
+    char chunk[16384];
+    int r;
+    do {
+        z.next_out = (Bytef *)chunk;
+        z.avail_out = sizeof chunk;
+        r = inflate(&z, Z_NO_FLUSH);
+        ax_buf_append(out, chunk, sizeof chunk - z.avail_out);
+    } while (r == Z_OK);
+    inflateEnd(&z);
+    return r == Z_STREAM_END;
+}
+
+/* The stream data of the object whose dictionary holds `at` (the file's
+ * "/Length N" is direct in the streams the save writes itself). */
+static int stream_of(const char *data, size_t len, const char *at, ax_buf *out)
+{
+    const char *l = find_bytes(at, len - (size_t)(at - data), "/Length ", 8);
+    const char *s = l ? find_bytes(l, len - (size_t)(l - data), "stream\r\n", 8) : NULL;
+    if (!s)
+        return 0;
+    size_t n = strtoul(l + 8, NULL, 10);
+    s += 8;
+    return (size_t)(s - data) + n <= len && inflate_into(s, n, out);
+}
+
+/* The file's bytes followed by every object stream inflated: the objects
+ * libharu wrote (Info, catalog, output intent, structure elements …) are in
+ * compressed object streams (src/device/pdfsave.c). */
+static void with_objstms(char **data, size_t *len)
+{
+    ax_buf all = {0};
+    ax_buf_append(&all, *data, *len);
+    for (const char *p = *data;
+         (p = find_bytes(p, *len - (size_t)(p - *data), "/Type /ObjStm", 13)); p += 13) {
+        ax_buf_append(&all, "\n", 1);
+        assert_true(stream_of(*data, *len, p, &all));
+    }
+    assert_false(all.failed);
+    ax_free(*data);
+    *data = all.data;
+    *len = all.len;
 }
 
 static int file_exists(const char *path)
@@ -779,8 +841,8 @@ static void minimal_document(void **state)
 
 /* ---- PDF/A-2 and PDF/UA-1 metadata --------------------------------------- */
 
-/* One page with "Hi" under `in`; the file's bytes (NUL-terminated, NULs
- * inside made spaces for strstr). */
+/* One page with "Hi" under `in`; the file's bytes, then its object streams
+ * inflated (NUL-terminated, NULs inside made spaces for strstr). */
 static char *meta_doc(fixture *f, const char *name, const ax_doc_info *in, size_t *len)
 {
     const char *pdf = path_in(f, name);
@@ -795,6 +857,7 @@ static char *meta_doc(fixture *f, const char *name, const ax_doc_info *in, size_
     ax_device_free(d);
     char *data;
     assert_int_equal(ax_file_read(pdf, &data, len), AX_OK);
+    with_objstms(&data, len);
     unnul(data, *len);
     return data;
 }
@@ -920,6 +983,176 @@ static void pdfa_pdfua_metadata(void **state)
     ax_buf_free(&out);
 }
 
+/* ---- the save: object and cross-reference streams ----------------------- */
+
+/* A tagged page: a heading and a 2 x 3 table, every cell an element; the
+ * device is not closed yet. */
+static ax_device *tagged_doc(fixture *f, const char *pdf)
+{
+    ax_device *d;
+    assert_int_equal(ax_pdf_device_new(pdf, &INFO, &d), AX_OK);
+    const char *texts[] = {"Title cell 0123456789"};
+    uint32_t cps[64];
+    size_t n = code_points(cps, texts, 1);
+    assert_int_equal(ax_device_use_font(d, f->sans, cps, n), AX_OK);
+    assert_int_equal(ax_device_begin_page(d, 595, 842), AX_OK);
+    assert_int_equal(ax_device_begin_struct(d, &(ax_struct){.type = AX_ST_H1}), AX_OK);
+    assert_int_equal(show(d, f->sans, 16, 40, 60, "Title"), AX_OK);
+    assert_int_equal(ax_device_end_struct(d), AX_OK);
+    assert_int_equal(ax_device_begin_struct(d, &(ax_struct){.type = AX_ST_TABLE}), AX_OK);
+    for (int r = 0; r < 3; r++) {
+        assert_int_equal(ax_device_begin_struct(d, &(ax_struct){.type = AX_ST_TR}), AX_OK);
+        for (int c = 0; c < 2; c++) {
+            char cell[32];
+            snprintf(cell, sizeof cell, "cell %d", 10 * r + c);
+            assert_int_equal(ax_device_begin_struct(d, &(ax_struct){.type = AX_ST_TD}), AX_OK);
+            assert_int_equal(show(d, f->sans, 10, 40 + 100 * c, 100 + 20 * r, cell), AX_OK);
+            assert_int_equal(ax_device_end_struct(d), AX_OK);
+        }
+        assert_int_equal(ax_device_end_struct(d), AX_OK);
+    }
+    assert_int_equal(ax_device_end_struct(d), AX_OK);
+    assert_int_equal(ax_device_end_page(d), AX_OK);
+    return d;
+}
+
+/* The small objects (structure elements, pages, fonts' dictionaries …) go
+ * into object streams, the cross-reference table is a stream: checked
+ * without qpdf by following the file's own pointers. */
+static void compact_save(void **state)
+{
+    fixture *f = *state;
+    const char *pdf = path_in(f, "tagged.pdf");
+    ax_device *d = tagged_doc(f, pdf);
+    assert_int_equal(ax_device_close(d), AX_OK);
+    ax_device_free(d);
+    char *data;
+    size_t len;
+    assert_int_equal(ax_file_read(pdf, &data, &len), AX_OK);
+
+    /* header with a binary comment line; no xref table, no trailer keyword */
+    assert_true(len > 64);
+    assert_memory_equal(data, "%PDF-1.7\n%", 10);
+    for (int i = 10; i < 14; i++)
+        assert_true((unsigned char)data[i] > 127);
+    assert_int_equal(data[14], '\n');
+    assert_non_null(find_bytes(data, len, "/Type /ObjStm", 13));
+    assert_non_null(find_bytes(data, len, "/Type /XRef", 11));
+    assert_null(find_bytes(data, len, "\nxref\n", 6));
+    assert_null(find_bytes(data, len, "trailer", 7));
+    /* structure elements only inside object streams */
+    assert_null(find_bytes(data, len, "/StructElem", 11));
+    assert_memory_equal(data + len - 6, "%%EOF\n", 6);
+
+    /* startxref points at "N 0 obj" of the cross-reference stream */
+    char *sx = NULL;
+    for (char *p = data; (p = find_bytes(p, len - (size_t)(p - data), "startxref\n", 10)); p++)
+        sx = p;
+    assert_non_null(sx);
+    size_t at = strtoul(sx + 10, NULL, 10);
+    assert_true(at < (size_t)(sx - data));
+    char *x = data + at;
+    unsigned long xid = strtoul(x, NULL, 10);
+    char head[48];
+    int hn = snprintf(head, sizeof head, "%lu 0 obj\n<<\n/Type /XRef\n", xid);
+    assert_memory_equal(x, head, (size_t)hn);
+    char *xend = find_bytes(x, (size_t)(sx - x), "stream\r\n", 8);
+    assert_non_null(xend);
+    /* the trailer's keys, uncompressed: /ID patchable in place */
+    assert_non_null(find_bytes(x, (size_t)(xend - x), "/Root ", 6));
+    assert_non_null(find_bytes(x, (size_t)(xend - x), "/Info ", 6));
+    assert_non_null(find_bytes(x, (size_t)(xend - x), "/ID [ <", 7));
+    unsigned long size = strtoul(find_bytes(x, (size_t)(xend - x), "/Size ", 6) + 6, NULL, 10);
+    assert_int_equal(size, xid + 1);
+    char *w = find_bytes(x, (size_t)(xend - x), "/W [1 ", 6);
+    assert_non_null(w);
+    char *e;
+    unsigned w2 = (unsigned)strtoul(w + 6, &e, 10), w3 = (unsigned)strtoul(e, NULL, 10);
+    unsigned cols = 1 + w2 + w3;
+    assert_non_null(find_bytes(x, (size_t)(xend - x), "/Predictor 12", 13));
+
+    /* the entries: PNG Up rows */
+    ax_buf rows = {0};
+    assert_true(stream_of(data, len, x, &rows));
+    assert_int_equal(rows.len, size * (1 + cols));
+    unsigned char *typ = test_calloc(size, 1);
+    unsigned long long *f2 = test_calloc(size, sizeof *f2), *f3 = test_calloc(size, sizeof *f3);
+    unsigned char prev[16] = {0};
+    for (unsigned long i = 0; i < size; i++) {
+        unsigned char *r = (unsigned char *)rows.data + i * (1 + cols);
+        assert_int_equal(r[0], 2);
+        for (unsigned k = 0; k < cols; k++)
+            prev[k] = (unsigned char)(r[1 + k] + prev[k]);
+        typ[i] = prev[0];
+        for (unsigned k = 0; k < w2; k++)
+            f2[i] = f2[i] << 8 | prev[1 + k];
+        for (unsigned k = 0; k < w3; k++)
+            f3[i] = f3[i] << 8 | prev[1 + w2 + k];
+    }
+    assert_int_equal(typ[0], 0); /* object 0: free */
+    int plain = 0, packed = 0;
+    for (unsigned long i = 1; i < size; i++) {
+        if (typ[i] == 1) {
+            /* an object at its offset: "i 0 obj" */
+            assert_true(f2[i] < len);
+            int k = snprintf(head, sizeof head, "%lu 0 obj\n", i);
+            assert_memory_equal(data + f2[i], head, (size_t)k);
+            assert_int_equal(f3[i], 0);
+            plain++;
+        } else {
+            /* in an object stream: an object at an offset, of /Type /ObjStm */
+            assert_int_equal(typ[i], 2);
+            assert_true(f2[i] < size && typ[f2[i]] == 1);
+            const char *os = data + f2[(size_t)f2[i]];
+            assert_memory_equal(find_bytes(os, 64, "<<\n", 3) + 3, "/Type /ObjStm\n", 14);
+            assert_true(f3[i] < 200);
+            packed++;
+        }
+    }
+    test_free(typ);
+    test_free(f2);
+    test_free(f3);
+    ax_buf_free(&rows);
+    print_message("tagged page: %zu bytes, %d objects at offsets, %d in object streams\n", len,
+                  plain, packed);
+    assert_true(packed > plain);
+
+    /* each object stream holds its objects at /First; the structure
+     * elements are there */
+    with_objstms(&data, &len);
+    assert_non_null(find_bytes(data, len, "/Type /StructElem", 17));
+    assert_non_null(find_bytes(data, len, "/S /TD", 6));
+    ax_free(data);
+
+    /* and qpdf agrees */
+    char cmd[1024];
+    ax_buf out = {0};
+    snprintf(cmd, sizeof cmd, "qpdf --check '%s' 2>&1", pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    assert_non_null(strstr(out.data, "No syntax or stream encoding errors"));
+    assert_null(strstr(out.data, "WARNING"));
+    ax_buf_free(&out);
+
+    /* Out of memory at any allocation of the close: an error, no file. */
+    const char *oom = path_in(f, "oom.pdf");
+    ax_status st = AX_ERR_NOMEM;
+    long n;
+    for (n = 1; n < 5000 && st != AX_OK; n++) {
+        d = tagged_doc(f, oom);
+        ax_alloc_fail_after(n);
+        st = ax_device_close(d);
+        ax_alloc_fail_after(0);
+        if (st != AX_OK) {
+            if (st != AX_ERR_NOMEM && st != AX_ERR_IO)
+                fail_msg("allocation %ld: %s", n, d->message);
+            assert_false(file_exists(oom));
+        }
+        ax_device_free(d);
+    }
+    assert_int_equal(st, AX_OK);
+    print_message("close: %ld allocations walked\n", n - 1);
+}
+
 /* ---- figures ---------------------------------------------------------------- */
 
 static double now_ms(void)
@@ -987,6 +1220,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(errors_stick_and_write_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(minimal_document, setup, teardown),
         cmocka_unit_test_setup_teardown(pdfa_pdfua_metadata, setup, teardown),
+        cmocka_unit_test_setup_teardown(compact_save, setup, teardown),
         cmocka_unit_test_setup_teardown(small_document_figures, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

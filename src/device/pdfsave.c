@@ -1,0 +1,503 @@
+/* pdfsave.c — the compact save of the PDF device (see pdfsave.h).
+ *
+ * What libharu 2.3.0's HPDF_SaveToStream does (hpdf_doc.c:
+ * InternalSaveToStream, PrepareTrailer; hpdf_xref.c:
+ * HPDF_Xref_WriteToStream), with the objects sorted into two kinds:
+ * - stream dictionaries (and anything not plainly 0-generation) are written
+ *   as libharu writes them, "N 0 obj\n" HPDF_Obj_WriteValue "\nendobj\n",
+ *   where they come in libharu's cross-reference order;
+ * - every other object is written by the same HPDF_Obj_WriteValue, in the
+ *   same order, into the body of an object stream. Indirect numbers are
+ *   written last of all: they are the streams' /Length values, which
+ *   HPDF_Dict_Write sets once the stream's bytes are out.
+ * Callbacks run as in libharu's save, in the same order: a before-write
+ * function may add objects to the cross-reference table while it is being
+ * walked (the CIDFontType2 font makes its descriptor and FontFile2 so when
+ * pdf.c has not), so the walk reads the count on every step, and the object
+ * streams are numbered after the last of libharu's objects. The object
+ * streams follow, then the cross-reference stream (PNG Up predictor,
+ * deflated), startxref and %%EOF. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <zlib.h>
+
+#include "pdfsave.h"
+
+typedef struct objstm {
+    ax_buf body;
+    uint32_t ids[AX_PDF_OBJSTM_MAX];
+    uint32_t offs[AX_PDF_OBJSTM_MAX];
+    unsigned n;
+} objstm;
+
+typedef struct saver {
+    HPDF_Doc doc;
+    ax_buf *out;
+    size_t base;              /* out->len when the file began */
+    HPDF_Stream_Rec file;     /* writes to out */
+    HPDF_Stream_Rec body;     /* writes to the current object stream */
+    /* the cross-reference entries, by object number */
+    uint8_t *type;            /* 0 free, 1 at an offset, 2 in an object stream */
+    uint64_t *f2;             /* offset / object stream (index until numbered) */
+    uint32_t *f3;             /* generation / index in the object stream */
+    size_t nent, cap;
+    objstm **os;
+    size_t nos, oscap;
+    uint32_t *later;          /* indirect numbers, written after the rest */
+    size_t nlater, latercap;
+    char *msg;
+    size_t msgn;
+    ax_status st;
+} saver;
+
+static ax_status fail(saver *s, ax_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static ax_status fail(saver *s, ax_status st, const char *fmt, ...)
+{
+    if (s->st != AX_OK)
+        return s->st;
+    s->st = st;
+    if (s->msg && s->msgn) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(s->msg, s->msgn, fmt, ap);
+        va_end(ap);
+    }
+    return st;
+}
+
+/* A libharu call failed: its error goes to the document's handler, as
+ * HPDF_SaveToStream's would (HPDF_CheckError), and into msg. */
+static ax_status hfail(saver *s, HPDF_STATUS code, const char *what, unsigned long id)
+{
+    if (s->doc->error.error_no == HPDF_OK)
+        HPDF_SetError(&s->doc->error, code ? code : HPDF_INVALID_OBJECT, 0);
+    HPDF_STATUS no = s->doc->error.error_no, detail = s->doc->error.detail_no;
+    HPDF_CheckError(&s->doc->error);
+    if (no == HPDF_FAILD_TO_ALLOC_MEM)
+        return fail(s, AX_ERR_NOMEM, "out of memory");
+    return fail(s, AX_ERR_IO, "libharu error 0x%04lX (detail %lu) writing %s %lu",
+                (unsigned long)no, (unsigned long)detail, what, id);
+}
+
+static HPDF_STATUS buf_write(HPDF_Stream st, const HPDF_BYTE *p, HPDF_UINT n)
+{
+    ax_buf *b = st->attr;
+    ax_buf_append(b, (const char *)p, n);
+    return b->failed ? HPDF_SetError(st->error, HPDF_FAILD_TO_ALLOC_MEM, 0) : HPDF_OK;
+}
+
+/* A write-only libharu stream over an ax_buf (libharu only writes to the
+ * stream it saves to, and reads stream->size). */
+static void sink_init(HPDF_Stream_Rec *st, HPDF_Doc doc, ax_buf *b)
+{
+    memset(st, 0, sizeof *st);
+    st->sig_bytes = HPDF_STREAM_SIG_BYTES;
+    st->type = HPDF_STREAM_CALLBACK;
+    st->mmgr = doc->mmgr;
+    st->error = &doc->error;
+    st->write_fn = buf_write;
+    st->attr = b;
+}
+
+static void put(saver *s, const char *str) { ax_buf_append(s->out, str, strlen(str)); }
+
+/* "N G obj\n" and the like, without printf's cost per object. */
+static char *utoa(char *end, uint64_t v)
+{
+    *--end = '\0';
+    do
+        *--end = (char)('0' + v % 10);
+    while (v /= 10);
+    return end;
+}
+
+static int entry(saver *s, size_t id)
+{
+    if (id < s->nent)
+        return 1;
+    if (id >= s->cap) {
+        size_t cap = s->cap ? s->cap : 1024;
+        while (cap <= id)
+            cap *= 2;
+        uint8_t *t = ax_realloc(s->type, cap);
+        if (t)
+            s->type = t;
+        uint64_t *a = t ? ax_reallocarray(s->f2, cap, sizeof *a) : NULL;
+        if (a)
+            s->f2 = a;
+        uint32_t *b = a ? ax_reallocarray(s->f3, cap, sizeof *b) : NULL;
+        if (b)
+            s->f3 = b;
+        if (!b) {
+            fail(s, AX_ERR_NOMEM, "out of memory");
+            return 0;
+        }
+        s->cap = cap;
+    }
+    for (size_t i = s->nent; i <= id; i++) {
+        s->type[i] = 0;
+        s->f2[i] = 0;
+        s->f3[i] = 0;
+    }
+    s->nent = id + 1;
+    return 1;
+}
+
+static size_t here(const saver *s) { return s->out->len - s->base; }
+
+static void write_plain(saver *s, uint32_t id, HPDF_XrefEntry e)
+{
+    char a[24], b[24];
+    if (!entry(s, id))
+        return;
+    s->type[id] = 1;
+    s->f2[id] = here(s);
+    s->f3[id] = e->gen_no;
+    put(s, utoa(a + sizeof a, id));
+    put(s, " ");
+    put(s, utoa(b + sizeof b, e->gen_no));
+    put(s, " obj\n");
+    s->file.size = (HPDF_UINT)here(s);
+    HPDF_STATUS r = HPDF_Obj_WriteValue(e->obj, &s->file, NULL);
+    if (r != HPDF_OK) {
+        hfail(s, r, "object", id);
+        return;
+    }
+    put(s, "\nendobj\n");
+}
+
+static void write_packed(saver *s, uint32_t id, void *obj)
+{
+    if (!entry(s, id))
+        return;
+    objstm *o = s->nos ? s->os[s->nos - 1] : NULL;
+    if (!o || o->n == AX_PDF_OBJSTM_MAX) {
+        if (s->nos == s->oscap) {
+            size_t cap = s->oscap ? 2 * s->oscap : 16;
+            objstm **a = ax_reallocarray(s->os, cap, sizeof *a);
+            if (!a) {
+                fail(s, AX_ERR_NOMEM, "out of memory");
+                return;
+            }
+            s->os = a;
+            s->oscap = cap;
+        }
+        o = ax_malloc(sizeof *o);
+        if (!o) {
+            fail(s, AX_ERR_NOMEM, "out of memory");
+            return;
+        }
+        memset(o, 0, sizeof *o);
+        s->os[s->nos++] = o;
+        s->body.attr = &o->body;
+    }
+    o->ids[o->n] = id;
+    o->offs[o->n] = (uint32_t)o->body.len;
+    s->type[id] = 2;
+    s->f2[id] = s->nos - 1;
+    s->f3[id] = o->n;
+    o->n++;
+    s->body.size = (HPDF_UINT)o->body.len;
+    HPDF_STATUS r = HPDF_Obj_WriteValue(obj, &s->body, NULL);
+    if (r != HPDF_OK) {
+        hfail(s, r, "object", id);
+        return;
+    }
+    ax_buf_append(&o->body, "\n", 1);
+    if (o->body.len > 0xFFFFFFFFu)
+        fail(s, AX_ERR_IO, "an object stream over 4 GiB");
+}
+
+/* Deflate a then b (zlib's default level, as libharu compresses) into a
+ * new buffer *dst (ax_free), *len bytes. */
+static int zip(saver *s, const char *a, size_t an, const char *b, size_t bn, char **dst,
+               size_t *len)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    *dst = NULL;
+    if (an + bn > 0xFFFFFFFFu) {
+        fail(s, AX_ERR_IO, "a stream over 4 GiB");
+        return 0;
+    }
+    if (deflateInit(&z, Z_DEFAULT_COMPRESSION) != Z_OK) {
+        fail(s, AX_ERR_NOMEM, "out of memory (zlib)");
+        return 0;
+    }
+    size_t bound = deflateBound(&z, (uLong)(an + bn)) + 64;
+    char *out = ax_malloc(bound);
+    if (!out) {
+        deflateEnd(&z);
+        fail(s, AX_ERR_NOMEM, "out of memory");
+        return 0;
+    }
+    z.next_out = (Bytef *)out;
+    z.avail_out = (uInt)bound;
+    int r = Z_OK;
+    if (an) {
+        z.next_in = (Bytef *)a;
+        z.avail_in = (uInt)an;
+        r = deflate(&z, Z_NO_FLUSH);
+    }
+    if (r == Z_OK) {
+        z.next_in = (Bytef *)b;
+        z.avail_in = (uInt)bn;
+        r = deflate(&z, Z_FINISH);
+    }
+    *len = z.total_out;
+    deflateEnd(&z);
+    if (r != Z_STREAM_END) {
+        ax_free(out);
+        fail(s, AX_ERR_IO, "zlib error %d", r);
+        return 0;
+    }
+    *dst = out;
+    return 1;
+}
+
+/* "/Length N>>", the stream's bytes, "endstream", "endobj" (the
+ * dictionary's other keys are out). */
+static void stream_out(saver *s, const char *z, size_t n)
+{
+    ax_buf_printf(s->out, "/Length %zu\n>>\nstream\r\n", n);
+    ax_buf_append(s->out, z, n);
+    put(s, "\nendstream\nendobj\n");
+}
+
+static void write_objstm(saver *s, size_t j, uint32_t id)
+{
+    objstm *o = s->os[j];
+    ax_buf hdr = {0};
+    char num[24];
+    for (unsigned i = 0; i < o->n; i++) {
+        if (i)
+            ax_buf_append(&hdr, " ", 1);
+        ax_buf_puts(&hdr, utoa(num + sizeof num, o->ids[i]));
+        ax_buf_append(&hdr, " ", 1);
+        ax_buf_puts(&hdr, utoa(num + sizeof num, o->offs[i]));
+    }
+    ax_buf_append(&hdr, "\n", 1);
+    if (hdr.failed || o->body.failed) {
+        ax_buf_free(&hdr);
+        fail(s, AX_ERR_NOMEM, "out of memory");
+        return;
+    }
+    if (!entry(s, id))
+        return;
+    s->type[id] = 1;
+    s->f2[id] = here(s);
+    s->f3[id] = 0;
+    char *z;
+    size_t len;
+    if (zip(s, hdr.data, hdr.len, o->body.data, o->body.len, &z, &len)) {
+        ax_buf_printf(s->out,
+                      "%lu 0 obj\n<<\n/Type /ObjStm\n/N %u\n/First %zu\n/Filter /FlateDecode\n",
+                      (unsigned long)id, o->n, hdr.len);
+        stream_out(s, z, len);
+        ax_free(z);
+    }
+    ax_buf_free(&hdr);
+}
+
+static unsigned width(uint64_t v)
+{
+    unsigned w = 1;
+    while (v >>= 8)
+        w++;
+    return w;
+}
+
+/* The trailer keys of libharu's trailer dictionary (Root, Info, ID …),
+ * but for those the cross-reference stream sets itself. */
+static void trailer_keys(saver *s)
+{
+    static const char *const own[] = {"Type", "Size",   "Index", "Prev",        "W",
+                                      "Length", "Filter", "DecodeParms", "XRefStm"};
+    HPDF_Dict t = s->doc->trailer;
+    for (HPDF_UINT i = 0; i < t->list->count && s->st == AX_OK; i++) {
+        HPDF_DictElement el = HPDF_List_ItemAt(t->list, i);
+        HPDF_Obj_Header *h = el ? el->value : NULL;
+        if (!h) {
+            hfail(s, HPDF_INVALID_OBJECT, "trailer key", i);
+            return;
+        }
+        int skip = (h->obj_id & HPDF_OTYPE_HIDDEN) != 0;
+        for (size_t k = 0; k < sizeof own / sizeof own[0]; k++)
+            skip |= strcmp(el->key, own[k]) == 0;
+        if (skip)
+            continue;
+        s->file.size = (HPDF_UINT)here(s);
+        HPDF_STATUS r = HPDF_Stream_WriteEscapeName(&s->file, el->key);
+        if (r == HPDF_OK)
+            r = HPDF_Stream_WriteChar(&s->file, ' ');
+        if (r == HPDF_OK)
+            r = HPDF_Obj_Write(el->value, &s->file, NULL);
+        if (r == HPDF_OK)
+            r = HPDF_Stream_WriteChar(&s->file, '\n');
+        if (r != HPDF_OK)
+            hfail(s, r, "trailer key", i);
+    }
+}
+
+static void write_xref(saver *s, uint32_t id)
+{
+    if (!entry(s, id))
+        return;
+    size_t at_obj = here(s);
+    s->type[0] = 0;
+    s->f2[0] = 0;
+    s->f3[0] = 65535;
+    s->type[id] = 1;
+    s->f2[id] = at_obj;
+    s->f3[id] = 0;
+    uint64_t m2 = 0;
+    uint32_t m3 = 0;
+    for (size_t i = 0; i < s->nent; i++) {
+        if (s->f2[i] > m2)
+            m2 = s->f2[i];
+        if (s->f3[i] > m3)
+            m3 = s->f3[i];
+    }
+    unsigned w2 = width(m2), w3 = width(m3), cols = 1 + w2 + w3;
+    /* rows with the PNG Up predictor: a filter byte (2), then each byte
+     * less the one above it */
+    size_t rowlen = 1 + (size_t)cols;
+    char *rows = ax_malloc(rowlen * s->nent);
+    if (!rows) {
+        fail(s, AX_ERR_NOMEM, "out of memory");
+        return;
+    }
+    unsigned char prev[1 + 8 + 4] = {0}, cur[1 + 8 + 4];
+    for (size_t i = 0; i < s->nent; i++) {
+        cur[0] = s->type[i];
+        for (unsigned k = 0; k < w2; k++)
+            cur[1 + k] = (unsigned char)(s->f2[i] >> 8 * (w2 - 1 - k));
+        for (unsigned k = 0; k < w3; k++)
+            cur[1 + w2 + k] = (unsigned char)(s->f3[i] >> 8 * (w3 - 1 - k));
+        char *r = rows + i * rowlen;
+        r[0] = 2;
+        for (unsigned k = 0; k < cols; k++)
+            r[1 + k] = (char)(unsigned char)(cur[k] - prev[k]);
+        memcpy(prev, cur, cols);
+    }
+    char *z;
+    size_t len;
+    int zipped = zip(s, NULL, 0, rows, rowlen * s->nent, &z, &len);
+    ax_free(rows);
+    if (!zipped)
+        return;
+    ax_buf_printf(s->out,
+                  "%lu 0 obj\n<<\n/Type /XRef\n/Size %zu\n/W [1 %u %u]\n/Filter /FlateDecode\n"
+                  "/DecodeParms <<\n/Columns %u\n/Predictor 12\n>>\n",
+                  (unsigned long)id, s->nent, w2, w3, cols);
+    trailer_keys(s);
+    stream_out(s, z, len);
+    ax_free(z);
+    ax_buf_printf(s->out, "startxref\n%zu\n%%%%EOF\n", at_obj);
+}
+
+static void save(saver *s)
+{
+    HPDF_Doc doc = s->doc;
+    HPDF_Xref xref = doc->xref;
+    if (doc->encrypt_on) {
+        fail(s, AX_ERR_IO, "the compact save writes no encrypted file");
+        return;
+    }
+    if (xref->prev || xref->start_offset != 0) {
+        fail(s, AX_ERR_IO, "the compact save writes one cross-reference section");
+        return;
+    }
+    if (doc->error.error_no != HPDF_OK) {
+        hfail(s, doc->error.error_no, "the document", 0);
+        return;
+    }
+    /* PrepareTrailer */
+    HPDF_STATUS r = HPDF_Dict_Add(doc->trailer, "Root", doc->catalog);
+    if (r == HPDF_OK && doc->info)
+        r = HPDF_Dict_Add(doc->trailer, "Info", doc->info);
+    if (r != HPDF_OK) {
+        hfail(s, r, "the trailer", 0);
+        return;
+    }
+    /* WriteHeader: object streams are PDF 1.5; libharu's binary comment */
+    int minor = (int)doc->pdf_version + 2;
+    ax_buf_printf(s->out, "%%PDF-1.%d\n%%\267\276\255\252\n", minor < 5 ? 5 : minor);
+
+    /* the objects, in libharu's order: the count may grow on the way */
+    for (HPDF_UINT i = 1; i < xref->entries->count && s->st == AX_OK && !s->out->failed; i++) {
+        HPDF_XrefEntry e = HPDF_List_ItemAt(xref->entries, i);
+        if (!e || !entry(s, i))
+            break;
+        if (e->entry_typ == HPDF_FREE_ENTRY || !e->obj)
+            continue; /* libharu frees none, but a free entry stays free */
+        HPDF_Obj_Header *h = e->obj;
+        unsigned cls = h->obj_class & HPDF_OCLASS_ANY;
+        if (e->gen_no != 0 || (cls == HPDF_OCLASS_DICT && ((HPDF_Dict)e->obj)->stream) ||
+            h->obj_class == (HPDF_OCLASS_DICT | HPDF_OSUBCLASS_ENCRYPT)) {
+            write_plain(s, i, e);
+        } else if (cls == HPDF_OCLASS_NUMBER) {
+            if (s->nlater == s->latercap) {
+                size_t cap = s->latercap ? 2 * s->latercap : 256;
+                uint32_t *a = ax_reallocarray(s->later, cap, sizeof *a);
+                if (!a) {
+                    fail(s, AX_ERR_NOMEM, "out of memory");
+                    break;
+                }
+                s->later = a;
+                s->latercap = cap;
+            }
+            s->later[s->nlater++] = i;
+        } else {
+            write_packed(s, i, e->obj);
+        }
+    }
+    for (size_t k = 0; k < s->nlater && s->st == AX_OK; k++)
+        write_packed(s, s->later[k],
+                     ((HPDF_XrefEntry)HPDF_List_ItemAt(xref->entries, s->later[k]))->obj);
+    if (s->st != AX_OK)
+        return;
+
+    uint32_t next = xref->entries->count;
+    for (size_t j = 0; j < s->nos && s->st == AX_OK; j++)
+        for (unsigned i = 0; i < s->os[j]->n; i++)
+            s->f2[s->os[j]->ids[i]] = next + j;
+    for (size_t j = 0; j < s->nos && s->st == AX_OK; j++)
+        write_objstm(s, j, next + (uint32_t)j);
+    if (s->st == AX_OK)
+        write_xref(s, next + (uint32_t)s->nos);
+    if (s->st == AX_OK && s->out->failed)
+        fail(s, AX_ERR_NOMEM, "out of memory");
+}
+
+ax_status ax_pdf_save_compact(HPDF_Doc doc, ax_buf *out, char *msg, size_t msgn)
+{
+    if (msg && msgn)
+        msg[0] = '\0';
+    saver s;
+    memset(&s, 0, sizeof s);
+    s.doc = doc;
+    s.out = out;
+    s.base = out->len;
+    s.msg = msg;
+    s.msgn = msgn;
+    if (!HPDF_HasDoc(doc))
+        return fail(&s, AX_ERR_IO, "no libharu document to save");
+    sink_init(&s.file, doc, out);
+    sink_init(&s.body, doc, NULL);
+    save(&s);
+    for (size_t j = 0; j < s.nos; j++) {
+        ax_buf_free(&s.os[j]->body);
+        ax_free(s.os[j]);
+    }
+    ax_free(s.os);
+    ax_free(s.later);
+    ax_free(s.type);
+    ax_free(s.f2);
+    ax_free(s.f3);
+    return s.st;
+}

@@ -1,0 +1,38 @@
+/* pdfsave.h — the PDF device's save step (pdf.c), instead of libharu's
+ * HPDF_SaveToStream: the same objects, written compactly (PDF 1.5 object
+ * and cross-reference streams, ISO 32000-1 §7.5.7-8).
+ *
+ * libharu writes every object as "N 0 obj … endobj" with a 20-byte entry in
+ * a cross-reference table, uncompressed: a tagged report (one small
+ * structure element dictionary per cell, heading, paragraph, span) is then
+ * mostly object headers and xref entries. Here every object that may be
+ * (dictionaries without a stream, arrays, numbers …) goes into deflated
+ * object streams of up to AX_PDF_OBJSTM_MAX objects; stream objects (pages'
+ * contents, fonts, ICC profile, the XMP metadata, which PDF/A wants
+ * readable as it is) stay ordinary indirect objects, written by libharu's
+ * own HPDF_Obj_WriteValue in libharu's order, so its before-write
+ * callbacks, ours (pdf.c's keep_compressed / restore_filter) and the
+ * indirect /Length numbers work as in HPDF_SaveToStream. The file ends
+ * with a cross-reference stream whose dictionary holds the keys of
+ * libharu's trailer (Root, Info, ID …) uncompressed, so a placeholder /ID
+ * written there can be patched in place after the save. Output is a pure
+ * function of the document: no clock, no addresses. No encryption. */
+#ifndef AX_PDFSAVE_H
+#define AX_PDFSAVE_H
+
+#include <stddef.h>
+
+#include <hpdf.h>
+
+#include "../base/base.h"
+
+#define AX_PDF_OBJSTM_MAX 200
+
+/* Append the whole file to `out` (the file starts at out->len on entry;
+ * offsets are counted from there). Returns AX_OK, or an error with a
+ * message in msg (a libharu error also reaches the document's error
+ * handler, as HPDF_SaveToStream's would). Like HPDF_SaveToStream, call it
+ * once per document: it adds Root and Info to libharu's trailer. */
+ax_status ax_pdf_save_compact(HPDF_Doc doc, ax_buf *out, char *msg, size_t msgn);
+
+#endif
