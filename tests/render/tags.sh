@@ -118,7 +118,7 @@ diff -r -x 'manifest*.json' "$TMP/sh1" "$TMP/sh2" >/dev/null && ok || bad "two b
 
 # --- tagcheck on every document -------------------------------------------------
 tagcheck "$TMP/a.pdf" --expect "$ALL" --lang-en --labels
-tagcheck "$TMP/s.pdf" --expect "$ALL" --lang-en --labels
+tagcheck "$TMP/s.pdf" --expect "$ALL" --lang-en
 nsheets=0
 for f in "$TMP"/sh1/*.pdf; do
     [ -e "$f" ] || continue

@@ -329,6 +329,7 @@ static void set_title_en(sqlite3 *db, int id, const char *title)
     "        - {title: Title, value: title, width: 1fr}\n"                                       \
     "        - {title: People, value: participants, width: 14mm}\n"
 
+
 /* ---- 1. fallback runs -------------------------------------------------- */
 
 static void fallback_runs_per_font(void **state)
@@ -1967,6 +1968,245 @@ static void same_layout_same_trace(void **state)
     sqlite3_close(db);
 }
 
+/* ---- structure (tagged PDF) ------------------------------------------------ */
+
+/* The structure of a display list, checked as the PDF device would need it:
+ * every drawing inside an element or an artifact, elements balanced (a
+ * resumed one ends too), no element inside an artifact, artifacts not
+ * nested. Returns the elements' types in order, "H1 Span TR …", and counts
+ * what the tests ask for. */
+typedef struct tagstats {
+    ax_buf seq;
+    int begins, resumes, links, anchors, labels, lang_en, colspans;
+    int scope[4];
+} tagstats;
+
+static void tags_of(const doc *d, tagstats *ts)
+{
+    memset(ts, 0, sizeof *ts);
+    int depth = 0, art = 0, ids[4096], nids = 0, dests[256], ndests = 0, anchors[256],
+        nanchors = 0;
+    for (size_t pg = 0; pg < npages(d); pg++) {
+        const ax_page *p = ax_display_page(d->dl, pg);
+        for (size_t k = 0; k < p->n; k++) {
+            const ax_cmd *c = &p->cmds[k];
+            switch (c->kind) {
+            case AX_CMD_FILL:
+            case AX_CMD_STROKE:
+            case AX_CMD_TEXT:
+                if (!depth && !art)
+                    fail_msg("page %zu command %zu: drawn outside any element or artifact",
+                             pg + 1, k);
+                break;
+            case AX_CMD_STRUCT_BEGIN:
+                assert_false(art);
+                depth++;
+                ts->begins++;
+                ax_buf_printf(&ts->seq, "%s%s", ts->seq.len ? " " : "",
+                              ax_struct_name(c->st.type));
+                if (c->st.lang && strcmp(c->st.lang, "en") == 0)
+                    ts->lang_en++;
+                if (c->st.type == AX_ST_TH)
+                    ts->scope[c->st.scope]++;
+                if (c->st.colspan > 1)
+                    ts->colspans++;
+                if (c->st.id && nids < 4096)
+                    ids[nids++] = c->st.id;
+                break;
+            case AX_CMD_STRUCT_RESUME: {
+                assert_false(art);
+                int found = 0;
+                for (int i = 0; i < nids; i++)
+                    found |= ids[i] == c->id;
+                if (!found)
+                    fail_msg("resume_struct %d before its element", c->id);
+                depth++;
+                ts->resumes++;
+                break;
+            }
+            case AX_CMD_STRUCT_END:
+                assert_false(art);
+                assert_true(depth > 0);
+                depth--;
+                break;
+            case AX_CMD_ARTIFACT_BEGIN:
+                assert_false(art);
+                art = 1;
+                break;
+            case AX_CMD_ARTIFACT_END:
+                assert_true(art);
+                art = 0;
+                break;
+            case AX_CMD_LINK:
+                ts->links++;
+                if (!c->link.uri && ndests < 256)
+                    dests[ndests++] = c->link.dest;
+                break;
+            case AX_CMD_ANCHOR:
+                ts->anchors++;
+                if (nanchors < 256)
+                    anchors[nanchors++] = c->id;
+                break;
+            case AX_CMD_PAGE_LABEL: ts->labels++; break;
+            default: break;
+            }
+        }
+        assert_false(art); /* an artifact never spans pages */
+    }
+    assert_int_equal(depth, 0);
+    for (int i = 0; i < ndests; i++) {
+        int found = 0;
+        for (int k = 0; k < nanchors; k++)
+            found |= anchors[k] == dests[i];
+        if (!found)
+            fail_msg("a link to anchor %d, which no page has", dests[i]);
+    }
+    if (!ts->seq.data)
+        ax_buf_puts(&ts->seq, "");
+}
+
+static int count_word(const char *seq, const char *w)
+{
+    int n = 0;
+    size_t k = strlen(w);
+    for (const char *p = seq; (p = strstr(p, w)); p += k)
+        if ((p == seq || p[-1] == ' ') && (p[k] == ' ' || p[k] == '\0'))
+            n++;
+    return n;
+}
+
+static void table_is_tagged(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(60, 60);
+    doc d = render_lang(db, SMALL_PAGE "blocks:\n"
+                            "  - heading: {zh: 表, en: Table}\n"
+                            "  - paragraph: {zh: 说明。, en: A note.}\n"
+                            "  - table:\n"
+                            "      query: SELECT date, title_zh, title_en, participants"
+                            " FROM activities ORDER BY id\n"
+                            "      total: {label: Total, columns: [participants]}\n"
+                            "      columns:\n"
+                            "        - {title: Date, value: date, width: 18mm}\n"
+                            "        - {title: Title, value: title, width: 1fr, stack: true}\n"
+                            "        - {title: People, value: participants, width: 14mm}\n",
+                        AX_LANG_ZH_EN);
+    assert_int_equal(d.st, AX_OK);
+    assert_true(npages(&d) >= 3);
+    tagstats ts;
+    tags_of(&d, &ts);
+    const char *q = ts.seq.data;
+    /* one table, its header once (the repeats are artifacts), a TR per row
+     * and one for the total, in TFoot */
+    assert_int_equal(count_word(q, "Table"), 1);
+    assert_int_equal(count_word(q, "THead"), 1);
+    assert_int_equal(count_word(q, "TBody"), 1);
+    assert_int_equal(count_word(q, "TFoot"), 1);
+    assert_int_equal(count_word(q, "TR"), 1 + 60 + 1);
+    assert_int_equal(ts.scope[AX_SCOPE_COLUMN], 3);
+    assert_int_equal(ts.scope[AX_SCOPE_ROW], 1); /* the total's label */
+    assert_int_equal(ts.colspans, 1);            /* ... spanning Date and Title */
+    assert_int_equal(count_word(q, "TD"), 60 * 3 + 1);
+    /* the heading, the paragraph in two languages; English lines marked en
+     * (the heading's, the paragraph's, each row's English title) */
+    assert_int_equal(strncmp(q, "H1 Span P P Table THead TR TH", 29), 0);
+    if (ts.lang_en < 2 + 60)
+        fail_msg("%d English spans: %.300s", ts.lang_en, q);
+    doc_free(&d);
+    sqlite3_close(db);
+}
+
+static void split_row_is_one_tr(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(5, 5);
+    char *w = words(400);
+    set_title_en(db, 3, w);
+    doc d = render_lang(db, SMALL_PAGE "blocks:\n" ACTIVITY_TABLE(""), AX_LANG_EN);
+    assert_int_equal(d.st, AX_OK);
+    assert_true(npages(&d) >= 2);
+    tagstats ts;
+    tags_of(&d, &ts);
+    assert_int_equal(count_word(ts.seq.data, "TR"), 1 + 5);
+    assert_int_equal(count_word(ts.seq.data, "TD"), 5 * 3);
+    assert_true(ts.resumes >= 1); /* the tall cell goes on in its TD */
+    assert_int_equal(ts.lang_en, 0); /* an English document: no spans */
+    free(w);
+    doc_free(&d);
+    sqlite3_close(db);
+}
+
+static void heading_levels_never_skip(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(0, 1);
+    doc d = render_lang(db, SMALL_PAGE "blocks:\n"
+                            "  - heading: A\n"
+                            "  - heading: B\n    level: 3\n"
+                            "  - heading: C\n    level: 4\n"
+                            "  - heading: D\n    level: 2\n"
+                            "  - heading: E\n    level: 1\n",
+                        AX_LANG_EN);
+    assert_int_equal(d.st, AX_OK);
+    tagstats ts;
+    tags_of(&d, &ts);
+    assert_string_equal(ts.seq.data, "H1 H2 H3 H2 H1");
+    doc_free(&d);
+    sqlite3_close(db);
+}
+
+static void contents_link_headings(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(40, 40);
+    doc d = render_lang(db, SMALL_PAGE "blocks:\n"
+                            "  - heading: Title\n"
+                            "  - contents: {zh: 目录, en: Contents}\n"
+                            "  - heading: One\n"
+                            "  - paragraph: See https://www.wipo.int/tad/en/index.jsp.\n"
+                            "  - heading: Sub\n    level: 2\n"
+                            "  - heading: Deep\n    level: 3\n" ACTIVITY_TABLE("")
+                            "  - heading: Two\n    page-label: \"Annex, page \"\n",
+                        AX_LANG_ZH_EN);
+    assert_int_equal(d.st, AX_OK);
+    tagstats ts;
+    tags_of(&d, &ts);
+    /* the headings after the block, to depth 2: One, Sub, Two */
+    assert_int_equal(count_word(ts.seq.data, "TOC"), 1);
+    assert_int_equal(count_word(ts.seq.data, "TOCI"), 3);
+    /* a Link per entry (resumed for its page number) and one for the URL */
+    assert_int_equal(count_word(ts.seq.data, "Link"), 4);
+    assert_int_equal(ts.resumes, 3);
+    assert_int_equal(ts.links, 4);
+    assert_int_equal(ts.labels, 1);
+    /* the entries show the pages the headings are on */
+    char *p1 = page_text(&d, 0, BODY);
+    assert_non_null(strstr(p1, "Contents"));
+    ax_free(p1);
+    /* the heading "Two" is on the last page with it (the first is the
+     * contents'); the contents page shows that page's number */
+    size_t two = 0;
+    for (size_t pg = 0; pg < npages(&d); pg++) {
+        char *t = page_text(&d, pg, BODY);
+        if (count_line(t, "Two"))
+            two = pg;
+        ax_free(t);
+    }
+    assert_true(two >= 1);
+    char num[16];
+    snprintf(num, sizeof num, "%zu", two + 1);
+    const ax_page *p0 = ax_display_page(d.dl, 0);
+    int shown = 0;
+    for (size_t k = 0; k < p0->n; k++)
+        if (p0->cmds[k].kind == AX_CMD_TEXT && p0->cmds[k].text.len == strlen(num) &&
+            memcmp(p0->cmds[k].text.utf8, num, strlen(num)) == 0)
+            shown = 1;
+    assert_true(shown);
+    doc_free(&d);
+    sqlite3_close(db);
+}
+
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2009,6 +2249,10 @@ int main(void)
         cmocka_unit_test(keep_together_child_left_out),
         cmocka_unit_test(keep_together_groups_are_independent),
         cmocka_unit_test(when_errors_report_their_line),
+        cmocka_unit_test(table_is_tagged),
+        cmocka_unit_test(split_row_is_one_tr),
+        cmocka_unit_test(heading_levels_never_skip),
+        cmocka_unit_test(contents_link_headings),
     };
     /* one fontset for every test; fonts/fonts.conf by relative path */
     if (ax_fontset_new("fonts/fonts.conf", &fs) != AX_OK) {
