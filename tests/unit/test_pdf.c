@@ -1206,6 +1206,77 @@ static void small_document_figures(void **state)
     assert_true(ms < 200);
 }
 
+/* Structure misuse is an error on the device, with nothing written: an
+ * element left open, an end without a begin, an element inside an
+ * artifact, a resume of an unknown id, a link to an anchor no page has. */
+static void structure_misuse_fails(void **state)
+{
+    fixture *f = *state;
+    for (int k = 0; k < 5; k++) {
+        const char *pdf = path_in(f, "bad-struct.pdf");
+        ax_device *d;
+        assert_int_equal(ax_pdf_device_new(pdf, &INFO, &d), AX_OK);
+        assert_int_equal(ax_device_begin_page(d, 300, 300), AX_OK);
+        ax_status st = AX_OK;
+        switch (k) {
+        case 0: st = ax_device_begin_struct(d, &(ax_struct){.type = AX_ST_P}); break;
+        case 1: st = ax_device_end_struct(d); break;
+        case 2:
+            ax_device_begin_artifact(d, AX_ART_LAYOUT);
+            st = ax_device_begin_struct(d, &(ax_struct){.type = AX_ST_P});
+            break;
+        case 3: st = ax_device_resume_struct(d, 42); break;
+        case 4: st = ax_device_link(d, 10, 10, 50, 10, NULL, 7, "to nowhere"); break;
+        }
+        ax_device_end_page(d);
+        ax_status cl = ax_device_close(d);
+        if (k == 0 || k == 4)
+            assert_int_equal(st, AX_OK); /* found at close */
+        else
+            assert_int_equal(st, AX_ERR_DATA);
+        assert_int_equal(cl, AX_ERR_DATA);
+        assert_true(d->message[0] != '\0');
+        ax_device_free(d);
+        assert_false(file_exists(pdf));
+    }
+}
+
+/* Marked content: each element's drawing in a BDC with an MCID, artifacts
+ * as /Artifact, every sequence closed before ET and Q. */
+static void marked_content_nests(void **state)
+{
+    fixture *f = *state;
+    const char *pdf = path_in(f, "mc.pdf");
+    ax_device *d = tagged_doc(f, pdf);
+    assert_int_equal(ax_device_begin_page(d, 300, 300), AX_OK);
+    assert_int_equal(ax_device_begin_artifact(d, AX_ART_FOOTER), AX_OK);
+    assert_int_equal(show(d, f->sans, 10, 40, 280, "0123"), AX_OK);
+    assert_int_equal(ax_device_end_artifact(d), AX_OK);
+    assert_int_equal(ax_device_end_page(d), AX_OK);
+    assert_int_equal(ax_device_close(d), AX_OK);
+    ax_device_free(d);
+    char cmd[1024];
+    ax_buf out = {0};
+    snprintf(cmd, sizeof cmd, "qpdf --qdf --object-streams=disable '%s' -", pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    unnul(out.data, out.len);
+    assert_non_null(strstr(out.data, "/H1 <</MCID 0>> BDC"));
+    assert_non_null(strstr(out.data, "/TD <</MCID 1>> BDC"));
+    assert_non_null(strstr(out.data, "/Artifact <</Type /Pagination /Subtype /Footer>> BDC"));
+    assert_non_null(strstr(out.data, "/StructTreeRoot"));
+    assert_non_null(strstr(out.data, "/ParentTree"));
+    assert_non_null(strstr(out.data, "/StructParents 0"));
+    /* an EMC never comes after BT before its ET */
+    for (const char *p = out.data; (p = strstr(p, "BT\n"));) {
+        const char *et = strstr(p, "ET\n"), *bdc = strstr(p, "BDC\n"), *emc = strstr(p, "EMC\n");
+        assert_non_null(et);
+        assert_true(!bdc || bdc > et);
+        assert_true(!emc || emc > et);
+        p = et;
+    }
+    ax_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1221,6 +1292,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(minimal_document, setup, teardown),
         cmocka_unit_test_setup_teardown(pdfa_pdfua_metadata, setup, teardown),
         cmocka_unit_test_setup_teardown(compact_save, setup, teardown),
+        cmocka_unit_test_setup_teardown(structure_misuse_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(marked_content_nests, setup, teardown),
         cmocka_unit_test_setup_teardown(small_document_figures, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
