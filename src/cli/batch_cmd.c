@@ -506,6 +506,16 @@ static ax_status write_combined(const char *path, const doc *docs, size_t n,
                 ax_display_outline(all, 1, dc->title, 0);
                 ax_struct part = {.type = AX_ST_PART};
                 ax_display_begin_struct(all, &part);
+                /* its pages keep their numbers: "VC-1", "VC-2" in the viewer's
+                 * page box (the file's name, without folder and .pdf) */
+                const char *stem = strrchr(dc->path, '/');
+                stem = stem ? stem + 1 : dc->path;
+                size_t bl = strlen(stem);
+                if (bl > 4 && strcmp(stem + bl - 4, ".pdf") == 0)
+                    bl -= 4;
+                char label[160];
+                snprintf(label, sizeof label, "%.*s-", (int)(bl < 150 ? bl : 150), stem);
+                ax_display_page_label(all, label, 1);
             }
             for (size_t k = 0; k < pg->n; k++) {
                 ax_cmd c = pg->cmds[k];

@@ -126,6 +126,10 @@ for f in "$TMP"/sh1/*.pdf; do
     tagcheck "$f" --expect "$SHEET"
 done
 [ "$nsheets" -ge 2 ] && ok || bad "only $nsheets sheet PDFs"
+# the combined file: each sheet a Part, its pages labelled with its name
+tagcheck "$TMP/sh1/all.pdf" --expect "Part,$SHEET" --labels
+qpdf --json --json-key=pagelabels "$TMP/sh1/all.pdf" | grep -q '"/P": "u:VC-"' && ok ||
+    bad "the combined sheets have no page label VC-"
 
 # --- pdf.js, as Firefox hands the tree to a screen reader -----------------------
 if node tests/render/structtree.mjs "$TMP/a.pdf" --summary >"$TMP/a.json" 2>"$TMP/a.jerr"; then ok
