@@ -2112,6 +2112,7 @@ static void table_is_tagged(void **state)
     assert_int_equal(strncmp(q, "H1 Span P P Table THead TR TH", 29), 0);
     if (ts.lang_en < 2 + 60)
         fail_msg("%d English spans: %.300s", ts.lang_en, q);
+    ax_buf_free(&ts.seq);
     doc_free(&d);
     sqlite3_close(db);
 }
@@ -2132,6 +2133,7 @@ static void split_row_is_one_tr(void **state)
     assert_true(ts.resumes >= 1); /* the tall cell goes on in its TD */
     assert_int_equal(ts.lang_en, 0); /* an English document: no spans */
     free(w);
+    ax_buf_free(&ts.seq);
     doc_free(&d);
     sqlite3_close(db);
 }
@@ -2151,6 +2153,7 @@ static void heading_levels_never_skip(void **state)
     tagstats ts;
     tags_of(&d, &ts);
     assert_string_equal(ts.seq.data, "H1 H2 H3 H2 H1");
+    ax_buf_free(&ts.seq);
     doc_free(&d);
     sqlite3_close(db);
 }
@@ -2202,6 +2205,7 @@ static void contents_link_headings(void **state)
             memcmp(p0->cmds[k].text.utf8, num, strlen(num)) == 0)
             shown = 1;
     assert_true(shown);
+    ax_buf_free(&ts.seq);
     doc_free(&d);
     sqlite3_close(db);
 }
