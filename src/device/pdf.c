@@ -106,6 +106,8 @@ typedef struct ax_pdf {
     int next_mcid;            /* on this page */
     enum { MC_NONE, MC_ELEM, MC_ART } mc;
     size_t mc_elem;           /* the element of the open sequence */
+    int mc_in_text;           /* the open sequence began inside BT … ET */
+    ax_artifact_kind mc_art;  /* the kind of the open artifact sequence */
     int in_artifact;
     ax_artifact_kind art;
     int resumed_depth;        /* stack depth before a resume_struct, + 1; 0: none */
@@ -159,6 +161,7 @@ static void array_add(struct ax_pdf *p, HPDF_Array a, void *obj);
 static HPDF_Array new_array(struct ax_pdf *p);
 static void mark(struct ax_pdf *p);
 static void close_mc(struct ax_pdf *p);
+static int mc_current(const struct ax_pdf *p);
 
 static ax_pdf *to_pdf(ax_device *d) { return (ax_pdf *)d; }
 
@@ -1475,6 +1478,10 @@ static void op(ax_pdf *p, const char *name, int n, ...)
  * operation of another kind. */
 static void flush(ax_pdf *p)
 {
+    if (p->in_text && p->mc != MC_NONE && p->mc_in_text) {
+        op(p, "EMC", 0); /* it began in this text object */
+        p->mc = MC_NONE;
+    }
     if (p->in_text)
         op(p, "ET", 0);
     p->in_text = 0;
@@ -1541,6 +1548,8 @@ static ax_status pdf_fill_path(ax_device *d, const ax_path *path, ax_color c)
         return p->base.status;
     if (path->n == 0)
         return AX_OK;
+    if (p->in_text)
+        flush(p); /* paths go outside text objects, and so do their sequences */
     mark(p);
     /* Same paint as the open fill: add to its path (opaque colour, so
      * the union looks the same). Otherwise paint state first: a colour
@@ -1565,6 +1574,8 @@ static ax_status pdf_stroke_path(ax_device *d, const ax_path *path, double lw, a
                               HPDF_MAX_LINEWIDTH);
     if (path->n == 0)
         return AX_OK;
+    if (p->in_text)
+        flush(p);
     mark(p);
     ax_color k = {clamp01(c.r), clamp01(c.g), clamp01(c.b)};
     int same = p->has_stroke && same_color(p->stroke, k) && p->lw == lw;
@@ -1694,7 +1705,10 @@ static ax_status pdf_show_text(ax_device *d, const ax_text_run *t)
     size_t tj = 0;
     if (encode_tj(p, pf, t, &tj) != AX_OK)
         return p->base.status;
-    mark(p);
+    /* a sequence that must change ends first (and with it a text object
+     * it holds); then the text object; then the new sequence, inside it */
+    if (!mc_current(p))
+        close_mc(p);
 
     /* One text object for consecutive runs; font, size and colour only
      * when they change; each run placed with our own Td (libharu's TextOut
@@ -1708,6 +1722,7 @@ static ax_status pdf_show_text(ax_device *d, const ax_text_run *t)
         p->tx = p->ty = 0; /* BT resets the line matrix to the identity */
         p->trot = 0;
     }
+    mark(p);
     set_fill(p, t->color);
     if (p->tfont != pf || p->tsize != t->size) {
         /* the font's name in the page's resources (added there on first use) */
@@ -1867,9 +1882,21 @@ static void close_mc(ax_pdf *p)
 {
     if (p->mc == MC_NONE)
         return;
-    flush(p);
+    /* a sequence begun inside the text object ends inside it (and then
+     * the text object goes on: no ET/BT per table cell); one begun outside
+     * ends after what it holds */
+    if (!p->mc_in_text)
+        flush(p);
     op(p, "EMC", 0);
     p->mc = MC_NONE;
+}
+
+/* The open sequence is the one the next drawing belongs in. */
+static int mc_current(const ax_pdf *p)
+{
+    if (p->in_artifact)
+        return p->mc == MC_ART && p->mc_art == p->art;
+    return p->mc == MC_ELEM && p->mc_elem == top_elem(p);
 }
 
 /* Before drawing: the drawing goes into the open artifact, or into a
@@ -1877,14 +1904,13 @@ static void close_mc(ax_pdf *p)
  * of that element, in the page's ParentTree entry). */
 static void mark(ax_pdf *p)
 {
-    if (!ok(p))
+    if (!ok(p) || mc_current(p))
         return;
+    close_mc(p);
+    p->mc_in_text = p->in_text;
     if (p->in_artifact) {
-        if (p->mc == MC_ART)
-            return;
-        close_mc(p);
         static const char *const props[] = {
-            [AX_ART_LAYOUT] = "/Artifact <</Type /Layout>> BDC\n",
+            [AX_ART_LAYOUT] = "/Artifact BMC\n", /* Layout, the most frequent */
             [AX_ART_HEADER] = "/Artifact <</Type /Pagination /Subtype /Header>> BDC\n",
             [AX_ART_FOOTER] = "/Artifact <</Type /Pagination /Subtype /Footer>> BDC\n",
             [AX_ART_BACKGROUND] = "/Artifact <</Type /Background>> BDC\n",
@@ -1892,12 +1918,10 @@ static void mark(ax_pdf *p)
         const char *pr = props[p->art];
         emit(p, pr, strlen(pr));
         p->mc = MC_ART;
+        p->mc_art = p->art;
         return;
     }
     size_t e = top_elem(p);
-    if (p->mc == MC_ELEM && p->mc_elem == e)
-        return;
-    close_mc(p);
     if (e == 0)
         p->stray++;
     selem *el = &p->elems[e];
@@ -1943,7 +1967,8 @@ static ax_status pdf_begin_struct(ax_device *d, const ax_struct *s)
     HPDF_Dict e = new_object(p);
     if (!e)
         return p->base.status;
-    dict_name(p, e, "Type", "StructElem");
+    /* no /Type: optional for structure elements, and 2,500 of them in
+     * the annex */
     dict_name(p, e, "S", ax_struct_name(s->type));
     dict_add(p, e, "P", parent->dict);
     if (s->lang && s->lang[0])

@@ -224,7 +224,7 @@ static int zip(saver *s, const char *a, size_t an, const char *b, size_t bn, cha
         fail(s, AX_ERR_IO, "a stream over 4 GiB");
         return 0;
     }
-    if (deflateInit(&z, Z_DEFAULT_COMPRESSION) != Z_OK) {
+    if (deflateInit(&z, Z_BEST_SPEED) != Z_OK) {
         fail(s, AX_ERR_NOMEM, "out of memory (zlib)");
         return 0;
     }

@@ -1242,7 +1242,7 @@ static void structure_misuse_fails(void **state)
 }
 
 /* Marked content: each element's drawing in a BDC with an MCID, artifacts
- * as /Artifact, every sequence closed before ET and Q. */
+ * as /Artifact, sequences and text objects properly nested. */
 static void marked_content_nests(void **state)
 {
     fixture *f = *state;
@@ -1266,14 +1266,31 @@ static void marked_content_nests(void **state)
     assert_non_null(strstr(out.data, "/StructTreeRoot"));
     assert_non_null(strstr(out.data, "/ParentTree"));
     assert_non_null(strstr(out.data, "/StructParents 0"));
-    /* an EMC never comes after BT before its ET */
-    for (const char *p = out.data; (p = strstr(p, "BT\n"));) {
-        const char *et = strstr(p, "ET\n"), *bdc = strstr(p, "BDC\n"), *emc = strstr(p, "EMC\n");
-        assert_non_null(et);
-        assert_true(!bdc || bdc > et);
-        assert_true(!emc || emc > et);
-        p = et;
+    /* sequences and text objects nest: a line ending in BDC or BT opens,
+     * EMC closes a sequence, ET a text object, each the innermost */
+    char stack[256];
+    int depth = 0, seqs = 0;
+    for (const char *l = out.data; l && *l;) {
+        const char *e = strchr(l, '\n');
+        size_t n = e ? (size_t)(e - l) : strlen(l);
+        if (n >= 3 && memcmp(l + n - 3, "BDC", 3) == 0) {
+            assert_true(depth < 256);
+            stack[depth++] = 'M';
+            seqs++;
+        } else if (n == 2 && memcmp(l, "BT", 2) == 0) {
+            assert_true(depth < 256);
+            stack[depth++] = 'T';
+        } else if (n == 3 && memcmp(l, "EMC", 3) == 0) {
+            assert_true(depth > 0 && stack[depth - 1] == 'M');
+            depth--;
+        } else if (n == 2 && memcmp(l, "ET", 2) == 0) {
+            assert_true(depth > 0 && stack[depth - 1] == 'T');
+            depth--;
+        }
+        l = e ? e + 1 : NULL;
     }
+    assert_int_equal(depth, 0);
+    assert_true(seqs >= 8); /* H1, six cells, the footer */
     ax_buf_free(&out);
 }
 
