@@ -99,10 +99,19 @@ typedef struct ax_pdf {
     size_t nelems, capelems;
     size_t *open;
     size_t nopen, capopen;
-    HPDF_Dict tree_root;      /* StructTreeRoot */
-    HPDF_Array nums;          /* its ParentTree's /Nums */
-    int next_key;             /* the next ParentTree key */
-    HPDF_Array page_parents;  /* this page's MCID → element array */
+    /* The tree is kept in these arrays and written as text by the save
+     * (pdfsave.h, ax_pdf_extra): thousands of libharu dictionaries cost
+     * more to build and write than the whole rest of the document. */
+    struct skid *kids;        /* every element's kids, as linked lists */
+    size_t nkids, capkids;
+    int *mcpar;               /* MCID → element, every page in turn */
+    size_t nmcpar, capmcpar;
+    size_t *page_mc0;         /* each page's first entry in mcpar */
+    size_t cappage_mc0;
+    struct pkey *keys;        /* ParentTree keys: pages and link annotations */
+    size_t nkeys, capkeys;
+    ax_arena *sarena;         /* elements' Lang and Alt */
+    HPDF_Dict tree_root;      /* StructTreeRoot: its value is written by the save */
     int next_mcid;            /* on this page */
     enum { MC_NONE, MC_ELEM, MC_ART } mc;
     size_t mc_elem;           /* the element of the open sequence */
@@ -125,13 +134,31 @@ typedef struct ax_pdf {
     size_t cappages;
 } ax_pdf;
 
+#define NO_KID UINT32_MAX
+
 typedef struct selem {
-    HPDF_Dict dict;  /* the StructElem, an indirect object */
-    HPDF_Array kids; /* its /K */
-    HPDF_Page pg;    /* its /Pg: the page of its first marked content, or NULL */
-    int id;
+    int parent;               /* element index; -1: the root (the Document) */
     ax_struct_type type;
+    const char *lang, *alt;   /* in sarena, or NULL */
+    ax_scope scope;
+    int colspan, id;
+    int pg;                   /* /Pg: the page of its first marked content, or -1 */
+    uint32_t first, last;     /* its kids in p->kids, or NO_KID */
 } selem;
+
+/* A kid: an MCID on a page, an element, or a link annotation (OBJR). */
+typedef struct skid {
+    uint32_t next;
+    enum { KID_MCID, KID_ELEM, KID_OBJR } kind;
+    int page;                 /* MCID, OBJR */
+    uint32_t val;             /* the MCID, the element, the annotation's object number */
+} skid;
+
+/* A ParentTree key: a page (its MCIDs) or a link annotation (its element). */
+typedef struct pkey {
+    int page;                 /* >= 0: that page; -1: an annotation of element `elem` */
+    int elem;
+} pkey;
 
 typedef struct pend_link {
     HPDF_Dict annot;
@@ -331,6 +358,11 @@ static void pdf_free(ax_device *d)
     ax_free(p->cid);
     ax_free(p->hex);
     ax_free(p->elems);
+    ax_free(p->kids);
+    ax_free(p->mcpar);
+    ax_free(p->page_mc0);
+    ax_free(p->keys);
+    ax_arena_free(p->sarena);
     ax_free(p->open);
     ax_free(p->links);
     ax_free(p->anchors);
@@ -1315,12 +1347,13 @@ static ax_status pdf_begin_page(ax_device *d, double w, double h)
     /* its entry in the structure's ParentTree: MCID → element */
     if (room_for(p, (void **)&p->pages, (size_t)p->npages, &p->cappages, sizeof *p->pages))
         p->pages[p->npages] = page;
-    int key = p->next_key++;
-    dict_int(p, page, "StructParents", key);
-    if (ok(p) && HPDF_Array_AddNumber(p->nums, key) != HPDF_OK)
-        hpdf_failed(p);
-    p->page_parents = new_array(p);
-    array_add(p, p->nums, p->page_parents);
+    if (room_for(p, (void **)&p->page_mc0, (size_t)p->npages, &p->cappage_mc0,
+                 sizeof *p->page_mc0))
+        p->page_mc0[p->npages] = p->nmcpar;
+    if (room_for(p, (void **)&p->keys, p->nkeys, &p->capkeys, sizeof *p->keys)) {
+        dict_int(p, page, "StructParents", (int)p->nkeys);
+        p->keys[p->nkeys++] = (pkey){p->npages, -1};
+    }
     p->next_mcid = 0;
     p->mc = MC_NONE;
     p->page = page;
@@ -1844,29 +1877,42 @@ static HPDF_Array new_array(ax_pdf *p)
  * the device. */
 static void struct_init(ax_pdf *p)
 {
-    p->tree_root = new_object(p);
-    if (!p->tree_root)
+    p->tree_root = new_object(p); /* its value: write_tree */
+    p->sarena = ax_arena_new();
+    if (!p->sarena) {
+        ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
         return;
-    dict_name(p, p->tree_root, "Type", "StructTreeRoot");
-    HPDF_Dict ptree = HPDF_Dict_New(p->doc->mmgr);
-    dict_add(p, p->tree_root, "ParentTree", ptree);
-    p->nums = new_array(p);
-    if (ptree)
-        dict_add(p, ptree, "Nums", p->nums);
-    HPDF_Dict doc = new_object(p);
-    if (!doc || !room_for(p, (void **)&p->elems, 0, &p->capelems, sizeof *p->elems))
+    }
+    if (!room_for(p, (void **)&p->elems, 0, &p->capelems, sizeof *p->elems))
         return;
-    dict_name(p, doc, "Type", "StructElem");
-    dict_name(p, doc, "S", "Document");
-    dict_add(p, doc, "P", p->tree_root);
-    HPDF_Array kids = new_array(p);
-    dict_add(p, doc, "K", kids);
-    HPDF_Array rk = new_array(p);
-    dict_add(p, p->tree_root, "K", rk);
-    if (rk)
-        array_add(p, rk, doc);
-    p->elems[0] = (selem){doc, kids, NULL, 0, AX_ST_DIV};
+    p->elems[0] = (selem){.parent = -1, .type = AX_ST_DIV, .pg = -1, .first = NO_KID,
+                          .last = NO_KID};
     p->nelems = 1;
+}
+
+/* Append a kid to element e. */
+static void add_kid(ax_pdf *p, size_t e, skid k)
+{
+    if (!room_for(p, (void **)&p->kids, p->nkids, &p->capkids, sizeof *p->kids))
+        return;
+    if (p->nkids >= NO_KID) {
+        ax_device_fail(&p->base, AX_ERR_DATA, "too many structure items");
+        return;
+    }
+    k.next = NO_KID;
+    uint32_t i = (uint32_t)p->nkids++;
+    p->kids[i] = k;
+    selem *el = &p->elems[e];
+    if (el->last == NO_KID)
+        el->first = i;
+    else
+        p->kids[el->last].next = i;
+    el->last = i;
+}
+
+static uint32_t obj_num(const void *obj)
+{
+    return ((const HPDF_Obj_Header *)obj)->obj_id & 0x00FFFFFF;
 }
 
 /* The innermost open element (the Document when none is open). */
@@ -1932,26 +1978,24 @@ static void mark(ax_pdf *p)
     emit(p, buf, (size_t)n);
     p->mc = MC_ELEM;
     p->mc_elem = e;
-    /* the element's kid: the MCID, on its /Pg page, else a reference */
-    if (!el->pg) {
-        el->pg = p->page;
-        dict_add(p, el->dict, "Pg", p->page);
-    }
-    if (el->pg == p->page) {
-        if (ok(p) && HPDF_Array_AddNumber(el->kids, mcid) != HPDF_OK && ok(p))
-            hpdf_failed(p);
-    } else {
-        HPDF_Dict mcr = HPDF_Dict_New(p->doc->mmgr);
-        if (!mcr) {
-            hpdf_failed(p);
-            return;
-        }
-        dict_name(p, mcr, "Type", "MCR");
-        dict_add(p, mcr, "Pg", p->page);
-        dict_int(p, mcr, "MCID", mcid);
-        array_add(p, el->kids, mcr);
-    }
-    array_add(p, p->page_parents, el->dict);
+    if (el->pg < 0)
+        el->pg = p->npages - 1;
+    add_kid(p, e, (skid){.kind = KID_MCID, .page = p->npages - 1, .val = (uint32_t)mcid});
+    if (room_for(p, (void **)&p->mcpar, p->nmcpar, &p->capmcpar, sizeof *p->mcpar))
+        p->mcpar[p->nmcpar++] = (int)e;
+}
+
+/* A copy of str in the structure's arena ("en" shared), or NULL. */
+static const char *keep(ax_pdf *p, const char *str)
+{
+    if (!str || !str[0])
+        return NULL;
+    if (strcmp(str, "en") == 0)
+        return "en";
+    char *k = ax_arena_strdup(p->sarena, str);
+    if (!k)
+        ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
+    return k;
 }
 
 static ax_status pdf_begin_struct(ax_device *d, const ax_struct *s)
@@ -1963,39 +2007,16 @@ static ax_status pdf_begin_struct(ax_device *d, const ax_struct *s)
     if (!room_for(p, (void **)&p->elems, p->nelems, &p->capelems, sizeof *p->elems) ||
         !room_for(p, (void **)&p->open, p->nopen, &p->capopen, sizeof *p->open))
         return p->base.status;
-    selem *parent = &p->elems[top_elem(p)];
-    HPDF_Dict e = new_object(p);
-    if (!e)
-        return p->base.status;
-    /* no /Type: optional for structure elements, and 2,500 of them in
-     * the annex */
-    dict_name(p, e, "S", ax_struct_name(s->type));
-    dict_add(p, e, "P", parent->dict);
-    if (s->lang && s->lang[0])
-        set_text(p, e, "Lang", s->lang);
-    if (s->alt && s->alt[0])
-        set_text(p, e, "Alt", s->alt);
-    if (s->type == AX_ST_TH || ((s->type == AX_ST_TD) && s->colspan > 1)) {
-        HPDF_Dict a = HPDF_Dict_New(p->doc->mmgr);
-        dict_add(p, e, "A", a);
-        if (a) {
-            dict_name(p, a, "O", "Table");
-            if (s->type == AX_ST_TH)
-                dict_name(p, a, "Scope", s->scope == AX_SCOPE_ROW    ? "Row"
-                                         : s->scope == AX_SCOPE_BOTH ? "Both"
-                                                                     : "Column");
-            if (s->colspan > 1)
-                dict_int(p, a, "ColSpan", s->colspan);
-        }
-    }
-    HPDF_Array kids = new_array(p);
-    dict_add(p, e, "K", kids);
-    array_add(p, parent->kids, e);
+    size_t parent = top_elem(p), e = p->nelems;
+    p->elems[e] = (selem){.parent = (int)parent, .type = s->type, .lang = keep(p, s->lang),
+                          .alt = keep(p, s->alt), .scope = s->scope, .colspan = s->colspan,
+                          .id = s->id, .pg = -1, .first = NO_KID, .last = NO_KID};
     if (!ok(p))
         return p->base.status;
-    p->elems[p->nelems] = (selem){e, kids, NULL, s->id, s->type};
-    p->open[p->nopen++] = p->nelems++;
-    return AX_OK;
+    p->nelems++;
+    add_kid(p, parent, (skid){.kind = KID_ELEM, .val = (uint32_t)e});
+    p->open[p->nopen++] = e;
+    return p->base.status;
 }
 
 static ax_status pdf_end_struct(ax_device *d)
@@ -2121,19 +2142,12 @@ static ax_status pdf_link(ax_device *d, double x, double y, double w, double h, 
     if (annots)
         array_add(p, annots, an);
     /* in the structure: an object reference in the open element */
-    selem *el = &p->elems[top_elem(p)];
-    HPDF_Dict objr = HPDF_Dict_New(p->doc->mmgr);
-    if (!objr)
-        return ok(p) ? hpdf_failed(p) : p->base.status;
-    dict_name(p, objr, "Type", "OBJR");
-    dict_add(p, objr, "Obj", an);
-    dict_add(p, objr, "Pg", p->page);
-    array_add(p, el->kids, objr);
-    int key = p->next_key++;
-    dict_int(p, an, "StructParent", key);
-    if (ok(p) && HPDF_Array_AddNumber(p->nums, key) != HPDF_OK)
-        hpdf_failed(p);
-    array_add(p, p->nums, el->dict);
+    size_t e = top_elem(p);
+    add_kid(p, e, (skid){.kind = KID_OBJR, .page = p->npages - 1, .val = obj_num(an)});
+    if (room_for(p, (void **)&p->keys, p->nkeys, &p->capkeys, sizeof *p->keys)) {
+        dict_int(p, an, "StructParent", (int)p->nkeys);
+        p->keys[p->nkeys++] = (pkey){-1, (int)e};
+    }
     return p->base.status;
 }
 
@@ -2232,7 +2246,6 @@ static void struct_finish(ax_pdf *p)
     /* a document with bookmarks opens with the outline panel */
     if (p->noutlines)
         dict_name(p, p->doc->catalog, "PageMode", "UseOutlines");
-    dict_int(p, p->tree_root, "ParentTreeNextKey", p->next_key);
     dict_add(p, p->doc->catalog, "StructTreeRoot", p->tree_root);
     HPDF_Dict mi = HPDF_Dict_New(p->doc->mmgr);
     dict_add(p, p->doc->catalog, "MarkInfo", mi);
@@ -2442,6 +2455,144 @@ static void set_info(ax_pdf *p)
     }
 }
 
+/* ---- the structure tree as text (written by the save: pdfsave.h) ------- */
+
+/* A PDF text string: (ASCII) with ( ) \ escaped, else <FEFF…> UTF-16BE. */
+static void put_text_string(ax_buf *b, const char *str)
+{
+    size_t n = strlen(str);
+    int ascii = 1;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)str[i] < 0x20 || (unsigned char)str[i] > 0x7E)
+            ascii = 0;
+    if (ascii) {
+        ax_buf_append(b, "(", 1);
+        for (size_t i = 0; i < n; i++) {
+            if (str[i] == '(' || str[i] == ')' || str[i] == '\\')
+                ax_buf_append(b, "\\", 1);
+            ax_buf_append(b, str + i, 1);
+        }
+        ax_buf_append(b, ")", 1);
+        return;
+    }
+    static const char hex[] = "0123456789ABCDEF";
+    ax_buf_puts(b, "<FEFF");
+    for (size_t i = 0; i < n;) {
+        uint32_t c = ax_utf8_next(str, n, &i);
+        uint32_t u[2] = {c, 0};
+        int k = 1;
+        if (c > 0xFFFF) {
+            c -= 0x10000;
+            u[0] = 0xD800 + (c >> 10);
+            u[1] = 0xDC00 + (c & 0x3FF);
+            k = 2;
+        }
+        for (int j = 0; j < k; j++) {
+            char h[4] = {hex[u[j] >> 12 & 15], hex[u[j] >> 8 & 15], hex[u[j] >> 4 & 15],
+                         hex[u[j] & 15]};
+            ax_buf_append(b, h, 4);
+        }
+    }
+    ax_buf_append(b, ">", 1);
+}
+
+static void put_ref(ax_buf *b, uint32_t num)
+{
+    char t[24];
+    int n = snprintf(t, sizeof t, "%lu 0 R", (unsigned long)num);
+    ax_buf_append(b, t, (size_t)n);
+}
+
+/* Object i of the tree: 0 the ParentTree, 1 + e element e (0: Document);
+ * SIZE_MAX the StructTreeRoot. Object 0 is numbered base. */
+static int write_tree(void *ctx, size_t i, uint32_t base, ax_buf *b)
+{
+    ax_pdf *p = ctx;
+    if (i == SIZE_MAX) {
+        ax_buf_puts(b, "<</Type/StructTreeRoot/K ");
+        put_ref(b, base + 1);
+        ax_buf_puts(b, "/ParentTree ");
+        put_ref(b, base);
+        ax_buf_printf(b, "/ParentTreeNextKey %zu>>", p->nkeys);
+        return !b->failed;
+    }
+    if (i == 0) {
+        ax_buf_puts(b, "<</Nums[");
+        for (size_t k = 0; k < p->nkeys; k++) {
+            const pkey *key = &p->keys[k];
+            ax_buf_printf(b, "%s%zu ", k ? " " : "", k);
+            if (key->page < 0) {
+                put_ref(b, base + 1 + (uint32_t)key->elem);
+                continue;
+            }
+            size_t from = p->page_mc0[key->page];
+            size_t to = (size_t)key->page + 1 < (size_t)p->npages
+                            ? p->page_mc0[key->page + 1] : p->nmcpar;
+            ax_buf_append(b, "[", 1);
+            for (size_t m = from; m < to; m++) {
+                if (m > from)
+                    ax_buf_append(b, " ", 1);
+                put_ref(b, base + 1 + (uint32_t)p->mcpar[m]);
+            }
+            ax_buf_append(b, "]", 1);
+        }
+        ax_buf_puts(b, "]>>");
+        return !b->failed;
+    }
+    const selem *el = &p->elems[i - 1];
+    ax_buf_printf(b, "<</S/%s/P ", i == 1 ? "Document" : ax_struct_name(el->type));
+    put_ref(b, el->parent < 0 ? obj_num(p->tree_root) : base + 1 + (uint32_t)el->parent);
+    if (el->pg >= 0) {
+        ax_buf_puts(b, "/Pg ");
+        put_ref(b, obj_num(p->pages[el->pg]));
+    }
+    if (el->lang) {
+        ax_buf_puts(b, "/Lang");
+        put_text_string(b, el->lang);
+    }
+    if (el->alt) {
+        ax_buf_puts(b, "/Alt");
+        put_text_string(b, el->alt);
+    }
+    if (el->type == AX_ST_TH || (el->type == AX_ST_TD && el->colspan > 1)) {
+        ax_buf_puts(b, "/A<</O/Table");
+        if (el->type == AX_ST_TH)
+            ax_buf_puts(b, el->scope == AX_SCOPE_ROW    ? "/Scope/Row"
+                           : el->scope == AX_SCOPE_BOTH ? "/Scope/Both"
+                                                        : "/Scope/Column");
+        if (el->colspan > 1)
+            ax_buf_printf(b, "/ColSpan %d", el->colspan);
+        ax_buf_puts(b, ">>");
+    }
+    ax_buf_puts(b, "/K[");
+    for (uint32_t k = el->first, n = 0; k != NO_KID; k = p->kids[k].next, n++) {
+        const skid *kid = &p->kids[k];
+        if (n)
+            ax_buf_append(b, " ", 1);
+        switch (kid->kind) {
+        case KID_MCID:
+            if (kid->page == el->pg)
+                ax_buf_printf(b, "%lu", (unsigned long)kid->val);
+            else {
+                ax_buf_puts(b, "<</Type/MCR/Pg ");
+                put_ref(b, obj_num(p->pages[kid->page]));
+                ax_buf_printf(b, "/MCID %lu>>", (unsigned long)kid->val);
+            }
+            break;
+        case KID_ELEM: put_ref(b, base + 1 + kid->val); break;
+        case KID_OBJR:
+            ax_buf_puts(b, "<</Type/OBJR/Obj ");
+            put_ref(b, kid->val);
+            ax_buf_puts(b, "/Pg ");
+            put_ref(b, obj_num(p->pages[kid->page]));
+            ax_buf_puts(b, ">>");
+            break;
+        }
+    }
+    ax_buf_puts(b, "]>>");
+    return !b->failed;
+}
+
 static ax_status pdf_close(ax_device *d)
 {
     ax_pdf *p = to_pdf(d);
@@ -2481,7 +2632,9 @@ static ax_status pdf_close(ax_device *d)
         ax_device_fail(d, mst, "%s", msg);
     /* Object and cross-reference streams (pdfsave.h), not libharu's save. */
     if (hp(p, "ax_pdf_save_compact")) {
-        ax_status sst = ax_pdf_save_compact(p->doc, &xs(p->doc->stream)->b, msg, sizeof msg);
+        ax_pdf_extra tree = {p->tree_root, p->nelems + 1, p, write_tree};
+        ax_status sst = ax_pdf_save_compact(p->doc, &tree, &xs(p->doc->stream)->b, msg,
+                                            sizeof msg);
         if (sst != AX_OK)
             ax_device_fail(d, sst, "%s", msg);
     }

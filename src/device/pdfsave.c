@@ -170,10 +170,12 @@ static void write_plain(saver *s, uint32_t id, HPDF_XrefEntry e)
     put(s, "\nendobj\n");
 }
 
-static void write_packed(saver *s, uint32_t id, void *obj)
+/* The object stream object `id` goes in (a new one when the last is full),
+ * its entry and offset recorded; NULL when out of memory. */
+static objstm *slot(saver *s, uint32_t id)
 {
     if (!entry(s, id))
-        return;
+        return NULL;
     objstm *o = s->nos ? s->os[s->nos - 1] : NULL;
     if (!o || o->n == AX_PDF_OBJSTM_MAX) {
         if (s->nos == s->oscap) {
@@ -181,7 +183,7 @@ static void write_packed(saver *s, uint32_t id, void *obj)
             objstm **a = ax_reallocarray(s->os, cap, sizeof *a);
             if (!a) {
                 fail(s, AX_ERR_NOMEM, "out of memory");
-                return;
+                return NULL;
             }
             s->os = a;
             s->oscap = cap;
@@ -189,7 +191,7 @@ static void write_packed(saver *s, uint32_t id, void *obj)
         o = ax_malloc(sizeof *o);
         if (!o) {
             fail(s, AX_ERR_NOMEM, "out of memory");
-            return;
+            return NULL;
         }
         memset(o, 0, sizeof *o);
         s->os[s->nos++] = o;
@@ -201,10 +203,33 @@ static void write_packed(saver *s, uint32_t id, void *obj)
     s->f2[id] = s->nos - 1;
     s->f3[id] = o->n;
     o->n++;
+    return o;
+}
+
+static void write_packed(saver *s, uint32_t id, void *obj)
+{
+    objstm *o = slot(s, id);
+    if (!o)
+        return;
     s->body.size = (HPDF_UINT)o->body.len;
     HPDF_STATUS r = HPDF_Obj_WriteValue(obj, &s->body, NULL);
     if (r != HPDF_OK) {
         hfail(s, r, "object", id);
+        return;
+    }
+    ax_buf_append(&o->body, "\n", 1);
+    if (o->body.len > 0xFFFFFFFFu)
+        fail(s, AX_ERR_IO, "an object stream over 4 GiB");
+}
+
+/* An object the caller writes (ax_pdf_extra). */
+static void write_extra(saver *s, const ax_pdf_extra *x, uint32_t id, size_t i, uint32_t base)
+{
+    objstm *o = slot(s, id);
+    if (!o)
+        return;
+    if (!x->write(x->ctx, i, base, &o->body) || o->body.failed) {
+        fail(s, AX_ERR_NOMEM, "out of memory");
         return;
     }
     ax_buf_append(&o->body, "\n", 1);
@@ -400,8 +425,9 @@ static void write_xref(saver *s, uint32_t id)
     ax_buf_printf(s->out, "startxref\n%zu\n%%%%EOF\n", at_obj);
 }
 
-static void save(saver *s)
+static void save(saver *s, const ax_pdf_extra *x)
 {
+    uint32_t root_id = 0;
     HPDF_Doc doc = s->doc;
     HPDF_Xref xref = doc->xref;
     if (doc->encrypt_on) {
@@ -437,6 +463,10 @@ static void save(saver *s)
             continue; /* libharu frees none, but a free entry stays free */
         HPDF_Obj_Header *h = e->obj;
         unsigned cls = h->obj_class & HPDF_OCLASS_ANY;
+        if (x && x->root && e->obj == x->root && e->gen_no == 0) {
+            root_id = i; /* written by the caller, once the numbers are known */
+            continue;
+        }
         if (e->gen_no != 0 || (cls == HPDF_OCLASS_DICT && ((HPDF_Dict)e->obj)->stream) ||
             h->obj_class == (HPDF_OCLASS_DICT | HPDF_OSUBCLASS_ENCRYPT)) {
             write_plain(s, i, e);
@@ -461,8 +491,23 @@ static void save(saver *s)
                      ((HPDF_XrefEntry)HPDF_List_ItemAt(xref->entries, s->later[k]))->obj);
     if (s->st != AX_OK)
         return;
-
+    /* the caller's objects, after libharu's last */
     uint32_t next = xref->entries->count;
+    if (x) {
+        if ((uint64_t)next + x->n > 0x7FFFFF) {
+            fail(s, AX_ERR_IO, "more objects than a PDF numbers");
+            return;
+        }
+        uint32_t base = next;
+        for (size_t i = 0; i < x->n && s->st == AX_OK; i++)
+            write_extra(s, x, base + (uint32_t)i, i, base);
+        if (root_id && s->st == AX_OK)
+            write_extra(s, x, root_id, SIZE_MAX, base);
+        next += (uint32_t)x->n;
+    }
+    if (s->st != AX_OK)
+        return;
+
     for (size_t j = 0; j < s->nos && s->st == AX_OK; j++)
         for (unsigned i = 0; i < s->os[j]->n; i++)
             s->f2[s->os[j]->ids[i]] = next + j;
@@ -474,7 +519,8 @@ static void save(saver *s)
         fail(s, AX_ERR_NOMEM, "out of memory");
 }
 
-ax_status ax_pdf_save_compact(HPDF_Doc doc, ax_buf *out, char *msg, size_t msgn)
+ax_status ax_pdf_save_compact(HPDF_Doc doc, const ax_pdf_extra *extra, ax_buf *out, char *msg,
+                              size_t msgn)
 {
     if (msg && msgn)
         msg[0] = '\0';
@@ -489,7 +535,7 @@ ax_status ax_pdf_save_compact(HPDF_Doc doc, ax_buf *out, char *msg, size_t msgn)
         return fail(&s, AX_ERR_IO, "no libharu document to save");
     sink_init(&s.file, doc, out);
     sink_init(&s.body, doc, NULL);
-    save(&s);
+    save(&s, extra);
     for (size_t j = 0; j < s.nos; j++) {
         ax_buf_free(&s.os[j]->body);
         ax_free(s.os[j]);

@@ -21,6 +21,7 @@
 #define AX_PDFSAVE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <hpdf.h>
 
@@ -28,11 +29,27 @@
 
 #define AX_PDF_OBJSTM_MAX 200
 
+/* Objects the caller serializes itself (the PDF device's structure tree:
+ * thousands of small dictionaries, cheaper as text than as libharu
+ * objects): `n` objects numbered from `base`, which the save chooses after
+ * libharu's last object, and `root`, a libharu object (indirect, so that
+ * the catalog can refer to it) whose value the caller writes too. write()
+ * appends the value of extra object i — or of root for i == SIZE_MAX — to
+ * out, and returns 0 when out of memory. All of them go into object
+ * streams. */
+typedef struct ax_pdf_extra {
+    void *root;
+    size_t n;
+    void *ctx;
+    int (*write)(void *ctx, size_t i, uint32_t base, ax_buf *out);
+} ax_pdf_extra;
+
 /* Append the whole file to `out` (the file starts at out->len on entry;
  * offsets are counted from there). Returns AX_OK, or an error with a
  * message in msg (a libharu error also reaches the document's error
  * handler, as HPDF_SaveToStream's would). Like HPDF_SaveToStream, call it
  * once per document: it adds Root and Info to libharu's trailer. */
-ax_status ax_pdf_save_compact(HPDF_Doc doc, ax_buf *out, char *msg, size_t msgn);
+ax_status ax_pdf_save_compact(HPDF_Doc doc, const ax_pdf_extra *extra, ax_buf *out, char *msg,
+                              size_t msgn);
 
 #endif

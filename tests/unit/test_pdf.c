@@ -1120,8 +1120,9 @@ static void compact_save(void **state)
     /* each object stream holds its objects at /First; the structure
      * elements are there */
     with_objstms(&data, &len);
-    assert_non_null(find_bytes(data, len, "/Type /StructElem", 17));
-    assert_non_null(find_bytes(data, len, "/S /TD", 6));
+    assert_non_null(find_bytes(data, len, "/Type/StructTreeRoot", 20));
+    assert_non_null(find_bytes(data, len, "<</S/TD/P ", 10));
+    assert_non_null(find_bytes(data, len, "<</Nums[0 [", 11));
     ax_free(data);
 
     /* and qpdf agrees */
