@@ -416,7 +416,17 @@ def main(argv):
     os.makedirs(out, exist_ok=True)
     for name in sorted(os.listdir(DATA)):
         src = os.path.join(DATA, name)
-        if name != "activities.csv" and os.path.isfile(src):
+        if name == "corrections.csv":
+            # the corrections of the source's activities name its rows, which
+            # the synthetic activities do not have; those of the other files
+            # (the SDG contributions) still apply
+            with open(src, encoding="utf-8", newline="") as f:
+                rows = list(csv.reader(f))
+            col = rows[0].index("file")
+            with open(os.path.join(out, name), "w", encoding="utf-8", newline="") as f:
+                csv.writer(f, lineterminator="\n").writerows(
+                    [rows[0]] + [r for r in rows[1:] if r[col] != "activities.csv"])
+        elif name != "activities.csv" and os.path.isfile(src):
             shutil.copyfile(src, os.path.join(out, name))
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
