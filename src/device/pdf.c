@@ -120,7 +120,6 @@ typedef struct ax_pdf {
     int in_artifact;
     ax_artifact_kind art;
     int resumed_depth;        /* stack depth before a resume_struct, + 1; 0: none */
-    size_t stray;             /* content outside any element and artifact */
     /* links to anchors, resolved at close; anchors by id */
     struct pend_link *links;
     size_t nlinks, caplinks;
@@ -173,7 +172,7 @@ typedef struct anchor {
 
 typedef struct plabel {
     int page;
-    char *prefix;
+    char *prefix;             /* owned, or NULL */
     int first;
 } plabel;
 
@@ -237,6 +236,23 @@ static ax_status hpdf_failed(ax_pdf *p)
  * surrogate pairs above U+FFFF. libharu's own conversion turns code points
  * above U+FFFF into spaces and depends on the current encoder. Returns a
  * libharu object or NULL (error recorded). */
+/* UTF-8 s[0..n) (valid) as UTF-16 code units, surrogate pairs above
+ * U+FFFF, into u (room for n units); returns how many. */
+static size_t utf16_units(const char *s, size_t n, uint16_t *u)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t c = ax_utf8_next(s, n, &i);
+        if (c > 0xFFFF) {
+            c -= 0x10000;
+            u[k++] = (uint16_t)(0xD800 + (c >> 10));
+            c = 0xDC00 + (c & 0x3FF);
+        }
+        u[k++] = (uint16_t)c;
+    }
+    return k;
+}
+
 static void *text_string(ax_pdf *p, const char *s, const char *what)
 {
     size_t n = strlen(s);
@@ -256,27 +272,22 @@ static void *text_string(ax_pdf *p, const char *s, const char *what)
             hpdf_failed(p);
         return obj;
     }
-    /* Two bytes for the BOM, at most four per code point (n code points). */
-    HPDF_BYTE *buf = ax_malloc(2 + 4 * n);
+    /* Two bytes for the BOM, two per code unit (at most n units). */
+    uint16_t *u = ax_reallocarray(NULL, n ? n : 1, sizeof *u);
+    HPDF_BYTE *buf = u ? ax_malloc(2 + 2 * n) : NULL;
     if (!buf) {
+        ax_free(u);
         ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
         return NULL;
     }
-    size_t len = 0;
+    size_t len = 0, nu = utf16_units(s, n, u);
     buf[len++] = 0xFE;
     buf[len++] = 0xFF;
-    for (size_t i = 0, bytes = strlen(s); i < bytes;) {
-        uint32_t c = ax_utf8_next(s, bytes, &i);
-        if (c > 0xFFFF) {
-            c -= 0x10000;
-            uint32_t hi = 0xD800 + (c >> 10), lo = 0xDC00 + (c & 0x3FF);
-            buf[len++] = (HPDF_BYTE)(hi >> 8);
-            buf[len++] = (HPDF_BYTE)hi;
-            c = lo;
-        }
-        buf[len++] = (HPDF_BYTE)(c >> 8);
-        buf[len++] = (HPDF_BYTE)c;
+    for (size_t i = 0; i < nu; i++) {
+        buf[len++] = (HPDF_BYTE)(u[i] >> 8);
+        buf[len++] = (HPDF_BYTE)u[i];
     }
+    ax_free(u);
     void *obj = NULL;
     if (len > HPDF_LIMIT_MAX_STRING_LEN)
         ax_device_fail(&p->base, AX_ERR_DATA, "%s is too long for a PDF string", what);
@@ -1968,8 +1979,6 @@ static void mark(ax_pdf *p)
         return;
     }
     size_t e = top_elem(p);
-    if (e == 0)
-        p->stray++;
     selem *el = &p->elems[e];
     int mcid = p->next_mcid++;
     char buf[64];
@@ -2162,33 +2171,37 @@ static ax_status pdf_anchor(ax_device *d, int id, double y)
     return AX_OK;
 }
 
+/* A label range from page `page` on; a later one for the same page
+ * replaces the earlier. */
+static ax_status add_label(ax_pdf *p, int page, const char *prefix, int first)
+{
+    if (first < 1)
+        return ax_device_fail(&p->base, AX_ERR_DATA, "the first page label %d is not positive",
+                              first);
+    if (!room_for(p, (void **)&p->labels, p->nlabels, &p->caplabels, sizeof *p->labels))
+        return p->base.status;
+    plabel l = {page, NULL, first};
+    if (prefix && prefix[0]) {
+        size_t n = strlen(prefix);
+        l.prefix = ax_malloc(n + 1);
+        if (!l.prefix)
+            return ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
+        memcpy(l.prefix, prefix, n + 1);
+    }
+    if (p->nlabels && p->labels[p->nlabels - 1].page == page) {
+        ax_free(p->labels[p->nlabels - 1].prefix);
+        p->labels[p->nlabels - 1] = l;
+    } else
+        p->labels[p->nlabels++] = l;
+    return AX_OK;
+}
+
 static ax_status pdf_page_label(ax_device *d, const char *prefix, int first)
 {
     ax_pdf *p = to_pdf(d);
     if (need_page(p, "page_label") != AX_OK)
         return p->base.status;
-    if (first < 1)
-        return ax_device_fail(d, AX_ERR_DATA, "the first page label %d is not positive", first);
-    if (!room_for(p, (void **)&p->labels, p->nlabels, &p->caplabels, sizeof *p->labels))
-        return p->base.status;
-    plabel *l = &p->labels[p->nlabels];
-    l->page = p->npages - 1;
-    l->first = first;
-    l->prefix = NULL;
-    if (prefix && prefix[0]) {
-        size_t n = strlen(prefix);
-        l->prefix = ax_malloc(n + 1);
-        if (!l->prefix)
-            return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
-        memcpy(l->prefix, prefix, n + 1);
-    }
-    /* a later label for the same page replaces the earlier */
-    if (p->nlabels && p->labels[p->nlabels - 1].page == l->page) {
-        ax_free(p->labels[p->nlabels - 1].prefix);
-        p->labels[p->nlabels - 1] = *l;
-    } else
-        p->nlabels++;
-    return AX_OK;
+    return add_label(p, p->npages - 1, prefix, first);
 }
 
 /* At close: links to their anchors, the page labels, the tree in the
@@ -2214,6 +2227,13 @@ static void struct_finish(ax_pdf *p)
         dict_add(p, p->links[i].annot, "Dest", xyz_dest(p, a->page, a->top));
     }
     if (!ok(p))
+        return;
+    /* The document's own numbering (ax_doc_info: prefix, first number;
+     * 0 means 1), unless page_label calls gave the ranges */
+    const ax_doc_info *in = &p->info;
+    int first = in->label_first == 0 ? 1 : in->label_first;
+    if (!p->nlabels && ((in->label_prefix && in->label_prefix[0]) || first != 1) &&
+        add_label(p, 0, in->label_prefix, first) != AX_OK)
         return;
     if (p->nlabels) {
         HPDF_Dict pl = HPDF_Dict_New(p->doc->mmgr);
@@ -2425,34 +2445,6 @@ static void set_info(ax_pdf *p)
     if (in->lang && in->lang[0] && ok(p))
         set_text(p, p->doc->catalog, "Lang", in->lang);
 
-    /* Page labels: decimal from label_first (0 means unset: 1), with the
-     * prefix written as a proper text string (libharu would write UTF-8
-     * bytes as PDFDocEncoding). */
-    int first = in->label_first == 0 ? 1 : in->label_first;
-    if (first < 1) {
-        ax_device_fail(&p->base, AX_ERR_DATA, "the first page label %d is not positive", first);
-        return;
-    }
-    if (!p->nlabels && ((in->label_prefix && in->label_prefix[0]) || first != 1)) {
-        if (hp(p, "HPDF_AddPageLabel"))
-            HPDF_AddPageLabel(p->doc, 0, HPDF_PAGE_NUM_STYLE_DECIMAL, (HPDF_UINT)first, NULL);
-        HPDF_Dict labels = NULL;
-        HPDF_Array nums = NULL;
-        HPDF_Dict label = NULL;
-        if (hp(p, "HPDF_Dict_GetItem(PageLabels)"))
-            labels = HPDF_Dict_GetItem(p->doc->catalog, "PageLabels", HPDF_OCLASS_DICT);
-        if (labels && hp(p, "HPDF_Dict_GetItem(Nums)"))
-            nums = HPDF_Dict_GetItem(labels, "Nums", HPDF_OCLASS_ARRAY);
-        if (nums && hp(p, "HPDF_Array_GetItem(Nums[1])"))
-            label = HPDF_Array_GetItem(nums, 1, HPDF_OCLASS_DICT);
-        if (!label) {
-            if (ok(p))
-                ax_device_fail(&p->base, AX_ERR_IO, "libharu wrote no page label dictionary");
-            return;
-        }
-        if (in->label_prefix && in->label_prefix[0])
-            set_text(p, label, "P", in->label_prefix);
-    }
 }
 
 /* ---- the structure tree as text (written by the save: pdfsave.h) ------- */
@@ -2476,23 +2468,19 @@ static void put_text_string(ax_buf *b, const char *str)
         return;
     }
     static const char hex[] = "0123456789ABCDEF";
-    ax_buf_puts(b, "<FEFF");
-    for (size_t i = 0; i < n;) {
-        uint32_t c = ax_utf8_next(str, n, &i);
-        uint32_t u[2] = {c, 0};
-        int k = 1;
-        if (c > 0xFFFF) {
-            c -= 0x10000;
-            u[0] = 0xD800 + (c >> 10);
-            u[1] = 0xDC00 + (c & 0x3FF);
-            k = 2;
-        }
-        for (int j = 0; j < k; j++) {
-            char h[4] = {hex[u[j] >> 12 & 15], hex[u[j] >> 8 & 15], hex[u[j] >> 4 & 15],
-                         hex[u[j] & 15]};
-            ax_buf_append(b, h, 4);
-        }
+    uint16_t *u = ax_reallocarray(NULL, n ? n : 1, sizeof *u);
+    if (!u) {
+        b->failed = 1;
+        return;
     }
+    size_t nu = utf16_units(str, n, u);
+    ax_buf_puts(b, "<FEFF");
+    for (size_t j = 0; j < nu; j++) {
+        char h[4] = {hex[u[j] >> 12 & 15], hex[u[j] >> 8 & 15], hex[u[j] >> 4 & 15],
+                     hex[u[j] & 15]};
+        ax_buf_append(b, h, 4);
+    }
+    ax_free(u);
     ax_buf_append(b, ">", 1);
 }
 
