@@ -484,20 +484,21 @@ item *eng_add_item(ctx *c, it_kind kind, double h)
     return it;
 }
 
-void eng_struct_begin(ctx *c, ax_struct_type t, const char *lang)
+ax_struct *eng_struct_begin(ctx *c, ax_struct_type t, const char *lang)
 {
     ax_struct *st = ax_arena_alloc(c->a, sizeof *st);
     item *it = st ? eng_add_item(c, IT_STRUCT, 0) : NULL;
     if (!st) {
         eng_fail(c, AX_ERR_NOMEM);
-        return;
+        return NULL;
     }
     if (!it)
-        return;
+        return NULL;
     memset(st, 0, sizeof *st);
     st->type = t;
     st->lang = lang;
     it->sbeg = st;
+    return st;
 }
 
 void eng_struct_end(ctx *c)
@@ -1373,16 +1374,10 @@ static void make_contents(ctx *c)
             if (hd->level > b->level)
                 continue;
             eng_struct_begin(c, AX_ST_TOCI, NULL);
-            ax_struct *lk = ax_arena_alloc(c->a, sizeof *lk);
-            item *li = lk ? eng_add_item(c, IT_STRUCT, 0) : NULL;
-            if (!lk || !li) {
-                eng_fail(c, AX_ERR_NOMEM);
+            ax_struct *lk = eng_struct_begin(c, AX_ST_LINK, NULL);
+            if (!lk)
                 break;
-            }
-            memset(lk, 0, sizeof *lk);
-            lk->type = AX_ST_LINK;
-            lk->id = ++c->next_id;
-            li->sbeg = lk;
+            lk->id = ++c->next_id; /* resumed for the page number */
             size_t first = c->nitems;
             double indent = 12.0 * (hd->level - 1);
             for (size_t k = 0; k < hd->n; k++) {
@@ -1714,6 +1709,19 @@ static size_t rest_lines(const item *it)
  * It ends before a space, a non-ASCII character (Chinese text follows URLs
  * without a space) or a bracket, and trailing sentence punctuation is not
  * part of it. */
+/* The end of a URL's characters in s[i..len): before a space, a non-ASCII
+ * character or a bracket, without trailing sentence punctuation. */
+static size_t url_end(const char *s, size_t i, size_t len)
+{
+    size_t e = i;
+    while (e < len && (unsigned char)s[e] > 0x20 && (unsigned char)s[e] < 0x7F &&
+           !strchr("<>\"'()[]{}", s[e]))
+        e++;
+    while (e > i && strchr(".,;:!?", s[e - 1]))
+        e--;
+    return e;
+}
+
 static int find_url(const char *s, size_t len, size_t *from, size_t *to)
 {
     for (size_t i = 0; i + 7 < len; i++) {
@@ -1722,14 +1730,8 @@ static int find_url(const char *s, size_t len, size_t *from, size_t *to)
             continue;
         if (i > 0 && isalnum((unsigned char)s[i - 1]))
             continue;
-        size_t e = i;
-        while (e < len && (unsigned char)s[e] > 0x20 && (unsigned char)s[e] < 0x7F &&
-               !strchr("<>\"'()[]{}", s[e]))
-            e++;
-        while (e > i && strchr(".,;:!?", s[e - 1]))
-            e--;
         *from = i;
-        *to = e;
+        *to = url_end(s, i, len);
         return 1;
     }
     return 0;
@@ -1751,12 +1753,7 @@ static void draw_line_links(placer *p, const item *it, const item *next, double 
     if (to == ln->len && next && next->kind == IT_LINE && url) {
         /* broken across lines: the rest is the next line's first word */
         const tline *nx = &next->line;
-        size_t e = 0;
-        while (e < nx->len && (unsigned char)nx->s[e] > 0x20 &&
-               (unsigned char)nx->s[e] < 0x7F && !strchr("<>\"'()[]{}", nx->s[e]))
-            e++;
-        while (e > 0 && strchr(".,;:!?", nx->s[e - 1]))
-            e--;
+        size_t e = url_end(nx->s, 0, nx->len);
         url = ax_arena_printf(p->c->a, "%s%.*s", url, (int)e, nx->s);
     }
     if (!url) {

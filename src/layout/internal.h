@@ -175,8 +175,9 @@ int eng_column_index(sqlite3_stmt *st, const char *name);
 const char *eng_col_text(sqlite3_stmt *st, int i, int *numeric, char *num, size_t numn);
 item *eng_add_item(ctx *c, it_kind kind, double h);
 /* Structure items: begin an element of type t (lang: NULL or a BCP 47
- * tag), end the innermost. */
-void eng_struct_begin(ctx *c, ax_struct_type t, const char *lang);
+ * tag; the element, for an id, or NULL when out of memory), end the
+ * innermost. */
+ax_struct *eng_struct_begin(ctx *c, ax_struct_type t, const char *lang);
 void eng_struct_end(ctx *c);
 /* The language tag of text k of n strings eng_pick_text gave: "en" for the
  * English of a zh+en pair, else NULL (the document's). */
