@@ -24,6 +24,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lhpdf -lm -pt
 SRC_LIB := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
 SRC_CLI := $(sort $(wildcard src/cli/*.c))
 HDRS    := $(wildcard src/*/*.h)
+TEST_HDRS := $(wildcard tests/unit/*.h)
 TESTS   := $(sort $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c)))
 
 # The sRGB ICC profile (v2) of icc-profiles-free, compiled into the library:
@@ -65,7 +66,7 @@ build/srgb_icc.o: $(GEN_SRC)
 build/annex: $(LIB_OBJ) $(SRC_CLI:src/%.c=build/%.o)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-build/test_%: tests/unit/test_%.c $(LIB_OBJ) $(HDRS)
+build/test_%: tests/unit/test_%.c $(LIB_OBJ) $(HDRS) $(TEST_HDRS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-conversion $(PKG_CFLAGS) -o $@ $< \
 	    $(LIB_OBJ) $(PKG_LIBS) -lcmocka
 
@@ -90,7 +91,7 @@ build/asan/annex: $(SRC_LIB) $(GEN_SRC) $(SRC_CLI) $(HDRS)
 	@mkdir -p build/asan
 	$(CC) $(CPPFLAGS) $(ASAN) $(WARN) $(PKG_CFLAGS) -o $@ $(SRC_LIB) $(GEN_SRC) $(SRC_CLI) \
 	    $(PKG_LIBS)
-build/asan/test_%: tests/unit/test_%.c $(SRC_LIB) $(GEN_SRC) $(HDRS)
+build/asan/test_%: tests/unit/test_%.c $(SRC_LIB) $(GEN_SRC) $(HDRS) $(TEST_HDRS)
 	@mkdir -p build/asan
 	$(CC) $(CPPFLAGS) $(ASAN) $(WARN) -Wno-conversion $(PKG_CFLAGS) -o $@ $< $(SRC_LIB) \
 	    $(GEN_SRC) $(PKG_LIBS) -lcmocka

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "../../src/chart/chart.h"
+#include "structwalk.h"
 
 #define MM (72.0 / 25.4)
 
@@ -852,51 +853,34 @@ typedef struct tags {
 static tags check_tags(const ax_page *p, ax_color grid)
 {
     tags t = {0, 0, SIZE_MAX, SIZE_MAX, 0, NULL};
-    int depth = 0, art = 0;
+    walk w = {0, 0};
     for (size_t i = 0; i < p->n; i++) {
         const ax_cmd *c = &p->cmds[i];
         switch (c->kind) {
         case AX_CMD_STRUCT_BEGIN:
-            assert_false(art);
             if (c->st.type == AX_ST_FIGURE) {
-                assert_int_equal(depth, 0); /* the Figure holds everything */
+                assert_int_equal(w.depth, 0); /* the Figure holds everything */
                 if (!t.figures++)
                     t.alt = c->st.alt;
             }
             if (c->st.type == AX_ST_CAPTION && !t.captions++)
                 t.first_caption = i;
-            depth++;
             break;
-        case AX_CMD_STRUCT_END:
-            assert_false(art);
-            assert_true(depth > 0);
-            depth--;
-            break;
-        case AX_CMD_ARTIFACT_BEGIN:
-            assert_false(art);
-            art = 1;
-            t.artifacts++;
-            break;
-        case AX_CMD_ARTIFACT_END:
-            assert_true(art);
-            art = 0;
-            break;
+        case AX_CMD_ARTIFACT_BEGIN: t.artifacts++; break;
         case AX_CMD_FILL:
         case AX_CMD_STROKE:
         case AX_CMD_TEXT:
-            if (!(art || depth > 0))
-                fail_msg("command %zu (kind %d) is neither content nor an artifact", i,
-                         (int)c->kind);
             if (c->kind == AX_CMD_STROKE && same_color(c->color, grid))
-                assert_true(art);
+                assert_true(w.art);
             if (t.first_draw == SIZE_MAX)
                 t.first_draw = i;
             break;
         default: break;
         }
+        walk_cmd(&w, c, "chart", i);
     }
-    assert_int_equal(depth, 0);
-    assert_false(art);
+    assert_int_equal(w.depth, 0);
+    assert_false(w.art);
     return t;
 }
 

@@ -23,6 +23,7 @@
 #include "../../src/data/db.h"
 #include "../../src/data/load.h"
 #include "../../src/layout/engine.h"
+#include "structwalk.h"
 
 #define MM (72 / 25.4)
 
@@ -1984,23 +1985,16 @@ typedef struct tagstats {
 static void tags_of(const doc *d, tagstats *ts)
 {
     memset(ts, 0, sizeof *ts);
-    int depth = 0, art = 0, ids[4096], nids = 0, dests[256], ndests = 0, anchors[256],
-        nanchors = 0;
+    walk w = {0, 0};
+    int ids[4096], nids = 0, dests[256], ndests = 0, anchors[256], nanchors = 0;
     for (size_t pg = 0; pg < npages(d); pg++) {
         const ax_page *p = ax_display_page(d->dl, pg);
+        char where[32];
+        snprintf(where, sizeof where, "page %zu", pg + 1);
         for (size_t k = 0; k < p->n; k++) {
             const ax_cmd *c = &p->cmds[k];
             switch (c->kind) {
-            case AX_CMD_FILL:
-            case AX_CMD_STROKE:
-            case AX_CMD_TEXT:
-                if (!depth && !art)
-                    fail_msg("page %zu command %zu: drawn outside any element or artifact",
-                             pg + 1, k);
-                break;
             case AX_CMD_STRUCT_BEGIN:
-                assert_false(art);
-                depth++;
                 ts->begins++;
                 ax_buf_printf(&ts->seq, "%s%s", ts->seq.len ? " " : "",
                               ax_struct_name(c->st.type));
@@ -2014,29 +2008,14 @@ static void tags_of(const doc *d, tagstats *ts)
                     ids[nids++] = c->st.id;
                 break;
             case AX_CMD_STRUCT_RESUME: {
-                assert_false(art);
                 int found = 0;
                 for (int i = 0; i < nids; i++)
                     found |= ids[i] == c->id;
                 if (!found)
                     fail_msg("resume_struct %d before its element", c->id);
-                depth++;
                 ts->resumes++;
                 break;
             }
-            case AX_CMD_STRUCT_END:
-                assert_false(art);
-                assert_true(depth > 0);
-                depth--;
-                break;
-            case AX_CMD_ARTIFACT_BEGIN:
-                assert_false(art);
-                art = 1;
-                break;
-            case AX_CMD_ARTIFACT_END:
-                assert_true(art);
-                art = 0;
-                break;
             case AX_CMD_LINK:
                 ts->links++;
                 if (!c->link.uri && ndests < 256)
@@ -2050,10 +2029,11 @@ static void tags_of(const doc *d, tagstats *ts)
             case AX_CMD_PAGE_LABEL: ts->labels++; break;
             default: break;
             }
+            walk_cmd(&w, c, where, k);
         }
-        assert_false(art); /* an artifact never spans pages */
+        assert_false(w.art); /* an artifact never spans pages */
     }
-    assert_int_equal(depth, 0);
+    assert_int_equal(w.depth, 0);
     for (int i = 0; i < ndests; i++) {
         int found = 0;
         for (int k = 0; k < nanchors; k++)
