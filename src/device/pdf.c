@@ -1827,6 +1827,14 @@ static int room_for(ax_pdf *p, void **arr, size_t n, size_t *cap, size_t size)
 
 /* An object added to dict or array; libharu writes an indirect one as a
  * reference. Failures are recorded. */
+/* A direct object that will not be added to anything (the device has
+ * failed) is freed; an indirect one belongs to the document already. */
+static void drop(ax_pdf *p, void *obj)
+{
+    if (!(((HPDF_Obj_Header *)obj)->obj_id & HPDF_OTYPE_INDIRECT))
+        HPDF_Obj_Free(p->doc->mmgr, obj);
+}
+
 static void dict_add(ax_pdf *p, HPDF_Dict d, const char *key, void *obj)
 {
     if (!obj) {
@@ -1834,7 +1842,9 @@ static void dict_add(ax_pdf *p, HPDF_Dict d, const char *key, void *obj)
             hpdf_failed(p);
         return;
     }
-    if (ok(p) && HPDF_Dict_Add(d, key, obj) != HPDF_OK && ok(p))
+    if (!ok(p))
+        drop(p, obj);
+    else if (HPDF_Dict_Add(d, key, obj) != HPDF_OK && ok(p)) /* libharu frees obj */
         hpdf_failed(p);
 }
 
@@ -1845,7 +1855,9 @@ static void array_add(ax_pdf *p, HPDF_Array a, void *obj)
             hpdf_failed(p);
         return;
     }
-    if (ok(p) && HPDF_Array_Add(a, obj) != HPDF_OK && ok(p))
+    if (!ok(p))
+        drop(p, obj);
+    else if (HPDF_Array_Add(a, obj) != HPDF_OK && ok(p)) /* libharu frees obj */
         hpdf_failed(p);
 }
 
