@@ -53,6 +53,15 @@ typedef struct ax_text_run {
     size_t len;
     double angle;        /* degrees, counter-clockwise about (x, y) as seen on
                             the page; 0 for ordinary text */
+    /* Positioning beyond the fonts' advances, or NULL for none: kerning
+     * (from HarfBuzz), clreq punctuation compression, a space between Han
+     * and Latin. One entry per code point of utf8: adj[k] moves the k-th
+     * code point and everything after it along the baseline by adj[k]/1000
+     * of `size` (positive: forward; PDF's TJ numbers have the opposite
+     * sign). The pen of code point k is x + the advances of 0..k-1 + adj[0]
+     * + … + adj[k]; the layout keeps adj[0] at 0 (the run's x includes it).
+     * The display list copies the array. */
+    const int16_t *adj;
 } ax_text_run;
 
 /* The document as a whole: metadata and page labels. Strings are UTF-8 and

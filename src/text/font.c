@@ -448,6 +448,8 @@ const char *ax_font_file(const ax_font *f, int *face_index)
     return f->file;
 }
 
+struct hb_font_t *ax_font_hb(const ax_font *f) { return f->hb; }
+unsigned ax_font_upem(const ax_font *f) { return f->upem; }
 int ax_font_ascent(const ax_font *f) { return f->ascent; }
 int ax_font_descent(const ax_font *f) { return f->descent; }
 

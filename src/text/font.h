@@ -49,6 +49,11 @@ const char *ax_font_file(const ax_font *f, int *face_index);
 /* A short stable id for traces and messages: "F1", "F2" … in lookup order. */
 const char *ax_font_id(const ax_font *f);
 
+/* The font's HarfBuzz font (scale = units per em) and its units per em,
+ * for shaping (text/shape.c). Borrowed; read-only use from any thread. */
+struct hb_font_t *ax_font_hb(const ax_font *f);
+unsigned ax_font_upem(const ax_font *f);
+
 int ax_font_covers(const ax_font *f, uint32_t cp);
 /* Advance of cp in 1/1000 em (0 when not covered). */
 int ax_font_advance(const ax_font *f, uint32_t cp);
