@@ -212,8 +212,11 @@ static void truncate_text(chart *c, const ax_tstyle *t, const char **s, size_t *
     double ell_w = has_ell ? ax_text_width(t, ell, 3) : 0;
     size_t i = 0, keep = 0;
     double w = 0;
+    uint32_t prev = 0;
     while (i < *len) {
-        w += ax_tstyle_advance((void *)t, ax_utf8_next(*s, *len, &i));
+        uint32_t cp = ax_utf8_next(*s, *len, &i);
+        w += ax_tstyle_advance((void *)t, prev, cp);
+        prev = cp;
         if (w + ell_w > max_w)
             break;
         keep = i;

@@ -4,20 +4,37 @@
 #include <string.h>
 
 #include "draw.h"
+#include "../text/shape.h"
 
-double ax_tstyle_advance(void *vt, uint32_t cp)
+/* Advance of cp after prev in 1/1000 em of the style's size (0 when no
+ * font covers cp). */
+static int pair_advance(const ax_tstyle *t, uint32_t prev, uint32_t cp)
+{
+    int k = ax_fontchain_pick(&t->chain, cp);
+    if (k < 0)
+        return 0;
+    const ax_font *f = t->chain.fonts[k];
+    int kp = prev ? ax_fontchain_pick(&t->chain, prev) : -1;
+    const ax_font *fp = kp >= 0 ? t->chain.fonts[kp] : NULL;
+    return ax_font_advance(f, cp) + ax_shape_pair(fp, fp ? prev : 0, f, cp, t->han_latin);
+}
+
+double ax_tstyle_advance(void *vt, uint32_t prev, uint32_t cp)
 {
     const ax_tstyle *t = vt;
-    int k = ax_fontchain_pick(&t->chain, cp);
-    return k < 0 ? 0 : ax_font_advance(t->chain.fonts[k], cp) * t->size / 1000.0;
+    return pair_advance(t, prev, cp) * t->size / 1000.0;
 }
 
 double ax_text_width(const ax_tstyle *t, const char *s, size_t len)
 {
-    double w = 0;
-    for (size_t i = 0; i < len;)
-        w += ax_tstyle_advance((void *)t, ax_utf8_next(s, len, &i));
-    return w;
+    long w = 0;
+    uint32_t prev = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp = ax_utf8_next(s, len, &i);
+        w += pair_advance(t, prev, cp);
+        prev = cp;
+    }
+    return (double)w * t->size / 1000.0;
 }
 
 double ax_tstyle_baseline(const ax_tstyle *t)
@@ -29,33 +46,64 @@ void ax_text_draw(ax_display *dl, const ax_tstyle *t, const char *s, size_t len,
                   double y, double angle, ax_color color)
 {
     double rad = angle * M_PI / 180.0, cs = cos(rad), sn = sin(rad);
-    size_t i = 0, run = 0;
-    int font = -2;
-    double pen = 0, run_pen = 0;
+    /* the adjustments of the current run, one per code point (at most one
+     * per byte); the display list copies them */
+    int16_t small[256], *adj = small;
+    if (len > sizeof small / sizeof small[0]) {
+        adj = ax_reallocarray(NULL, len, sizeof *adj);
+        if (!adj) {
+            ax_display_set_failed(dl);
+            return;
+        }
+    }
+    size_t i = 0, run = 0, nadj = 0;
+    int font = -2, any = 0;
+    long pen = 0, run_pen = 0; /* 1/1000 em */
+    uint32_t prev = 0;
     while (i <= len) {
         size_t at = i;
         int k = -1;
         uint32_t cp = 0;
+        int d = 0;
         if (i < len) {
             cp = ax_utf8_next(s, len, &i);
             k = ax_fontchain_pick(&t->chain, cp);
+            if (k >= 0) {
+                int kp = prev ? ax_fontchain_pick(&t->chain, prev) : -1;
+                const ax_font *fp = kp >= 0 ? t->chain.fonts[kp] : NULL;
+                d = ax_shape_pair(fp, fp ? prev : 0, t->chain.fonts[k], cp, t->han_latin);
+            }
         }
         if (k != font || at == len) {
             if (font >= 0 && at > run) {
                 /* along the rotated baseline; y grows downwards on the page */
-                ax_text_run r = {t->chain.fonts[font], t->size, x + run_pen * cs,
-                                 y - run_pen * sn, color, s + run, at - run, angle};
+                double p0 = (double)run_pen * t->size / 1000.0;
+                ax_text_run r = {t->chain.fonts[font], t->size, x + p0 * cs, y - p0 * sn, color,
+                                 s + run, at - run, angle, any ? adj : NULL};
                 ax_display_text(dl, &r);
             }
             font = k;
             run = at;
+            /* a new run starts where its first character goes: its
+             * adjustment is in the run's position, adj[0] stays 0 */
+            pen += d;
             run_pen = pen;
+            d = 0;
+            nadj = 0;
+            any = 0;
         }
         if (at == len)
             break;
-        if (k >= 0)
-            pen += ax_font_advance(t->chain.fonts[k], cp) * t->size / 1000.0;
+        if (k >= 0) {
+            pen += d;
+            adj[nadj++] = (int16_t)d;
+            any |= d != 0;
+            pen += ax_font_advance(t->chain.fonts[k], cp);
+            prev = cp;
+        }
     }
+    if (adj != small)
+        ax_free(adj);
 }
 
 /* cairo's path, taken under the identity matrix so its points are the

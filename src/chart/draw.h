@@ -3,7 +3,10 @@
  * Text: a style is a fallback chain of fonts at one size; a line of text is
  * drawn as one run per stretch of characters in the same font (the first
  * font of the chain covering each character), with advances exactly as the
- * PDF's /W arrays give them (ax_font_advance). Callers pass text whose every
+ * PDF's /W arrays give them (ax_font_advance), moved by the pair adjustments
+ * of text/shape.h (kerning, clreq punctuation compression), which the runs
+ * carry to the device (ax_text_run.adj), so that measured and drawn widths
+ * agree. Callers pass text whose every
  * character some font of the chain covers (the engine removes and reports
  * the others first); an uncovered character would be skipped with width 0.
  *
@@ -27,12 +30,17 @@ typedef struct ax_tstyle {
     double size;   /* pt */
     double line_h; /* height of one line box, pt (size × leading) */
     ax_color color;
+    int han_latin; /* space between Han and Latin letters or digits, 1/1000 em
+                      (0: none; text/shape.h) */
 } ax_tstyle;
 
-/* Advance of cp in pt in style t (an ax_advance_fn; ctx is the ax_tstyle). */
-double ax_tstyle_advance(void *t, uint32_t cp);
+/* Advance of cp after prev in pt in style t (an ax_advance_fn; ctx is the
+ * ax_tstyle): the font's advance plus the pair's kerning, punctuation
+ * compression and Han-Latin space (text/shape.h). prev 0: a line start. */
+double ax_tstyle_advance(void *t, uint32_t prev, uint32_t cp);
 
-/* Width in pt of s[0..len) on one line. */
+/* Width in pt of s[0..len) as one line (its first character a line start),
+ * exactly as ax_text_draw places it. */
 double ax_text_width(const ax_tstyle *t, const char *s, size_t len);
 
 /* Record s[0..len) (one line, no line feed) with the start of its baseline

@@ -96,16 +96,25 @@ static void resolve_styles(ctx *c)
             }
             t->chain.fonts[t->chain.n++] = f;
         }
-        t->ts = (ax_tstyle){t->chain, t->size, t->line_h, t->color};
+        int han_latin = (int)lround(sp->han_latin_space * 1000);
+        if (sp->han_latin_space > 0.5) {
+            ax_diags_add(c->diags, AX_ERROR, "layout", eng_file_of(c, sp->mark), sp->mark.line,
+                         sp->mark.col, 0,
+                         "style '%s': han-latin-space %g em is more than half an em",
+                         sp->name, sp->han_latin_space);
+            eng_fail(c, AX_ERR_DATA);
+            han_latin = 0;
+        }
+        t->ts = (ax_tstyle){t->chain, t->size, t->line_h, t->color, han_latin};
     }
 }
 
-/* Advance of cp in points in style t (0 when no font covers it). */
-static double advance(void *vt, uint32_t cp)
+/* Advance of cp after prev in points in style t (0 when no font covers
+ * it), as ax_text_draw places it. */
+static double advance(void *vt, uint32_t prev, uint32_t cp)
 {
     const tstyle *t = vt;
-    int k = ax_fontchain_pick(&t->chain, cp);
-    return k < 0 ? 0 : ax_font_advance(t->chain.fonts[k], cp) * t->size / 1000.0;
+    return ax_tstyle_advance((void *)&t->ts, prev, cp);
 }
 
 /* Copy of s without the characters no font of t covers (each reported once

@@ -41,6 +41,7 @@ typedef struct ax_style_spec {
     double size;    /* pt */
     double leading; /* line height as a multiple of size */
     ax_color color;
+    double han_latin_space; /* em between Han and Latin letters or digits; 0: none */
     ax_mark mark;
 } ax_style_spec;
 

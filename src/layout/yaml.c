@@ -1290,6 +1290,7 @@ static const key style_keys[] = {
     FIELD("size", K_NUM, 0, ax_style_spec, size),
     FIELD("leading", K_NUM, 0, ax_style_spec, leading),
     FIELD("color", K_COLOR, 0, ax_style_spec, color),
+    FIELD("han-latin-space", K_NUM, 0, ax_style_spec, han_latin_space),
 };
 
 static void read_families(P *p, const yn *n, ax_style_spec *s)

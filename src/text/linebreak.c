@@ -63,12 +63,15 @@ struct ax_breaker {
      * consumes a code point). */
     uint32_t *cps;
     size_t *off;    /* byte offset of each code point; off[n] = len */
-    double *pw;     /* pw[i] = sum of the advances of cps[0 .. i) */
+    double *pw;     /* pw[i] = sum of the advances of cps[0 .. i), each
+                       after the one before it */
     opp *opps;
     ax_line *lines;
     size_t cap;
 
     /* The text of the current call. */
+    ax_advance_fn advance;
+    void *ctx;
     size_t n;
     size_t nopps;
     UText *ut;
@@ -250,6 +253,8 @@ static ax_status prepare(ax_breaker *b, UText *ut, const char *utf8, size_t len,
 {
     b->n = 0;
     b->nopps = 0;
+    b->advance = advance;
+    b->ctx = ctx;
     b->ut = ut;
     b->chars_set = 0;
     if (len >= (size_t)INT32_MAX)
@@ -261,6 +266,7 @@ static ax_status prepare(ax_breaker *b, UText *ut, const char *utf8, size_t len,
     int32_t i = 0, ilen = (int32_t)len;
     size_t n = 0;
     double sum = 0;
+    uint32_t prev = 0;
     while (i < ilen) {
         UChar32 c;
         b->off[n] = (size_t)i;
@@ -270,8 +276,11 @@ static ax_status prepare(ax_breaker *b, UText *ut, const char *utf8, size_t len,
         b->cps[n] = (uint32_t)c;
         b->pw[n] = sum;
         /* Line ends are never drawn: don't ask the fonts about them. */
-        if (!is_newline((uint32_t)c))
-            sum += advance(ctx, (uint32_t)c);
+        if (!is_newline((uint32_t)c)) {
+            sum += advance(ctx, prev, (uint32_t)c);
+            prev = (uint32_t)c;
+        } else
+            prev = 0;
         n++;
     }
     b->off[n] = len;
@@ -308,6 +317,18 @@ static ax_status prepare(ax_breaker *b, UText *ut, const char *utf8, size_t len,
     return AX_OK;
 }
 
+/* What a line starting at code point s adds to pw[e] - pw[s]: pw measured
+ * its first character after the one before it, a line start measures it
+ * after nothing (no kerning with a space left on the line above; an
+ * opening bracket flush with the edge). 0 at the text's start and after a
+ * hard break, which pw measured that way already. */
+static double start_fix(const ax_breaker *b, size_t s)
+{
+    if (s == 0 || s >= b->n || is_newline(b->cps[s - 1]) || is_newline(b->cps[s]))
+        return 0;
+    return b->advance(b->ctx, 0, b->cps[s]) - b->advance(b->ctx, b->cps[s - 1], b->cps[s]);
+}
+
 /* Code point index of a byte offset, searching forward from `from`. */
 static size_t cp_at(const ax_breaker *b, size_t from, size_t byte)
 {
@@ -322,7 +343,7 @@ static size_t cp_at(const ax_breaker *b, size_t from, size_t byte)
  * Returns that boundary (limit, the piece's content end, means "the whole
  * piece"). */
 static ax_status cluster_break(ax_breaker *b, size_t s, size_t limit, double max_width,
-                               size_t *out)
+                               double fix, size_t *out)
 {
     if (!b->chars_set) {
         UErrorCode e = U_ZERO_ERROR;
@@ -343,7 +364,7 @@ static ax_status cluster_break(ax_breaker *b, size_t s, size_t limit, double max
         if (!first)
             first = ci;
         size_t e = content_end(b, s, ci, 0);
-        if (!fits(b->pw[e] - b->pw[s], max_width))
+        if (!fits(b->pw[e] - b->pw[s] + fix, max_width))
             break;
         fit_any = ci;
         if (!violates(b, ci))
@@ -375,12 +396,13 @@ ax_status ax_break_lines(ax_breaker *b, const char *utf8, size_t len, double max
          * past a hard break. The end of the text is always allowed, so the
          * scan stops. Widths only grow with p, so stop at the first misfit. */
         size_t j = k, best = SIZE_MAX, best_end = s;
+        double fix = start_fix(b, s);
         for (;; j++) {
             const opp *o = &b->opps[j];
             if (!o->allowed)
                 continue;
             size_t e = content_end(b, s, o->pos, o->hard);
-            if (!fits(b->pw[e] - b->pw[s], max_width))
+            if (!fits(b->pw[e] - b->pw[s] + fix, max_width))
                 break;
             best = j;
             best_end = e;
@@ -394,7 +416,7 @@ ax_status ax_break_lines(ax_breaker *b, const char *utf8, size_t len, double max
         } else {
             const opp *q = &b->opps[j];
             size_t limit = content_end(b, s, q->pos, q->hard), c;
-            st = cluster_break(b, s, limit, max_width, &c);
+            st = cluster_break(b, s, limit, max_width, fix, &c);
             if (st != AX_OK)
                 goto done;
             if (c >= limit) {
@@ -411,7 +433,8 @@ ax_status ax_break_lines(ax_breaker *b, const char *utf8, size_t len, double max
                     next++;
             }
         }
-        b->lines[nl++] = (ax_line){b->off[s], b->off[end], b->pw[end] - b->pw[s]};
+        b->lines[nl++] =
+            (ax_line){b->off[s], b->off[end], end > s ? b->pw[end] - b->pw[s] + fix : 0};
         s = next;
     }
 
@@ -446,7 +469,7 @@ ax_status ax_text_extent(ax_breaker *b, const char *utf8, size_t len, ax_advance
             if (!o->allowed)
                 continue;
             size_t e = content_end(b, piece, o->pos, o->hard);
-            double w = b->pw[e] - b->pw[piece];
+            double w = e > piece ? b->pw[e] - b->pw[piece] + start_fix(b, piece) : 0;
             lo = w > lo ? w : lo;
             piece = o->pos;
             if (o->hard || o->pos == b->n) {

@@ -28,11 +28,14 @@ typedef struct ax_breaker ax_breaker;
 ax_status ax_breaker_new(ax_breaker **out);
 void ax_breaker_free(ax_breaker *b);
 
-/* Advance width of one code point, in the caller's unit. */
-typedef double (*ax_advance_fn)(void *ctx, uint32_t cp);
+/* Advance width of code point cp after `prev`, in the caller's unit: its
+ * own advance plus what the pair adds (kerning, punctuation compression,
+ * text/shape.h). prev is 0 at the start of a line. */
+typedef double (*ax_advance_fn)(void *ctx, uint32_t prev, uint32_t cp);
 
 /* One line: bytes [start, end) of the text, trailing spaces and the hard
- * break excluded; width is the sum of the advances of those bytes. */
+ * break excluded; width is the sum of the advances of those bytes, its
+ * first character measured as a line start (prev 0). */
 typedef struct ax_line {
     size_t start, end;
     double width;

@@ -23,8 +23,9 @@ typedef struct fixture {
     char joined[4096];
 } fixture;
 
-static double adv(void *ctx, uint32_t cp)
+static double adv(void *ctx, uint32_t prev, uint32_t cp)
 {
+    (void)prev;
     if (ctx) /* a fixed advance for every code point */
         return *(const double *)ctx;
     if (cp >= 0x300 && cp <= 0x36F)
@@ -349,6 +350,51 @@ static void text_extent(void **state)
     expect(f, "The quick brown", 2.5, "The|quick|brown");
 }
 
+/* A pair-dependent advance: 1 each, a closing bracket gives back half of
+ * its width to whatever follows, an opening bracket starting a line a
+ * quarter (distinct numbers, so each rule shows in the widths). */
+static double pair_adv(void *ctx, uint32_t prev, uint32_t cp)
+{
+    (void)ctx;
+    double w = 1.0;
+    if (prev == 0xFF09) /* ） */
+        w -= 0.5;
+    if (prev == 0 && cp == 0xFF08) /* （ at a line start */
+        w -= 0.25;
+    return w;
+}
+
+static void pair_advances_and_line_starts(void **state)
+{
+    fixture *f = *state;
+    const char *text = "甲甲）（乙乙";
+    f->text = text;
+    /* on one line: 1 + 1 + 1 + 0.5 + 1 + 1 */
+    assert_int_equal(ax_break_lines(f->brk, text, strlen(text), 10, pair_adv, NULL, f->arena,
+                                    &f->lines, &f->nlines),
+                     AX_OK);
+    assert_int_equal(f->nlines, 1);
+    assert_true(f->lines[0].width == 5.5);
+    /* broken before （: the second line measures it as a line start (0.75),
+     * not after the ） left on the line above (0.5) */
+    assert_int_equal(ax_break_lines(f->brk, text, strlen(text), 3, pair_adv, NULL, f->arena,
+                                    &f->lines, &f->nlines),
+                     AX_OK);
+    assert_string_equal(joined(f), "甲甲）|（乙乙");
+    assert_true(f->lines[0].width == 3.0);
+    assert_true(f->lines[1].width == 2.75);
+    /* at 2.6, "（乙乙" (2.75 as a line start) no longer fits, though its
+     * width after the ） would have been 2.5 */
+    assert_int_equal(ax_break_lines(f->brk, text, strlen(text), 2.6, pair_adv, NULL, f->arena,
+                                    &f->lines, &f->nlines),
+                     AX_OK);
+    assert_string_equal(joined(f), "甲|甲）|（乙|乙");
+    assert_true(f->lines[2].width == 1.75);
+    double lo, hi;
+    assert_int_equal(ax_text_extent(f->brk, text, strlen(text), pair_adv, NULL, &lo, &hi), AX_OK);
+    assert_true(hi == 5.5);
+}
+
 /* ---- errors --------------------------------------------------------------------- */
 
 static void allocation_failures(void **state)
@@ -541,7 +587,7 @@ static void check_invariants(fixture *f, const char *text, double max, double mi
         size_t clusters = 0;
         for (size_t i = s; i < e; i++) {
             assert_false(t_newline(d.cp[i]));
-            w += adv(NULL, d.cp[i]);
+            w += adv(NULL, 0, d.cp[i]);
             clusters += !t_mark(d.cp[i]);
         }
         if (e > s)
@@ -615,6 +661,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(hard_breaks, setup, teardown),
         cmocka_unit_test_setup_teardown(rounding_does_not_break, setup, teardown),
         cmocka_unit_test_setup_teardown(text_extent, setup, teardown),
+        cmocka_unit_test_setup_teardown(pair_advances_and_line_starts, setup, teardown),
         cmocka_unit_test(allocation_failures),
         cmocka_unit_test_setup_teardown(invalid_utf8_is_survived, setup, teardown),
         cmocka_unit_test_setup_teardown(randomized_invariants, setup, teardown),
