@@ -22,15 +22,24 @@
  *
  * Room for value labels beyond the bars is reserved (above the plot,
  * right of it), so they are normally written outside; inside the bar's end
- * (in black or white, whichever contrasts with the bar) is the fallback,
+ * (in white or near-black, whichever contrasts more with the bar, at least
+ * 4.5:1: ax_text_on) is the fallback,
  * seen mostly for negative bars near the bottom of the axis. When flat
  * labels are wider than their bars, vertical charts turn them 90°; when
  * even that does not fit, value labels are left out rather than overlap.
+ *
+ * Category labels at 90° are vertical lines (ax_vtext_draw): Chinese
+ * upright and stacked, Latin turned clockwise, read down from under the
+ * axis; labels at 45° are turned whole. Value labels turned 90° are
+ * numbers and read upwards as before.
  *
  * Points go through cairo, which keeps them in 24.8 fixed point; edges are
  * built from absolute coordinates so that touching edges round alike. */
 #include <math.h>
 #include <string.h>
+
+#include <hb.h>
+#include <unicode/uchar.h>
 
 #include "chart.h"
 #include "ticks.h"
@@ -200,22 +209,27 @@ static void draw_block(chart *c, const block *b, const ax_tstyle *t, double x, d
     }
 }
 
-/* s cut to max_w, with an ellipsis when the fonts have one; from the arena. */
-static void truncate_text(chart *c, const ax_tstyle *t, const char **s, size_t *len, double max_w)
+/* s cut to max_w, with an ellipsis when the fonts have one; from the arena.
+ * A vertical line (ax_vtext_draw) is measured as one. */
+static void truncate_text(chart *c, const ax_tstyle *t, const char **s, size_t *len, double max_w,
+                          int vertical)
 {
-    if (ax_text_width(t, *s, *len) <= max_w)
+    double (*width)(const ax_tstyle *, const char *, size_t) =
+        vertical ? ax_vtext_length : ax_text_width;
+    ax_advance_fn advance = vertical ? ax_vtext_advance : ax_tstyle_advance;
+    if (width(t, *s, *len) <= max_w)
         return;
     if (c->in->shortened)
         ++*c->in->shortened;
     static const char ell[] = "\xE2\x80\xA6"; /* … */
     int has_ell = ax_fontchain_pick(&t->chain, 0x2026) >= 0;
-    double ell_w = has_ell ? ax_text_width(t, ell, 3) : 0;
+    double ell_w = has_ell ? width(t, ell, 3) : 0;
     size_t i = 0, keep = 0;
     double w = 0;
     uint32_t prev = 0;
     while (i < *len) {
         uint32_t cp = ax_utf8_next(*s, *len, &i);
-        w += ax_tstyle_advance((void *)t, prev, cp);
+        w += advance((void *)t, prev, cp);
         prev = cp;
         if (w + ell_w > max_w)
             break;
@@ -265,16 +279,171 @@ static void add_line(chart *c, double x0, double y0, double x1, double y1)
     cairo_line_to(c->cr, fmin(fmax(x1, 0), c->W), fmin(fmax(y1, 0), c->H));
 }
 
-/* Black or white, whichever contrasts more with bg (WCAG luminance). */
+/* --- text on colour (shared with matrices, chart.h) ------------------- */
+
 static double linear(double u)
 {
     return u <= 0.04045 ? u / 12.92 : pow((u + 0.055) / 1.055, 2.4);
 }
 
-static ax_color contrast(ax_color bg)
+static double luminance(ax_color c)
 {
-    double l = 0.2126 * linear(bg.r) + 0.7152 * linear(bg.g) + 0.0722 * linear(bg.b);
-    return (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) ? INK : WHITE;
+    return 0.2126 * linear(c.r) + 0.7152 * linear(c.g) + 0.0722 * linear(c.b);
+}
+
+double ax_contrast(ax_color a, ax_color b)
+{
+    double la = luminance(a), lb = luminance(b);
+    return (fmax(la, lb) + 0.05) / (fmin(la, lb) + 0.05);
+}
+
+ax_color ax_text_on(ax_color bg)
+{
+    static const ax_color black = {0, 0, 0};
+    double cw = ax_contrast(WHITE, bg), ci = ax_contrast(INK, bg);
+    if (fmax(cw, ci) >= 4.5)
+        return cw >= ci ? WHITE : INK;
+    return ax_contrast(black, bg) > cw ? black : WHITE;
+}
+
+/* --- vertical text (shared with matrices, chart.h) -------------------- */
+
+#define EM_TOP 0.88    /* the ideographic em box above the baseline */
+#define EM_MID 0.38    /* its centre (the box reaches 0.12 em below) */
+
+int ax_vo_upright(uint32_t cp)
+{
+    int vo = u_getIntPropertyValue((UChar32)cp, UCHAR_VERTICAL_ORIENTATION);
+    return vo == U_VO_UPRIGHT || vo == U_VO_TRANSFORMED_UPRIGHT;
+}
+
+enum { VS_UPRIGHT, VS_TURNED, VS_TCY };
+
+/* A full-width (CJK) character: one turned alone, so that the digits of
+ * "目标1：" are a run of their own. */
+static int wide(uint32_t cp)
+{
+    return (cp >= 0x2E80 && cp <= 0x33FF) || (cp >= 0xFE30 && cp <= 0xFE4F) ||
+           (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0xFFE0 && cp <= 0xFFEF);
+}
+
+/* The piece of a vertical line at byte i: one upright character, one
+ * turned full-width character, or a run of the others (a run of 1–2 ASCII
+ * digits between such pieces or the ends is tate-chu-yoko). Returns its
+ * end. */
+static size_t vseg(const char *s, size_t len, size_t i, int *kind)
+{
+    size_t j = i;
+    uint32_t cp = ax_utf8_next(s, len, &j);
+    if (ax_vo_upright(cp)) {
+        *kind = VS_UPRIGHT;
+        return j;
+    }
+    *kind = VS_TURNED;
+    if (wide(cp))
+        return j;
+    int digits = cp >= '0' && cp <= '9';
+    size_t n = 1;
+    while (j < len) {
+        size_t k = j;
+        uint32_t c2 = ax_utf8_next(s, len, &k);
+        if (ax_vo_upright(c2) || wide(c2))
+            break;
+        digits &= c2 >= '0' && c2 <= '9';
+        n++;
+        j = k;
+    }
+    *kind = digits && n <= 2 ? VS_TCY : VS_TURNED;
+    return j;
+}
+
+/* The em an upright character takes (nothing when no font covers it, as
+ * ax_text_draw skips it). */
+static double upright_em(const ax_tstyle *t, uint32_t cp)
+{
+    return ax_fontchain_pick(&t->chain, cp) >= 0 ? t->size : 0;
+}
+
+double ax_vtext_advance(void *vt, uint32_t prev, uint32_t cp)
+{
+    const ax_tstyle *t = vt;
+    if (ax_vo_upright(cp))
+        return upright_em(t, cp);
+    /* a turned run starts after an upright character, as a line starts */
+    return ax_tstyle_advance(vt, prev && !ax_vo_upright(prev) ? prev : 0, cp);
+}
+
+double ax_vtext_length(const ax_tstyle *t, const char *s, size_t len)
+{
+    double l = 0;
+    for (size_t i = 0; i < len;) {
+        int kind;
+        size_t j = vseg(s, len, i, &kind);
+        size_t k = i;
+        if (kind == VS_TURNED)
+            l += ax_text_width(t, s + i, j - i);
+        else
+            l += upright_em(t, ax_utf8_next(s, len, &k));
+        i = j;
+    }
+    return l;
+}
+
+/* Where the vertical form of an upright ， 。 、 ． goes: its glyph's ink
+ * box reflected through the centre of the em box (lower left → upper
+ * right, as the vertical forms of fonts for Simplified Chinese and
+ * Japanese place it; a centred mark, as in Traditional Chinese fonts, stays
+ * where it is). Offsets in pt, y downwards. */
+static void vert_form_shift(const ax_tstyle *t, uint32_t cp, double *dx, double *dy)
+{
+    *dx = *dy = 0;
+    if (cp != 0x3001 && cp != 0x3002 && cp != 0xFF0C && cp != 0xFF0E)
+        return;
+    int k = ax_fontchain_pick(&t->chain, cp);
+    if (k < 0)
+        return;
+    const ax_font *f = t->chain.fonts[k];
+    hb_font_t *hb = ax_font_hb(f);
+    unsigned upem = ax_font_upem(f);
+    hb_codepoint_t g;
+    hb_glyph_extents_t e;
+    if (!hb || !upem || !hb_font_get_nominal_glyph(hb, cp, &g) ||
+        !hb_font_get_glyph_extents(hb, g, &e) || e.width <= 0)
+        return;
+    double u = t->size / upem;
+    double x0 = e.x_bearing * u, x1 = (e.x_bearing + e.width) * u;
+    double top = e.y_bearing * u, bottom = (e.y_bearing + e.height) * u; /* y up */
+    double adv = ax_font_advance(f, cp) * t->size / 1000.0;
+    *dx = adv - x1 - x0;
+    *dy = -(2 * EM_MID * t->size - bottom - top);
+}
+
+void ax_vtext_draw(ax_display *dl, const ax_tstyle *t, const char *s, size_t len, double cx,
+                   double y, ax_color color)
+{
+    double pen = y;
+    for (size_t i = 0; i < len;) {
+        int kind;
+        size_t j = vseg(s, len, i, &kind), k = i;
+        uint32_t cp = ax_utf8_next(s, len, &k);
+        if (kind == VS_TURNED) {
+            /* turned clockwise: the glyphs' "up" points right */
+            int f = ax_fontchain_pick(&t->chain, cp);
+            double mid = f < 0 ? EM_MID * t->size
+                               : (ax_font_ascent(t->chain.fonts[f]) +
+                                  ax_font_descent(t->chain.fonts[f])) / 2000.0 * t->size;
+            ax_text_draw(dl, t, s + i, j - i, cx - mid, pen, -90, color);
+            pen += ax_text_width(t, s + i, j - i);
+        } else {
+            double w = ax_text_width(t, s + i, j - i), dx = 0, dy = 0;
+            if (kind == VS_UPRIGHT)
+                vert_form_shift(t, cp, &dx, &dy);
+            ax_text_draw(dl, t, s + i, j - i, cx - w / 2 + dx, pen + EM_TOP * t->size + dy, 0,
+                         color);
+            pen += upright_em(t, cp);
+        }
+        i = j;
+    }
 }
 
 /* --- the data ----------------------------------------------------------- */
@@ -580,8 +749,53 @@ static void rot_geometry(const ax_tstyle *t, double angle, catlab *l)
     l->top = -miny;
 }
 
+/* 90°: vertical lines (ax_vtext_draw) reading down from the top of the
+ * label area, the first line on the right, the block centred on the
+ * slot's centre line. */
+static void vert_geometry(const ax_tstyle *t, catlab *l)
+{
+    int lines = 0;
+    l->ey = 0;
+    for (int i = 0; i < 2; i++)
+        if (l->s[i]) {
+            lines++;
+            l->ey = fmax(l->ey, l->w[i]);
+        }
+    l->ex0 = l->ex1 = (double)lines * t->line_h / 2;
+    l->top = l->bmid = 0;
+}
+
+static void draw_vertical(chart *c, const catlab *l, double cx, double y)
+{
+    const ax_tstyle *t = &c->label;
+    if (y + l->ey > c->H)
+        y = c->H - l->ey;
+    if (y < 0)
+        y = 0;
+    if (cx - l->ex0 < 0)
+        cx = l->ex0;
+    if (cx + l->ex1 > c->W)
+        cx = c->W - l->ex1;
+    int row = 0;
+    for (int i = 0; i < 2; i++) {
+        if (!l->s[i])
+            continue;
+        if (i)
+            en_begin(c);
+        ax_vtext_draw(c->dl, t, l->s[i], l->len[i], cx + l->ex1 - ((double)row + 0.5) * t->line_h,
+                      y, i ? c->in->second_color : t->color);
+        if (i)
+            st_end(c);
+        row++;
+    }
+}
+
 static void draw_rotated(chart *c, const catlab *l, double angle, double cx, double y)
 {
+    if (angle == 90) {
+        draw_vertical(c, l, cx, y);
+        return;
+    }
     const ax_tstyle *t = &c->label;
     double r = angle * M_PI / 180, ux = cos(r), uy = -sin(r), nx = -sin(r), ny = -cos(r);
     /* keep the block inside the box: up from the bottom when the box is
@@ -672,10 +886,14 @@ static double cat_labels_vertical(chart *c, catlab *labs, double slot, double ma
                         *p = ' ';
                 l->s[k] = cp;
             }
-            truncate_text(c, t, &l->s[k], &l->len[k], max_w);
-            l->w[k] = ax_text_width(t, l->s[k], l->len[k]);
+            truncate_text(c, t, &l->s[k], &l->len[k], max_w, angle == 90);
+            l->w[k] = angle == 90 ? ax_vtext_length(t, l->s[k], l->len[k])
+                                  : ax_text_width(t, l->s[k], l->len[k]);
         }
-        rot_geometry(t, angle, l);
+        if (angle == 90)
+            vert_geometry(t, l);
+        else
+            rot_geometry(t, angle, l);
     }
     return angle;
 }
@@ -712,7 +930,7 @@ static void value_label_v(chart *c, const char *s, int mode, double cx, double e
     int inside = ext + 2 * GAP_VALUE <= len_bar;
     if (!outside && !inside)
         outside = 1;
-    ax_color col = outside ? t->color : contrast(bar);
+    ax_color col = outside ? t->color : ax_text_on(bar);
     double near; /* the label's edge nearest the bar end, along the bar */
     if (outside)
         near = up ? end - GAP_VALUE : end + GAP_VALUE;
@@ -747,7 +965,7 @@ static void value_label_h(chart *c, const char *s, double cy, double end, double
         x = right ? end + GAP_VALUE : end - GAP_VALUE - w;
     else
         x = right ? end - GAP_VALUE - w : end + GAP_VALUE;
-    put_text(c, t, s, len, x, cy + DIGIT_H * t->size / 2, outside ? t->color : contrast(bar));
+    put_text(c, t, s, len, x, cy + DIGIT_H * t->size / 2, outside ? t->color : ax_text_on(bar));
 }
 
 /* A segment's label, centred inside it when it fits there. */
@@ -759,7 +977,7 @@ static void segment_label(chart *c, const char *s, double x0, double y0, double 
     double w = ax_text_width(t, s, len), h = DIGIT_H * t->size;
     if (w + 2 * GAP_VALUE > fabs(x1 - x0) || h + 2 * GAP_VALUE > fabs(y1 - y0))
         return;
-    put_text(c, t, s, len, (x0 + x1) / 2 - w / 2, (y0 + y1) / 2 + h / 2, contrast(bar));
+    put_text(c, t, s, len, (x0 + x1) / 2 - w / 2, (y0 + y1) / 2 + h / 2, ax_text_on(bar));
 }
 
 /* White hairlines between stacked segments, so equal colours never merge. */

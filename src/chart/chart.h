@@ -15,13 +15,15 @@
  *
  * Vertical bars: categories along the bottom; a label wraps to the width of
  * its slot (at most 3 lines), and when a word still does not fit, all labels
- * are rotated 45° (or 90° when AX_LABELS_ROTATE90 is asked) instead.
+ * are rotated 45° instead; AX_LABELS_ROTATE90 sets them as vertical lines
+ * (ax_vtext_draw below: Chinese upright and stacked, Latin turned 90°
+ * clockwise, read top to bottom from under the axis).
  * Horizontal bars: categories down the left side, labels wrapped to at most
  * 40 % of the box width, right-aligned against the axis.
  *
  * Value labels: above (vertical) or right of (horizontal) a bar when they
  * fit inside the plot there, otherwise inside the end of the bar in white
- * or black (whichever contrasts with the bar's colour);
+ * or near-black (ax_text_on: at least 4.5:1 on the bar's colour);
  * for stacked series each segment is labelled inside when it is tall/wide
  * enough for its label, and the total is written beyond the stack.
  *
@@ -107,5 +109,48 @@ typedef struct ax_chart_in {
  * Returns AX_OK, or AX_ERR_NOMEM. Never fails on data: a chart with no
  * category draws its frame and `no_data`; values must be finite or NAN. */
 ax_status ax_chart_build(const ax_chart_in *in, ax_breaker *br, ax_arena *a, ax_display *fig);
+
+/* ---- shared with matrices (matrix.c) ----------------------------------- */
+
+/* WCAG 2 contrast ratio of two colours (relative luminance), 1 .. 21. */
+double ax_contrast(ax_color a, ax_color b);
+
+/* The colour of text on a fill: white or #1A1A1A, whichever contrasts more
+ * with bg, or black when that one stays under 4.5:1. One of white and black
+ * always reaches 4.58:1 (they tie at luminance 0.179), so every fill gets
+ * text of at least 4.5:1 (WCAG 2 AA) and no fill needs darkening. */
+ax_color ax_text_on(ax_color bg);
+
+/* Vertical text: a line set top to bottom as CSS writing-mode vertical-rl
+ * with text-orientation mixed sets it. Characters whose Unicode
+ * Vertical_Orientation (UAX #50, from ICU) is U or Tu — Han, kana, Hangul,
+ * CJK symbols, full-width letters and ， 。 、 — stand upright, one under
+ * the other, each centred on the line's axis and taking 1 em (the vertical
+ * advance of CJK fonts); ， 。 、 ． are moved from the lower left of their
+ * em box to the upper right, where their vertical forms sit (the device
+ * draws code points, so the font's `vert` glyphs cannot be used). The other
+ * characters — Latin, digits, spaces, and the Tr brackets （ ） 《 》 「 」
+ * and ー, whose vertical forms are turned — go in runs turned 90° clockwise
+ * (angle -90), reading downwards, their central baseline (halfway between
+ * the font's ascent and descent) on the axis; a run of one or two digits
+ * between upright characters stands upright in one em (tate-chu-yoko).
+ * Successive lines of a label go right to left. Measuring and drawing use
+ * the same advances: the upright em, ax_text_width for each turned run. */
+int ax_vo_upright(uint32_t cp);
+
+/* The advance of cp after prev in a vertical line, pt (an ax_advance_fn for
+ * the line breaker; ctx is the ax_tstyle). ax_vtext_length is exact where
+ * this per-character sum is not (tate-chu-yoko). */
+double ax_vtext_advance(void *t, uint32_t prev, uint32_t cp);
+
+/* Length in pt of s[0..len) as a vertical line. */
+double ax_vtext_length(const ax_tstyle *t, const char *s, size_t len);
+
+/* Record s[0..len) as a vertical line whose axis is x = cx, starting at y
+ * and reading downwards (ax_text_draw calls: angle 0 for each upright
+ * character, -90 for each turned run). Its glyphs stay within about half
+ * an em of the axis on either side (0.56 em for Liberation Sans). */
+void ax_vtext_draw(ax_display *dl, const ax_tstyle *t, const char *s, size_t len, double cx,
+                   double y, ax_color color);
 
 #endif

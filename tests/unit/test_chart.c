@@ -46,9 +46,9 @@ static int setup(void **state)
     assert_int_equal(ax_fontset_lookup(f->fs, "WenQuanYi Micro Hei", &wqy), AX_OK);
     assert_int_equal(ax_fontset_lookup(f->fs, "Liberation Sans", &sans), AX_OK);
     ax_fontchain chain = {{sans, wqy}, 2};
-    f->title = (ax_tstyle){chain, 10, 13, rgb(26, 26, 26)};
-    f->label = (ax_tstyle){chain, 8, 10, rgb(38, 38, 38)};
-    f->small = (ax_tstyle){chain, 7, 8.6, rgb(64, 64, 64)};
+    f->title = (ax_tstyle){chain, 10, 13, rgb(26, 26, 26), 0};
+    f->label = (ax_tstyle){chain, 8, 10, rgb(38, 38, 38), 0};
+    f->small = (ax_tstyle){chain, 7, 8.6, rgb(64, 64, 64), 0};
     assert_int_equal(ax_breaker_new(&f->br), AX_OK);
     f->arena = ax_arena_new();
     f->fig = ax_display_new();
@@ -589,14 +589,48 @@ static void long_labels_wrap_or_rotate(void **state)
         }
     assert_int_equal(rotated, 8);
 
-    /* forced 90° */
+    /* forced 90°: vertical lines, the characters upright and stacked 1 em
+     * apart down the middle of each slot from under the axis, shortened
+     * with an ellipsis turned to read down (⋮) */
     long_labels_chart(f, &in, &s, AX_LABELS_ROTATE90);
     p = build(f, &in);
     assert_inside(p);
-    rotated = 0;
-    for (size_t i = 0; i < p->n; i++)
-        rotated += starts_cjk(&p->cmds[i]) && p->cmds[i].text.angle == 90;
-    assert_int_equal(rotated, 8);
+    box zero = zero_line(p), vbars[8];
+    assert_int_equal(rects(p, s.colors[0], -1, vbars, 8), 8);
+    size_t per_slot[8] = {0}, ellipses = 0;
+    double first_y = INFINITY;
+    for (size_t i = 0; i < p->n; i++) {
+        const ax_cmd *c = &p->cmds[i];
+        if (c->kind == AX_CMD_TEXT && run_is(&c->text, "\xE2\x80\xA6")) {
+            assert_true(c->text.angle == -90);
+            ellipses++;
+        }
+        if (!starts_cjk(c) || c->text.y < zero.y1)
+            continue; /* the title */
+        assert_true(c->text.angle == 0);
+        size_t k = 0;
+        ax_utf8_next(c->text.utf8, c->text.len, &k);
+        assert_int_equal(k, c->text.len); /* one character */
+        double cx = c->text.x + run_width(&c->text) / 2;
+        size_t slot = 8;
+        for (size_t j = 0; j < 8; j++)
+            if (fabs(cx - (vbars[j].x0 + vbars[j].x1) / 2) < FIXED)
+                slot = j;
+        if (slot == 8)
+            fail_msg("a character off its slot's centre line at x %.2f", cx);
+        if (per_slot[slot] == 0)
+            first_y = fmin(first_y, c->text.y);
+        /* 1 em under the one before (the characters come in order) */
+        static double prev_y[8];
+        if (per_slot[slot])
+            assert_true(fabs(c->text.y - prev_y[slot] - 8) < 1e-9);
+        prev_y[slot] = c->text.y;
+        per_slot[slot]++;
+    }
+    for (size_t j = 0; j < 8; j++)
+        assert_true(per_slot[j] >= 5 && per_slot[j] == per_slot[0]);
+    assert_int_equal(ellipses, 8);
+    assert_true(first_y > zero.y1 && first_y < zero.y1 + 4 + 8 + 1);
 
     /* wrap only: many flat lines per label, each no wider than its slot */
     long_labels_chart(f, &in, &s, AX_LABELS_WRAP);
@@ -771,6 +805,93 @@ static void cat_colors_and_contrast(void **state)
         assert_true(tb.y0 > bar.y0 && tb.y1 < bar.y1); /* inside the bar's end */
         assert_true(same_color(label->text.color, k == 0 ? rgb(255, 255, 255) : rgb(26, 26, 26)));
     }
+}
+
+/* WCAG 2 contrast, computed here from the colours as drawn. */
+static double lin(double c)
+{
+    return c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4);
+}
+
+static double wcag(ax_color a, ax_color b)
+{
+    double la = 0.2126 * lin(a.r) + 0.7152 * lin(a.g) + 0.0722 * lin(a.b);
+    double lb = 0.2126 * lin(b.r) + 0.7152 * lin(b.g) + 0.0722 * lin(b.b);
+    return (fmax(la, lb) + 0.05) / (fmin(la, lb) + 0.05);
+}
+
+static const unsigned SDG_RGB[17] = {0xE5243B, 0xDDA63A, 0x4C9F38, 0xC5192D, 0xFF3A21, 0x26BDE2,
+                                     0xFCC30B, 0xA21942, 0xFD6925, 0xDD1367, 0xFD9D24, 0xBF8B2E,
+                                     0x3F7E44, 0x0A97D9, 0x56C02B, 0x00689D, 0x19486A};
+
+/* ax_text_on: white or #1A1A1A, whichever contrasts more, black when that
+ * is under 4.5:1 — at least 4.5:1 on every grey, SDG and Okabe–Ito colour. */
+static void text_on_any_fill(void **state)
+{
+    (void)state;
+    for (int v = 0; v < 256; v++) {
+        ax_color g = rgb(v, v, v);
+        assert_true(wcag(ax_text_on(g), g) >= 4.5);
+        assert_true(fabs(ax_contrast(ax_text_on(g), g) - wcag(ax_text_on(g), g)) < 1e-9);
+    }
+    for (int j = 0; j < 17; j++) {
+        ax_color c = rgb(SDG_RGB[j] >> 16, (SDG_RGB[j] >> 8) & 255, SDG_RGB[j] & 255);
+        assert_true(wcag(ax_text_on(c), c) >= 4.5);
+    }
+    for (int j = 0; j < 7; j++)
+        assert_true(wcag(ax_text_on(AX_OKABE_ITO[j]), AX_OKABE_ITO[j]) >= 4.5);
+    assert_true(same_color(ax_text_on(rgb(252, 195, 11)), rgb(26, 26, 26))); /* goal 7 */
+    assert_true(same_color(ax_text_on(rgb(229, 36, 59)), rgb(255, 255, 255))); /* goal 1 */
+    /* #767676 still takes white (4.54:1); on #777777 neither white (4.48)
+     * nor #1A1A1A (3.89) reaches 4.5:1, black does (4.69) */
+    assert_true(same_color(ax_text_on(rgb(118, 118, 118)), rgb(255, 255, 255)));
+    assert_true(same_color(ax_text_on(rgb(119, 119, 119)), rgb(0, 0, 0)));
+}
+
+/* Value labels inside the 17 SDG-coloured bars (no room beyond them: the
+ * bars reach the end of the axis), each at least 4.5:1 against its bar. */
+static void sdg_bar_labels_contrast(void **state)
+{
+    fixture *f = *state;
+    ax_chart_in in;
+    sample s;
+    memset(&s, 0, sizeof s);
+    base(f, &in, 200 * MM, 50 * MM);
+    static const char *num[17] = {"1",  "2",  "3",  "4",  "5",  "6",  "7",  "8", "9",
+                                  "10", "11", "12", "13", "14", "15", "16", "17"};
+    for (size_t j = 0; j < 17; j++) {
+        s.cats[j].s[0] = num[j];
+        s.cat_colors[j] = rgb(SDG_RGB[j] >> 16, (SDG_RGB[j] >> 8) & 255, SDG_RGB[j] & 255);
+        s.values[j] = -95.2;
+    }
+    s.colors[0] = AX_OKABE_ITO[0];
+    in.ncats = 17;
+    in.nseries = 1;
+    in.cats = s.cats;
+    in.values = s.values;
+    in.cat_colors = s.cat_colors;
+    in.series_colors = s.colors;
+    in.decimals = 1;
+    const ax_page *p = build(f, &in);
+    assert_inside(p);
+    size_t inside = 0;
+    for (size_t j = 0; j < 17; j++) {
+        box bar;
+        assert_int_equal(rects(p, s.cat_colors[j], -1, &bar, 1), 1);
+        for (size_t i = 0; i < p->n; i++) {
+            const ax_cmd *c = &p->cmds[i];
+            if (c->kind != AX_CMD_TEXT || !run_is(&c->text, "-95.2"))
+                continue;
+            box tb = run_box(&c->text);
+            if (!(tb.x0 >= bar.x0 && tb.x1 <= bar.x1 && tb.y0 >= bar.y0 && tb.y1 <= bar.y1))
+                continue;
+            double cr = wcag(c->text.color, s.cat_colors[j]);
+            if (cr < 4.5)
+                fail_msg("goal %zu: value label contrast %.2f", j + 1, cr);
+            inside++;
+        }
+    }
+    assert_int_equal(inside, 17);
 }
 
 static void small_boxes_survive(void **state)
@@ -998,6 +1119,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(all_zero_values, setup, teardown),
         cmocka_unit_test_setup_teardown(negative_below_baseline, setup, teardown),
         cmocka_unit_test_setup_teardown(cat_colors_and_contrast, setup, teardown),
+        cmocka_unit_test(text_on_any_fill),
+        cmocka_unit_test_setup_teardown(sdg_bar_labels_contrast, setup, teardown),
         cmocka_unit_test_setup_teardown(small_boxes_survive, setup, teardown),
         cmocka_unit_test_setup_teardown(deterministic, setup, teardown),
         cmocka_unit_test_setup_teardown(figure_structure, setup, teardown),
