@@ -9,18 +9,26 @@
  * The look follows the tables of the engine (light grey header, the same
  * paddings and group fill) with a finer grid: hairlines between cells, a
  * stronger rule under the header, above the totals and before the
- * row-total column. */
+ * row-total column.
+ *
+ * Narrow columns get vertical headers (ax_vtext_draw, chart.h): each line
+ * read top to bottom from under the goal number, Chinese upright and
+ * stacked, Latin turned 90° clockwise, the first line (Chinese) on the
+ * right, as vertical CJK text is set; lengths are measured as drawn. Text
+ * on a coloured fill (SDG headers, shades) is white or near-black,
+ * whichever contrasts more (ax_text_on, at least 4.5:1). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "chart.h" /* ax_text_on, vertical text */
 #include "matrix.h"
 
 #define PAD_X 2.5      /* cell padding, pt (as in tables) */
 #define PAD_Y 1.8
-#define ROT_PAD 3.0    /* above and below rotated headers */
-#define ROT_CAP 200.0  /* longest rotated header line before it wraps */
-#define ROT_SIDE 1.5   /* side margin of rotated lines in their column */
+#define ROT_PAD 3.0    /* above and below vertical headers */
+#define ROT_CAP 200.0  /* longest vertical header line before it wraps */
+#define ROT_SIDE 1.5   /* side margin of vertical lines in their column */
 #define MAX_CELL 28.0  /* default max_cell */
 #define LABEL_SHARE 0.45 /* of the width, at most, for row labels (unless spare) */
 #define WRAP_LINES 3   /* AUTO headers wrap when each language of each fits in
@@ -30,7 +38,6 @@
 #define RULE_W 0.6
 #define LEGEND_TOP 5.0 /* space above the legend */
 
-static const ax_color WHITE = {1, 1, 1};
 static const ax_color BLACK = {0, 0, 0};
 static const ax_color HEAD_FILL = {224 / 255.0, 227 / 255.0, 232 / 255.0};  /* #E0E3E8 */
 static const ax_color GROUP_FILL = {242 / 255.0, 242 / 255.0, 244 / 255.0}; /* #F2F2F4 */
@@ -57,13 +64,13 @@ typedef struct block {
     double w; /* the widest line */
 } block;
 
-/* A column header. Rotated: each line is a column of text reading bottom to
- * top, s[0] leftmost; `merged` puts all lines on one baseline one after the
- * other (a column too narrow for two rotated lines). */
+/* A column header. Vertical (m->rotate): each line is a vertical line
+ * read top to bottom, s[0] rightmost; `merged` puts all lines on one
+ * vertical line one after the other (a column too narrow for two). */
 typedef struct colhead {
     block b;
     int merged;
-    double len; /* rotated: length along the baseline */
+    double len; /* vertical: length from the top */
 } colhead;
 
 typedef struct mx {
@@ -110,31 +117,6 @@ static int has(const ax_label *l)
     return l && l->s[0];
 }
 
-static double lin(double c)
-{
-    return c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4);
-}
-
-/* Relative luminance (WCAG), 0 black .. 1 white. */
-static double luminance(ax_color c)
-{
-    return 0.2126 * lin(c.r) + 0.7152 * lin(c.g) + 0.0722 * lin(c.b);
-}
-
-/* Text on a header colour: white, as on the SDG icons, unless the colour is
- * light (the yellow of goal 7). */
-static ax_color head_text_on(ax_color c)
-{
-    return luminance(c) > 0.5 ? BLACK : WHITE;
-}
-
-/* Text on a shade: whichever of black and white contrasts more. */
-static ax_color text_on(ax_color c)
-{
-    double y = luminance(c);
-    return (y + 0.05) / 0.05 >= 1.05 / (y + 0.05) ? BLACK : WHITE;
-}
-
 static ax_color mix_white(ax_color c, double t)
 {
     ax_color r = {1 - t * (1 - c.r), 1 - t * (1 - c.g), 1 - t * (1 - c.b)};
@@ -157,10 +139,11 @@ static int filled(const mx *m, double v)
 
 /* ---- text ------------------------------------------------------------------- */
 
-/* Wrap a label into lines of at most `w` pt: s[0] in c0, s[1] in the
- * second colour. An absent label gives no lines. */
-static block wrap_label(mx *m, const ax_label *lab, const ax_tstyle *t, double w, ax_color c0,
-                        ax_color c1)
+/* Wrap a label into lines of at most `w` pt measured with `adv`
+ * (ax_tstyle_advance, or ax_vtext_advance for vertical lines): s[0] in c0,
+ * s[1] in the second colour. An absent label gives no lines. */
+static block wrap_adv(mx *m, const ax_label *lab, const ax_tstyle *t, double w, ax_color c0,
+                      ax_color c1, ax_advance_fn adv)
 {
     block b = {0};
     if (m->st != AX_OK || !has(lab))
@@ -170,8 +153,8 @@ static block wrap_label(mx *m, const ax_label *lab, const ax_tstyle *t, double w
     for (int k = 0; k < 2; k++) {
         if (!lab->s[k])
             continue;
-        ax_status st = ax_break_lines(m->br, lab->s[k], strlen(lab->s[k]), maxd(w, 1),
-                                      ax_tstyle_advance, (void *)t, m->a, &ln[k], &n[k]);
+        ax_status st = ax_break_lines(m->br, lab->s[k], strlen(lab->s[k]), maxd(w, 1), adv,
+                                      (void *)t, m->a, &ln[k], &n[k]);
         if (st != AX_OK) {
             m->st = st;
             return b;
@@ -190,6 +173,12 @@ static block wrap_label(mx *m, const ax_label *lab, const ax_tstyle *t, double w
             b.w = maxd(b.w, li->width);
         }
     return b;
+}
+
+static block wrap_label(mx *m, const ax_label *lab, const ax_tstyle *t, double w, ax_color c0,
+                        ax_color c1)
+{
+    return wrap_adv(m, lab, t, w, c0, c1, ax_tstyle_advance);
 }
 
 /* Like wrap_label, but each language's lines as even as the same number
@@ -257,6 +246,13 @@ static void text(mx *m, const ax_tstyle *t, const char *s, size_t len, double x,
                  double angle, ax_color c)
 {
     ax_text_draw(m->fig, t, s, len, x, y, angle, c);
+}
+
+/* A line of a header as a vertical line with its axis at x = cx, from y
+ * down. */
+static void vtext(mx *m, const tline *l, double cx, double y)
+{
+    ax_vtext_draw(m->fig, m->hs, l->s, l->len, cx, y, l->color);
 }
 
 /* ---- structure -------------------------------------------------------------- */
@@ -458,16 +454,30 @@ static size_t rot_slots(const mx *m, double cw)
     return 1 + (size_t)((avail - m->hs->size) / m->hs->line_h);
 }
 
-/* A rotated header: each part of the label on its own line when it is
- * short; a part longer than ROT_CAP wraps, as evenly as that many lines
- * allow; when the column holds fewer lines than that, the lines get longer
- * until they fit across; a column too narrow for one line per part gets
- * them all on one baseline. Text is never dropped. */
+/* A label wrapped into vertical lines of at most `len` pt, each line's
+ * length measured as ax_vtext_draw sets it. */
+static block vwrap(mx *m, const ax_label *lab, double len, ax_color c1)
+{
+    block b = wrap_adv(m, lab, m->hs, len, m->hs->color, c1, ax_vtext_advance);
+    b.w = 0;
+    for (size_t i = 0; i < b.n; i++) {
+        b.l[i].w = ax_vtext_length(m->hs, b.l[i].s, b.l[i].len);
+        b.w = maxd(b.w, b.l[i].w);
+    }
+    return b;
+}
+
+/* A rotated (vertical) header: each part of the label on its own line
+ * when it is short; a part longer than ROT_CAP wraps, as evenly as that
+ * many lines allow; when the column holds fewer lines than that, the lines
+ * get longer until they fit across; a column too narrow for one line per
+ * part gets them all on one line, one after the other. Text is never
+ * dropped. */
 static colhead rot_head(mx *m, const ax_label *lab, double cw)
 {
     colhead h = {0};
     ax_color c1 = m->in->second_color;
-    block nat = wrap_label(m, lab, m->hs, 1e9, m->hs->color, c1);
+    block nat = vwrap(m, lab, 1e9, c1);
     size_t slots = rot_slots(m, cw);
     if (nat.n > slots) {
         h.b = nat;
@@ -481,19 +491,19 @@ static colhead rot_head(mx *m, const ax_label *lab, double cw)
         h.len = nat.w;
         return h;
     }
-    size_t target = wrap_label(m, lab, m->hs, ROT_CAP, m->hs->color, c1).n;
+    size_t target = vwrap(m, lab, ROT_CAP, c1).n;
     if (target > slots)
         target = slots;
     /* the shortest length giving at most `target` lines */
     double lo = 1, hi = nat.w;
     for (int i = 0; i < 16 && m->st == AX_OK; i++) {
         double mid = (lo + hi) / 2;
-        if (wrap_label(m, lab, m->hs, mid, m->hs->color, c1).n <= target)
+        if (vwrap(m, lab, mid, c1).n <= target)
             hi = mid;
         else
             lo = mid;
     }
-    h.b = wrap_label(m, lab, m->hs, hi, m->hs->color, c1);
+    h.b = vwrap(m, lab, hi, c1);
     h.len = h.b.w;
     return h;
 }
@@ -551,7 +561,7 @@ static void head_layout(mx *m)
     double body = 0;
     for (size_t c = 0; c < nc; c++) {
         colhead *h = &m->heads[c];
-        ax_color c0 = in->col_colors ? head_text_on(in->col_colors[c]) : m->hs->color;
+        ax_color c0 = in->col_colors ? ax_text_on(in->col_colors[c]) : m->hs->color;
         ax_color c1 = in->col_colors ? c0 : in->second_color;
         if (m->rotate) {
             *h = rot_head(m, &in->cols[c], cw);
@@ -616,7 +626,7 @@ static void draw_head(mx *m)
         st_begin(m, AX_ST_TH, AX_SCOPE_COLUMN, 0, NULL);
         double x0 = m->x[1 + c], x1 = m->x[2 + c];
         const colhead *h = &m->heads[c];
-        ax_color tc = in->col_colors ? head_text_on(in->col_colors[c]) : hs->color;
+        ax_color tc = in->col_colors ? ax_text_on(in->col_colors[c]) : hs->color;
         double top = m->rotate ? ROT_PAD : PAD_Y;
         if (in->col_numbers && in->col_numbers[c].s[0]) {
             const char *s = in->col_numbers[c].s[0];
@@ -629,24 +639,23 @@ static void draw_head(mx *m)
             st_end(m);
             continue;
         }
-        /* rotated: reading bottom to top from the bottom of the header; the
-         * top of each line box is on its left */
-        double y = H - ROT_PAD, base = ax_tstyle_baseline(hs);
+        /* vertical lines (ax_vtext_draw) reading down from under the
+         * number, the first line on the right */
+        double y = top + (in->col_numbers ? num_h(m) + 2 : 0);
         int en = 0;
         if (h->merged) {
-            double left = (x0 + x1 - hs->line_h) / 2;
             for (size_t i = 0; i < h->b.n; i++) {
                 const tline *l = &h->b.l[i];
                 en_span(m, &en, l->second);
-                text(m, hs, l->s, l->len, left + base, y, 90, l->color);
-                y -= l->w + hs->size * 0.6;
+                vtext(m, l, (x0 + x1) / 2, y);
+                y += l->w + hs->size * 0.6;
             }
         } else {
-            double left = (x0 + x1 - (double)h->b.n * hs->line_h) / 2;
+            double right = (x0 + x1 + (double)h->b.n * hs->line_h) / 2;
             for (size_t i = 0; i < h->b.n; i++) {
                 const tline *l = &h->b.l[i];
                 en_span(m, &en, l->second);
-                text(m, hs, l->s, l->len, left + (double)i * hs->line_h + base, y, 90, l->color);
+                vtext(m, l, right - ((double)i + 0.5) * hs->line_h, y);
             }
         }
         en_span(m, &en, -1);
@@ -739,7 +748,7 @@ static void draw_row(mx *m, size_t r, const block *lab, double h, int last)
             ax_draw_fill(m->fig, m->cr, in->color);
         } else {
             st_begin(m, AX_ST_TD, AX_SCOPE_NONE, 0, NULL);
-            ax_color tc = in->kind == AX_CELL_SHADE ? text_on(shade_color(m, shade_step(m, v)))
+            ax_color tc = in->kind == AX_CELL_SHADE ? ax_text_on(shade_color(m, shade_step(m, v)))
                                                    : m->ls->color;
             draw_number(m, v, in->decimals, m->x[1 + c], m->x[2 + c], cy, tc);
         }

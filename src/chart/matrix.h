@@ -7,8 +7,12 @@
  * into parts the engine paginates like table rows:
  *
  *   part 0            the header: corner label, column headers (wrapped,
- *                     or rotated 90° when the columns are narrow), optional
- *                     header colours (SDG colours, with white text), and
+ *                     or set vertically when the columns are narrow: read
+ *                     top to bottom from the top of the header, Chinese
+ *                     upright and stacked, Latin turned 90° clockwise, the
+ *                     first line on the right; ax_vtext_draw in chart.h),
+ *                     optional header colours (SDG colours, the text on
+ *                     them white or near-black, ax_text_on), and
  *                     "Total" over the row-total column. The engine repeats
  *                     it on every page the matrix continues on.
  *   group parts       a row spanning the whole width naming a row group,
@@ -22,7 +26,7 @@
  * Cell kinds: MARK (a filled square when the value is > 0), DOT (a filled
  * circle), COUNT (the number, centred; nothing for 0 or NAN), SHADE (the
  * cell filled with a step of a light-to-dark scale of `color`, the count
- * printed on it in black or white by contrast). Totals are sums of the
+ * printed on it in white or near-black by contrast, ax_text_on). Totals are sums of the
  * values (for MARK and DOT: the number of cells > 0).
  *
  * Structure (device.h): the table parts are one Table element. The head
@@ -47,7 +51,7 @@
 
 typedef enum ax_cell_kind { AX_CELL_MARK, AX_CELL_DOT, AX_CELL_COUNT, AX_CELL_SHADE } ax_cell_kind;
 typedef enum ax_head_mode {
-    AX_HEAD_AUTO,   /* wrap; rotate 90° when a header needs more than 3 lines */
+    AX_HEAD_AUTO,   /* wrap; vertical when a header needs more than 3 lines */
     AX_HEAD_WRAP,
     AX_HEAD_ROTATE,
 } ax_head_mode;

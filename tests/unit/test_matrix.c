@@ -38,6 +38,8 @@ static ax_tstyle style8;
 static const ax_color BLACK = {0, 0, 0};
 static const ax_color GREY = {0.35, 0.35, 0.35};
 static const ax_color BLUE = {0.12, 0.31, 0.47};
+static const ax_color WHITE = {1, 1, 1};
+static const ax_color INK = {26 / 255.0, 26 / 255.0, 26 / 255.0}; /* #1A1A1A */
 
 static int setup(void **state)
 {
@@ -48,7 +50,7 @@ static int setup(void **state)
     if (ax_fontset_lookup(fs, "Liberation Sans", &lat) != AX_OK ||
         ax_fontset_lookup(fs, "WenQuanYi Micro Hei", &cjk) != AX_OK)
         return -1;
-    style8 = (ax_tstyle){{{lat, cjk}, 2}, 8, 8 * 1.25, BLACK};
+    style8 = (ax_tstyle){{{lat, cjk}, 2}, 8, 8 * 1.25, BLACK, 0};
     return 0;
 }
 
@@ -254,6 +256,9 @@ static void assert_inside(const ax_page *pg)
             if (c->text.angle == 90 && c->text.y - w < -eps)
                 fail_msg("rotated text \"%.*s\" ends at y %.2f above the top", (int)c->text.len,
                          c->text.utf8, c->text.y - w);
+            if (c->text.angle == -90 && c->text.y + w > pg->height + eps)
+                fail_msg("vertical text \"%.*s\" ends at y %.2f below the bottom",
+                         (int)c->text.len, c->text.utf8, c->text.y + w);
             continue;
         }
         if (c->kind != AX_CMD_FILL && c->kind != AX_CMD_STROKE)
@@ -545,7 +550,7 @@ static void shade_legend(void **state)
     assert_int_equal(k, 4);
     double got[8];
     assert_int_equal(numbers(r0, got, 8), 4);
-    /* the 10 on the darkest shade is white, the 1 on the lightest black */
+    /* the 10 on the darkest shade is white, the 1 on the lightest near-black */
     const ax_page *r1 = page_of(&b, 2);
     for (size_t i = 0; i < r1->n; i++) {
         const ax_cmd *c = &r1->cmds[i];
@@ -555,7 +560,7 @@ static void shade_legend(void **state)
     for (size_t i = 0; i < r0->n; i++) {
         const ax_cmd *c = &r0->cmds[i];
         if (c->kind == AX_CMD_TEXT && c->text.len == 1 && c->text.utf8[0] == '1')
-            assert_true(same_color(c->text.color, BLACK));
+            assert_true(same_color(c->text.color, INK));
     }
     assert_all_inside(&b);
     built_free(&b);
@@ -601,9 +606,9 @@ static ax_matrix_in sdg_in(double width, double *vals, ax_label *rows, ax_label 
     return in;
 }
 
-/* 17 SDG headers: narrow columns rotate in AUTO mode, wide ones wrap; the
- * header cells take the SDG colours with white text, black on the yellow of
- * goal 7; the numbers are drawn large. */
+/* 17 SDG headers: narrow columns turn vertical in AUTO mode, wide ones
+ * wrap; the header cells take the SDG colours, the text on them white or
+ * near-black, whichever contrasts more; the numbers are drawn large. */
 static void sdg_headers_rotate_or_wrap(void **state)
 {
     (void)state;
@@ -614,7 +619,8 @@ static void sdg_headers_rotate_or_wrap(void **state)
     built b = build_ok(&in);
     const ax_page *h = page_of(&b, 0);
     assert_int_equal(b.parts[0].kind, AX_PART_HEAD);
-    assert_true(count_angle(h, 90) >= 17 * 2); /* both languages of each, rotated */
+    assert_int_equal(count_angle(h, 90), 0);
+    assert_int_equal(count_angle(h, -90), 17); /* the English of each, turned */
     for (int j = 0; j < 17; j++) {
         size_t fills = 0;
         for (size_t i = 0; i < h->n; i++)
@@ -630,22 +636,30 @@ static void sdg_headers_rotate_or_wrap(void **state)
         if (c->text.len == 1 && c->text.utf8[0] == '7') {
             assert_true(c->text.size > 8);
             assert_true(c->text.angle == 0);
-            assert_true(same_color(c->text.color, BLACK)); /* on yellow */
+            assert_true(same_color(c->text.color, INK)); /* on yellow */
         }
         if (c->text.len == 1 && c->text.utf8[0] == '1') {
             assert_true(c->text.size > 8);
-            assert_true(same_color(c->text.color, (ax_color){1, 1, 1})); /* on red */
+            assert_true(same_color(c->text.color, WHITE)); /* on red */
         }
         if (c->text.len == strlen("No poverty") && memcmp(c->text.utf8, "No poverty", 10) == 0)
-            assert_true(same_color(c->text.color, (ax_color){1, 1, 1}));
+            assert_true(same_color(c->text.color, WHITE));
+        if (c->text.len == strlen("Zero hunger") && memcmp(c->text.utf8, "Zero hunger", 11) == 0)
+            assert_true(same_color(c->text.color, INK)); /* on ochre */
     }
     assert_int_equal(count_text(h, "17"), 1);
     assert_int_equal(count_text(h, "Partnerships for the goals"), 1);
-    assert_all_inside(&b); /* rotated runs too: they end below the top */
-    /* rotated text reads upwards from the bottom of the header */
+    assert_all_inside(&b); /* vertical runs too: they end above the bottom */
+    /* vertical text reads down from under the numbers: every turned line
+     * starts at the same height, near the top */
+    double y0 = -1;
     for (size_t i = 0; i < h->n; i++)
-        if (h->cmds[i].kind == AX_CMD_TEXT && h->cmds[i].text.angle == 90)
-            assert_true(h->cmds[i].text.y > b.parts[0].height - 5);
+        if (h->cmds[i].kind == AX_CMD_TEXT && h->cmds[i].text.angle == -90) {
+            if (y0 < 0)
+                y0 = h->cmds[i].text.y;
+            assert_near(h->cmds[i].text.y, y0, 1e-9);
+        }
+    assert_true(y0 > 8 && y0 < 30);
     built_free(&b);
 
     /* wide: columns up to 110 pt, labels wrap, nothing rotated */
@@ -653,7 +667,7 @@ static void sdg_headers_rotate_or_wrap(void **state)
     in.max_cell = 110;
     b = build_ok(&in);
     h = page_of(&b, 0);
-    assert_int_equal(count_angle(h, 90), 0);
+    assert_int_equal(count_angle(h, 90) + count_angle(h, -90), 0);
     assert_int_equal(count_text(h, "No poverty"), 1);
     assert_all_inside(&b);
     built_free(&b);
@@ -664,16 +678,206 @@ static void sdg_headers_rotate_or_wrap(void **state)
     in.width = 770;
     in.max_cell = 0;
     b = build_ok(&in);
-    assert_int_equal(count_angle(page_of(&b, 0), 90), 0);
+    assert_int_equal(count_angle(page_of(&b, 0), -90), 0);
     assert_all_inside(&b);
     built_free(&b);
     in.head = AX_HEAD_ROTATE;
     in.width = 17 * 110 + 300;
     in.max_cell = 110;
     b = build_ok(&in);
-    assert_true(count_angle(page_of(&b, 0), 90) >= 34);
+    assert_int_equal(count_angle(page_of(&b, 0), -90), 17);
     assert_all_inside(&b);
     built_free(&b);
+}
+
+/* The bounding box of a path. */
+static void path_bbox(const ax_path *p, double *x0, double *y0, double *x1, double *y1)
+{
+    *x0 = *y0 = INFINITY;
+    *x1 = *y1 = -INFINITY;
+    for (size_t k = 0; k < p->n; k++) {
+        int np = p->els[k].op == AX_PATH_CURVE ? 3 : p->els[k].op == AX_PATH_CLOSE ? 0 : 1;
+        for (int j = 0; j < np; j++) {
+            *x0 = fmin(*x0, p->els[k].x[j]);
+            *x1 = fmax(*x1, p->els[k].x[j]);
+            *y0 = fmin(*y0, p->els[k].y[j]);
+            *y1 = fmax(*y1, p->els[k].y[j]);
+        }
+    }
+}
+
+/* The fill of a goal's colour on the header page: its x range. */
+static void tile_of(const ax_page *h, ax_color c, double *x0, double *x1)
+{
+    double y0, y1;
+    for (size_t i = 0; i < h->n; i++)
+        if (h->cmds[i].kind == AX_CMD_FILL && same_color(h->cmds[i].color, c)) {
+            path_bbox(&h->cmds[i].path, x0, &y0, x1, &y1);
+            return;
+        }
+    fail_msg("no tile of that colour");
+}
+
+/* Vertical headers (CSS vertical-rl, text-orientation mixed): in each
+ * goal's column the Chinese characters stand upright, one run per
+ * character, in reading order, 1 em (8 pt) apart down one axis, right of
+ * the English, which is one run turned clockwise (-90°) reading down from
+ * the same height; 、 sits in the upper right of its em, as a vertical
+ * form does. The header is as tall as the longest line so measured. */
+static void sdg_vertical_labels(void **state)
+{
+    (void)state;
+    double vals[34];
+    ax_label rows[2], cols[17], nums[17];
+    ax_color colors[17];
+    ax_matrix_in in = sdg_in(770, vals, rows, cols, nums, colors);
+    in.head = AX_HEAD_ROTATE;
+    built b = build_ok(&in);
+    const ax_page *h = page_of(&b, 0);
+    double longest = 0;
+    for (int j = 0; j < 17; j++) {
+        double x0, x1;
+        tile_of(h, colors[j], &x0, &x1);
+        const char *zh = SDG_ZH[j];
+        size_t nzh = 0;
+        for (size_t k = 0; k < strlen(zh); nzh++)
+            ax_utf8_next(zh, strlen(zh), &k);
+        size_t got = 0, pos = 0;
+        double axis = NAN, first_top = NAN, en_x = NAN, en_y = NAN;
+        for (size_t i = 0; i < h->n; i++) {
+            const ax_cmd *c = &h->cmds[i];
+            if (c->kind != AX_CMD_TEXT || c->text.x < x0 || c->text.x > x1)
+                continue;
+            if (c->text.angle == -90) {
+                assert_int_equal(c->text.len, strlen(SDG_EN[j]));
+                assert_memory_equal(c->text.utf8, SDG_EN[j], c->text.len);
+                en_x = c->text.x;
+                en_y = c->text.y;
+                longest = fmax(longest, ax_text_width(&style8, SDG_EN[j], strlen(SDG_EN[j])));
+                continue;
+            }
+            size_t k = 0;
+            uint32_t cp = ax_utf8_next(c->text.utf8, c->text.len, &k);
+            if (cp < 0x3000)
+                continue; /* the number */
+            /* the next character of the Chinese name, alone and upright */
+            assert_true(c->text.angle == 0);
+            assert_int_equal(k, c->text.len);
+            assert_true(pos < strlen(zh));
+            assert_memory_equal(c->text.utf8, zh + pos, k);
+            pos += k;
+            double cx = c->text.x + run_width(&c->text) / 2;
+            if (got == 0) {
+                axis = cx;
+                first_top = c->text.y - 0.88 * 8;
+            }
+            double base = first_top + 0.88 * 8 + 8.0 * (double)got;
+            if (cp == 0x3001) { /* up and right: where a vertical form goes */
+                assert_true(cx > axis + 1);
+                assert_true(c->text.y < base - 2);
+            } else {
+                assert_near(cx, axis, 1e-9);
+                assert_near(c->text.y, base, 1e-9);
+            }
+            got++;
+        }
+        if (got != nzh)
+            fail_msg("goal %d: %zu of %zu characters upright", j + 1, got, nzh);
+        longest = fmax(longest, 8.0 * (double)nzh);
+        assert_true(en_x < axis - 4);  /* the English line left of the Chinese */
+        assert_near(en_y, first_top, 1e-9);
+        assert_true(axis < x1 && en_x > x0);
+    }
+    /* 3 pt pads, the number's line and 2 pt, the longest vertical line */
+    double num = 8 * 1.6 * 1.15 + 1 + 2;
+    assert_near(b.parts[0].height, 2 * 3.0 + num + longest, 1e-6);
+    assert_all_inside(&b);
+    built_free(&b);
+}
+
+/* WCAG 2 contrast, computed here from the colours as drawn. */
+static double lin(double c)
+{
+    return c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4);
+}
+
+static double contrast(ax_color a, ax_color b)
+{
+    double la = 0.2126 * lin(a.r) + 0.7152 * lin(a.g) + 0.0722 * lin(a.b);
+    double lb = 0.2126 * lin(b.r) + 0.7152 * lin(b.g) + 0.0722 * lin(b.b);
+    return (fmax(la, lb) + 0.05) / (fmin(la, lb) + 0.05);
+}
+
+/* The fill drawn last before command `upto` that covers (x, y), or white
+ * (the page). */
+static ax_color background(const ax_page *pg, size_t upto, double x, double y, int *tile)
+{
+    for (size_t i = upto; i-- > 0;) {
+        const ax_cmd *c = &pg->cmds[i];
+        if (c->kind != AX_CMD_FILL)
+            continue;
+        double x0, y0, x1, y1;
+        path_bbox(&c->path, &x0, &y0, &x1, &y1);
+        if (x >= x0 && x <= x1 && y >= y0 && y <= y1) {
+            *tile = 1;
+            return c->color;
+        }
+    }
+    *tile = 0;
+    return WHITE;
+}
+
+/* Every text on a coloured fill — the number and both lines of each SDG
+ * header, vertical or wrapped, and the counts on shades — contrasts with
+ * the fill under it by at least 4.5:1 (WCAG 2 AA), read from the display
+ * list: the text's colour, and the fill drawn under the middle of its
+ * glyphs. */
+static void sdg_text_contrast(void **state)
+{
+    (void)state;
+    double vals[34];
+    ax_label rows[2], cols[17], nums[17];
+    ax_color colors[17];
+    ax_head_mode heads[2] = {AX_HEAD_ROTATE, AX_HEAD_WRAP};
+    for (int m = 0; m < 2; m++) {
+        ax_matrix_in in = sdg_in(770, vals, rows, cols, nums, colors);
+        in.head = heads[m];
+        in.kind = AX_CELL_SHADE;
+        in.color = colors[12]; /* the shades of goal 13's green */
+        for (int k = 0; k < 34; k++)
+            vals[k] = (double)(k % 9);
+        built b = build_ok(&in);
+        size_t on_tile[17] = {0};
+        size_t on_fill = 0;
+        for (size_t part = 0; part < b.n; part++) {
+            const ax_page *pg = page_of(&b, part);
+            for (size_t i = 0; i < pg->n; i++) {
+                const ax_cmd *c = &pg->cmds[i];
+                if (c->kind != AX_CMD_TEXT)
+                    continue;
+                double w = run_width(&c->text), mid = 0.35 * c->text.size;
+                double x = c->text.angle == -90 ? c->text.x + mid : c->text.x + w / 2;
+                double y = c->text.angle == -90 ? c->text.y + w / 2 : c->text.y - mid;
+                int tile;
+                ax_color bg = background(pg, i, x, y, &tile);
+                if (!tile)
+                    continue;
+                on_fill++;
+                double cr = contrast(c->text.color, bg);
+                if (cr < 4.5)
+                    fail_msg("\"%.*s\": contrast %.2f on #%02X%02X%02X", (int)c->text.len,
+                             c->text.utf8, cr, (int)lround(bg.r * 255), (int)lround(bg.g * 255),
+                             (int)lround(bg.b * 255));
+                for (int j = 0; j < 17 && part == 0; j++)
+                    on_tile[j] += same_color(bg, colors[j]);
+            }
+        }
+        for (int j = 0; j < 17; j++)
+            if (on_tile[j] < 3) /* the number, the Chinese, the English */
+                fail_msg("goal %d: %zu texts on its tile", j + 1, on_tile[j]);
+        assert_true(on_fill > 17 * 3 + 10); /* and counts on shades */
+        built_free(&b);
+    }
 }
 
 /* Grey headers without colours, black text, the English in the second
@@ -821,12 +1025,12 @@ static void long_rotated_label_wraps(void **state)
     in.head = AX_HEAD_ROTATE;
     built b = build_ok(&in);
     const ax_page *h = page_of(&b, 0);
-    size_t rot = count_angle(h, 90);
+    size_t rot = count_angle(h, -90);
     assert_int_equal(rot, 3); /* two lines, and "Short" */
     double total = 0;
     for (size_t i = 0; i < h->n; i++) {
         const ax_cmd *c = &h->cmds[i];
-        if (c->kind == AX_CMD_TEXT && c->text.angle == 90) {
+        if (c->kind == AX_CMD_TEXT && c->text.angle == -90) {
             double w = ax_text_width(&style8, c->text.utf8, c->text.len);
             assert_true(w <= 200 + 1e-6);
             total += (double)c->text.len;
@@ -1073,19 +1277,38 @@ static void table_structure(void **state)
     b = build_ok(&in);
     t = read_tags(&b);
     assert_int_equal(t.th_col, 17 + (in.row_totals ? 1 : 0));
-    assert_true(count_angle(page_of(&b, 0), 90) > 0);
+    assert_true(count_angle(page_of(&b, 0), -90) > 0);
     const ax_page *h = page_of(&b, 0);
-    int in_th = 0, rotated_in_th = 0;
+    /* every piece of a vertical header (turned runs and upright
+     * characters) is inside its column's TH, the English in a Span */
+    int th_col = -1, in_span = 0;
+    size_t texts = 0;
     for (size_t i = 0; i < h->n; i++) {
         const ax_cmd *c = &h->cmds[i];
-        if (c->kind == AX_CMD_STRUCT_BEGIN && c->st.type == AX_ST_TH)
-            in_th = 1;
-        else if (c->kind == AX_CMD_STRUCT_BEGIN && c->st.type == AX_ST_TR)
-            in_th = 0;
-        if (c->kind == AX_CMD_TEXT && c->text.angle == 90)
-            rotated_in_th += in_th;
+        if (c->kind == AX_CMD_STRUCT_BEGIN && c->st.type == AX_ST_TH &&
+            c->st.scope == AX_SCOPE_COLUMN)
+            th_col++;
+        if (c->kind == AX_CMD_STRUCT_BEGIN && c->st.type == AX_ST_SPAN)
+            in_span = 1;
+        if (c->kind == AX_CMD_STRUCT_END)
+            in_span = 0;
+        if (c->kind != AX_CMD_TEXT || th_col < 0 || th_col >= 17)
+            continue;
+        size_t k = 0;
+        uint32_t cp = ax_utf8_next(c->text.utf8, c->text.len, &k);
+        if (cp >= 0x3000) { /* Chinese: upright, one character each, no Span */
+            assert_true(c->text.angle == 0);
+            assert_int_equal(k, c->text.len);
+            assert_false(in_span);
+            texts++;
+        } else if (c->text.angle == -90) {
+            assert_true(in_span);
+            assert_int_equal(c->text.len, strlen(SDG_EN[th_col]));
+            assert_memory_equal(c->text.utf8, SDG_EN[th_col], c->text.len);
+        }
     }
-    assert_int_equal((size_t)rotated_in_th, count_angle(h, 90));
+    assert_int_equal(th_col, 17); /* and "Total" */
+    assert_true(texts > 17 * 2);
     for (size_t k = 1; k < b.n; k++) /* shades only inside artifacts */
         if (b.parts[k].kind == AX_PART_ROW) {
             const ax_page *pg = page_of(&b, k);
@@ -1166,6 +1389,8 @@ int main(void)
         cmocka_unit_test(shade_legend),
         cmocka_unit_test(count_legend_only_with_text),
         cmocka_unit_test(sdg_headers_rotate_or_wrap),
+        cmocka_unit_test(sdg_vertical_labels),
+        cmocka_unit_test(sdg_text_contrast),
         cmocka_unit_test(grey_header),
         cmocka_unit_test(widths),
         cmocka_unit_test(tiny_width),
