@@ -28,11 +28,12 @@ ax_status ax_fontset_new(const char *conf_file, ax_fontset **out);
 void ax_fontset_free(ax_fontset *fs);
 
 /* Resolve a fontconfig pattern ("Liberation Sans", "Liberation Sans:bold",
- * "WenQuanYi Micro Hei") to a TrueType-outline font. Fails (AX_ERR_DATA,
- * *out NULL) when no installed font has that family — fontconfig's closest
- * match of another family is not accepted silently — or when the font has
- * CFF outlines (libharu cannot embed them, PITFALLS.md item 4). Looking the
- * same pattern up twice returns the same font. */
+ * "Noto Serif CJK SC") to a font with TrueType (glyf) or CFF outlines; a
+ * face of a .ttc is the one fontconfig names. Fails (AX_ERR_DATA, *out
+ * NULL) when no installed font has that family — fontconfig's closest
+ * match of another family is not accepted silently — or when the font is a
+ * variable font (CFF2, fvar: PDF cannot embed an instance of it). Looking
+ * the same pattern up twice returns the same font. */
 ax_status ax_fontset_lookup(ax_fontset *fs, const char *pattern, const ax_font **out);
 
 /* Why the last failed lookup failed, for messages ("no installed font has
@@ -61,11 +62,56 @@ int ax_font_advance(const ax_font *f, uint32_t cp);
 int ax_font_ascent(const ax_font *f);
 int ax_font_descent(const ax_font *f);
 
-/* A TrueType subset with the glyphs of the given code points (sorted or
+/* 1 when the outlines are CFF (OpenType/CFF, e.g. Noto CJK), 0 when they
+ * are TrueType (glyf). The PDF device embeds a CFF font itself (FontFile3,
+ * CIDFontType0C) and a TrueType one through libharu. For a CFF font,
+ * ax_font_psname is the PostScript name of the face's name table (a .ttc's
+ * faces share one CFF table, whose own name is that of one face). */
+int ax_font_is_cff(const ax_font *f);
+/* The nominal glyph id of cp in the font (cmap), 0 when none. */
+unsigned ax_font_glyph(const ax_font *f, uint32_t cp);
+
+/* What a PDF font descriptor says of the font, 1/1000 em (truncated):
+ * bbox (xMin yMin xMax yMax, head), ascent and descent (hhea, as
+ * ax_font_ascent), cap and x-height (OS/2 version 2+, else the ascent and
+ * 0), italic angle (post, degrees), a StemV estimate from the weight
+ * class, and the descriptor flags. */
+typedef struct ax_font_desc {
+    int bbox[4];
+    int ascent, descent, cap_height, x_height;
+    double italic_angle;
+    int stem_v;
+    unsigned flags;
+} ax_font_desc;
+const ax_font_desc *ax_font_descriptor(const ax_font *f);
+
+/* A TrueType (or OpenType/CFF, see below) subset with the glyphs of the given code points (sorted or
  * not; duplicates allowed), glyphs renumbered from 0 (never RETAIN_GIDS),
  * keeping OS/2, name, cmap, hmtx/hhea and post so libharu can load it
  * (PITFALLS.md item 2). Appends the bytes to `out`. */
 ax_status ax_font_subset(const ax_font *f, const uint32_t *cps, size_t n, ax_buf *out);
+/* For a CFF font, ax_font_subset cuts an OpenType/CFF subset the same way
+ * (glyphs renumbered, no hinting, layout tables dropped) with its
+ * charstrings desubroutinized (smaller once deflated: 125.6 KB instead of
+ * 143.6 KB for 644 ideographs of Noto Serif CJK SC).
+ *
+ * ax_font_subset_cff cuts that subset and appends only its bare `CFF `
+ * table to `out` (a PDF FontFile3 of subtype CIDFontType0C), and stores in
+ * codes[i] the CID that selects the glyph of cps[i] in it — the PDF code of
+ * cps[i] with Identity-H: for a CID-keyed CFF the CID its charset gives the
+ * glyph (hb-subset keeps the original CIDs; in Source Han and Noto CJK they
+ * equal the original glyph ids), for a name-keyed CFF the glyph's id in the
+ * subset (PDF 9.7.4.2: CIDs are then glyph ids). `cps` must be distinct and
+ * covered by the font. *cid_keyed tells which, and ros receives the
+ * Registry and Ordering (NUL-terminated, at most 63 bytes) and Supplement
+ * of a CID-keyed font's ROS ("Adobe", "Identity", 0 for a name-keyed one).
+ * AX_ERR_DATA when the font is not CFF or its subset cannot be read. */
+typedef struct ax_cff_ros {
+    char registry[64], ordering[64];
+    int supplement;
+} ax_cff_ros;
+ax_status ax_font_subset_cff(const ax_font *f, const uint32_t *cps, size_t n, ax_buf *out,
+                             uint16_t *codes, int *cid_keyed, ax_cff_ros *ros);
 
 /* A fallback list: each character goes to the first font that covers it. */
 typedef struct ax_fontchain {

@@ -127,15 +127,88 @@ static void missing_family_fails(void **state)
     assert_string_equal(ax_fontset_error(fs), "");
 }
 
-static void cff_font_refused(void **state)
+/* OpenType/CFF fonts resolve: Noto Serif CJK SC is face 2 of a .ttc
+ * (CID-keyed CFF, named by its face's name table), C059 a name-keyed CFF
+ * .otf. Their descriptor metrics come from head, hhea, OS/2 and post. */
+static void cff_fonts_resolve(void **state)
 {
     ax_fontset *fs = *state;
-    const ax_font *f;
-    /* C059 (urw-base35) resolves to a CFF .otf: libharu cannot embed it. */
-    assert_int_equal(ax_fontset_lookup(fs, "C059", &f), AX_ERR_DATA);
-    assert_null(f);
-    assert_non_null(strstr(ax_fontset_error(fs), "CFF outlines"));
-    assert_non_null(strstr(ax_fontset_error(fs), ".otf"));
+    const ax_font *serif = must(fs, "Noto Serif CJK SC");
+    int idx;
+    assert_non_null(strstr(ax_font_file(serif, &idx), "NotoSerifCJK-Regular.ttc"));
+    assert_int_equal(idx, 2);
+    assert_true(ax_font_is_cff(serif));
+    /* the CFF table says NotoSerifCJKjp-Regular: the name table wins */
+    assert_string_equal(ax_font_psname(serif), "NotoSerifCJKsc-Regular");
+    assert_int_equal(ax_font_glyph(serif, 0x4E2D), 9564); /* 中 */
+    assert_int_equal(ax_font_glyph(serif, 0x5E74), ax_font_glyph(serif, 0xF98E)); /* 年 */
+    assert_int_equal(ax_font_glyph(serif, 0xE000), 0);
+    assert_int_equal(ax_font_advance(serif, 0x4E2D), 1000);
+    const ax_font_desc *d = ax_font_descriptor(serif);
+    assert_int_equal(d->cap_height, 729);
+    assert_int_equal(d->x_height, 514);
+    assert_int_equal(d->ascent, ax_font_ascent(serif));
+    assert_int_equal(d->descent, ax_font_descent(serif));
+    assert_true(d->bbox[0] < 0 && d->bbox[1] < 0 && d->bbox[2] > 1000 && d->bbox[3] > 800);
+    assert_true(d->italic_angle == 0);
+
+    const ax_font *c059 = must(fs, "C059");
+    assert_true(ax_font_is_cff(c059));
+    assert_non_null(strstr(ax_font_file(c059, NULL), ".otf"));
+    assert_false(ax_font_is_cff(must(fs, "Liberation Sans")));
+    /* advances: hmtx * 1000 / upem, truncated, as for TrueType */
+    hb_font_t *hb = ax_font_hb(c059);
+    for (uint32_t c = 'A'; c <= 'z'; c++) {
+        hb_codepoint_t g;
+        assert_true(hb_font_get_nominal_glyph(hb, c, &g));
+        assert_int_equal(ax_font_glyph(c059, c), g);
+        unsigned a = (unsigned)hb_font_get_glyph_h_advance(hb, g);
+        assert_int_equal(ax_font_advance(c059, c), (int)(a * 1000u / ax_font_upem(c059)));
+    }
+}
+
+/* The CFF subset: a bare CFF table; the codes are the CIDs of a CID-keyed
+ * font (Noto: the original glyph ids) and the subset's glyph ids in a
+ * name-keyed one. */
+static void cff_subset_codes(void **state)
+{
+    ax_fontset *fs = *state;
+    const ax_font *serif = must(fs, "Noto Serif CJK SC");
+    const uint32_t cps[] = {0x3002, 0x4E2D, 0x5E74, 0xF98E, 0xFF08, 0xFF09, 0xFF0C};
+    const size_t n = sizeof cps / sizeof cps[0];
+    uint16_t codes[16];
+    int keyed = -1;
+    ax_cff_ros ros;
+    ax_buf b = {0};
+    assert_int_equal(ax_font_subset_cff(serif, cps, n, &b, codes, &keyed, &ros), AX_OK);
+    assert_int_equal(keyed, 1);
+    assert_string_equal(ros.registry, "Adobe");
+    assert_string_equal(ros.ordering, "Identity");
+    assert_int_equal(ros.supplement, 0);
+    assert_true(b.len > 1000 && b.data[0] == 1 && b.data[1] == 0); /* CFF 1.0 header */
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(codes[i], ax_font_glyph(serif, cps[i]));
+    assert_int_equal(codes[2], codes[3]); /* 年 and its twin: one glyph */
+    ax_buf_free(&b);
+    /* ax_font_subset of a CFF font: an OpenType/CFF file */
+    assert_int_equal(ax_font_subset(serif, cps, n, &b), AX_OK);
+    assert_memory_equal(b.data, "OTTO", 4);
+    ax_buf_free(&b);
+
+    const ax_font *c059 = must(fs, "C059");
+    const uint32_t latin[] = {'A', 'b', 'c', 'z'};
+    assert_int_equal(ax_font_subset_cff(c059, latin, 4, &b, codes, &keyed, &ros), AX_OK);
+    assert_int_equal(keyed, 0);
+    assert_string_equal(ros.ordering, "Identity");
+    /* glyphs renumbered in their original order, .notdef first */
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(codes[i], i + 1);
+    ax_buf_free(&b);
+    /* not CFF: refused */
+    assert_int_equal(
+        ax_font_subset_cff(must(fs, "Liberation Sans"), latin, 4, &b, codes, &keyed, &ros),
+        AX_ERR_DATA);
+    ax_buf_free(&b);
 }
 
 static void coverage(void **state)
@@ -434,7 +507,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(default_families_resolve, setup, teardown),
         cmocka_unit_test_setup_teardown(same_font_twice, setup, teardown),
         cmocka_unit_test_setup_teardown(missing_family_fails, setup, teardown),
-        cmocka_unit_test_setup_teardown(cff_font_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(cff_fonts_resolve, setup, teardown),
+        cmocka_unit_test_setup_teardown(cff_subset_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(coverage, setup, teardown),
         cmocka_unit_test_setup_teardown(advances_use_libharu_arithmetic, setup, teardown),
         cmocka_unit_test_setup_teardown(subset_keeps_what_libharu_needs, setup, teardown),
