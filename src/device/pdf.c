@@ -6,12 +6,18 @@
  * outline, Info, the TrueType parser) and writes the file; the device writes
  * what libharu does slowly or wrongly, from its internal headers:
  * - Fonts: each font is subset once per document with HarfBuzz (glyphs
- *   renumbered, items 1-2); libharu parses the subset from memory for its
- *   metrics; the font objects are made here (make_font), with dense CIDs
- *   (Identity-H codes 1..N for the document's code points, a CIDToGIDMap of
- *   a few KiB, item 6) and the subset itself as the font program.
- * - /ToUnicode: a bfchar CMap mapping each CID shown to the code point the
+ *   renumbered, items 1-2). TrueType: libharu parses the subset from
+ *   memory for its metrics; the font objects are made here (make_font),
+ *   with dense CIDs (Identity-H codes 1..N for the document's code points,
+ *   a CIDToGIDMap of a few KiB, item 6) and the subset itself as the font
+ *   program. CFF outlines (Noto CJK; libharu cannot parse them, item 4):
+ *   a CIDFontType0 made from the font's own metrics (make_cff_font), the
+ *   subset's bare CFF table as FontFile3 /CIDFontType0C, and codes that
+ *   are the CIDs of the subset's glyphs (no CIDToGIDMap).
+ * - /ToUnicode: a bfchar CMap mapping each code shown to the code point the
  *   text had (items 3 and 13: never derived from glyphs).
+ * - Text: a run is one Tj, or a TJ array when it carries positioning
+ *   (ax_text_run.adj: kerning, punctuation compression).
  * - Content streams: operators written as libharu's HPDF_Page_* functions
  *   write them, in an order that is valid PDF (item 7: paint state before a
  *   path), into buffers of the device.
@@ -53,8 +59,15 @@ typedef struct pdf_font {
     const char *name;    /* libharu's base font name (owned by the doc) */
     uint32_t *cps;       /* the code points of use_font, sorted, distinct */
     size_t n;
-    ax_buf ttf;          /* the subset (libharu reads it, the job compresses it) */
+    ax_buf ttf;          /* the subset (libharu reads it, the job compresses it);
+                            a CFF font: the subset's bare CFF table */
     ax_status sub_st;    /* the subsetting's status */
+    /* CFF outlines (ax_font_is_cff): embedded without libharu's parser */
+    int cff;
+    uint16_t *codes;     /* the code (CID) of each of cps, from the subset */
+    int cid_keyed;       /* the subset's CFF has a ROS */
+    ax_cff_ros ros;
+    char base[160];      /* BaseFont: subset tag + PostScript name */
     struct zjob *job;    /* cut and compress (cut_all) */
     uint8_t declared[0x10000 / 8]; /* code points given to use_font */
     uint8_t shown[0x10000 / 8];    /* code points the content streams use */
@@ -362,6 +375,7 @@ static void pdf_free(ax_device *d)
         HPDF_Free(p->doc);
     for (size_t i = 0; i < p->nfonts; i++) {
         ax_free(p->fonts[i]->cps);
+        ax_free(p->fonts[i]->codes);
         ax_buf_free(&p->fonts[i]->ttf);
         ax_free(p->fonts[i]);
     }
@@ -589,7 +603,11 @@ static void zrun(zjob *j)
 static void cut(zjob *j)
 {
     struct pdf_font *pf = j->pf;
-    pf->sub_st = ax_font_subset(pf->font, pf->cps, pf->n, &pf->ttf);
+    if (pf->cff)
+        pf->sub_st = ax_font_subset_cff(pf->font, pf->cps, pf->n, &pf->ttf, pf->codes,
+                                        &pf->cid_keyed, &pf->ros);
+    else
+        pf->sub_st = ax_font_subset(pf->font, pf->cps, pf->n, &pf->ttf);
     if (pf->sub_st == AX_OK) {
         ax_stream *x = xs(j->src);
         x->chunks[0] = (chunk){pf->ttf.data, pf->ttf.len};
@@ -829,6 +847,25 @@ static void zpool_finish(ax_pdf *p)
     }
 }
 
+/* The next subset tag (HPDFAA, HPDFAB …), as libharu's LoadTTFontFromStream
+ * counts them; the CFF fonts take theirs from the same count, so every tag
+ * of the document is distinct. */
+static const char *next_tag(ax_pdf *p)
+{
+    HPDF_BYTE *tag = p->doc->ttfont_tag;
+    if (tag[0] == 0)
+        memcpy(tag, "HPDFAA", 6);
+    else
+        for (int i = 5; i >= 0; i--) {
+            tag[i] = (HPDF_BYTE)(tag[i] + 1);
+            if (tag[i] > 'Z')
+                tag[i] = 'A';
+            else
+                break;
+        }
+    return (const char *)tag;
+}
+
 /* Load the subset as HPDF_LoadTTFontFromFile(doc, path, HPDF_TRUE) would
  * (libharu's LoadTTFontFromStream): the same font definition, the same
  * subset tag (HPDFAA, HPDFAB … in load order). */
@@ -882,18 +919,7 @@ static void load_subset(ax_pdf *p, pdf_font *pf)
             hpdf_failed(p);
         return;
     }
-    HPDF_BYTE *tag = p->doc->ttfont_tag;
-    if (tag[0] == 0)
-        memcpy(tag, "HPDFAA", 6);
-    else
-        for (int i = 5; i >= 0; i--) {
-            tag[i] = (HPDF_BYTE)(tag[i] + 1);
-            if (tag[i] > 'Z')
-                tag[i] = 'A';
-            else
-                break;
-        }
-    HPDF_TTFontDef_SetTagName(def, (char *)tag);
+    HPDF_TTFontDef_SetTagName(def, (char *)next_tag(p));
     pf->def = def;
     pf->name = def->base_font;
 }
@@ -912,7 +938,10 @@ static void load_subset(ax_pdf *p, pdf_font *pf)
  *
  * Each CID stands for one code point, so the ToUnicode map (fix_to_unicode)
  * gives back the code point the text had, also where two code points share
- * a glyph (年 and U+F98E in WenQuanYi, PITFALLS.md item 13). */
+ * a glyph (年 and U+F98E in WenQuanYi, PITFALLS.md item 13).
+ *
+ * CFF fonts are not numbered here: their codes are the CIDs of their own
+ * glyphs (pdf_font.codes, make_cff_font). */
 
 static void number_cids(ax_pdf *p)
 {
@@ -923,7 +952,7 @@ static void number_cids(ax_pdf *p)
     }
     memset(p->cid, 0, 0x10000 * sizeof *p->cid);
     for (size_t i = 0; i < p->nfonts; i++)
-        for (size_t k = 0; k < p->fonts[i]->n; k++)
+        for (size_t k = 0; k < p->fonts[i]->n && !p->fonts[i]->cff; k++)
             p->cid[p->fonts[i]->cps[k]] = 1;
     unsigned n = 0;
     for (uint32_t c = 0; c < 0x10000; c++)
@@ -1227,6 +1256,195 @@ fail:
         hpdf_failed(p);
 }
 
+/* ---- CFF fonts ----------------------------------------------------------
+ *
+ * libharu 2.3.0 parses TrueType only (PITFALLS.md item 4), so a font with
+ * CFF outlines (Noto Sans/Serif CJK) is embedded from what the device
+ * knows: a Type0 font, Identity-H, over a CIDFontType0 whose descriptor's
+ * /FontFile3 (/Subtype /CIDFontType0C) is the bare CFF table of the
+ * HarfBuzz subset (ax_font_subset_cff), deflated by the compression jobs
+ * like every font file. The codes of the content streams are the CIDs of
+ * the subset's glyphs: for a CID-keyed CFF (Source Han, Noto CJK) the CIDs
+ * hb-subset keeps, which there equal the original glyph ids (中 is CID
+ * 9564); for a name-keyed one (a Latin OTF) the subset's glyph ids, which
+ * PDF then takes as CIDs (PDF 32000-1, 9.7.4.2). No CIDToGIDMap: a
+ * CIDFontType0 may not have one. /W is keyed by those codes, with
+ * ax_font_advance's widths; /DW is the most common width. The ToUnicode
+ * map gives each code the code point the text had (fix_to_unicode). */
+
+/* A font's codes with the index of their code point, sorted by code and
+ * then by code point (pf->codes is parallel to pf->cps, which is sorted). */
+typedef struct code_cp {
+    uint16_t code;
+    uint32_t k;
+} code_cp;
+
+static int by_code(const void *a, const void *b)
+{
+    const code_cp *x = a, *y = b;
+    if (x->code != y->code)
+        return x->code < y->code ? -1 : 1;
+    return x->k < y->k ? -1 : x->k > y->k;
+}
+
+static code_cp *codes_sorted(const pdf_font *pf)
+{
+    code_cp *cc = ax_reallocarray(NULL, pf->n ? pf->n : 1, sizeof *cc);
+    if (!cc)
+        return NULL;
+    for (size_t k = 0; k < pf->n; k++)
+        cc[k] = (code_cp){pf->codes[k], (uint32_t)k};
+    qsort(cc, pf->n, sizeof *cc, by_code);
+    return cc;
+}
+
+/* /W and /DW of a CFF font: runs of consecutive codes whose width is not
+ * the most common one. */
+static HPDF_STATUS cff_widths(ax_pdf *p, pdf_font *pf, HPDF_Dict cid)
+{
+    code_cp *cc = codes_sorted(pf);
+    int *w = ax_reallocarray(NULL, pf->n ? pf->n : 1, sizeof *w);
+    if (!cc || !w) {
+        ax_free(cc);
+        ax_free(w);
+        return HPDF_FAILD_TO_ALLOC_MEM;
+    }
+    for (size_t k = 0; k < pf->n; k++)
+        w[k] = ax_font_advance(pf->font, pf->cps[k]);
+    /* the most common width (ties: the smaller), over distinct codes */
+    int dw = 1000, best = 0;
+    for (size_t i = 0; i < pf->n; i++) {
+        if (i > 0 && cc[i].code == cc[i - 1].code)
+            continue;
+        int c = 0, wi = w[cc[i].k];
+        for (size_t j = 0; j < pf->n; j++)
+            c += (j == 0 || cc[j].code != cc[j - 1].code) && w[cc[j].k] == wi;
+        if (c > best || (c == best && wi < dw)) {
+            best = c;
+            dw = wi;
+        }
+        if (best * 2 > (int)pf->n)
+            break; /* a majority: nothing can beat it */
+    }
+    HPDF_STATUS r = HPDF_Dict_AddNumber(cid, "DW", dw);
+    HPDF_Array arr = HPDF_Array_New(p->doc->mmgr);
+    r += arr ? HPDF_Dict_Add(cid, "W", arr) : HPDF_FAILD_TO_ALLOC_MEM;
+    HPDF_Array run = NULL;
+    long last = -2;
+    for (size_t i = 0; i < pf->n && r == HPDF_OK; i++) {
+        if (i > 0 && cc[i].code == cc[i - 1].code)
+            continue; /* one glyph for two code points: one width */
+        int wi = w[cc[i].k];
+        if (wi == dw) {
+            run = NULL;
+            continue;
+        }
+        if (!run || cc[i].code != last + 1) {
+            r += HPDF_Array_AddNumber(arr, cc[i].code);
+            run = HPDF_Array_New(p->doc->mmgr);
+            r += run ? HPDF_Array_Add(arr, run) : HPDF_FAILD_TO_ALLOC_MEM;
+        }
+        if (r == HPDF_OK)
+            r += HPDF_Array_AddNumber(run, wi);
+        last = cc[i].code;
+    }
+    ax_free(cc);
+    ax_free(w);
+    return r;
+}
+
+static void make_cff_font(ax_pdf *p, pdf_font *pf)
+{
+    HPDF_MMgr mm = p->doc->mmgr;
+    HPDF_Xref xref = p->doc->xref;
+    const ax_buf *cff = &pf->ttf;
+    const ax_font_desc *fdesc = ax_font_descriptor(pf->font);
+    if (!cff->len || !pf->job) {
+        ax_device_fail(&p->base, AX_ERR_IO, "font %s: no CFF data", ax_font_id(pf->font));
+        return;
+    }
+    p->call = "the font objects";
+    HPDF_STATUS r = HPDF_OK;
+    /* the Type0 font, as make_font makes it */
+    HPDF_Dict font = HPDF_Dict_New(mm);
+    if (!font)
+        goto fail;
+    font->header.obj_class |= HPDF_OSUBCLASS_FONT;
+    if (HPDF_Xref_Add(xref, font) != HPDF_OK) /* frees it on failure */
+        goto fail;
+    pf->hfont = font;
+    r += HPDF_Dict_AddName(font, "Type", "Font");
+    r += HPDF_Dict_AddName(font, "BaseFont", pf->base);
+    r += HPDF_Dict_AddName(font, "Subtype", "Type0");
+    r += HPDF_Dict_AddName(font, "Encoding", "Identity-H");
+    HPDF_Stream tus;
+    HPDF_Dict tu = own_stream_object(p, &tus); /* filled at close (fix_to_unicode) */
+    if (!tu)
+        goto fail;
+    r += HPDF_Dict_Add(font, "ToUnicode", tu);
+    HPDF_Array desc = HPDF_Array_New(mm);
+    if (!desc)
+        goto fail;
+    r += HPDF_Dict_Add(font, "DescendantFonts", desc);
+    /* the CID font */
+    HPDF_Dict cid = HPDF_Dict_New(mm);
+    if (!cid || HPDF_Xref_Add(xref, cid) != HPDF_OK)
+        goto fail;
+    r += HPDF_Dict_AddName(cid, "Type", "Font");
+    r += HPDF_Dict_AddName(cid, "Subtype", "CIDFontType0");
+    r += HPDF_Dict_AddName(cid, "BaseFont", pf->base);
+    HPDF_Dict info = HPDF_Dict_New(mm);
+    if (!info)
+        goto fail;
+    /* the CFF's own ROS (Adobe-Identity-0 for Noto CJK and name-keyed CFF) */
+    r += HPDF_Dict_Add(cid, "CIDSystemInfo", info);
+    r += HPDF_Dict_Add(info, "Registry", HPDF_String_New(mm, pf->ros.registry, NULL));
+    r += HPDF_Dict_Add(info, "Ordering", HPDF_String_New(mm, pf->ros.ordering, NULL));
+    r += HPDF_Dict_AddNumber(info, "Supplement", pf->ros.supplement);
+    if (r == HPDF_OK)
+        r = cff_widths(p, pf, cid);
+    r += HPDF_Array_Add(desc, cid);
+    font->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
+    tu->filter = font->filter;
+    /* the descriptor, then the font file */
+    HPDF_Dict fd = HPDF_Dict_New(mm);
+    if (!fd || HPDF_Xref_Add(xref, fd) != HPDF_OK)
+        goto fail;
+    HPDF_Box bbox = {(HPDF_REAL)fdesc->bbox[0], (HPDF_REAL)fdesc->bbox[1],
+                     (HPDF_REAL)fdesc->bbox[2], (HPDF_REAL)fdesc->bbox[3]};
+    r += HPDF_Dict_AddName(fd, "Type", "FontDescriptor");
+    r += HPDF_Dict_AddNumber(fd, "Ascent", fdesc->ascent);
+    r += HPDF_Dict_AddNumber(fd, "Descent", fdesc->descent);
+    r += HPDF_Dict_AddNumber(fd, "CapHeight", fdesc->cap_height);
+    r += HPDF_Dict_AddNumber(fd, "Flags", (HPDF_INT32)fdesc->flags);
+    r += HPDF_Dict_Add(fd, "FontBBox", HPDF_Box_Array_New(mm, bbox));
+    r += HPDF_Dict_AddName(fd, "FontName", pf->base);
+    r += HPDF_Dict_AddReal(fd, "ItalicAngle", (HPDF_REAL)fdesc->italic_angle);
+    r += HPDF_Dict_AddNumber(fd, "StemV", fdesc->stem_v);
+    if (fdesc->x_height > 0)
+        r += HPDF_Dict_AddNumber(fd, "XHeight", fdesc->x_height);
+    r += HPDF_Dict_Add(cid, "FontDescriptor", fd);
+    HPDF_Stream fs;
+    HPDF_Dict file = own_stream_object(p, &fs);
+    chunk *c = file ? ax_malloc(sizeof *c) : NULL;
+    if (!c)
+        goto fail;
+    *c = (chunk){cff->data, cff->len};
+    xs(fs)->chunks = c;
+    xs(fs)->nchunks = 1;
+    xs(fs)->total = cff->len;
+    file->filter = font->filter;
+    r += HPDF_Dict_AddName(file, "Subtype", "CIDFontType0C");
+    r += HPDF_Dict_Add(fd, "FontFile3", file);
+    if (r != HPDF_OK)
+        goto fail;
+    pf->job->dict = file; /* its compression, started by cut_all, goes there */
+    return;
+fail:
+    if (ok(p))
+        hpdf_failed(p);
+}
+
 /* Embed every font: subsets cut, loaded in use_font order, the CIDs
  * numbered, then the font objects. Runs once, before the first page:
  * use_font has named every font by then. */
@@ -1244,13 +1462,30 @@ static void embed_fonts(ax_pdf *p)
                            ax_strerror(pf->sub_st));
             break;
         }
-        load_subset(p, pf);
+        if (!pf->cff) {
+            load_subset(p, pf);
+            continue;
+        }
+        /* a CFF font names itself: tag + the face's PostScript name, with
+         * anything a PDF name would have to escape made '-' */
+        const char *ps = ax_font_psname(pf->font);
+        int k = snprintf(pf->base, sizeof pf->base, "%.6s+", next_tag(p));
+        for (size_t j = 0; ps[j] && k < 127; j++)
+            pf->base[k++] = (ps[j] > ' ' && ps[j] < 127 && !strchr("()<>[]{}/%#", ps[j]))
+                                ? ps[j]
+                                : '-';
+        pf->base[k] = '\0';
+        pf->name = pf->base;
     }
     if (ok(p))
         number_cids(p);
     for (size_t i = 0; i < p->nfonts && ok(p); i++)
-        if (p->fonts[i]->n)
-            make_font(p, p->fonts[i]);
+        if (p->fonts[i]->n) {
+            if (p->fonts[i]->cff)
+                make_cff_font(p, p->fonts[i]);
+            else
+                make_font(p, p->fonts[i]);
+        }
 }
 
 static int cmp_cp(const void *a, const void *b)
@@ -1294,6 +1529,12 @@ static ax_status pdf_use_font(ax_device *d, const ax_font *font, const uint32_t 
     }
     memset(pf, 0, sizeof *pf);
     pf->font = font;
+    pf->cff = ax_font_is_cff(font);
+    if (pf->cff && !(pf->codes = ax_reallocarray(NULL, n ? n : 1, sizeof *pf->codes))) {
+        ax_free(pf);
+        ax_free(own);
+        return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
+    }
     p->fonts[p->nfonts++] = pf;
     /* sorted and distinct, whatever the caller gave */
     memcpy(own, cps, n * sizeof *own);
@@ -1679,15 +1920,47 @@ static ax_status pdf_pop_clip(ax_device *d)
 
 /* ---- text --------------------------------------------------------------- */
 
-/* "<CIDs in hex> Tj\n" for a run, as HPDF_Page_ShowText writes it
+/* The code of a code point of font pf (declared in use_font): the dense
+ * CID of a TrueType font, the glyph's CID in a CFF font. */
+static unsigned code_of(const ax_pdf *p, const pdf_font *pf, uint32_t c)
+{
+    if (!pf->cff)
+        return p->cid[c];
+    size_t lo = 0, hi = pf->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (pf->cps[mid] < c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < pf->n && pf->cps[lo] == c ? pf->codes[lo] : 0;
+}
+
+/* "<codes in hex> Tj\n" for a run, as HPDF_Page_ShowText writes it
  * (lowercase hex, two bytes a code), into p->hex; its length in *len. The
- * codes are the encoder's CIDs (make_encoder). Every code point must be in
- * the subset (declared in use_font), or the viewer would draw .notdef: a
- * blank the text tools cannot see. */
+ * codes are the font's CIDs (code_of). Every code point must be in the
+ * subset (declared in use_font), or the viewer would draw .notdef: a blank
+ * the text tools cannot see.
+ *
+ * With positioning (t->adj has a nonzero entry) the run is a TJ array
+ * instead: "[<codes> -250 <codes>] TJ\n", where a number before code
+ * point k is -adj[k] (TJ's numbers are thousandths of the font size,
+ * subtracted from the pen: a move forward is negative). */
 static ax_status encode_tj(ax_pdf *p, pdf_font *pf, const ax_text_run *t, size_t *len)
 {
     static const char digits[] = "0123456789abcdef";
-    size_t need = 4 * t->len + 8; /* at most one code per byte */
+    int tj = 0;
+    if (t->adj) {
+        size_t ncp = 0;
+        for (size_t i = 0; i < t->len; ncp++) {
+            ax_utf8_next(t->utf8, t->len, &i);
+            if (t->adj[ncp])
+                tj = 1;
+        }
+    }
+    /* at most one code per byte; with TJ, "> -32768 <" more per code */
+    size_t need = (tj ? 14 : 4) * t->len + 8;
     if (need > p->hex_cap) {
         char *b = ax_realloc(p->hex, need);
         if (!b)
@@ -1696,8 +1969,10 @@ static ax_status encode_tj(ax_pdf *p, pdf_font *pf, const ax_text_run *t, size_t
         p->hex_cap = need;
     }
     char *o = p->hex;
-    *o++ = '<';
-    for (size_t i = 0; i < t->len;) {
+    if (tj)
+        *o++ = '[';
+    int open = 0; /* inside <…> */
+    for (size_t i = 0, k = 0; i < t->len; k++) {
         uint32_t c = ax_utf8_next(t->utf8, t->len, &i);
         if (c > 0xFFFF)
             return ax_device_fail(&p->base, AX_ERR_DATA,
@@ -1709,7 +1984,17 @@ static ax_status encode_tj(ax_pdf *p, pdf_font *pf, const ax_text_run *t, size_t
                                   "U+%04X shown in font %s was not among its use_font code "
                                   "points (it would be missing from the subset)",
                                   (unsigned)c, ax_font_id(t->font));
-        unsigned cid = p->cid[c];
+        if (tj && t->adj[k]) {
+            if (open)
+                *o++ = '>';
+            o += sprintf(o, k || open ? " %d " : "%d ", -(int)t->adj[k]);
+            open = 0;
+        }
+        if (!open) {
+            *o++ = '<';
+            open = 1;
+        }
+        unsigned cid = code_of(p, pf, c);
         bit_set(pf->shown, c);
         o[0] = digits[cid >> 12 & 15];
         o[1] = digits[cid >> 8 & 15];
@@ -1717,8 +2002,16 @@ static ax_status encode_tj(ax_pdf *p, pdf_font *pf, const ax_text_run *t, size_t
         o[3] = digits[cid & 15];
         o += 4;
     }
-    memcpy(o, "> Tj\012", 5);
-    *len = (size_t)(o + 5 - p->hex);
+    if (open)
+        *o++ = '>';
+    if (tj) {
+        memcpy(o, "] TJ\012", 5);
+        o += 5;
+    } else {
+        memcpy(o, " Tj\012", 4);
+        o += 4;
+    }
+    *len = (size_t)(o - p->hex);
     return AX_OK;
 }
 
@@ -2382,20 +2675,39 @@ static void fix_to_unicode(ax_pdf *p, pdf_font *pf)
                     "/CMapName /Adobe-Identity-UCS def\n"
                     "/CMapType 2 def\n"
                     "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n");
-    /* At most 100 entries per bfchar block (PDF 1.7, 9.10.3). */
+    /* At most 100 entries per bfchar block (PDF 1.7, 9.10.3), in code
+     * order: the dense CIDs of a TrueType font follow the code points;
+     * a CFF font's codes are its glyphs' CIDs (codes_sorted). */
     uint32_t block[100][2];
     size_t nb = 0;
-    for (size_t k = 0; k < pf->n; k++) {
-        uint32_t c = pf->cps[k];
+    code_cp *cc = NULL;
+    if (pf->cff && !(cc = codes_sorted(pf))) {
+        ax_buf_free(&b);
+        ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
+        return;
+    }
+    long last = -1;
+    for (size_t i = 0; i < pf->n; i++) {
+        uint32_t c = pf->cps[cc ? cc[i].k : i];
         if (!bit_get(pf->shown, c))
             continue;
-        block[nb][0] = p->cid[c];
+        unsigned code = code_of(p, pf, c);
+        /* Two code points with one glyph in a CFF font (a CJK
+         * compatibility ideograph and its unified twin, PITFALLS.md item
+         * 13) have one code, and a ToUnicode map one value per code: the
+         * first code point shown wins (the lower, the unified ideograph).
+         * The text of the other extracts as that one. */
+        if ((long)code == last)
+            continue;
+        last = (long)code;
+        block[nb][0] = code;
         block[nb][1] = c;
         if (++nb == 100) {
             put_bfchar(&b, block, nb);
             nb = 0;
         }
     }
+    ax_free(cc);
     put_bfchar(&b, block, nb);
     ax_buf_puts(&b, "endcmap\n"
                     "CMapName currentdict /CMap defineresource pop\n"

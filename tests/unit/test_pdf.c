@@ -5,7 +5,9 @@
  * a glyph can be missing while every text tool says the file is fine).
  * Also: libharu's widths for the loaded subsets equal ax_font_advance, two
  * runs give the same bytes (also under a decimal-comma locale), and a device
- * freed without a successful close leaves no file. */
+ * freed without a successful close leaves no file. OpenType/CFF fonts (Noto
+ * CJK, a name-keyed Latin OTF) go through the same checks, with runs
+ * positioned by TJ arrays (ax_text_run.adj). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -215,7 +217,7 @@ static void unnul(char *s, size_t n)
 static ax_status show(ax_device *d, const ax_font *font, double size, double x, double y,
                       const char *s)
 {
-    ax_text_run r = {font, size, x, y, {0, 0, 0}, s, strlen(s), 0};
+    ax_text_run r = {font, size, x, y, {0, 0, 0}, s, strlen(s), 0, NULL};
     return ax_device_show_text(d, &r);
 }
 
@@ -565,6 +567,241 @@ static void every_glyph_is_drawn(void **state)
     assert_int_equal(pgm_ink(&img, 401, 240, 550, 300), 0);
     /* The filled rectangle. */
     assert_true(pgm_ink(&img, 40, 240, 240, 300) > 20000);
+    free(img.px);
+}
+
+/* ---- OpenType/CFF fonts (Noto CJK) ---------------------------------------- */
+
+#define SERIF_TEXT "网络研讨会报告（2021年），数据分析。"
+#define SANS_TEXT "中国市场表现良好，年度报告。"
+#define LIB_TEXT "Technical assistance (PCT), 2021"
+#define NIMBUS_TEXT "Nimbus Sans (CFF)"
+#define KERN_TEXT "AVATAR（年）。"
+/* where the runs go on the page, in points */
+#define CFF_SIZE 20.0
+#define Y_SERIF 60.0
+#define Y_SANS 110.0
+#define Y_LIB 160.0
+#define Y_NIMBUS 210.0
+#define Y_KERN 260.0
+#define Y_ROT 400.0
+
+/* the positioning of "AVATAR": V and T pulled under the A's; of "（年）。":
+ * 年 a tenth of an em forward, 。 half an em back (clreq compression); a
+ * quarter em forward makes pdftotext see a space */
+static const int16_t KERN_ADJ[] = {0, -80, -80, -80, 0, 0};
+static const int16_t CJK_ADJ[] = {0, 100, 0, -500};
+
+typedef struct cff_fonts {
+    const ax_font *serif, *sans, *lib, *nimbus;
+} cff_fonts;
+
+static void cff_lookup(fixture *f, cff_fonts *c)
+{
+    assert_int_equal(ax_fontset_lookup(f->fs, "Noto Serif CJK SC", &c->serif), AX_OK);
+    assert_int_equal(ax_fontset_lookup(f->fs, "Noto Sans CJK SC:bold", &c->sans), AX_OK);
+    assert_int_equal(ax_fontset_lookup(f->fs, "Nimbus Sans", &c->nimbus), AX_OK);
+    c->lib = f->sans;
+    assert_true(ax_font_is_cff(c->serif) && ax_font_is_cff(c->sans) && ax_font_is_cff(c->nimbus));
+    assert_false(ax_font_is_cff(c->lib));
+    int idx;
+    assert_non_null(strstr(ax_font_file(c->serif, &idx), "NotoSerifCJK-Regular.ttc"));
+    assert_int_equal(idx, 2);
+    assert_string_equal(ax_font_psname(c->serif), "NotoSerifCJKsc-Regular");
+    assert_string_equal(ax_font_psname(c->sans), "NotoSansCJKsc-Bold");
+}
+
+static ax_status show_adj(ax_device *d, const ax_font *font, double size, double x, double y,
+                          double angle, const char *s, const int16_t *adj)
+{
+    ax_text_run r = {font, size, x, y, {0, 0, 0}, s, strlen(s), angle, adj};
+    return ax_device_show_text(d, &r);
+}
+
+static ax_status write_cff_doc(const cff_fonts *c, const char *path)
+{
+    ax_device *d;
+    ax_status st = ax_pdf_device_new(path, &INFO, &d);
+    if (st != AX_OK)
+        return st;
+    uint32_t cps[256];
+    /* U+F98E, the compatibility twin of 年, shares its glyph in Noto */
+    const char *serif_texts[] = {SERIF_TEXT, KERN_TEXT, "\xEF\xA6\x8E"};
+    ax_device_use_font(d, c->serif, cps, code_points(cps, serif_texts, 3));
+    const char *sans_texts[] = {SANS_TEXT};
+    ax_device_use_font(d, c->sans, cps, code_points(cps, sans_texts, 1));
+    const char *lib_texts[] = {LIB_TEXT, KERN_TEXT};
+    size_t n = code_points(cps, lib_texts, 2), m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (cps[i] < 0x2000)
+            cps[m++] = cps[i];
+    ax_device_use_font(d, c->lib, cps, m);
+    const char *nim_texts[] = {NIMBUS_TEXT};
+    ax_device_use_font(d, c->nimbus, cps, code_points(cps, nim_texts, 1));
+
+    ax_device_begin_page(d, 595, 842);
+    show(d, c->serif, CFF_SIZE, X0, Y_SERIF, SERIF_TEXT);
+    show(d, c->sans, CFF_SIZE, X0, Y_SANS, SANS_TEXT);
+    show(d, c->lib, CFF_SIZE, X0, Y_LIB, LIB_TEXT);
+    show(d, c->nimbus, CFF_SIZE, X0, Y_NIMBUS, NIMBUS_TEXT);
+    /* "AVATAR" in Liberation, then "（年）。" in Noto, with adjustments */
+    show_adj(d, c->lib, CFF_SIZE, X0, Y_KERN, 0, "AVATAR", KERN_ADJ);
+    show_adj(d, c->serif, CFF_SIZE, 200, Y_KERN, 0, "（年）。", CJK_ADJ);
+    show_adj(d, c->serif, CFF_SIZE, 300, Y_ROT, 90, "（年）。", CJK_ADJ);
+    show(d, c->serif, CFF_SIZE, X0, 320, "\xEF\xA6\x8E"); /* U+F98E */
+    ax_device_end_page(d);
+    st = ax_device_close(d);
+    if (st != AX_OK)
+        fprintf(stderr, "close: %s\n", d->message);
+    ax_device_free(d);
+    return st;
+}
+
+/* Noto Serif CJK SC (face 2 of a .ttc) and Noto Sans CJK SC Bold, CID-keyed
+ * CFF, beside Liberation Sans (TrueType) and Nimbus Sans (a name-keyed
+ * CFF): embedded as CIDFontType0 with FontFile3 CIDFontType0C, extracted
+ * exactly by poppler, MuPDF and Ghostscript, and every glyph drawn. */
+static void cff_fonts_embed_extract_render(void **state)
+{
+    fixture *f = *state;
+    cff_fonts c;
+    cff_lookup(f, &c);
+    const char *pdf = path_in(f, "cff.pdf");
+    assert_int_equal(write_cff_doc(&c, pdf), AX_OK);
+    /* the same bytes twice */
+    const char *pdf2 = path_in(f, "cff2.pdf");
+    assert_int_equal(write_cff_doc(&c, pdf2), AX_OK);
+    char *da, *db;
+    size_t la, lb;
+    assert_int_equal(ax_file_read(pdf, &da, &la), AX_OK);
+    assert_int_equal(ax_file_read(pdf2, &db, &lb), AX_OK);
+    assert_int_equal(la, lb);
+    assert_memory_equal(da, db, la);
+    ax_free(da);
+    ax_free(db);
+    char cmd[1024];
+    ax_buf out = {0};
+    /* ANNEX_TEST_KEEP_CFF=file.pdf keeps a copy, to look at. */
+    const char *keep = getenv("ANNEX_TEST_KEEP_CFF");
+    if (keep) {
+        snprintf(cmd, sizeof cmd, "cp '%s' '%s'", pdf, keep);
+        assert_int_equal(run(cmd, NULL), 0);
+    }
+    snprintf(cmd, sizeof cmd, "qpdf --check '%s' 2>&1", pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    assert_non_null(strstr(out.data, "No syntax or stream encoding errors"));
+    ax_buf_free(&out);
+
+    snprintf(cmd, sizeof cmd, "pdffonts '%s' 2>&1", pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    int cff = 0, tt = 0;
+    for (char *line = strtok(out.data, "\n"); line; line = strtok(NULL, "\n")) {
+        if (strstr(line, "CID Type 0C")) {
+            cff++;
+            if (!strstr(line, "Identity-H       yes yes yes"))
+                fail_msg("pdffonts: %s", line);
+        }
+        if (strstr(line, "CID TrueType"))
+            tt++;
+    }
+    assert_int_equal(cff, 3);
+    assert_int_equal(tt, 1);
+    ax_buf_free(&out);
+    snprintf(cmd, sizeof cmd, "pdffonts '%s' 2>&1", pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    assert_non_null(strstr(out.data, "+NotoSerifCJKsc-Regular "));
+    assert_non_null(strstr(out.data, "+NotoSansCJKsc-Bold "));
+    assert_non_null(strstr(out.data, "+NimbusSans-Regular "));
+    ax_buf_free(&out);
+
+    /* extraction, nothing on stderr */
+    char err[600];
+    snprintf(err, sizeof err, "%s/stderr.txt", f->dir);
+    snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 '%s' - 2>'%s'", pdf, err);
+    assert_int_equal(run(cmd, &out), 0);
+    const char *want[] = {SERIF_TEXT, SANS_TEXT, LIB_TEXT, NIMBUS_TEXT, "AVATAR", "（年）。"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(out.data, want[i]))
+            fail_msg("pdftotext lacks '%s' in:\n%s", want[i], out.data);
+    assert_null(strstr(out.data, "\xEF\xA6\x8E")); /* U+F98E extracts as 年 */
+    ax_buf_free(&out);
+    char *errtext;
+    size_t errlen;
+    assert_int_equal(ax_file_read(err, &errtext, &errlen), AX_OK);
+    if (errlen)
+        fail_msg("pdftotext stderr: %s", errtext);
+    ax_free(errtext);
+    snprintf(cmd, sizeof cmd, "mutool draw -q -F txt '%s' 1 2>&1", pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(out.data, want[i]))
+            fail_msg("mutool lacks '%s' in:\n%s", want[i], out.data);
+    ax_buf_free(&out);
+    snprintf(cmd, sizeof cmd, "gs -q -dNOPAUSE -dBATCH -sDEVICE=txtwrite -sOutputFile=- '%s' 2>&1",
+             pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    for (size_t i = 0; i < 4; i++)
+        if (!strstr(out.data, want[i]))
+            fail_msg("gs txtwrite lacks '%s' in:\n%s", want[i], out.data);
+    ax_buf_free(&out);
+
+    /* The objects: CIDFontType0, FontFile3 /CIDFontType0C, no CIDToGIDMap
+     * for them; the content codes are the original glyph ids (中 is
+     * 9564 in Noto Serif CJK SC, 9544 in Sans) and the adjusted runs are TJ. */
+    const char *qdf = path_in(f, "cff-qdf.pdf");
+    snprintf(cmd, sizeof cmd, "qpdf --qdf --object-streams=disable '%s' '%s'", pdf, qdf);
+    assert_int_equal(run(cmd, NULL), 0);
+    char *q;
+    size_t qlen;
+    assert_int_equal(ax_file_read(qdf, &q, &qlen), AX_OK);
+    unnul(q, qlen);
+    int n0 = 0, nfile3 = 0, nmap = 0;
+    for (char *p = q; (p = strstr(p, "/Subtype /CIDFontType0\n")); p++)
+        n0++;
+    for (char *p = q; (p = strstr(p, "/Subtype /CIDFontType0C")); p++)
+        nfile3++;
+    for (char *p = q; (p = strstr(p, "/CIDToGIDMap")); p++)
+        nmap++;
+    assert_int_equal(n0, 3);
+    assert_int_equal(nfile3, 3);
+    assert_int_equal(nmap, 1); /* Liberation's only */
+    assert_non_null(strstr(q, "/Ordering (Identity)"));
+    char zhong[8];
+    snprintf(zhong, sizeof zhong, "<%04x", ax_font_glyph(c.sans, 0x4E2D)); /* 中 */
+    assert_non_null(strstr(q, zhong));
+    assert_int_equal(ax_font_glyph(c.serif, 0x4E2D), 9564);
+    /* ToUnicode: 年's code maps to U+5E74 only */
+    assert_non_null(strstr(q, "> <5E74>\n"));
+    assert_null(strstr(q, "> <F98E>\n"));
+    /* TJ: A, then V pulled back 80 … ; the bracket pushed 250 forward */
+    assert_non_null(strstr(q, "[<"));
+    assert_non_null(strstr(q, "> 80 <"));
+    assert_non_null(strstr(q, "> -100 <"));
+    assert_non_null(strstr(q, "> 500 <"));
+    assert_non_null(strstr(q, "] TJ\n"));
+    ax_free(q);
+
+    /* The render: every glyph holds ink (PITFALLS.md item 1). */
+    snprintf(cmd, sizeof cmd, "pdftoppm -r 100 -gray '%s' '%s/cff'", pdf, f->dir);
+    assert_int_equal(run(cmd, NULL), 0);
+    pgm img;
+    assert_int_equal(pgm_read(path_in(f, "cff-1.pgm"), &img), 0);
+    const ax_font *fonts[] = {c.serif, c.sans, c.lib, c.nimbus};
+    const char *texts[] = {SERIF_TEXT, SANS_TEXT, LIB_TEXT, NIMBUS_TEXT};
+    const double ys[] = {Y_SERIF, Y_SANS, Y_LIB, Y_NIMBUS};
+    for (size_t k = 0; k < 4; k++) {
+        uint32_t cps[64];
+        size_t n = decode(texts[k], cps);
+        double x = X0;
+        for (size_t i = 0; i < n; i++) {
+            double w = ax_font_advance(fonts[k], cps[i]) * CFF_SIZE / 1000;
+            int ink = pgm_ink(&img, x, ys[k] - 0.9 * CFF_SIZE, x + w, ys[k] + 0.2 * CFF_SIZE);
+            if (cps[i] != ' ' && ink < 6)
+                fail_msg("%s: U+%04X drawn with %d dark pixels", ax_font_family(fonts[k]),
+                         cps[i], ink);
+            x += w;
+        }
+    }
     free(img.px);
 }
 
@@ -1303,6 +1540,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(same_bytes_twice_and_under_decimal_comma, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(every_glyph_is_drawn, setup, teardown),
+        cmocka_unit_test_setup_teardown(cff_fonts_embed_extract_render, setup, teardown),
         cmocka_unit_test_setup_teardown(libharu_reads_subsets, setup, teardown),
         cmocka_unit_test_setup_teardown(tounicode_blocks_of_100, setup, teardown),
         cmocka_unit_test_setup_teardown(free_without_close_leaves_nothing, setup, teardown),
