@@ -134,12 +134,37 @@ void ax_display_stroke(ax_display *dl, const ax_path *p, double line_width, ax_c
     }
 }
 
+/* A copy of a run's positioning (one entry per code point of its text),
+ * or NULL when it has none or every entry is 0: such a run draws as one
+ * without, in every device. */
+static const int16_t *keep_adj(ax_display *dl, const ax_text_run *t)
+{
+    if (!t->adj)
+        return NULL;
+    size_t n = 0;
+    int any = 0;
+    for (size_t i = 0; i < t->len; n++) {
+        ax_utf8_next(t->utf8, t->len, &i);
+        any |= t->adj[n] != 0;
+    }
+    if (!any)
+        return NULL;
+    int16_t *a = ax_arena_array(dl->pages[dl->cur].arena, n, sizeof *a);
+    if (!a) {
+        dl->failed = 1;
+        return NULL;
+    }
+    memcpy(a, t->adj, n * sizeof *a);
+    return a;
+}
+
 void ax_display_text(ax_display *dl, const ax_text_run *t)
 {
     ax_cmd *cmd = push(dl, AX_CMD_TEXT);
     if (cmd) {
         cmd->text = *t;
         cmd->text.utf8 = keep_str(dl, t->utf8, t->len);
+        cmd->text.adj = keep_adj(dl, t);
         cmd->color = t->color;
     }
 }
@@ -175,6 +200,7 @@ static void copy_cmd(ax_display *dl, const ax_cmd *s, double dx, double dy)
     case AX_CMD_PUSH_CLIP: cmd->path = moved_path(dl, &s->path, dx, dy); break;
     case AX_CMD_TEXT:
         cmd->text.utf8 = keep_str(dl, s->text.utf8, s->text.len);
+        cmd->text.adj = keep_adj(dl, &s->text);
         cmd->text.x += dx;
         cmd->text.y += dy;
         break;

@@ -6,7 +6,8 @@
  * every code point each font shows in the whole document (use_font), so the
  * PDF device can embed one subset per font.
  *
- * Paths, strings and commands are copied into the list's own storage; the
+ * Paths, strings, text runs' positioning (adj) and commands are copied into
+ * the list's own storage (the caller's may go after the call); the
  * list owns them until ax_display_free. Recording calls never fail loudly:
  * an allocation failure sticks and ax_display_failed reports it. */
 #ifndef AX_LIST_H

@@ -574,11 +574,15 @@ static ax_status png_show_text(ax_device *d, const ax_text_run *t)
     }
     /* Glyphs along the baseline from the run's origin; the rotation and
      * the move to (x, y) are in the context's matrix. Advances are the
-     * PDF's (1/1000 em, truncated as libharu writes them). */
+     * PDF's (1/1000 em, truncated as libharu writes them), plus the run's
+     * adjustments (t->adj), as the PDF's TJ numbers move the pen. */
     size_t n = 0;
     double pen = 0;
-    for (size_t i = 0; i < t->len;) {
+    for (size_t i = 0, k = 0; i < t->len; k++) {
         uint32_t cp = ax_utf8_next(t->utf8, t->len, &i);
+        /* positioning: moves this glyph and all after it (device.h) */
+        if (t->adj)
+            pen += t->adj[k] * t->size / 1000.0;
         FT_UInt gid = FT_Get_Char_Index(rf->face, cp);
         if (gid == 0)
             return ax_device_fail(d, AX_ERR_DATA, "font %s (%s) has no glyph for U+%04X",

@@ -105,6 +105,19 @@ static ax_status tr_text(ax_device *d, const ax_text_run *t)
         ax_buf_printf(b, " rot %.2f", t->angle);
     put_color(b, t->color);
     put_quoted(b, t->utf8, t->len);
+    /* positioning: the nonzero entries as code point index:value, after
+     * the text (runs without any print as before) */
+    if (t->adj) {
+        int any = 0;
+        size_t k = 0;
+        for (size_t i = 0; i < t->len; k++) {
+            ax_utf8_next(t->utf8, t->len, &i);
+            if (t->adj[k]) {
+                ax_buf_printf(b, "%s %zu:%d", any ? "" : " adj", k, (int)t->adj[k]);
+                any = 1;
+            }
+        }
+    }
     ax_buf_puts(b, "\n");
     return done(d);
 }

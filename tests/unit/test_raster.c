@@ -181,7 +181,7 @@ static int ink_box(const img *m, int x0, int y0, int x1, int y1, int box[4])
 static void text(ax_display *dl, const ax_font *font, double size, double x, double y,
                  double angle, const char *s)
 {
-    ax_text_run t = {font, size, x, y, BLACK, s, strlen(s), angle};
+    ax_text_run t = {font, size, x, y, BLACK, s, strlen(s), angle, NULL};
     ax_display_text(dl, &t);
 }
 
@@ -277,6 +277,92 @@ static void rotated_run(void **state)
     assert_true(box[0] >= 100 - 14 && box[2] <= 100 + 4); /* glyphs left of x */
     assert_true(dark(&m, 86, 0, 100, 200) > 100);
     cairo_surface_destroy(m.s);
+}
+
+/* Columns [x0, x1) of row band [y0, y1) holding any ink, as a string of
+ * '#' and '.', one character per pixel column. */
+static void ink_columns(const img *m, int x0, int x1, int y0, int y1, char *out)
+{
+    for (int x = x0; x < x1; x++) {
+        int any = 0;
+        for (int y = y0; y < y1 && !any; y++)
+            any = grey(m, x, y) < 255;
+        out[x - x0] = any ? '#' : '.';
+    }
+    out[x1 - x0] = '\0';
+}
+
+/* Positioning (adj) moves a glyph and those after it: in Noto Sans CJK SC
+ * (CFF outlines, face 2 of a .ttc, drawn by FreeType), "一一一" with the
+ * second pushed one em forward and the third pulled half an em back. The
+ * adj array is freed right after recording (the list keeps a copy) and
+ * also survives ax_display_embed of a page freed before the replay. */
+static void adjusted_pen(void **state)
+{
+    fixture *f = *state;
+    const ax_font *noto;
+    assert_int_equal(ax_fontset_lookup(f->fs, "Noto Sans CJK SC", &noto), AX_OK);
+    assert_true(ax_font_is_cff(noto));
+    assert_int_equal(ax_font_advance(noto, 0x4E00), 1000);
+    ax_display *src = ax_display_new();
+    ax_display_begin_page(src, 200, 100);
+    int16_t *adj = malloc(3 * sizeof *adj);
+    adj[0] = 0, adj[1] = 1000, adj[2] = -500;
+    ax_text_run t = {noto, 20, 10, 50, BLACK, "一一一", strlen("一一一"), 0, adj};
+    ax_display_text(src, &t);
+    adj[1] = 0; /* the list holds its own copy */
+    free(adj);
+    ax_display *dl = ax_display_new();
+    ax_display_begin_page(dl, 200, 100);
+    text(dl, noto, 20, 10, 20, 0, "一一一"); /* the same without adj */
+    ax_display_embed(dl, ax_display_page(src, 0), 0, 0);
+    ax_display_free(src);
+    assert_false(ax_display_failed(dl));
+    assert_int_equal(render(f, dl, "adj", 72, 0, NULL, 0), AX_OK);
+
+    /* 72 dpi: 1 px per pt; 一 is a bar across most of its 20 px em */
+    img m = load(path_in(f, "adj-001.png"));
+    char plain[200], moved[200];
+    ink_columns(&m, 0, 120, 0, 30, plain);
+    ink_columns(&m, 0, 120, 30, 60, moved);
+    /* plain: 10..70 is nearly solid (three bars side by side) */
+    int gaps = 0;
+    for (int x = 14; x < 66; x++)
+        gaps += plain[x] == '.';
+    assert_true(gaps < 8);
+    /* moved: glyph 1 at 10..30, glyph 2 at 50..70, glyph 3 at 60..80 */
+    for (int x = 32; x < 49; x++)
+        if (moved[x] != '.')
+            fail_msg("ink at x=%d between the first and the moved glyph: %s", x, moved);
+    assert_int_equal(moved[12], '#');
+    assert_int_equal(moved[55], '#');
+    assert_int_equal(moved[77], '#');
+    for (int x = 82; x < 120; x++)
+        assert_int_equal(moved[x], '.');
+    cairo_surface_destroy(m.s);
+
+    /* the trace prints the nonzero entries after the text, and the run
+     * without adj as before */
+    ax_buf out = {0};
+    ax_device *tr;
+    assert_int_equal(ax_trace_device_new(&out, &tr), AX_OK);
+    assert_int_equal(ax_display_replay(dl, tr), AX_OK);
+    ax_device_free(tr);
+    ax_display_free(dl);
+    const char *l1 = strstr(out.data, "text ");
+    assert_non_null(l1);
+    const char *l2 = strstr(l1 + 1, "text ");
+    assert_non_null(l2);
+    const char *nl1 = strchr(l1, '\n');
+    assert_true(nl1 && nl1 < l2 && nl1[-1] == '"'); /* no " adj" */
+    const char *nl = strchr(l2, '\n');
+    assert_non_null(nl);
+    const char *want = "\"一一一\" adj 1:1000 2:-500\n";
+    size_t wl = strlen(want);
+    assert_true((size_t)(nl + 1 - l2) > wl);
+    if (memcmp(nl + 1 - wl, want, wl) != 0)
+        fail_msg("trace line: %.*s", (int)(nl - l2), l2);
+    ax_buf_free(&out);
 }
 
 static void clips_hold(void **state)
@@ -434,7 +520,7 @@ static void errors_stick(void **state)
     /* text in a font use_font never named; then everything returns it */
     assert_int_equal(ax_png_device_new(f->dir, "e", 72, 0, &dev), AX_OK);
     assert_int_equal(ax_device_begin_page(dev, 100, 100), AX_OK);
-    ax_text_run t = {f->sans, 10, 10, 50, BLACK, "x", 1, 0};
+    ax_text_run t = {f->sans, 10, 10, 50, BLACK, "x", 1, 0, NULL};
     assert_int_equal(ax_device_show_text(dev, &t), AX_ERR_DATA);
     assert_int_equal(ax_device_end_page(dev), AX_ERR_DATA);
     assert_int_equal(ax_device_close(dev), AX_ERR_DATA);
@@ -497,6 +583,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(ink_where_drawn, setup, teardown),
         cmocka_unit_test_setup_teardown(rotated_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(adjusted_pen, setup, teardown),
         cmocka_unit_test_setup_teardown(clips_hold, setup, teardown),
         cmocka_unit_test_setup_teardown(thumbnails, setup, teardown),
         cmocka_unit_test_setup_teardown(same_bytes_twice, setup, teardown),
