@@ -38,7 +38,7 @@ DEB_PKGS := gcc make pkg-config libcsv-dev libsqlite3-dev libicu-dev libcmocka-d
             libclang-rt-14-dev python3 libhpdf-dev libharfbuzz-dev libfontconfig-dev libyaml-dev \
             fonts-arphic-uming fonts-wqy-microhei fonts-liberation2 poppler-utils qpdf \
             mupdf-tools ghostscript locales libcairo2-dev libfreetype-dev nettle-dev zlib1g-dev \
-            fonts-droid-fallback icc-profiles-free python3-pikepdf
+            fonts-noto-cjk icc-profiles-free python3-pikepdf
 
 .PHONY: all deps check demo sheets fuzz fuzz-layout bench clean unit cli render png batch tsan asan \
         fuzz-seeds

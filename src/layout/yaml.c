@@ -1318,8 +1318,11 @@ static void read_families(P *p, const yn *n, ax_style_spec *s)
     s->nfamilies = i == n->n ? i : 0;
 }
 
-static const char *const body_families[] = {"Liberation Sans", "AR PL UMing CN"};
-static const char *const heading_families[] = {"Liberation Sans:bold", "WenQuanYi Micro Hei"};
+/* The house style (layouts/README.md): Noto Serif CJK SC with Liberation
+ * Serif for text, the bold Noto Sans CJK SC with Liberation Sans Bold for
+ * headings; body 10.5 pt, tables 8 pt. */
+static const char *const body_families[] = {"Liberation Serif", "Noto Serif CJK SC"};
+static const char *const heading_families[] = {"Liberation Sans:bold", "Noto Sans CJK SC:bold"};
 
 static ax_style_spec *find_style(ax_layout *l, const char *name)
 {
@@ -1361,10 +1364,10 @@ static void default_styles(P *p)
         }
     const ax_color black = {0, 0, 0}, grey = {0x4D / 255.0, 0x4D / 255.0, 0x4D / 255.0};
     ax_style_spec *body = find_style(l, "body"), *heading = find_style(l, "heading");
-    inherit(body, body_families, COUNT(body_families), 10, 1.35, black);
-    inherit(heading, heading_families, COUNT(heading_families), 14, 1.3, black);
-    inherit(find_style(l, "table"), body->families, body->nfamilies, 8, 1.25, body->color);
-    inherit(find_style(l, "table-header"), heading->families, heading->nfamilies, 8, 1.25,
+    inherit(body, body_families, COUNT(body_families), 10.5, 1.5, black);
+    inherit(heading, heading_families, COUNT(heading_families), 15, 1.35, black);
+    inherit(find_style(l, "table"), body->families, body->nfamilies, 8, 1.35, body->color);
+    inherit(find_style(l, "table-header"), heading->families, heading->nfamilies, 8, 1.35,
             heading->color);
     inherit(find_style(l, "running"), body->families, body->nfamilies, 8, 1.2, grey);
     for (size_t i = 0; i < l->nstyles; i++)

@@ -115,10 +115,15 @@ int main(int argc, char **argv)
             int light = lum > 0.6;
             double rad = t->angle * M_PI / 180.0, cs = cos(rad), sn = sin(rad);
             double pen = 0;
-            size_t i = 0;
+            size_t i = 0, nth = 0;
             while (i < t->len) {
                 size_t at = i;
                 uint32_t cp = ax_utf8_next(t->utf8, t->len, &i);
+                /* the run's own adjustments (kerning, punctuation) move
+                 * this glyph and all after it */
+                if (t->adj)
+                    pen += t->adj[nth] * t->size / 1000.0;
+                nth++;
                 double adv = ax_font_advance(t->font, cp) * t->size / 1000.0;
                 if (cp != ' ' && cp != 0x3000 && cp != 0xA0) {
                     /* the glyph's box: its advance (without slack, so a

@@ -120,11 +120,14 @@ static box path_box(const ax_path *p)
     return b;
 }
 
+/* Advances plus the run's adjustments (kerning, punctuation), as drawn. */
 static double run_width(const ax_text_run *t)
 {
     double w = 0;
-    for (size_t i = 0; i < t->len;)
-        w += ax_font_advance(t->font, ax_utf8_next(t->utf8, t->len, &i)) * t->size / 1000.0;
+    for (size_t i = 0, k = 0; i < t->len; k++) {
+        int a = ax_font_advance(t->font, ax_utf8_next(t->utf8, t->len, &i));
+        w += (a + (t->adj ? t->adj[k] : 0)) * t->size / 1000.0;
+    }
     return w;
 }
 

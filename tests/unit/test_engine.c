@@ -715,8 +715,8 @@ static void heading_kept_with_next(void **state)
     (void)state;
     sqlite3 *db = make_db(0, 1);
     int moved = 0;
-    /* 14 lines and a spacer growing in steps smaller than a line bring the
-     * heading down to the end of the page */
+    /* 12 lines (10.5 pt body, leading 1.5) and a spacer growing in steps
+     * smaller than a line bring the heading down to the end of the page */
     for (int sp = 0; sp <= 40; sp++) {
         char alone_tail[128], kept_tail[160];
         snprintf(alone_tail, sizeof alone_tail, "  - spacer: %.1fmm\n  - heading: Section\n",
@@ -724,7 +724,7 @@ static void heading_kept_with_next(void **state)
         snprintf(kept_tail, sizeof kept_tail, "%s  - paragraph: Body text.\n", alone_tail);
         /* alone at the end of the document, the heading stays where it
          * falls; with a paragraph after it, it goes with the paragraph */
-        char *alone = fillers_then(14, alone_tail), *kept = fillers_then(14, kept_tail);
+        char *alone = fillers_then(12, alone_tail), *kept = fillers_then(12, kept_tail);
         doc a = render_lang(db, alone, AX_LANG_EN), d = render_lang(db, kept, AX_LANG_EN);
         assert_int_equal(a.st, AX_OK);
         assert_int_equal(d.st, AX_OK);
@@ -884,8 +884,9 @@ static void page_breaks_and_spacers(void **state)
     }
     assert_pages_start_at_top(&d);
     /* the body paragraph's first baseline: the margin, half the extra
-     * leading, the ascent (0.86 em) */
-    assert_true(fabs(first_body_run(&d, 1)->y - (TOP + (13.5 - 10) / 2 + 8.6)) < 0.01);
+     * leading, the ascent (0.86 em); the default body is 10.5 pt, leading 1.5 */
+    assert_true(fabs(first_body_run(&d, 1)->y - (TOP + (15.75 - 10.5) / 2 + 0.86 * 10.5)) <
+                0.01);
     doc_free(&d);
 
     /* a spacer where the page ends: what follows starts at the top of the

@@ -167,11 +167,11 @@ static void full_layout_values(void **state)
     const ax_style_spec *heading = ax_layout_style(l, "heading");
     assert_families(heading, "Liberation Sans:bold", "WenQuanYi Micro Hei");
     assert_near(heading->size, 13);
-    assert_near(heading->leading, 1.3); /* from its default */
+    assert_near(heading->leading, 1.35); /* from its default */
     const ax_style_spec *table = ax_layout_style(l, "table");
     assert_families(table, "Liberation Sans", "AR PL UMing CN"); /* body's */
     assert_near(table->size, 7.5);
-    assert_near(table->leading, 1.25);
+    assert_near(table->leading, 1.35); /* its default */
     const ax_style_spec *mine = ax_layout_style(l, "mystyle");
     assert_families(mine, "Liberation Sans", "AR PL UMing CN");
     assert_near(mine->size, 7);
@@ -288,22 +288,22 @@ static void minimal_layout_defaults(void **state)
     assert_int_equal(l->nblocks, 0);
     assert_int_equal(l->nstyles, 5);
     const ax_style_spec *s = ax_layout_style(l, "body");
-    assert_families(s, "Liberation Sans", "AR PL UMing CN");
-    assert_near(s->size, 10);
-    assert_near(s->leading, 1.35);
+    assert_families(s, "Liberation Serif", "Noto Serif CJK SC"); /* the house style */
+    assert_near(s->size, 10.5);
+    assert_near(s->leading, 1.5);
     assert_near(s->color.r + s->color.g + s->color.b, 0);
     s = ax_layout_style(l, "heading");
-    assert_families(s, "Liberation Sans:bold", "WenQuanYi Micro Hei");
-    assert_near(s->size, 14);
-    assert_near(s->leading, 1.3);
+    assert_families(s, "Liberation Sans:bold", "Noto Sans CJK SC:bold");
+    assert_near(s->size, 15);
+    assert_near(s->leading, 1.35);
     s = ax_layout_style(l, "table");
-    assert_families(s, "Liberation Sans", "AR PL UMing CN");
+    assert_families(s, "Liberation Serif", "Noto Serif CJK SC");
     assert_near(s->size, 8);
-    assert_near(s->leading, 1.25);
+    assert_near(s->leading, 1.35);
     s = ax_layout_style(l, "table-header");
-    assert_families(s, "Liberation Sans:bold", "WenQuanYi Micro Hei");
+    assert_families(s, "Liberation Sans:bold", "Noto Sans CJK SC:bold");
     s = ax_layout_style(l, "running");
-    assert_families(s, "Liberation Sans", "AR PL UMing CN");
+    assert_families(s, "Liberation Serif", "Noto Serif CJK SC");
     assert_near(s->color.g, 0x4D / 255.0);
     run_free(&r);
 }
@@ -323,7 +323,7 @@ static void styles_inherit_from_body(void **state)
     const ax_style_spec *note = ax_layout_style(l, "note");
     assert_int_equal(note->nfamilies, 1);
     assert_string_equal(note->families[0], "Noto Serif");
-    assert_near(note->size, 10);
+    assert_near(note->size, 10.5);
     assert_near(note->leading, 1.1);
     assert_near(note->color.b, 0x30 / 255.0);
     const ax_style_spec *t = ax_layout_style(l, "table");
