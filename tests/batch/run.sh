@@ -199,6 +199,11 @@ if [ -f layouts/country-sheet.yaml ] && [ -f tests/render/sheetcheck.py ]; then
     [ $st = 0 ] && ok || { bad "country sheets: exit $st"; tail -5 "$TMP/sheets.err"; }
     python3 tests/render/sheetcheck.py "$TMP/sheets" "$TMP/data.sqlite" >"$TMP/sheetcheck.out" 2>&1 &&
         ok || { bad "sheetcheck"; head -20 "$TMP/sheetcheck.out"; }
+    # clreq: no two full-width marks in a row wider than 0.75 em a mark, in any
+    # sheet (MuPDF's character boxes); the names "…（WS）" and lists "（5），" have some
+    python3 tests/render/punctcheck.py --min-pairs 50 "$TMP"/sheets/*.pdf >"$TMP/punct.out" 2>&1 &&
+        ok || { bad "punctcheck on the sheets"; grep -v " 0 too wide\|, widest" "$TMP/punct.out" | head; }
+    tail -n 1 "$TMP/punct.out"
     grep -q "^$TMP/sheets/.*warning" "$TMP/sheets.err" && { bad "country sheets print warnings"; grep "^$TMP/sheets/.*warning" "$TMP/sheets.err" | sort | uniq -c | head; } || ok
     # the corrected codes have sheets, the source's wrong ones none; a sheet
     # whose data was corrected says so, with the marks and the reasons

@@ -20,7 +20,8 @@ Exit 0 when they agree, 1 with a message otherwise."""
 import re
 import sys
 
-TEXT = re.compile(r'^text (\S+) ([\d.]+) ([-\d.]+) ([-\d.]+)(?: rot [-\d.]+)? (#[0-9a-f]{6}) "(.*)"$')
+TEXT = re.compile(r'^text (\S+) ([\d.]+) ([-\d.]+) ([-\d.]+)(?: rot [-\d.]+)? (#[0-9a-f]{6}) "(.*)"'
+                  r'(?: adj(?: \d+:-?\d+)+)?$')
 FILL = re.compile(r'^fill (#[0-9a-f]{6}) (.*)$')
 
 

@@ -278,6 +278,29 @@ python3 tests/render/figcheck.py totals "$TMP/s.trace" "Development Agenda recom
 python3 tests/render/figcheck.py totals "$TMP/s.trace" "Development Agenda recommendations and WIPO" - "合计" \
     $(q "SELECT count(*) + 1 AS n FROM da_links") >/dev/null && bad "figcheck accepts a wrong total" || ok
 
+# --- clreq punctuation, measured on MuPDF's character boxes ----------------------
+# Two full-width marks in a row take at most 1.5 em (0.75 em a mark): the annex
+# and the SDG report, which have such pairs ("），", "》（"); a small layout with
+# every kind of pair in the Simplified Chinese face; and the same text in the
+# Traditional Chinese face, whose centred ，。 must not be compressed (it would
+# collide), so the check must fail there.
+python3 tests/render/punctcheck.py --min-pairs 20 "$TMP/a.pdf" "$TMP/s.pdf" >"$TMP/punct.out" 2>&1 &&
+    ok || { bad "punctcheck on the demos"; cat "$TMP/punct.out"; }
+cat "$TMP/punct.out"
+for v in sc tc; do
+    "$ANNEX" render tests/render/punct-$v.yaml -d tests/render/data -o "$TMP/punct-$v.pdf" \
+        2>/dev/null || bad "render punct-$v"
+done
+python3 tests/render/punctcheck.py --min-pairs 8 "$TMP/punct-sc.pdf" >"$TMP/punct-sc.out" 2>&1 &&
+    ok || { bad "punctcheck punct-sc"; cat "$TMP/punct-sc.out"; }
+python3 tests/render/punctcheck.py "$TMP/punct-tc.pdf" >"$TMP/punct-tc.out" 2>&1 &&
+    { bad "punctcheck accepts uncompressed pairs (punct-tc)"; cat "$TMP/punct-tc.out"; } ||
+    { grep -q "set 1.00 em a mark" "$TMP/punct-tc.out" && ok ||
+      { bad "punctcheck on punct-tc: no pair named"; cat "$TMP/punct-tc.out"; }; }
+# the source's pairs, by name: "），" in the notes and "》（" in a title
+mutool draw -q -F txt -o "$TMP/a-mu.txt" "$TMP/a.pdf" 2>/dev/null
+expect_in "$TMP/a-mu.txt" "《专利合作条约》（PCT）" "compressed pair extracts"
+
 # --- golden traces of small layouts ------------------------------------------
 for y in tests/render/*.yaml; do
     name=$(basename "$y" .yaml)

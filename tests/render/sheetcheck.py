@@ -128,9 +128,19 @@ def check(pdf, code, db):
     for ph in sorted(set(PLACEHOLDER.findall(text))):
         fail(f"placeholder {ph} left unfilled")
 
-    # the summary figures
+    # the summary figures: the rows of the summary table, which runs from its
+    # heading to the audiences line (a chart's axis line "10   7   4 …" below
+    # it has the same shape as a row)
     got = {}
+    summary, inside = [], False
     for line in text.splitlines():
+        if line.strip() == "Activities and participants":
+            inside = True
+        elif inside and re.match(r"\s*(受众|Audiences|各月参与者人数|内容)", line):
+            inside = False
+        elif inside:
+            summary.append(line)
+    for line in summary:
         m = SUMMARY_ROW.match(line)
         if m and m.group(1) not in got:
             got[m.group(1)] = m.groups()[1:]
