@@ -30,8 +30,9 @@
  *
  * Category labels at 90° are vertical lines (ax_vtext_draw): Chinese
  * upright and stacked, Latin turned clockwise, read down from under the
- * axis; labels at 45° are turned whole. Value labels turned 90° are
- * numbers and read upwards as before.
+ * axis, each line a Span whose ActualText is the line (text extraction
+ * would otherwise give one character per line); labels at 45° are turned
+ * whole. Value labels turned 90° are numbers and read upwards as before.
  *
  * Points go through cairo, which keeps them in 24.8 fixed point; edges are
  * built from absolute coordinates so that touching edges round alike. */
@@ -113,6 +114,19 @@ static void st_end(chart *c)
 static void en_begin(chart *c)
 {
     st_begin(c, AX_ST_SPAN, "en", NULL);
+}
+
+/* A vertical line (ax_vtext_draw) as a Span read as the line's text
+ * (ActualText): its glyphs, one upright character under the other and
+ * Latin turned, would be extracted one character per line. `lang` as for
+ * st_begin. */
+static void vline_begin(chart *c, const char *lang, const char *s, size_t len)
+{
+    char *line = ax_arena_strndup(c->a, s, len);
+    if (!line)
+        c->st = AX_ERR_NOMEM; /* the Span goes on without it */
+    ax_struct sp = {.type = AX_ST_SPAN, .lang = lang, .actual = line};
+    ax_display_begin_struct(c->dl, &sp);
 }
 
 /* Stroke cairo's current path as an artifact (rules, gridlines); nothing
@@ -780,12 +794,12 @@ static void draw_vertical(chart *c, const catlab *l, double cx, double y)
     for (int i = 0; i < 2; i++) {
         if (!l->s[i])
             continue;
-        if (i)
-            en_begin(c);
+        /* each line a Span with its text as ActualText; the second (the
+         * English) in Span en as before */
+        vline_begin(c, i ? "en" : NULL, l->s[i], l->len[i]);
         ax_vtext_draw(c->dl, t, l->s[i], l->len[i], cx + l->ex1 - ((double)row + 0.5) * t->line_h,
                       y, i ? c->in->second_color : t->color);
-        if (i)
-            st_end(c);
+        st_end(c);
         row++;
     }
 }

@@ -14,7 +14,9 @@
  * Narrow columns get vertical headers (ax_vtext_draw, chart.h): each line
  * read top to bottom from under the goal number, Chinese upright and
  * stacked, Latin turned 90° clockwise, the first line (Chinese) on the
- * right, as vertical CJK text is set; lengths are measured as drawn. Text
+ * right, as vertical CJK text is set; lengths are measured as drawn; each
+ * line is a Span whose ActualText is the line, so that text extraction
+ * reads it as a line rather than one character per line. Text
  * on a coloured fill (SDG headers, shades) is white or near-black,
  * whichever contrasts more (ax_text_on, at least 4.5:1). */
 #include <math.h>
@@ -249,10 +251,19 @@ static void text(mx *m, const ax_tstyle *t, const char *s, size_t len, double x,
 }
 
 /* A line of a header as a vertical line with its axis at x = cx, from y
- * down. */
+ * down, in a Span read as the line's text (ActualText: the glyphs, one
+ * upright character under the other and Latin turned, would be extracted
+ * one character per line). The Span takes the language of what encloses
+ * it (the TH, or the Span en of the second language's lines). */
 static void vtext(mx *m, const tline *l, double cx, double y)
 {
+    char *line = ax_arena_strndup(m->a, l->s, l->len);
+    if (!line)
+        m->st = AX_ERR_NOMEM; /* the Span goes on without it */
+    ax_struct sp = {.type = AX_ST_SPAN, .actual = line};
+    ax_display_begin_struct(m->fig, &sp);
     ax_vtext_draw(m->fig, m->hs, l->s, l->len, cx, y, l->color);
+    ax_display_end_struct(m->fig);
 }
 
 /* ---- structure -------------------------------------------------------------- */

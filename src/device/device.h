@@ -100,6 +100,16 @@ typedef struct ax_struct {
     ax_struct_type type;
     const char *lang;  /* BCP 47 when it differs from the enclosing element's, else NULL */
     const char *alt;   /* alternate description (Figure), or NULL */
+    /* Replacement text (PDF 32000-1 14.9.4, /ActualText), UTF-8, or NULL
+     * (an empty string is none): the element's content — its own and its
+     * descendants' — is read as this text instead of the glyphs drawn.
+     * Meant for a Span around text drawn out of reading shape (a vertical
+     * label: upright Chinese stacked one under the other, Latin turned),
+     * which text extraction would otherwise give one character per line.
+     * The PDF device writes it on the StructElem and on the element's
+     * marked content (see pdf.c); the trace prints it; the PNG device
+     * ignores it. */
+    const char *actual;
     ax_scope scope;    /* TH */
     int colspan;       /* TH, TD: the columns the cell spans when more than one */
     int id;            /* > 0: a name for resume_struct (unique in the document), else 0 */

@@ -215,6 +215,8 @@ static void copy_cmd(ax_display *dl, const ax_cmd *s, double dx, double dy)
     case AX_CMD_STRUCT_BEGIN:
         cmd->st.lang = s->st.lang ? keep_str(dl, s->st.lang, strlen(s->st.lang)) : NULL;
         cmd->st.alt = s->st.alt ? keep_str(dl, s->st.alt, strlen(s->st.alt)) : NULL;
+        cmd->st.actual =
+            s->st.actual ? keep_str(dl, s->st.actual, strlen(s->st.actual)) : NULL;
         break;
     case AX_CMD_LINK:
         cmd->link.x += dx;

@@ -26,6 +26,14 @@
  *   are.
  * - Text strings (outline titles, Info, page label prefixes) are written by
  *   us: PDFDocEncoding for printable ASCII, else UTF-16BE with a BOM.
+ * - Replacement text (ax_struct.actual): /ActualText on the StructElem
+ *   (pdf.js, screen readers) and in the property list of the marked
+ *   content under it (`/Span <</MCID n /ActualText <FEFF…>>> BDC`, which
+ *   poppler's pdftotext extracts instead of the glyphs; MuPDF reads it
+ *   from 1.24 on, but keeps glyphs that match it where they are drawn):
+ *   the outermost element with one covers its descendants' content too;
+ *   its first sequence carries the text, later ones an empty ActualText,
+ *   so the text is extracted once wherever the content is cut (mark()).
  * - Errors: libharu's callback only records into the device's sticky error
  *   (item 8) and names the call in progress; after an error nothing more is
  *   called on the document.
@@ -123,7 +131,7 @@ typedef struct ax_pdf {
     size_t cappage_mc0;
     struct pkey *keys;        /* ParentTree keys: pages and link annotations */
     size_t nkeys, capkeys;
-    ax_arena *sarena;         /* elements' Lang and Alt */
+    ax_arena *sarena;         /* elements' Lang, Alt and ActualText */
     HPDF_Dict tree_root;      /* StructTreeRoot: its value is written by the save */
     int next_mcid;            /* on this page */
     enum { MC_NONE, MC_ELEM, MC_ART } mc;
@@ -152,6 +160,8 @@ typedef struct selem {
     int parent;               /* element index; -1: the root (the Document) */
     ax_struct_type type;
     const char *lang, *alt;   /* in sarena, or NULL */
+    const char *actual;       /* ActualText, in sarena, or NULL */
+    int actual_out;           /* a sequence already carries its ActualText */
     ax_scope scope;
     int colspan, id;
     int pg;                   /* /Pg: the page of its first marked content, or -1 */
@@ -201,6 +211,7 @@ static HPDF_Array new_array(struct ax_pdf *p);
 static void mark(struct ax_pdf *p);
 static void close_mc(struct ax_pdf *p);
 static int mc_current(const struct ax_pdf *p);
+static void put_text_string(ax_buf *b, const char *str);
 
 static ax_pdf *to_pdf(ax_device *d) { return (ax_pdf *)d; }
 
@@ -2261,6 +2272,19 @@ static int mc_current(const ax_pdf *p)
     return p->mc == MC_ELEM && p->mc_elem == top_elem(p);
 }
 
+/* The element whose ActualText covers the content of element e: the
+ * outermost of e and its ancestors that has one (an outer replacement text
+ * stands for everything inside it, nested ones included); 0 for none (the
+ * Document has none). */
+static size_t actual_owner(const ax_pdf *p, size_t e)
+{
+    size_t owner = 0;
+    for (int i = (int)e; i > 0; i = p->elems[i].parent)
+        if (p->elems[i].actual)
+            owner = (size_t)i;
+    return owner;
+}
+
 /* Before drawing: the drawing goes into the open artifact, or into a
  * marked-content sequence of the innermost open element (a new MCID, a kid
  * of that element, in the page's ParentTree entry). */
@@ -2286,10 +2310,29 @@ static void mark(ax_pdf *p)
     size_t e = top_elem(p);
     selem *el = &p->elems[e];
     int mcid = p->next_mcid++;
-    char buf[64];
-    int n = snprintf(buf, sizeof buf, "/%s <</MCID %d>> BDC\n",
-                     e == 0 ? "Document" : ax_struct_name(el->type), mcid);
-    emit(p, buf, (size_t)n);
+    const char *tag = e == 0 ? "Document" : ax_struct_name(el->type);
+    size_t a = actual_owner(p, e);
+    if (a) {
+        /* the replacement text of the element (or of the outermost
+         * enclosing one that has some): its first sequence reads as that
+         * text, the later ones as nothing, so that the text comes out once
+         * however the content is cut */
+        selem *ae = &p->elems[a];
+        ax_buf b = {0};
+        ax_buf_printf(&b, "/%s <</MCID %d /ActualText ", tag, mcid);
+        put_text_string(&b, ae->actual_out ? "" : ae->actual);
+        ax_buf_puts(&b, ">> BDC\n");
+        ae->actual_out = 1;
+        if (b.failed)
+            ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
+        else
+            emit(p, b.data, b.len);
+        ax_buf_free(&b);
+    } else {
+        char buf[64];
+        int n = snprintf(buf, sizeof buf, "/%s <</MCID %d>> BDC\n", tag, mcid);
+        emit(p, buf, (size_t)n);
+    }
     p->mc = MC_ELEM;
     p->mc_elem = e;
     if (el->pg < 0)
@@ -2321,10 +2364,14 @@ static ax_status pdf_begin_struct(ax_device *d, const ax_struct *s)
     if (!room_for(p, (void **)&p->elems, p->nelems, &p->capelems, sizeof *p->elems) ||
         !room_for(p, (void **)&p->open, p->nopen, &p->capopen, sizeof *p->open))
         return p->base.status;
+    if (s->actual && ax_utf8_invalid_at(s->actual, strlen(s->actual)) >= 0)
+        return ax_device_fail(d, AX_ERR_DATA, "the actual text of a %s is not valid UTF-8",
+                              ax_struct_name(s->type));
     size_t parent = top_elem(p), e = p->nelems;
     p->elems[e] = (selem){.parent = (int)parent, .type = s->type, .lang = keep(p, s->lang),
-                          .alt = keep(p, s->alt), .scope = s->scope, .colspan = s->colspan,
-                          .id = s->id, .pg = -1, .first = NO_KID, .last = NO_KID};
+                          .alt = keep(p, s->alt), .actual = keep(p, s->actual),
+                          .scope = s->scope, .colspan = s->colspan, .id = s->id, .pg = -1,
+                          .first = NO_KID, .last = NO_KID};
     if (!ok(p))
         return p->base.status;
     p->nelems++;
@@ -2865,6 +2912,10 @@ static int write_tree(void *ctx, size_t i, uint32_t base, ax_buf *b)
     if (el->alt) {
         ax_buf_puts(b, "/Alt");
         put_text_string(b, el->alt);
+    }
+    if (el->actual) {
+        ax_buf_puts(b, "/ActualText");
+        put_text_string(b, el->actual);
     }
     if (el->type == AX_ST_TH || (el->type == AX_ST_TD && el->colspan > 1)) {
         ax_buf_puts(b, "/A<</O/Table");

@@ -40,16 +40,23 @@ static void put_path(ax_buf *b, const ax_path *p)
     }
 }
 
-/* Text between double quotes with " and \ escaped. */
-static void put_quoted(ax_buf *b, const char *s, size_t n)
+/* Text between double quotes with " and \ escaped, after `lead` (" "
+ * before a bare string: put_quoted). */
+static void put_quoted_after(ax_buf *b, const char *lead, const char *s, size_t n)
 {
-    ax_buf_puts(b, " \"");
+    ax_buf_puts(b, lead);
+    ax_buf_puts(b, "\"");
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '"' || s[i] == '\\')
             ax_buf_append(b, "\\", 1);
         ax_buf_append(b, s + i, 1);
     }
     ax_buf_puts(b, "\"");
+}
+
+static void put_quoted(ax_buf *b, const char *s, size_t n)
+{
+    put_quoted_after(b, " ", s, n);
 }
 
 static ax_status done(ax_device *d)
@@ -163,6 +170,9 @@ static ax_status tr_begin_struct(ax_device *d, const ax_struct *s)
     if (s->alt) {
         ax_buf_puts(b, " alt");
         put_quoted(b, s->alt, strlen(s->alt));
+    }
+    if (s->actual) {
+        put_quoted_after(b, " actual=", s->actual, strlen(s->actual));
     }
     ax_buf_puts(b, "\n");
     return done(d);

@@ -575,6 +575,39 @@ static int starts_cjk(const ax_cmd *c)
            ax_utf8_next(c->text.utf8, c->text.len, &i) >= 0x4E00;
 }
 
+/* The vertical lines (90° labels) of page p: each in a Span of its own
+ * whose ActualText is the text of the runs inside it, in order (text
+ * extraction reads it as the line); the count of such Spans in the
+ * language `lang` (NULL: none given) into *n. */
+static void vline_spans(const ax_page *p, const char *lang, size_t *n)
+{
+    const char *actual = NULL;
+    char got[512];
+    size_t ngot = 0;
+    *n = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        const ax_cmd *c = &p->cmds[i];
+        if (c->kind == AX_CMD_STRUCT_BEGIN) {
+            assert_null(actual); /* a line holds no element */
+            if (c->st.type == AX_ST_SPAN && c->st.actual) {
+                actual = c->st.actual;
+                ngot = 0;
+                if (lang ? c->st.lang && strcmp(c->st.lang, lang) == 0 : !c->st.lang)
+                    ++*n;
+            }
+        } else if (c->kind == AX_CMD_STRUCT_END && actual) {
+            got[ngot] = 0;
+            assert_string_equal(got, actual);
+            actual = NULL;
+        } else if (c->kind == AX_CMD_TEXT && actual) {
+            assert_true(ngot + c->text.len < sizeof got);
+            memcpy(got + ngot, c->text.utf8, c->text.len);
+            ngot += c->text.len;
+        }
+    }
+    assert_null(actual);
+}
+
 static void long_labels_wrap_or_rotate(void **state)
 {
     fixture *f = *state;
@@ -634,6 +667,18 @@ static void long_labels_wrap_or_rotate(void **state)
         assert_true(per_slot[j] >= 5 && per_slot[j] == per_slot[0]);
     assert_int_equal(ellipses, 8);
     assert_true(first_y > zero.y1 && first_y < zero.y1 + 4 + 8 + 1);
+    /* each label a Span read as its (shortened) line, in the document's
+     * language; with a second language, that line in a Span en too */
+    size_t spans;
+    vline_spans(p, NULL, &spans);
+    assert_int_equal(spans, 8);
+    for (size_t i = 0; i < 8; i++)
+        s.cats[i].s[1] = "Label";
+    p = build(f, &in);
+    vline_spans(p, NULL, &spans);
+    assert_int_equal(spans, 8);
+    vline_spans(p, "en", &spans);
+    assert_int_equal(spans, 8);
 
     /* wrap only: many flat lines per label, each no wider than its slot */
     long_labels_chart(f, &in, &s, AX_LABELS_WRAP);

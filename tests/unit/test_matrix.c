@@ -718,6 +718,99 @@ static void tile_of(const ax_page *h, ax_color c, double *x0, double *x1)
     fail_msg("no tile of that colour");
 }
 
+/* The vertical lines of the column headers of page h, per column TH in
+ * order (at most max): the ActualText of each line's Span, per language
+ * (outside Span en: the first; inside: the second), lines joined by " ";
+ * column THs after the first max (a "Total") are counted, not read.
+ * Checked on the way: each line a Span of its own (no lang: it reads in
+ * the language around it) holding only the runs of that line, whose text,
+ * in order, is the Span's ActualText; the English lines inside a Span en;
+ * no other text in a column TH than its goal number. Returns the number
+ * of column THs. */
+typedef struct vlines {
+    char zh[200], en[200];
+    int nzh, nen; /* lines */
+} vlines;
+
+static void join_line(char *dst, size_t cap, const char *s)
+{
+    size_t n = strlen(dst);
+    snprintf(dst + n, cap - n, "%s%s", n ? " " : "", s);
+}
+
+static int header_vlines(const ax_page *h, vlines *out, int max)
+{
+    enum { OTHER, EN, LINE };
+    int stack[32], depth = 0, th = -1, th_depth = -1, en = 0;
+    const char *actual = NULL;
+    char got[256];
+    size_t ngot = 0;
+    memset(out, 0, (size_t)max * sizeof *out);
+    for (size_t i = 0; i < h->n; i++) {
+        const ax_cmd *c = &h->cmds[i];
+        switch (c->kind) {
+        case AX_CMD_STRUCT_BEGIN: {
+            assert_true(depth < 32);
+            int k = OTHER;
+            if (c->st.type == AX_ST_TH && c->st.scope == AX_SCOPE_COLUMN) {
+                th++;
+                th_depth = depth;
+            } else if (c->st.type == AX_ST_SPAN && c->st.actual) {
+                assert_null(actual); /* lines do not nest */
+                assert_null(c->st.lang);
+                actual = c->st.actual;
+                ngot = 0;
+                k = LINE;
+            } else if (c->st.type == AX_ST_SPAN && c->st.lang &&
+                       strcmp(c->st.lang, "en") == 0) {
+                en++;
+                k = EN;
+            } else
+                assert_null(c->st.actual);
+            stack[depth++] = k;
+            break;
+        }
+        case AX_CMD_STRUCT_END:
+            assert_true(depth > 0);
+            depth--;
+            if (depth == th_depth)
+                th_depth = -1;
+            if (stack[depth] == EN)
+                en--;
+            if (stack[depth] == LINE) {
+                got[ngot] = 0;
+                assert_string_equal(got, actual);
+                assert_true(th >= 0 && th < max && th_depth >= 0);
+                vlines *v = &out[th];
+                if (en) {
+                    join_line(v->en, sizeof v->en, actual);
+                    v->nen++;
+                } else {
+                    join_line(v->zh, sizeof v->zh, actual);
+                    v->nzh++;
+                }
+                actual = NULL;
+            }
+            break;
+        case AX_CMD_TEXT:
+            if (actual) {
+                assert_true(ngot + c->text.len < sizeof got);
+                memcpy(got + ngot, c->text.utf8, c->text.len);
+                ngot += c->text.len;
+            } else if (th_depth >= 0 && th < max) {
+                /* the goal number, flat */
+                assert_true(c->text.angle == 0);
+                for (size_t k = 0; k < c->text.len; k++)
+                    assert_true(c->text.utf8[k] >= '0' && c->text.utf8[k] <= '9');
+            }
+            break;
+        default: break;
+        }
+    }
+    assert_null(actual);
+    return th + 1;
+}
+
 /* Vertical headers (CSS vertical-rl, text-orientation mixed): in each
  * goal's column the Chinese characters stand upright, one run per
  * character, in reading order, 1 em (8 pt) apart down one axis, right of
@@ -787,6 +880,16 @@ static void sdg_vertical_labels(void **state)
         assert_true(en_x < axis - 4);  /* the English line left of the Chinese */
         assert_near(en_y, first_top, 1e-9);
         assert_true(axis < x1 && en_x > x0);
+    }
+    /* each line a Span whose ActualText is the line: here the whole name
+     * in each language (text extraction reads it as one line) */
+    vlines v[17];
+    assert_int_equal(header_vlines(h, v, 17), 17 + 1); /* and "Total" */
+    for (int j = 0; j < 17; j++) {
+        assert_int_equal(v[j].nzh, 1);
+        assert_int_equal(v[j].nen, 1);
+        assert_string_equal(v[j].zh, SDG_ZH[j]);
+        assert_string_equal(v[j].en, SDG_EN[j]);
     }
     /* 3 pt pads, the number's line and 2 pt, the longest vertical line */
     double num = 8 * 1.6 * 1.15 + 1 + 2;
@@ -1280,35 +1383,35 @@ static void table_structure(void **state)
     assert_true(count_angle(page_of(&b, 0), -90) > 0);
     const ax_page *h = page_of(&b, 0);
     /* every piece of a vertical header (turned runs and upright
-     * characters) is inside its column's TH, the English in a Span */
-    int th_col = -1, in_span = 0;
+     * characters) is inside its column's TH, each line in a Span read as
+     * the line (ActualText), the English lines in a Span en; the lines of
+     * each language, joined, are its label */
+    int th_col = -1;
     size_t texts = 0;
     for (size_t i = 0; i < h->n; i++) {
         const ax_cmd *c = &h->cmds[i];
         if (c->kind == AX_CMD_STRUCT_BEGIN && c->st.type == AX_ST_TH &&
             c->st.scope == AX_SCOPE_COLUMN)
             th_col++;
-        if (c->kind == AX_CMD_STRUCT_BEGIN && c->st.type == AX_ST_SPAN)
-            in_span = 1;
-        if (c->kind == AX_CMD_STRUCT_END)
-            in_span = 0;
         if (c->kind != AX_CMD_TEXT || th_col < 0 || th_col >= 17)
             continue;
         size_t k = 0;
         uint32_t cp = ax_utf8_next(c->text.utf8, c->text.len, &k);
-        if (cp >= 0x3000) { /* Chinese: upright, one character each, no Span */
+        if (cp >= 0x3000) { /* Chinese: upright, one character each */
             assert_true(c->text.angle == 0);
             assert_int_equal(k, c->text.len);
-            assert_false(in_span);
             texts++;
-        } else if (c->text.angle == -90) {
-            assert_true(in_span);
-            assert_int_equal(c->text.len, strlen(SDG_EN[th_col]));
-            assert_memory_equal(c->text.utf8, SDG_EN[th_col], c->text.len);
         }
     }
     assert_int_equal(th_col, 17); /* and "Total" */
     assert_true(texts > 17 * 2);
+    vlines vl[17];
+    assert_int_equal(header_vlines(h, vl, 17), 17 + 1);
+    for (int j = 0; j < 17; j++) {
+        assert_true(vl[j].nzh >= 1 && vl[j].nen >= 1);
+        assert_string_equal(vl[j].zh, SDG_ZH[j]);
+        assert_string_equal(vl[j].en, SDG_EN[j]);
+    }
     for (size_t k = 1; k < b.n; k++) /* shades only inside artifacts */
         if (b.parts[k].kind == AX_PART_ROW) {
             const ax_page *pg = page_of(&b, k);

@@ -1532,6 +1532,104 @@ static void marked_content_nests(void **state)
     ax_buf_free(&out);
 }
 
+/* Replacement text (ax_struct.actual): a vertical line, upright Chinese
+ * characters one under the other, then Latin turned 90°, in a Span whose
+ * ActualText is the line. The Span's marked content says so in its BDC
+ * (/ActualText as a UTF-16BE text string), its StructElem too; pdftotext
+ * reads the line, not a character per line. A Span whose
+ * content is cut (a fill in between, a nested element) has the text on its
+ * first sequence and an empty ActualText on the others: read once. */
+#define VLINE "产业、创新和基础设施"
+#define VLINE_HEX "FEFF4EA74E1A3001521B65B0548C57FA78408BBE65BD"
+static void actual_text_of_vertical_lines(void **state)
+{
+    fixture *f = *state;
+    const char *pdf = path_in(f, "actual.pdf");
+    ax_device *d;
+    assert_int_equal(ax_pdf_device_new(pdf, &INFO, &d), AX_OK);
+    const char *zh[] = {VLINE "甲乙"};
+    uint32_t cps[64];
+    size_t n = code_points(cps, zh, 1);
+    assert_int_equal(ax_device_use_font(d, f->wqy, cps, n), AX_OK);
+    const char *en[] = {"Industry (9) ab"};
+    n = code_points(cps, en, 1);
+    assert_int_equal(ax_device_use_font(d, f->sans, cps, n), AX_OK);
+    assert_int_equal(ax_device_begin_page(d, 300, 400), AX_OK);
+    assert_int_equal(ax_device_begin_struct(d, &(ax_struct){.type = AX_ST_P}), AX_OK);
+    /* the vertical line: one upright character per run, 12 pt apart */
+    assert_int_equal(ax_device_begin_struct(d, &(ax_struct){.type = AX_ST_SPAN,
+                                                            .actual = VLINE " (9)"}),
+                     AX_OK);
+    const char *p = VLINE;
+    double y = 40;
+    for (size_t i = 0; p[i];) {
+        size_t k = i;
+        char ch[8] = {0};
+        do
+            k++;
+        while (((unsigned char)p[k] & 0xC0) == 0x80);
+        memcpy(ch, p + i, k - i);
+        assert_int_equal(show(d, f->wqy, 12, 100, y, ch), AX_OK);
+        y += 12;
+        i = k;
+    }
+    assert_int_equal(show_adj(d, f->sans, 10, 102, y, -90, "(9)", NULL), AX_OK);
+    assert_int_equal(ax_device_end_struct(d), AX_OK);
+    /* English, turned, in Span en with its own text; cut by a fill and
+     * by a nested element */
+    assert_int_equal(ax_device_begin_struct(d, &(ax_struct){.type = AX_ST_SPAN, .lang = "en",
+                                                            .actual = "Industry"}),
+                     AX_OK);
+    assert_int_equal(show_adj(d, f->sans, 10, 80, 40, -90, "Indu", NULL), AX_OK);
+    ax_path_el els[5];
+    ax_path r = rect_path(els, 10, 10, 20, 20);
+    assert_int_equal(ax_device_fill_path(d, &r, (ax_color){0.5, 0.5, 0.5}), AX_OK);
+    assert_int_equal(show_adj(d, f->sans, 10, 80, 70, -90, "st", NULL), AX_OK);
+    assert_int_equal(ax_device_begin_struct(d, &(ax_struct){.type = AX_ST_SPAN}), AX_OK);
+    assert_int_equal(show_adj(d, f->sans, 10, 80, 90, -90, "ry", NULL), AX_OK);
+    assert_int_equal(ax_device_end_struct(d), AX_OK);
+    assert_int_equal(ax_device_end_struct(d), AX_OK);
+    /* ordinary text after it: no ActualText */
+    assert_int_equal(show(d, f->wqy, 12, 200, 300, "甲乙"), AX_OK);
+    assert_int_equal(ax_device_end_struct(d), AX_OK);
+    assert_int_equal(ax_device_end_page(d), AX_OK);
+    assert_int_equal(ax_device_close(d), AX_OK);
+    ax_device_free(d);
+
+    /* the content stream and the StructElems, as written */
+    char cmd[1024];
+    ax_buf out = {0};
+    snprintf(cmd, sizeof cmd,
+             "qpdf --qdf --normalize-content=n --object-streams=disable '%s' -", pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    unnul(out.data, out.len);
+    assert_non_null(
+        strstr(out.data, "/Span <</MCID 0 /ActualText <" VLINE_HEX "0020002800390029>>> BDC"));
+    assert_non_null(strstr(out.data, "/Span <</MCID 1 /ActualText (Industry)>> BDC"));
+    assert_non_null(strstr(out.data, "/Span <</MCID 2 /ActualText ()>> BDC")); /* after the fill */
+    assert_non_null(strstr(out.data, "/Span <</MCID 3 /ActualText ()>> BDC")); /* nested Span */
+    assert_non_null(strstr(out.data, "/P <</MCID 4>> BDC"));
+    assert_null(strstr(out.data, "/MCID 5"));
+    /* the StructElems (qpdf writes their strings in lower-case hex) */
+    const char *se = strstr(out.data, "/ActualText <feff4ea74e1a3001521b65b0548c57fa78408bbe65bd"
+                                      "0020002800390029>\n");
+    assert_non_null(se);
+    assert_non_null(strstr(out.data, "/ActualText (Industry)\n"));
+    ax_buf_free(&out);
+
+    /* readers: the line comes out whole, once */
+    out = (ax_buf){0};
+    snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 '%s' -", pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    if (!strstr(out.data, VLINE " (9)") || !strstr(out.data, "Industry") ||
+        strstr(strstr(out.data, "Industry") + 1, "Industry") || strstr(out.data, "\nIndu\n") ||
+        strstr(out.data, "\nry\n") || strstr(out.data, "\n业\n"))
+        fail_msg("pdftotext:\n%s", out.data);
+    ax_buf_free(&out);
+    /* (not mutool: Debian's MuPDF 1.21 has no ActualText in its text
+     * extraction; MuPDF took it up in 1.24) */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1550,6 +1648,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(compact_save, setup, teardown),
         cmocka_unit_test_setup_teardown(structure_misuse_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(marked_content_nests, setup, teardown),
+        cmocka_unit_test_setup_teardown(actual_text_of_vertical_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(small_document_figures, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
