@@ -978,7 +978,9 @@ ax_status ax_matrix_build(const ax_matrix_in *in, ax_breaker *br, ax_arena *a, a
     m.ls = in->label_style;
     m.hs = in->head_style ? in->head_style : m.ls;
     m.ss = in->small_style ? in->small_style : m.ls;
-    m.num = *m.ss;
+    /* the goal's number on its tile in the header's (bold) face, as the
+     * label under it, at 1.6 times the cells' size */
+    m.num = *m.hs;
     m.num.size = m.ss->size * 1.6;
     m.num.line_h = m.num.size * 1.15;
 
