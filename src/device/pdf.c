@@ -1156,6 +1156,63 @@ static HPDF_Dict own_stream_object(ax_pdf *p, HPDF_Stream *out)
     return d;
 }
 
+/* What both kinds of font share: the Type0 font (Identity-H, a ToUnicode
+ * stream filled at close by fix_to_unicode, compressed as HPDF_GetFont
+ * compresses) and its descendant CID font of `subtype`, both objects of the
+ * document; the caller adds the CID font to *desc when it is complete. 0
+ * when out of memory (the caller reports it). */
+static int type0_font(ax_pdf *p, pdf_font *pf, const char *base, const char *subtype,
+                      HPDF_Dict *tu, HPDF_Array *desc, HPDF_Dict *cid, HPDF_STATUS *r)
+{
+    HPDF_MMgr mm = p->doc->mmgr;
+    HPDF_Dict font = HPDF_Dict_New(mm);
+    if (!font)
+        return 0;
+    font->header.obj_class |= HPDF_OSUBCLASS_FONT;
+    if (HPDF_Xref_Add(p->doc->xref, font) != HPDF_OK) /* frees it on failure */
+        return 0;
+    pf->hfont = font;
+    font->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
+    *r += HPDF_Dict_AddName(font, "Type", "Font");
+    *r += HPDF_Dict_AddName(font, "BaseFont", base);
+    *r += HPDF_Dict_AddName(font, "Subtype", "Type0");
+    *r += HPDF_Dict_AddName(font, "Encoding", "Identity-H");
+    HPDF_Stream tus;
+    *tu = own_stream_object(p, &tus);
+    if (!*tu)
+        return 0;
+    (*tu)->filter = font->filter;
+    *r += HPDF_Dict_Add(font, "ToUnicode", *tu);
+    *desc = HPDF_Array_New(mm);
+    if (!*desc)
+        return 0;
+    *r += HPDF_Dict_Add(font, "DescendantFonts", *desc);
+    *cid = HPDF_Dict_New(mm);
+    if (!*cid || HPDF_Xref_Add(p->doc->xref, *cid) != HPDF_OK)
+        return 0;
+    *r += HPDF_Dict_AddName(*cid, "Type", "Font");
+    *r += HPDF_Dict_AddName(*cid, "Subtype", subtype);
+    return 1;
+}
+
+/* The font program: a stream object of the document whose bytes are the
+ * subset's (they stay with the font, freed with the document), deflated
+ * by the font's job (cut_all). NULL when out of memory. */
+static HPDF_Dict font_program(ax_pdf *p, const ax_buf *bytes)
+{
+    HPDF_Stream fs;
+    HPDF_Dict file = own_stream_object(p, &fs);
+    chunk *c = file ? ax_malloc(sizeof *c) : NULL;
+    if (!c)
+        return NULL;
+    *c = (chunk){bytes->data, bytes->len};
+    xs(fs)->chunks = c;
+    xs(fs)->nchunks = 1;
+    xs(fs)->total = bytes->len;
+    file->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
+    return file;
+}
+
 static void make_font(ax_pdf *p, pdf_font *pf)
 {
     HPDF_MMgr mm = p->doc->mmgr;
@@ -1170,33 +1227,11 @@ static void make_font(ax_pdf *p, pdf_font *pf)
     }
     p->call = "the font objects";
     HPDF_STATUS r = HPDF_OK;
-    /* the Type0 font (HPDF_Type0Font_New) */
-    HPDF_Dict font = HPDF_Dict_New(mm);
-    if (!font)
+    /* the Type0 font (HPDF_Type0Font_New) and the CID font (CIDFontType2_New) */
+    HPDF_Dict tu, cid;
+    HPDF_Array desc;
+    if (!type0_font(p, pf, da->base_font, "CIDFontType2", &tu, &desc, &cid, &r))
         goto fail;
-    font->header.obj_class |= HPDF_OSUBCLASS_FONT;
-    if (HPDF_Xref_Add(xref, font) != HPDF_OK) /* frees it on failure */
-        goto fail;
-    pf->hfont = font;
-    r += HPDF_Dict_AddName(font, "Type", "Font");
-    r += HPDF_Dict_AddName(font, "BaseFont", da->base_font);
-    r += HPDF_Dict_AddName(font, "Subtype", "Type0");
-    r += HPDF_Dict_AddName(font, "Encoding", "Identity-H");
-    HPDF_Stream tus;
-    HPDF_Dict tu = own_stream_object(p, &tus); /* filled at close (fix_to_unicode) */
-    if (!tu)
-        goto fail;
-    r += HPDF_Dict_Add(font, "ToUnicode", tu);
-    HPDF_Array desc = HPDF_Array_New(mm);
-    if (!desc)
-        goto fail;
-    r += HPDF_Dict_Add(font, "DescendantFonts", desc);
-    /* the CID font (CIDFontType2_New) */
-    HPDF_Dict cid = HPDF_Dict_New(mm);
-    if (!cid || HPDF_Xref_Add(xref, cid) != HPDF_OK)
-        goto fail;
-    r += HPDF_Dict_AddName(cid, "Type", "Font");
-    r += HPDF_Dict_AddName(cid, "Subtype", "CIDFontType2");
     r += HPDF_Dict_AddNumber(cid, "DW", def->missing_width);
     HPDF_Array dw2 = HPDF_Array_New(mm);
     if (!dw2)
@@ -1225,8 +1260,7 @@ static void make_font(ax_pdf *p, pdf_font *pf)
     r += HPDF_Dict_AddNumber(info, "Supplement", 0);
     r += HPDF_Array_Add(desc, cid);
     /* HPDF_GetFont: compressed streams (HPDF_COMP_METADATA) */
-    font->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
-    tu->filter = map->filter = font->filter;
+    map->filter = tu->filter;
     /* the descriptor (CIDFontType2_BeforeWrite_Func), then the font file */
     HPDF_Dict fd = HPDF_Dict_New(mm);
     if (!fd || HPDF_Xref_Add(xref, fd) != HPDF_OK)
@@ -1243,17 +1277,9 @@ static void make_font(ax_pdf *p, pdf_font *pf)
     def->descriptor = fd;
     r += HPDF_Dict_AddName(cid, "BaseFont", da->base_font);
     r += HPDF_Dict_Add(cid, "FontDescriptor", fd);
-    HPDF_Stream fs;
-    HPDF_Dict file = own_stream_object(p, &fs);
-    chunk *c = file ? ax_malloc(sizeof *c) : NULL;
-    if (!c)
+    HPDF_Dict file = font_program(p, ttf);
+    if (!file)
         goto fail;
-    /* the bytes stay with the font definition (freed with the document) */
-    *c = (chunk){ttf->data, ttf->len};
-    xs(fs)->chunks = c;
-    xs(fs)->nchunks = 1;
-    xs(fs)->total = ttf->len;
-    file->filter = font->filter;
     r += HPDF_Dict_AddNumber(file, "Length1", (HPDF_INT32)ttf->len);
     r += HPDF_Dict_AddNumber(file, "Length2", 0);
     r += HPDF_Dict_AddNumber(file, "Length3", 0);
@@ -1376,33 +1402,11 @@ static void make_cff_font(ax_pdf *p, pdf_font *pf)
     }
     p->call = "the font objects";
     HPDF_STATUS r = HPDF_OK;
-    /* the Type0 font, as make_font makes it */
-    HPDF_Dict font = HPDF_Dict_New(mm);
-    if (!font)
+    /* the Type0 font and the CID font, as make_font makes them */
+    HPDF_Dict tu, cid;
+    HPDF_Array desc;
+    if (!type0_font(p, pf, pf->base, "CIDFontType0", &tu, &desc, &cid, &r))
         goto fail;
-    font->header.obj_class |= HPDF_OSUBCLASS_FONT;
-    if (HPDF_Xref_Add(xref, font) != HPDF_OK) /* frees it on failure */
-        goto fail;
-    pf->hfont = font;
-    r += HPDF_Dict_AddName(font, "Type", "Font");
-    r += HPDF_Dict_AddName(font, "BaseFont", pf->base);
-    r += HPDF_Dict_AddName(font, "Subtype", "Type0");
-    r += HPDF_Dict_AddName(font, "Encoding", "Identity-H");
-    HPDF_Stream tus;
-    HPDF_Dict tu = own_stream_object(p, &tus); /* filled at close (fix_to_unicode) */
-    if (!tu)
-        goto fail;
-    r += HPDF_Dict_Add(font, "ToUnicode", tu);
-    HPDF_Array desc = HPDF_Array_New(mm);
-    if (!desc)
-        goto fail;
-    r += HPDF_Dict_Add(font, "DescendantFonts", desc);
-    /* the CID font */
-    HPDF_Dict cid = HPDF_Dict_New(mm);
-    if (!cid || HPDF_Xref_Add(xref, cid) != HPDF_OK)
-        goto fail;
-    r += HPDF_Dict_AddName(cid, "Type", "Font");
-    r += HPDF_Dict_AddName(cid, "Subtype", "CIDFontType0");
     r += HPDF_Dict_AddName(cid, "BaseFont", pf->base);
     HPDF_Dict info = HPDF_Dict_New(mm);
     if (!info)
@@ -1415,8 +1419,6 @@ static void make_cff_font(ax_pdf *p, pdf_font *pf)
     if (r == HPDF_OK)
         r = cff_widths(p, pf, cid);
     r += HPDF_Array_Add(desc, cid);
-    font->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
-    tu->filter = font->filter;
     /* the descriptor, then the font file */
     HPDF_Dict fd = HPDF_Dict_New(mm);
     if (!fd || HPDF_Xref_Add(xref, fd) != HPDF_OK)
@@ -1435,16 +1437,9 @@ static void make_cff_font(ax_pdf *p, pdf_font *pf)
     if (fdesc->x_height > 0)
         r += HPDF_Dict_AddNumber(fd, "XHeight", fdesc->x_height);
     r += HPDF_Dict_Add(cid, "FontDescriptor", fd);
-    HPDF_Stream fs;
-    HPDF_Dict file = own_stream_object(p, &fs);
-    chunk *c = file ? ax_malloc(sizeof *c) : NULL;
-    if (!c)
+    HPDF_Dict file = font_program(p, cff);
+    if (!file)
         goto fail;
-    *c = (chunk){cff->data, cff->len};
-    xs(fs)->chunks = c;
-    xs(fs)->nchunks = 1;
-    xs(fs)->total = cff->len;
-    file->filter = font->filter;
     r += HPDF_Dict_AddName(file, "Subtype", "CIDFontType0C");
     r += HPDF_Dict_Add(fd, "FontFile3", file);
     if (r != HPDF_OK)
