@@ -11,6 +11,10 @@ in units of the text size; the check fails when half of it exceeds 0.75 em.
 A mark counts as full-width when MuPDF's box for it is at least 0.9 em wide
 (a Latin "(" or "," is not a full-width mark).
 
+It also counts kinsoku faults (禁则) on the same lines: a line that starts with
+a closing mark (，。、；：！？）」』】》…) or ends with an opening one (（「『【《…);
+any fault fails the check.
+
 usage: punctcheck.py [--min-pairs N] FILE.pdf ...
 Prints one summary line per file and every pair that is too wide (file,
 page, the line's text); exits 1 if any pair is too wide, if mutool fails,
@@ -22,6 +26,8 @@ import sys
 import xml.etree.ElementTree as ET
 
 MARKS = set("（〈《「『【〔〖〘〚［｛“‘）〉》」』】〕〗〙〛］｝”’，。、；：！？．")
+NO_START = set("）〉》」』】〕〗〙〛］｝，。、；：！？．")
+NO_END = set("（〈《「『【〔〖〘〚［｛")
 LIMIT = 0.75
 SLACK = 0.01  # em: MuPDF rounds positions to 1e-6 pt; widths in 1/1000 em
 
@@ -50,6 +56,13 @@ def check(path):
                 continue  # rotated or vertical: not set on a horizontal line
             cs = chars_of_line(line)
             text = "".join(c[0] or "" for c in cs)
+            t = text.strip()
+            if t and t[0] in NO_START:
+                bad.append("%s: page %d: kinsoku: a line starts with '%s': %s"
+                           % (path, pno, t[0], text))
+            if t and t[-1] in NO_END:
+                bad.append("%s: page %d: kinsoku: a line ends with '%s': %s"
+                           % (path, pno, t[-1], text))
             for a, b in zip(cs, cs[1:]):
                 if a[0] not in MARKS or b[0] not in MARKS:
                     continue
@@ -82,8 +95,9 @@ def main(argv):
         for b in bad:
             print("punctcheck: " + b)
         fail += len(bad)
-        print("punctcheck: %s: %d pairs of full-width marks, widest %.3f em a mark%s"
-              % (f, n, widest, ", %d too wide" % len(bad) if bad else ""))
+        kin = sum("kinsoku:" in b for b in bad)
+        print("punctcheck: %s: %d pairs of full-width marks, widest %.3f em a mark, "
+              "%d too wide; %d kinsoku faults" % (f, n, widest, len(bad) - kin, kin))
     if total < min_pairs:
         print("punctcheck: only %d pairs in all (at least %d expected)" % (total, min_pairs))
         return 1

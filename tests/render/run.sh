@@ -302,6 +302,11 @@ python3 tests/render/punctcheck.py "$TMP/punct-tc.pdf" >"$TMP/punct-tc.out" 2>&1
     { bad "punctcheck accepts uncompressed pairs (punct-tc)"; cat "$TMP/punct-tc.out"; } ||
     { grep -q "set 1.00 em a mark" "$TMP/punct-tc.out" && ok ||
       { bad "punctcheck on punct-tc: no pair named"; cat "$TMP/punct-tc.out"; }; }
+# ... and its kinsoku check sees the lines broken by hand against the rules
+grep -q "kinsoku: a line starts with '，'" "$TMP/punct-tc.out" && ok ||
+    { bad "punctcheck misses a line starting with ，"; cat "$TMP/punct-tc.out"; }
+grep -q "kinsoku: a line ends with '（'" "$TMP/punct-tc.out" && ok ||
+    { bad "punctcheck misses a line ending with （"; cat "$TMP/punct-tc.out"; }
 # the source's pairs, by name: "），" in the notes and "》（" in a title
 mutool draw -q -F txt -o "$TMP/a-mu.txt" "$TMP/a.pdf" 2>/dev/null
 expect_in "$TMP/a-mu.txt" "《专利合作条约》（PCT）" "compressed pair extracts"
