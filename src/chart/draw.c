@@ -6,15 +6,40 @@
 #include "draw.h"
 #include "../text/shape.h"
 
+/* Punctuation Chinese and Latin text share: quotation marks, the em dash
+ * and the horizontal bar, the ellipsis, middle dots. */
+static int shared_punct(uint32_t cp)
+{
+    switch (cp) {
+    case 0x2014: case 0x2015: case 0x2018: case 0x2019: case 0x201C: case 0x201D:
+    case 0x2026: case 0x00B7: case 0x2027: case 0x2E3A:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int ax_tstyle_pick(const ax_tstyle *t, uint32_t cp)
+{
+    if (t->cjk_punct && shared_punct(cp)) {
+        const ax_fontchain *ch = &t->chain;
+        for (size_t i = 0; i < ch->n && i < sizeof ch->fonts / sizeof ch->fonts[0]; i++)
+            if (ch->fonts[i] && ax_font_covers(ch->fonts[i], 0x4E00) &&
+                ax_font_covers(ch->fonts[i], cp))
+                return (int)i;
+    }
+    return ax_fontchain_pick(&t->chain, cp);
+}
+
 /* Advance of cp after prev in 1/1000 em of the style's size (0 when no
  * font covers cp). */
 static int pair_advance(const ax_tstyle *t, uint32_t prev, uint32_t cp)
 {
-    int k = ax_fontchain_pick(&t->chain, cp);
+    int k = ax_tstyle_pick(t, cp);
     if (k < 0)
         return 0;
     const ax_font *f = t->chain.fonts[k];
-    int kp = prev ? ax_fontchain_pick(&t->chain, prev) : -1;
+    int kp = prev ? ax_tstyle_pick(t, prev) : -1;
     const ax_font *fp = kp >= 0 ? t->chain.fonts[kp] : NULL;
     return ax_font_advance(f, cp) + ax_shape_pair(fp, fp ? prev : 0, f, cp, t->han_latin);
 }
@@ -67,9 +92,9 @@ void ax_text_draw(ax_display *dl, const ax_tstyle *t, const char *s, size_t len,
         int d = 0;
         if (i < len) {
             cp = ax_utf8_next(s, len, &i);
-            k = ax_fontchain_pick(&t->chain, cp);
+            k = ax_tstyle_pick(t, cp);
             if (k >= 0) {
-                int kp = prev ? ax_fontchain_pick(&t->chain, prev) : -1;
+                int kp = prev ? ax_tstyle_pick(t, prev) : -1;
                 const ax_font *fp = kp >= 0 ? t->chain.fonts[kp] : NULL;
                 d = ax_shape_pair(fp, fp ? prev : 0, t->chain.fonts[k], cp, t->han_latin);
             }

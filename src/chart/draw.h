@@ -32,7 +32,16 @@ typedef struct ax_tstyle {
     ax_color color;
     int han_latin; /* space between Han and Latin letters or digits, 1/1000 em
                       (0: none; text/shape.h) */
+    int cjk_punct; /* Chinese text: quotes, dashes, the ellipsis and the middle
+                      dot from the chain's first Chinese font (full-width, as
+                      Chinese sets them), not from a Latin font before it */
 } ax_tstyle;
+
+/* The font of the chain that draws cp in style t (an index into
+ * t->chain.fonts, or -1 when none covers it): the first that covers it,
+ * except that with cjk_punct the punctuation Chinese and Latin share
+ * (“ ” ‘ ’ — … ·) goes to the first font that also has Chinese. */
+int ax_tstyle_pick(const ax_tstyle *t, uint32_t cp);
 
 /* Advance of cp after prev in pt in style t (an ax_advance_fn; ctx is the
  * ax_tstyle): the font's advance plus the pair's kerning, punctuation

@@ -583,7 +583,10 @@ static ax_status png_show_text(ax_device *d, const ax_text_run *t)
         /* positioning: moves this glyph and all after it (device.h) */
         if (t->adj)
             pen += t->adj[k] * t->size / 1000.0;
-        FT_UInt gid = FT_Get_Char_Index(rf->face, cp);
+        /* a CFF (CJK) font draws a code point with its zh-Hans form, as
+         * the PDF does (ax_font_glyph); a TrueType font with its cmap's */
+        FT_UInt gid = ax_font_is_cff(t->font) ? ax_font_glyph(t->font, cp)
+                                              : FT_Get_Char_Index(rf->face, cp);
         if (gid == 0)
             return ax_device_fail(d, AX_ERR_DATA, "font %s (%s) has no glyph for U+%04X",
                                   ax_font_id(t->font), ax_font_family(t->font), (unsigned)cp);

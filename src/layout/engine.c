@@ -105,16 +105,30 @@ static void resolve_styles(ctx *c)
             eng_fail(c, AX_ERR_DATA);
             han_latin = 0;
         }
-        t->ts = (ax_tstyle){t->chain, t->size, t->line_h, t->color, han_latin};
+        t->ts = (ax_tstyle){t->chain, t->size, t->line_h, t->color, han_latin, 0};
+        t->ts_zh = t->ts;
+        t->ts_zh.cjk_punct = 1;
     }
 }
 
-/* Advance of cp after prev in points in style t (0 when no font covers
- * it), as ax_text_draw places it. */
-static double advance(void *vt, uint32_t prev, uint32_t cp)
+/* Is s Chinese text (any Han, CJK punctuation or full-width form)? Then its
+ * shared punctuation is set Chinese (ax_tstyle.cjk_punct): decided for the
+ * whole text, so that each of its lines is measured and drawn alike. */
+static int is_zh_text(const char *s, size_t len)
 {
-    const tstyle *t = vt;
-    return ax_tstyle_advance((void *)&t->ts, prev, cp);
+    for (size_t i = 0; i < len;) {
+        uint32_t cp = ax_utf8_next(s, len, &i);
+        if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+            (cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF00 && cp <= 0xFFEF))
+            return 1;
+    }
+    return 0;
+}
+
+/* The style text s is set in: t's, or its Chinese variant. */
+static const ax_tstyle *text_style(const tstyle *t, const char *s, size_t len)
+{
+    return is_zh_text(s, len) ? &t->ts_zh : &t->ts;
 }
 
 /* Copy of s without the characters no font of t covers (each reported once
@@ -237,7 +251,8 @@ static void break_text(ctx *c, const tstyle *t, const char *s, size_t len, doubl
         if (!cl)
             return;
         ax_line *bl;
-        if (ax_break_lines(c->br, cl, clen, width, advance, (void *)t, c->a, &bl, &nl) !=
+        if (ax_break_lines(c->br, cl, clen, width, ax_tstyle_advance,
+                           (void *)text_style(t, cl, clen), c->a, &bl, &nl) !=
             AX_OK) {
             eng_fail(c, AX_ERR_NOMEM);
             return;
@@ -250,6 +265,7 @@ static void break_text(ctx *c, const tstyle *t, const char *s, size_t len, doubl
             c->nbroken++;
         }
     }
+    int zh = is_zh_text(clean, strlen(clean));
     tline *grown = ax_arena_array(c->a, *n + nl, sizeof *grown);
     if (!grown) {
         eng_fail(c, AX_ERR_NOMEM);
@@ -259,7 +275,7 @@ static void break_text(ctx *c, const tstyle *t, const char *s, size_t len, doubl
         memcpy(grown, *lines, *n * sizeof *grown);
     for (size_t i = 0; i < nl; i++)
         grown[*n + i] = (tline){clean + ls[i].start, ls[i].end - ls[i].start, ls[i].width, t,
-                                color};
+                                color, zh};
     *lines = grown;
     *n += nl;
 }
@@ -269,7 +285,8 @@ static void break_text(ctx *c, const tstyle *t, const char *s, size_t len, doubl
 static void draw_line(ax_display *dl, const tline *ln, double x, double top)
 {
     const tstyle *t = ln->st;
-    ax_text_draw(dl, &t->ts, ln->s, ln->len, x, top + ax_tstyle_baseline(&t->ts), 0, ln->color);
+    const ax_tstyle *ts = ln->zh ? &t->ts_zh : &t->ts;
+    ax_text_draw(dl, ts, ln->s, ln->len, x, top + ax_tstyle_baseline(ts), 0, ln->color);
 }
 
 /* ---- visible strings and placeholders --------------------------------- */
@@ -839,7 +856,8 @@ static size_t cell_texts(ctx *c, sqlite3_stmt *st, const colsrc *src, int stack,
 static void measure_cell_extent(ctx *c, const tstyle *t, const char *s, double *mn, double *mx)
 {
     double a = 0, b = 0;
-    ax_text_extent(c->br, s, strlen(s), advance, (void *)t, &a, &b);
+    ax_text_extent(c->br, s, strlen(s), ax_tstyle_advance, (void *)text_style(t, s, strlen(s)),
+                   &a, &b);
     if (a > *mn)
         *mn = a;
     if (b > *mx)
@@ -1770,8 +1788,9 @@ static void draw_line_links(placer *p, const item *it, const item *next, double 
         return;
     }
     tline part = *ln;
-    double w0 = ax_text_width(&t->ts, ln->s, from);
-    double w1 = ax_text_width(&t->ts, ln->s + from, to - from);
+    const ax_tstyle *ts = ln->zh ? &t->ts_zh : &t->ts;
+    double w0 = ax_text_width(ts, ln->s, from);
+    double w1 = ax_text_width(ts, ln->s + from, to - from);
     if (from) {
         part.len = from;
         draw_line(p->dl, &part, x, top);

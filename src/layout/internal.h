@@ -18,6 +18,7 @@ typedef struct tstyle {
     double size, line_h;
     ax_color color;
     ax_tstyle ts; /* the same, as charts and matrices take it */
+    ax_tstyle ts_zh; /* the same for Chinese text (cjk_punct: draw.h) */
 } tstyle;
 
 /* One line of text, ready to draw. */
@@ -27,6 +28,8 @@ typedef struct tline {
     double width;
     const tstyle *st;
     ax_color color;
+    int zh; /* a line of Chinese text: drawn in st->ts_zh (its quotes and
+               dashes Chinese), as it was measured */
 } tline;
 
 typedef struct cell {

@@ -46,6 +46,30 @@
  * flag or'ed with the 16-bit advance. */
 #define ADV_KNOWN 0x10000u
 
+/* Punctuation whose Simplified Chinese form a CJK font may give through its
+ * `locl` feature rather than its cmap (Noto CJK SC: the em dash U+2014 is
+ * 890 units wide by the cmap, 1000 in zh-Hans, so that "——" joins): the
+ * middle dot, General Punctuation, Supplemental Punctuation, CJK Symbols and
+ * Punctuation, Halfwidth and Fullwidth Forms. Han ideographs need nothing:
+ * the SC face's cmap gives their SC forms. */
+#define LOCL_SLOTS (1 + 0x70 + 0x80 + 0x40 + 0xF0)
+#define LOCL_KNOWN 0x10000u
+
+static int locl_slot(uint32_t cp)
+{
+    if (cp == 0xB7)
+        return 0;
+    if (cp >= 0x2000 && cp <= 0x206F)
+        return 1 + (int)(cp - 0x2000);
+    if (cp >= 0x2E00 && cp <= 0x2E7F)
+        return 1 + 0x70 + (int)(cp - 0x2E00);
+    if (cp >= 0x3000 && cp <= 0x303F)
+        return 1 + 0x70 + 0x80 + (int)(cp - 0x3000);
+    if (cp >= 0xFF00 && cp <= 0xFFEF)
+        return 1 + 0x70 + 0x80 + 0x40 + (int)(cp - 0xFF00);
+    return -1;
+}
+
 struct ax_font {
     char *family; /* the family name that matched the request */
     char *psname;
@@ -68,6 +92,10 @@ struct ax_font {
      * because a fontset may serve several threads; two threads computing the
      * same entry store the same value, so relaxed order is enough. */
     _Atomic uint32_t *adv;
+    /* The glyph HarfBuzz's shaping gives each punctuation code point (the
+     * ranges of locl_slot) in Simplified Chinese, filled on first use: 0
+     * unknown, else LOCL_KNOWN or'ed with the glyph id. CFF fonts only. */
+    _Atomic uint32_t locl[LOCL_SLOTS];
 };
 
 typedef struct cached {
@@ -521,11 +549,45 @@ int ax_font_ascent(const ax_font *f) { return f->ascent; }
 int ax_font_is_cff(const ax_font *f) { return f->cff; }
 const ax_font_desc *ax_font_descriptor(const ax_font *f) { return &f->desc; }
 
-unsigned ax_font_glyph(const ax_font *f, uint32_t cp)
+/* The glyph of cp alone, shaped by HarfBuzz as Simplified Chinese (script
+ * Han, language zh-Hans: the font's `locl` forms), when that is one glyph;
+ * else the cmap's. */
+static hb_codepoint_t shape_one(const ax_font *f, uint32_t cp, hb_codepoint_t nominal)
+{
+    hb_buffer_t *b = hb_buffer_create();
+    hb_buffer_add_utf32(b, &cp, 1, 0, 1);
+    hb_buffer_set_direction(b, HB_DIRECTION_LTR);
+    hb_buffer_set_script(b, HB_SCRIPT_HAN);
+    hb_buffer_set_language(b, hb_language_from_string("zh-Hans", -1));
+    hb_shape(f->hb, b, NULL, 0);
+    unsigned n;
+    hb_glyph_info_t *info = hb_buffer_get_glyph_infos(b, &n);
+    hb_codepoint_t g = n == 1 && info[0].codepoint ? info[0].codepoint : nominal;
+    hb_buffer_destroy(b);
+    return g;
+}
+
+/* The glyph that draws cp: for a CFF (CJK) font, its Simplified Chinese
+ * form; for a TrueType font, the cmap's (libharu maps those codes through
+ * the subset's cmap, PITFALLS.md item 6). 0 when the font lacks cp. */
+static hb_codepoint_t glyph_of_cp(const ax_font *f, uint32_t cp)
 {
     hb_codepoint_t gid;
-    return hb_font_get_nominal_glyph(f->hb, cp, &gid) ? gid : 0;
+    if (!hb_font_get_nominal_glyph(f->hb, cp, &gid))
+        return 0;
+    int k = f->cff ? locl_slot(cp) : -1;
+    if (k < 0)
+        return gid;
+    _Atomic uint32_t *slot = (_Atomic uint32_t *)&f->locl[k];
+    uint32_t v = atomic_load_explicit(slot, memory_order_relaxed);
+    if (!v) {
+        v = LOCL_KNOWN | shape_one(f, cp, gid);
+        atomic_store_explicit(slot, v, memory_order_relaxed);
+    }
+    return v & 0xFFFFu;
 }
+
+unsigned ax_font_glyph(const ax_font *f, uint32_t cp) { return glyph_of_cp(f, cp); }
 int ax_font_descent(const ax_font *f) { return f->descent; }
 
 int ax_font_covers(const ax_font *f, uint32_t cp)
@@ -553,8 +615,8 @@ int ax_font_covers(const ax_font *f, uint32_t cp)
  * the original font gives the same numbers. */
 static uint16_t compute_advance(const ax_font *f, uint32_t cp)
 {
-    hb_codepoint_t gid;
-    if (!hb_font_get_nominal_glyph(f->hb, cp, &gid))
+    hb_codepoint_t gid = glyph_of_cp(f, cp);
+    if (!gid)
         return 0;
     hb_position_t a = hb_font_get_glyph_h_advance(f->hb, gid);
     return (uint16_t)((unsigned)a * 1000u / f->upem);
@@ -584,10 +646,11 @@ static const char *const DROP_TABLES[] = {
     "avar", "HVAR", "VVAR", "MVAR", "cvar",
 };
 
-/* The subset face (NULL: AX_ERR_NOMEM or AX_ERR_DATA in *st). */
-static hb_face_t *subset_face(const ax_font *f, const uint32_t *cps, size_t n, ax_status *st)
+/* The subset's input: the code points, and for a CFF font the glyphs
+ * that draw them (their zh-Hans forms, glyph_of_cp); NULL when out of
+ * memory. */
+static hb_subset_input_t *subset_input(const ax_font *f, const uint32_t *cps, size_t n)
 {
-    *st = AX_ERR_NOMEM;
     hb_subset_input_t *in = hb_subset_input_create_or_fail();
     if (!in)
         return NULL;
@@ -613,15 +676,30 @@ static hb_face_t *subset_face(const ax_font *f, const uint32_t *cps, size_t n, a
         flags |= HB_SUBSET_FLAGS_DESUBROUTINIZE;
     hb_subset_input_set_flags(in, flags);
     hb_set_t *u = hb_subset_input_unicode_set(in);
-    for (size_t i = 0; i < n; i++)
+    hb_set_t *g = hb_subset_input_glyph_set(in);
+    for (size_t i = 0; i < n; i++) {
         hb_set_add(u, cps[i]);
+        if (f->cff)
+            hb_set_add(g, glyph_of_cp(f, cps[i]));
+    }
     hb_set_t *drop = hb_subset_input_set(in, HB_SUBSET_SETS_DROP_TABLE_TAG);
     for (size_t i = 0; i < sizeof DROP_TABLES / sizeof DROP_TABLES[0]; i++)
         hb_set_add(drop, hb_tag_from_string(DROP_TABLES[i], 4));
-    if (!hb_set_allocation_successful(u) || !hb_set_allocation_successful(drop)) {
+    if (!hb_set_allocation_successful(u) || !hb_set_allocation_successful(g) ||
+        !hb_set_allocation_successful(drop)) {
         hb_subset_input_destroy(in);
         return NULL;
     }
+    return in;
+}
+
+/* The subset face (NULL: AX_ERR_NOMEM or AX_ERR_DATA in *st). */
+static hb_face_t *subset_face(const ax_font *f, const uint32_t *cps, size_t n, ax_status *st)
+{
+    *st = AX_ERR_NOMEM;
+    hb_subset_input_t *in = subset_input(f, cps, n);
+    if (!in)
+        return NULL;
     hb_face_t *sub = hb_subset_or_fail(f->face, in);
     hb_subset_input_destroy(in);
     *st = sub ? AX_OK : AX_ERR_DATA;
@@ -806,16 +884,23 @@ ax_status ax_font_subset_cff(const ax_font *f, const uint32_t *cps, size_t n, ax
 {
     if (!f->cff)
         return AX_ERR_DATA;
-    ax_status st;
-    hb_face_t *sub = subset_face(f, cps, n, &st);
-    if (!sub)
-        return st;
-    /* the serialized subset, read again: its cmap gives the new glyph ids */
+    ax_status st = AX_ERR_NOMEM;
+    /* a plan, for its old-to-new glyph map: the glyph drawing a code point
+     * may be its zh-Hans form, which the subset's cmap does not name */
+    hb_subset_input_t *in = subset_input(f, cps, n);
+    hb_subset_plan_t *plan = in ? hb_subset_plan_create_or_fail(f->face, in) : NULL;
+    hb_subset_input_destroy(in);
+    hb_face_t *sub = plan ? hb_subset_plan_execute_or_fail(plan) : NULL;
+    if (!sub) {
+        hb_subset_plan_destroy(plan);
+        return plan ? AX_ERR_DATA : st;
+    }
+    const hb_map_t *old_to_new = hb_subset_plan_old_to_new_glyph_mapping(plan);
+    /* the serialized subset, read again: its CFF table as the PDF embeds it */
     hb_blob_t *blob = hb_face_reference_blob(sub);
     hb_face_destroy(sub);
     hb_face_t *face = hb_face_create(blob, 0);
     hb_blob_destroy(blob);
-    hb_font_t *font = hb_font_create(face);
     hb_blob_t *cff = hb_face_reference_table(face, HB_TAG('C', 'F', 'F', ' '));
     unsigned len;
     const uint8_t *data = (const uint8_t *)hb_blob_get_data(cff, &len);
@@ -847,9 +932,9 @@ ax_status ax_font_subset_cff(const ax_font *f, const uint32_t *cps, size_t n, ax
         ros->supplement = (int)top.supplement;
     }
     for (size_t i = 0; i < n && st == AX_OK; i++) {
-        hb_codepoint_t gid;
+        hb_codepoint_t gid = hb_map_get(old_to_new, glyph_of_cp(f, cps[i]));
         long code = -1;
-        if (hb_font_get_nominal_glyph(font, cps[i], &gid) && gid > 0 && gid < nglyphs)
+        if (gid != HB_MAP_VALUE_INVALID && gid > 0 && gid < nglyphs)
             code = top.ros ? cff_charset(&r, (size_t)top.charset, (unsigned)nglyphs, gid)
                            : (long)gid;
         if (code <= 0 || code > 0xFFFF)
@@ -863,8 +948,8 @@ ax_status ax_font_subset_cff(const ax_font *f, const uint32_t *cps, size_t n, ax
             st = AX_ERR_NOMEM;
     }
     hb_blob_destroy(cff);
-    hb_font_destroy(font);
     hb_face_destroy(face);
+    hb_subset_plan_destroy(plan);
     return st;
 }
 

@@ -131,7 +131,6 @@ static void fill_row(const ax_font *f, ktab *t, int a)
         }
     }
     hb_buffer_destroy(buf);
-    /* two threads filling the same row write the same numbers */
     memcpy(t->kern[a], row, sizeof row);
     atomic_store_explicit(&t->done[a], 1, memory_order_release);
 }
@@ -144,8 +143,14 @@ int ax_shape_kern(const ax_font *f, uint32_t a, uint32_t b)
     ktab *t = find_tab(f);
     if (!t)
         return 0;
-    if (!atomic_load_explicit(&t->done[ia], memory_order_acquire))
-        fill_row(f, t, ia);
+    if (!atomic_load_explicit(&t->done[ia], memory_order_acquire)) {
+        /* filled under the lock, once: a row being written is never read
+         * (readers see done only after the writes) */
+        pthread_mutex_lock(&tabs_mu);
+        if (!atomic_load_explicit(&t->done[ia], memory_order_relaxed))
+            fill_row(f, t, ia);
+        pthread_mutex_unlock(&tabs_mu);
+    }
     return t->kern[ia][ib];
 }
 
@@ -178,15 +183,33 @@ static int blank_half(const ax_font *f, uint32_t cp, int side)
     if (!f || ax_shape_punct_class(cp) != side || ax_font_advance(f, cp) < 900)
         return 0;
     hb_font_t *hf = ax_font_hb(f);
-    hb_codepoint_t g;
+    hb_codepoint_t g = ax_font_glyph(f, cp); /* the glyph drawn: its zh-Hans form */
     hb_glyph_extents_t e;
-    if (!hb_font_get_nominal_glyph(hf, cp, &g) || !hb_font_get_glyph_extents(hf, g, &e))
+    if (!g || !hb_font_get_glyph_extents(hf, g, &e))
         return 0;
     hb_position_t adv = hb_font_get_glyph_h_advance(hf, g);
     /* 2 % of the advance of slack for the outline's own side bearing */
     if (side == 1)
         return e.x_bearing >= adv / 2 - adv / 50;
     return e.x_bearing + e.width <= adv / 2 + adv / 50;
+}
+
+/* Two dashes in a row (the Chinese dash "——" is two em dashes) are one
+ * line: the second moves back by the blank the glyphs leave between them
+ * (Noto CJK SC's zh-Hans em dash is a full em with side bearings, which
+ * would show as a break in the middle; the font joins them only by a
+ * ligature, which one glyph per character cannot use). 1/1000 em. */
+static int dash_join(const ax_font *f, uint32_t cp)
+{
+    hb_font_t *hf = ax_font_hb(f);
+    hb_codepoint_t g = ax_font_glyph(f, cp);
+    hb_glyph_extents_t e;
+    unsigned upem = ax_font_upem(f);
+    if (!g || !upem || !hb_font_get_glyph_extents(hf, g, &e) || e.width <= 0)
+        return 0;
+    hb_position_t adv = hb_font_get_glyph_h_advance(hf, g);
+    long gap = (long)adv - (e.x_bearing + e.width) + e.x_bearing; /* right + left bearing */
+    return gap > 0 ? -(int)lround((double)gap * 1000.0 / upem) : 0;
 }
 
 static int is_han(uint32_t c)
@@ -213,6 +236,8 @@ int ax_shape_pair(const ax_font *fprev, uint32_t prev, const ax_font *f, uint32_
     }
     if (fprev == f)
         d += ax_shape_kern(f, prev, cp);
+    if (fprev == f && prev == cp && (cp == 0x2014 || cp == 0x2015))
+        d += dash_join(f, cp);
     int pc = ax_shape_punct_class(prev), cc = ax_shape_punct_class(cp);
     if (pc && cc) {
         if (pc == 2 && blank_half(fprev, prev, 2) && ax_font_advance(f, cp) >= 900)

@@ -26,7 +26,11 @@
  *     full-width when its font gives it an advance of at least 900.
  *   - Han–Latin space: when the style asks for it, Han next to a Latin letter
  *     or digit (with no space between) gets that much more room, as xeCJK's
- *     CJKecglue does. */
+ *     CJKecglue does.
+ *   - Dashes: two em dashes (or bars) in a row, the Chinese "——", close the
+ *     blank their glyphs leave between them, so that they print as one line
+ *     (the font joins them by a ligature, which one glyph per character
+ *     cannot use). */
 #ifndef AX_SHAPE_H
 #define AX_SHAPE_H
 
