@@ -46,9 +46,9 @@ static int setup(void **state)
     assert_int_equal(ax_fontset_lookup(f->fs, "WenQuanYi Micro Hei", &wqy), AX_OK);
     assert_int_equal(ax_fontset_lookup(f->fs, "Liberation Sans", &sans), AX_OK);
     ax_fontchain chain = {{sans, wqy}, 2};
-    f->title = (ax_tstyle){chain, 10, 13, rgb(26, 26, 26), 0};
-    f->label = (ax_tstyle){chain, 8, 10, rgb(38, 38, 38), 0};
-    f->small = (ax_tstyle){chain, 7, 8.6, rgb(64, 64, 64), 0};
+    f->title = (ax_tstyle){chain, 10, 13, rgb(26, 26, 26), 0, 0};
+    f->label = (ax_tstyle){chain, 8, 10, rgb(38, 38, 38), 0, 0};
+    f->small = (ax_tstyle){chain, 7, 8.6, rgb(64, 64, 64), 0, 0};
     assert_int_equal(ax_breaker_new(&f->br), AX_OK);
     f->arena = ax_arena_new();
     f->fig = ax_display_new();

@@ -50,7 +50,7 @@ static int setup(void **state)
     if (ax_fontset_lookup(fs, "Liberation Sans", &lat) != AX_OK ||
         ax_fontset_lookup(fs, "WenQuanYi Micro Hei", &cjk) != AX_OK)
         return -1;
-    style8 = (ax_tstyle){{{lat, cjk}, 2}, 8, 8 * 1.25, BLACK, 0};
+    style8 = (ax_tstyle){{{lat, cjk}, 2}, 8, 8 * 1.25, BLACK, 0, 0};
     return 0;
 }
 
