@@ -15,6 +15,7 @@
 #include <hb-subset.h>
 #include <hb.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -387,6 +388,11 @@ static ax_status font_open(ax_fontset *fs, ax_font *f)
     /* all zero: every entry unknown (zero bytes are a zero atomic here;
      * one memset instead of 65,536 atomic stores) */
     memset((void *)f->adv, 0, 0x10000 * sizeof *f->adv);
+    /* HarfBuzz builds its outline accelerator (CFF or glyf) on the first
+     * extents asked for: here, before any worker thread reads extents
+     * (text/shape.c), rather than racing in two of them. */
+    hb_glyph_extents_t warm;
+    hb_font_get_glyph_extents(f->hb, 0, &warm);
     if (load_coverage(f) != AX_OK)
         return lookup_fail(fs, AX_ERR_NOMEM, "out of memory");
 
@@ -549,11 +555,22 @@ int ax_font_ascent(const ax_font *f) { return f->ascent; }
 int ax_font_is_cff(const ax_font *f) { return f->cff; }
 const ax_font_desc *ax_font_descriptor(const ax_font *f) { return &f->desc; }
 
+/* HarfBuzz's shaping keeps lock-free caches of its own (the list of
+ * languages, each face's shape plans), which ThreadSanitizer cannot see
+ * into and which two threads would fill at once. Shaping is rare here
+ * (once per font and first character for kerning, once per punctuation
+ * code point for its zh-Hans form), so it is done under one lock. */
+static pthread_mutex_t hb_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void ax_hb_lock(void) { pthread_mutex_lock(&hb_mu); }
+void ax_hb_unlock(void) { pthread_mutex_unlock(&hb_mu); }
+
 /* The glyph of cp alone, shaped by HarfBuzz as Simplified Chinese (script
  * Han, language zh-Hans: the font's `locl` forms), when that is one glyph;
  * else the cmap's. */
 static hb_codepoint_t shape_one(const ax_font *f, uint32_t cp, hb_codepoint_t nominal)
 {
+    ax_hb_lock();
     hb_buffer_t *b = hb_buffer_create();
     hb_buffer_add_utf32(b, &cp, 1, 0, 1);
     hb_buffer_set_direction(b, HB_DIRECTION_LTR);
@@ -564,6 +581,7 @@ static hb_codepoint_t shape_one(const ax_font *f, uint32_t cp, hb_codepoint_t no
     hb_glyph_info_t *info = hb_buffer_get_glyph_infos(b, &n);
     hb_codepoint_t g = n == 1 && info[0].codepoint ? info[0].codepoint : nominal;
     hb_buffer_destroy(b);
+    ax_hb_unlock();
     return g;
 }
 

@@ -55,6 +55,12 @@ const char *ax_font_id(const ax_font *f);
 struct hb_font_t *ax_font_hb(const ax_font *f);
 unsigned ax_font_upem(const ax_font *f);
 
+/* Around every hb_shape (and hb_language_from_string) on a font of a
+ * fontset that several threads use: HarfBuzz fills lock-free caches of its
+ * own there (font.c). */
+void ax_hb_lock(void);
+void ax_hb_unlock(void);
+
 int ax_font_covers(const ax_font *f, uint32_t cp);
 /* Advance of cp in 1/1000 em (0 when not covered). */
 int ax_font_advance(const ax_font *f, uint32_t cp);

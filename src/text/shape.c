@@ -147,8 +147,11 @@ int ax_shape_kern(const ax_font *f, uint32_t a, uint32_t b)
         /* filled under the lock, once: a row being written is never read
          * (readers see done only after the writes) */
         pthread_mutex_lock(&tabs_mu);
-        if (!atomic_load_explicit(&t->done[ia], memory_order_relaxed))
+        if (!atomic_load_explicit(&t->done[ia], memory_order_relaxed)) {
+            ax_hb_lock(); /* always after tabs_mu, never before */
             fill_row(f, t, ia);
+            ax_hb_unlock();
+        }
         pthread_mutex_unlock(&tabs_mu);
     }
     return t->kern[ia][ib];
