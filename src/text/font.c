@@ -703,6 +703,13 @@ static hb_subset_input_t *subset_input(const ax_font *f, const uint32_t *cps, si
     hb_set_t *drop = hb_subset_input_set(in, HB_SUBSET_SETS_DROP_TABLE_TAG);
     for (size_t i = 0; i < sizeof DROP_TABLES / sizeof DROP_TABLES[0]; i++)
         hb_set_add(drop, hb_tag_from_string(DROP_TABLES[i], 4));
+    /* Of a CFF font the PDF embeds the CFF table alone, and the codes come
+     * from the plan's glyph map (ax_font_subset_cff): the rest need not be
+     * written. Without cmap (a segment per code point of a CJK font's) a
+     * subset takes 0.5 ms instead of 0.8. */
+    static const char *const CFF_ONLY[] = {"cmap", "name", "post", "OS/2", "hmtx", "hhea"};
+    for (size_t i = 0; f->cff && i < sizeof CFF_ONLY / sizeof CFF_ONLY[0]; i++)
+        hb_set_add(drop, hb_tag_from_string(CFF_ONLY[i], 4));
     if (!hb_set_allocation_successful(u) || !hb_set_allocation_successful(g) ||
         !hb_set_allocation_successful(drop)) {
         hb_subset_input_destroy(in);
