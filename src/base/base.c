@@ -340,8 +340,36 @@ static int link_into_place(int fd, const char *path)
     return ok;
 }
 
+/* "-", a character device (/dev/null, a terminal) or a FIFO: the bytes are
+ * written into it as a stream. A rename over a device node or a pipe would
+ * replace it with a regular file (as root, /dev/full itself). */
+static int is_stream(const char *path)
+{
+    struct stat sb;
+    return strcmp(path, "-") == 0 ||
+           (stat(path, &sb) == 0 && (S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode)));
+}
+
+static ax_status write_stream(const char *path, const char *data, size_t len)
+{
+    int own = strcmp(path, "-") != 0;
+    int fd = own ? open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY) : STDOUT_FILENO;
+    if (fd < 0)
+        return AX_ERR_IO;
+    int ok = write_all(fd, data, len);
+    int saved = errno;
+    if (own && close(fd) != 0 && ok) {
+        ok = 0;
+        saved = errno;
+    }
+    errno = saved;
+    return ok ? AX_OK : AX_ERR_IO;
+}
+
 ax_status ax_file_write_atomic(const char *path, const char *data, size_t len)
 {
+    if (is_stream(path))
+        return write_stream(path, data, len);
     /* An anonymous file in the target folder (O_TMPFILE), named only once
      * it is complete: a process killed at any moment, even by SIGKILL,
      * leaves neither a partial file nor a temporary one. File systems

@@ -69,7 +69,8 @@ ax_status ax_file_read(const char *path, char **data, size_t *len);
 
 /* Write `len` bytes to `path` through a temporary file in the same folder,
  * renamed into place when complete: a failed run never leaves a truncated
- * file. */
+ * file. "-" is standard output, and a character device or FIFO is written
+ * into as a stream (never renamed over). */
 ax_status ax_file_write_atomic(const char *path, const char *data, size_t len);
 
 /* UTF-8: the byte offset of the first invalid sequence in s[0..n), or -1. */

@@ -1,5 +1,6 @@
 /* render_cmd.c — annex render: data + layout → PDF (or a trace log), and
  * PNG pages of the same display list with --png. */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -18,9 +19,13 @@
 #include "cli.h"
 
 static const char usage_text[] =
-    "usage: annex render LAYOUT [-d DATA_DIR | --db FILE.sqlite] [-o OUT.pdf]\n"
+    "usage: annex render LAYOUT [-d DATA_DIR | --db FILE.sqlite] [-o OUT.pdf | -o -]\n"
     "                    [--lang zh|en|zh+en] [-p NAME=VALUE]... [--trace FILE] [--force]\n"
     "                    [--png DIR [--dpi N] [--thumbs PX]] [--timings]\n"
+    "  -o OUT.pdf   the PDF (default out/NAME.pdf); its folder is created when missing;\n"
+    "               -o - writes it to standard output, and a device or FIFO is written\n"
+    "               into as a stream; an input of the render (the layout, --db, a file of\n"
+    "               DATA_DIR) is refused\n"
     "  --png DIR    also write the pages as DIR/NAME-001.png, -002.png ... (NAME: the\n"
     "               PDF's name without .pdf); DIR is created when missing\n"
     "  --dpi N      resolution of the PNG pages, 10..600 (default 96)\n"
@@ -32,6 +37,47 @@ static double now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Do a and b name the same existing file? */
+static int same_file(const char *a, const char *b)
+{
+    struct stat x, y;
+    return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
+/* "-", a character device or a FIFO: written as a stream (ax_file_write_atomic). */
+static int is_stream_path(const char *path)
+{
+    struct stat sb;
+    return strcmp(path, "-") == 0 ||
+           (stat(path, &sb) == 0 && (S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode)));
+}
+
+/* The input of the render that `out` would overwrite (the layout, the
+ * database, a file of the data folder), or NULL. Checked before any work:
+ * writing the output must never destroy what it is made from. */
+static const char *input_named_by(const char *out, const char *layout, const char *dbfile,
+                                  const char *dir, char *buf, size_t cap)
+{
+    if (!out || is_stream_path(out))
+        return NULL;
+    if (same_file(out, layout))
+        return "the layout";
+    if (dbfile && same_file(out, dbfile))
+        return "the --db database";
+    DIR *d = dir ? opendir(dir) : NULL;
+    const char *hit = NULL;
+    for (struct dirent *e; d && !hit && (e = readdir(d));) {
+        snprintf(buf, cap, "%s/%s", dir, e->d_name);
+        if (e->d_name[0] != '.' && same_file(out, buf)) {
+            snprintf(buf, cap, "a file of the data folder %s", dir);
+            hit = buf;
+        }
+    }
+    if (d)
+        closedir(d);
+    return hit;
 }
 
 /* out/NAME.pdf for layouts/NAME.yaml */
@@ -123,6 +169,21 @@ int ax_cmd_render(int argc, char **argv)
         fprintf(stderr, "annex render: --png takes a folder name\n%s", usage_text);
         return 2;
     }
+    if (out && !*out) {
+        fprintf(stderr, "annex render: -o takes a file name (or - for standard output)\n%s",
+                usage_text);
+        return 2;
+    }
+    {
+        char buf[4096];
+        const char *in = input_named_by(out, layout_path, dbfile, dir ? dir : "data", buf,
+                                        sizeof buf);
+        if (in) {
+            fprintf(stderr, "annex render: -o %s would overwrite %s, an input of this render; "
+                            "no output written\n", out, in);
+            return 2;
+        }
+    }
 
     int status = 1;
     ax_fonts_job job = {NULL, AX_ERR_NOMEM, layout_path};
@@ -197,8 +258,24 @@ int ax_cmd_render(int argc, char **argv)
             goto done;
         }
     }
+    /* the PDF's folder, before anything is written (as batch does) */
+    if (out && !trace && !is_stream_path(out)) {
+        const char *slash = strrchr(out, '/');
+        if (slash && slash != out) {
+            char *folder = ax_arena_strndup(arena, out, (size_t)(slash - out));
+            if (!folder || ax_make_dirs(folder) != 0) {
+                fprintf(stderr, "annex render: cannot create the folder %s: %s; no output "
+                                "written\n", folder ? folder : out, strerror(errno));
+                goto done;
+            }
+        }
+    }
     if (png_dir) {
-        stem = png_stem(out);
+        /* a PDF on standard output or into a device: the PNG files are
+         * named after the layout */
+        if (is_stream_path(out) && !own_out)
+            own_out = default_output(layout_path);
+        stem = png_stem(is_stream_path(out) && own_out ? own_out : out);
         if (!stem) {
             fprintf(stderr, "annex render: out of memory\n");
             goto done;
@@ -238,8 +315,13 @@ int ax_cmd_render(int argc, char **argv)
     }
     struct stat sb;
     const char *written = trace ? trace : out;
-    fprintf(stderr, "annex render: wrote %s (%zu page%s, %lld bytes)\n", written, npages,
-            npages == 1 ? "" : "s", stat(written, &sb) == 0 ? (long long)sb.st_size : -1LL);
+    if (stat(written, &sb) == 0 && S_ISREG(sb.st_mode))
+        fprintf(stderr, "annex render: wrote %s (%zu page%s, %lld bytes)\n", written, npages,
+                npages == 1 ? "" : "s", (long long)sb.st_size);
+    else
+        fprintf(stderr, "annex render: wrote %s (%zu page%s)\n",
+                strcmp(written, "-") == 0 ? "standard output" : written, npages,
+                npages == 1 ? "" : "s");
     t_pdf = now_ms();
 
     if (png_dir) {

@@ -158,5 +158,52 @@ fi
 "$ANNEX" check data/ >"$TMP/b"
 cmp -s "$TMP/a" "$TMP/b" && ok || bad "check output differs between two runs"
 
+# --- render's output: standard output, devices, FIFOs, folders, inputs ----------
+L=tests/render/punct-sc.yaml
+D=tests/render/data
+"$ANNEX" render "$L" -d "$D" -o "$TMP/ref.pdf" 2>/dev/null
+# -o -: the PDF on standard output, the same bytes as a file
+"$ANNEX" render "$L" -d "$D" -o - >"$TMP/stdout.pdf" 2>"$TMP/err" &&
+    cmp -s "$TMP/stdout.pdf" "$TMP/ref.pdf" && grep -q "wrote standard output" "$TMP/err" &&
+    [ ! -e ./- ] && ok || { bad "-o - is not standard output"; cat "$TMP/err"; }
+# a character device is written into, never replaced by a regular file
+"$ANNEX" render "$L" -d "$D" -o /dev/null 2>"$TMP/err" && [ -c /dev/null ] && ok ||
+    { bad "-o /dev/null"; cat "$TMP/err"; ls -l /dev/null; }
+# a device that refuses the bytes is an error (exit 1), and stays a device
+if [ -c /dev/full ]; then
+    "$ANNEX" render "$L" -d "$D" -o /dev/full 2>"$TMP/err"
+    [ $? = 1 ] && [ -c /dev/full ] && grep -q "No space left" "$TMP/err" && ok ||
+        { bad "-o /dev/full"; cat "$TMP/err"; ls -l /dev/full; }
+fi
+# a FIFO is written into as a stream, and stays a FIFO
+mkfifo "$TMP/fifo"
+cat "$TMP/fifo" >"$TMP/fromfifo.pdf" &
+reader=$!
+"$ANNEX" render "$L" -d "$D" -o "$TMP/fifo" 2>"$TMP/err"
+st=$?
+wait $reader
+[ $st = 0 ] && [ -p "$TMP/fifo" ] && cmp -s "$TMP/fromfifo.pdf" "$TMP/ref.pdf" && ok ||
+    { bad "-o FIFO"; cat "$TMP/err"; }
+# the PDF's folder is created, as batch creates its folders
+"$ANNEX" render "$L" -d "$D" -o "$TMP/new/sub/a.pdf" 2>"$TMP/err" &&
+    cmp -s "$TMP/new/sub/a.pdf" "$TMP/ref.pdf" && ok || { bad "render -o into a new folder"; cat "$TMP/err"; }
+# an input of the render is never the output: refused before any work (2)
+cp "$L" "$TMP/layout.yaml"
+cp -r "$D" "$TMP/data"
+"$ANNEX" db -d "$D" -o "$TMP/in.sqlite" >/dev/null 2>&1
+for args in "$TMP/layout.yaml -d $TMP/data -o $TMP/layout.yaml" \
+            "$TMP/layout.yaml -d $TMP/data -o $TMP/data/activities.csv" \
+            "$TMP/layout.yaml --db $TMP/in.sqlite -o $TMP/in.sqlite"; do
+    cksum "$TMP/layout.yaml" "$TMP/data/activities.csv" "$TMP/in.sqlite" >"$TMP/sum1"
+    # shellcheck disable=SC2086  # the words of $args are the arguments
+    "$ANNEX" render $args 2>"$TMP/err"
+    st=$?
+    cksum "$TMP/layout.yaml" "$TMP/data/activities.csv" "$TMP/in.sqlite" >"$TMP/sum2"
+    [ $st = 2 ] && grep -q "would overwrite .*an input of this render" "$TMP/err" &&
+        cmp -s "$TMP/sum1" "$TMP/sum2" && ok || { bad "render $args: exit $st"; cat "$TMP/err"; }
+done
+"$ANNEX" render "$L" -d "$D" -o "" 2>"$TMP/err"
+[ $? = 2 ] && grep -q "takes a file name" "$TMP/err" && ok || bad "-o '' is not a usage error"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
