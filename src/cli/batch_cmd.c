@@ -33,7 +33,7 @@
 #include "../text/font.h"
 #include "cli.h"
 
-static const char usage_text[] =
+const char ax_batch_usage[] =
     "usage: annex batch LAYOUT --each SQL -o PATTERN [-d DATA_DIR | --db FILE.sqlite]\n"
     "                   [-j N] [--shard K/N] [--combine FILE.pdf] [--manifest FILE]\n"
     "                   [--lang zh|en|zh+en] [-p NAME=VALUE]... [--force] [-q]\n"
@@ -671,7 +671,7 @@ int ax_cmd_batch(int argc, char **argv)
         } else if (a[0] != '-' && !layout_path)
             layout_path = a;
         else {
-            fprintf(stderr, "annex batch: unexpected argument '%s'\n%s", a, usage_text);
+            fprintf(stderr, "annex batch: unexpected argument '%s'\n%s", a, ax_batch_usage);
             goto usage_done;
         }
     }
@@ -681,7 +681,7 @@ int ax_cmd_batch(int argc, char **argv)
                             "row per document\n");
         else if (layout_path && !pattern)
             fprintf(stderr, "annex batch: -o PATTERN is required, e.g. -o 'out/{code}.pdf'\n");
-        fputs(usage_text, stderr);
+        fputs(ax_batch_usage, stderr);
         goto usage_done;
     }
     if (!*pattern) {

@@ -5,6 +5,11 @@
 
 #define AX_VERSION "0.2.0"
 
+/* Each command's usage, printed to stderr on misuse (exit 2) and to stdout
+ * for `annex COMMAND --help` (exit 0). */
+extern const char ax_render_usage[], ax_batch_usage[], ax_check_usage[], ax_query_usage[],
+    ax_db_usage[];
+
 int ax_cmd_check(int argc, char **argv);
 int ax_cmd_query(int argc, char **argv);
 int ax_cmd_db(int argc, char **argv);

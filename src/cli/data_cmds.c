@@ -82,6 +82,11 @@ static void print_summary(sqlite3 *db)
                scalar(db, "SELECT count(DISTINCT id) FROM corrections WHERE NOT applied"));
 }
 
+const char ax_check_usage[] = "usage: annex check [-q] [DATA_DIR | FILE.csv]\n";
+const char ax_query_usage[] =
+    "usage: annex query SQL [-d DATA_DIR | --db FILE.sqlite] [-p NAME=VALUE]...\n";
+const char ax_db_usage[] = "usage: annex db [-d DATA_DIR] -o FILE.sqlite\n";
+
 int ax_cmd_check(int argc, char **argv)
 {
     const char *path = "data";
@@ -90,8 +95,7 @@ int ax_cmd_check(int argc, char **argv)
         if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
             quiet = 1;
         else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "annex check: unknown option '%s'\n"
-                            "usage: annex check [-q] [DATA_DIR | FILE.csv]\n", argv[i]);
+            fprintf(stderr, "annex check: unknown option '%s'\n%s", argv[i], ax_check_usage);
             return 2;
         } else if (i + 1 < argc && argv[i + 1][0] != '-') {
             fprintf(stderr, "annex check: one path at a time\n");
@@ -192,15 +196,13 @@ int ax_cmd_query(int argc, char **argv)
         else if (argv[i][0] != '-' && !sql)
             sql = argv[i];
         else {
-            fprintf(stderr, "annex query: unexpected argument '%s'\n"
-                            "usage: annex query SQL [-d DATA_DIR | --db FILE.sqlite] "
-                            "[-p NAME=VALUE]...\n", argv[i]);
+            fprintf(stderr, "annex query: unexpected argument '%s'\n%s", argv[i],
+                    ax_query_usage);
             return 2;
         }
     }
     if (!sql || (dir && dbfile)) {
-        fprintf(stderr, "usage: annex query SQL [-d DATA_DIR | --db FILE.sqlite] "
-                        "[-p NAME=VALUE]...\n");
+        fputs(ax_query_usage, stderr);
         return 2;
     }
     sqlite3 *db;
@@ -268,12 +270,12 @@ int ax_cmd_db(int argc, char **argv)
         else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
             out = argv[++i];
         else {
-            fprintf(stderr, "usage: annex db [-d DATA_DIR] -o FILE.sqlite\n");
+            fputs(ax_db_usage, stderr);
             return 2;
         }
     }
     if (!out) {
-        fprintf(stderr, "usage: annex db [-d DATA_DIR] -o FILE.sqlite\n");
+        fputs(ax_db_usage, stderr);
         return 2;
     }
     sqlite3 *db;

@@ -6,7 +6,7 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: annex render LAYOUT [-d DATA_DIR | --db FILE.sqlite] [-o OUT.pdf]\n"
+    fputs("usage: annex render LAYOUT [-d DATA_DIR | --db FILE.sqlite] [-o OUT.pdf | -o -]\n"
           "                    [--lang zh|en|zh+en] [-p NAME=VALUE]... [--trace FILE] [--force]\n"
           "       annex batch LAYOUT --each SQL -o PATTERN [-d DATA_DIR | --db FILE.sqlite]\n"
           "                   [-j N] [--shard K/N] [--combine FILE.pdf] [--force] ...\n"
@@ -14,6 +14,7 @@ static void usage(FILE *f)
           "       annex query SQL [-d DATA_DIR | --db FILE.sqlite] [-p NAME=VALUE]...\n"
           "       annex db [-d DATA_DIR] -o FILE.sqlite\n"
           "       annex --version\n"
+          "`annex COMMAND --help` prints a command's options.\n"
           "Exit status: 0 ok (warnings allowed), 1 data errors, 2 misuse.\n",
           f);
 }
@@ -25,6 +26,23 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
+    /* `annex COMMAND --help` (or -h, anywhere before a "--"): the command's
+     * usage on stdout, exit 0, whatever else is on the line */
+    static const struct {
+        const char *name;
+        const char *usage;
+    } helps[] = {{"render", ax_render_usage}, {"batch", ax_batch_usage},
+                 {"check", ax_check_usage},   {"query", ax_query_usage},
+                 {"db", ax_db_usage}};
+    for (size_t k = 0; k < sizeof helps / sizeof helps[0]; k++) {
+        if (strcmp(cmd, helps[k].name) != 0)
+            continue;
+        for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+            if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+                fputs(helps[k].usage, stdout);
+                return 0;
+            }
+    }
     if (strcmp(cmd, "render") == 0)
         return ax_cmd_render(argc - 1, argv + 1);
     if (strcmp(cmd, "batch") == 0)

@@ -18,7 +18,7 @@
 #include "../text/font.h"
 #include "cli.h"
 
-static const char usage_text[] =
+const char ax_render_usage[] =
     "usage: annex render LAYOUT [-d DATA_DIR | --db FILE.sqlite] [-o OUT.pdf | -o -]\n"
     "                    [--lang zh|en|zh+en] [-p NAME=VALUE]... [--trace FILE] [--force]\n"
     "                    [--png DIR [--dpi N] [--thumbs PX]] [--timings]\n"
@@ -153,25 +153,25 @@ int ax_cmd_render(int argc, char **argv)
         } else if (a[0] != '-' && !layout_path)
             layout_path = a;
         else {
-            fprintf(stderr, "annex render: unexpected argument '%s'\n%s", a, usage_text);
+            fprintf(stderr, "annex render: unexpected argument '%s'\n%s", a, ax_render_usage);
             return 2;
         }
     }
     if (!layout_path || (dir && dbfile)) {
-        fputs(usage_text, stderr);
+        fputs(ax_render_usage, stderr);
         return 2;
     }
     if (!png_dir && (dpi_given || thumbs)) {
-        fprintf(stderr, "annex render: --dpi and --thumbs apply to --png DIR\n%s", usage_text);
+        fprintf(stderr, "annex render: --dpi and --thumbs apply to --png DIR\n%s", ax_render_usage);
         return 2;
     }
     if (png_dir && !*png_dir) {
-        fprintf(stderr, "annex render: --png takes a folder name\n%s", usage_text);
+        fprintf(stderr, "annex render: --png takes a folder name\n%s", ax_render_usage);
         return 2;
     }
     if (out && !*out) {
         fprintf(stderr, "annex render: -o takes a file name (or - for standard output)\n%s",
-                usage_text);
+                ax_render_usage);
         return 2;
     }
     {

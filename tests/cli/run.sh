@@ -158,6 +158,16 @@ fi
 "$ANNEX" check data/ >"$TMP/b"
 cmp -s "$TMP/a" "$TMP/b" && ok || bad "check output differs between two runs"
 
+# --- annex COMMAND --help: the command's usage on stdout, exit 0 ---------------
+for c in render batch check query db; do
+    "$ANNEX" $c --help >"$TMP/out" 2>"$TMP/err"
+    st=$?
+    [ $st = 0 ] && [ ! -s "$TMP/err" ] && head -1 "$TMP/out" | grep -q "^usage: annex $c " && ok ||
+        { bad "annex $c --help: exit $st"; cat "$TMP/out" "$TMP/err"; }
+done
+"$ANNEX" render layouts/pct-ta-annex.yaml -h -o /nonexistent/x.pdf >"$TMP/out" 2>&1 &&
+    grep -q "^usage: annex render" "$TMP/out" && ok || bad "render -h among other options"
+
 # --- render's output: standard output, devices, FIFOs, folders, inputs ----------
 L=tests/render/punct-sc.yaml
 D=tests/render/data
