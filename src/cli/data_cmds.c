@@ -237,6 +237,25 @@ int ax_cmd_query(int argc, char **argv)
         }
         sqlite3_bind_text(st, idx, eq + 1, -1, SQLITE_TRANSIENT);
     }
+    /* a parameter no -p gives is an error, as in a layout (it would be
+     * NULL, and the query would quietly print nothing) */
+    for (int idx = 1; idx <= sqlite3_bind_parameter_count(st); idx++) {
+        const char *pname = sqlite3_bind_parameter_name(st, idx);
+        int given = 0;
+        for (int i = 0; i < nparams && pname; i++) {
+            const char *eq = strchr(params[i], '=');
+            size_t n = eq ? (size_t)(eq - params[i]) : 0;
+            given |= strlen(pname) == n + 1 && strncmp(pname + 1, params[i], n) == 0;
+        }
+        if (!given) {
+            fprintf(stderr, "annex query: the query's parameter %s has no value: give it with "
+                            "-p %s=VALUE\n",
+                    pname ? pname : "?", pname && pname[1] ? pname + 1 : "NAME");
+            sqlite3_finalize(st);
+            sqlite3_close(db);
+            return 2;
+        }
+    }
     int ncol = sqlite3_column_count(st);
     for (int c = 0; c < ncol; c++)
         printf("%s%s", c ? "\t" : "", sqlite3_column_name(st, c));

@@ -158,6 +158,13 @@ fi
 "$ANNEX" check data/ >"$TMP/b"
 cmp -s "$TMP/a" "$TMP/b" && ok || bad "check output differs between two runs"
 
+# --- query: a parameter without a value is an error, not an empty answer ------
+"$ANNEX" query "SELECT count(*) FROM activities WHERE year = :y" >"$TMP/out" 2>"$TMP/err"
+[ $? = 2 ] && [ ! -s "$TMP/out" ] && grep -q "parameter :y has no value" "$TMP/err" && ok ||
+    { bad "query with an unbound :y"; cat "$TMP/out" "$TMP/err"; }
+"$ANNEX" query "SELECT count(*) FROM activities WHERE year = :y" -p y=2022 >"$TMP/out" 2>&1 &&
+    [ "$(tail -1 "$TMP/out")" = 58 ] && ok || { bad "query -p y=2022"; cat "$TMP/out"; }
+
 # --- annex COMMAND --help: the command's usage on stdout, exit 0 ---------------
 for c in render batch check query db; do
     "$ANNEX" $c --help >"$TMP/out" 2>"$TMP/err"
