@@ -31,33 +31,38 @@ int ax_tstyle_pick(const ax_tstyle *t, uint32_t cp)
     return ax_fontchain_pick(&t->chain, cp);
 }
 
-/* Advance of cp after prev in 1/1000 em of the style's size (0 when no
- * font covers cp). */
-static int pair_advance(const ax_tstyle *t, uint32_t prev, uint32_t cp)
+/* The pair adjustment of cp (in font k) after prev (in font kp; kp < 0:
+ * cp starts a line), 1/1000 em. */
+static int pair_adj(const ax_tstyle *t, int kp, uint32_t prev, int k, uint32_t cp)
 {
-    int k = ax_tstyle_pick(t, cp);
-    if (k < 0)
-        return 0;
-    const ax_font *f = t->chain.fonts[k];
-    int kp = prev ? ax_tstyle_pick(t, prev) : -1;
     const ax_font *fp = kp >= 0 ? t->chain.fonts[kp] : NULL;
-    return ax_font_advance(f, cp) + ax_shape_pair(fp, fp ? prev : 0, f, cp, t->han_latin);
+    return ax_shape_pair(fp, fp ? prev : 0, t->chain.fonts[k], cp, t->han_latin);
 }
 
 double ax_tstyle_advance(void *vt, uint32_t prev, uint32_t cp)
 {
     const ax_tstyle *t = vt;
-    return pair_advance(t, prev, cp) * t->size / 1000.0;
+    int k = ax_tstyle_pick(t, cp);
+    if (k < 0)
+        return 0;
+    int kp = prev ? ax_tstyle_pick(t, prev) : -1;
+    int a = ax_font_advance(t->chain.fonts[k], cp) + pair_adj(t, kp, prev, k, cp);
+    return a * t->size / 1000.0;
 }
 
 double ax_text_width(const ax_tstyle *t, const char *s, size_t len)
 {
     long w = 0;
     uint32_t prev = 0;
+    int kp = -1; /* the font of prev: each character is looked up once */
     for (size_t i = 0; i < len;) {
         uint32_t cp = ax_utf8_next(s, len, &i);
-        w += pair_advance(t, prev, cp);
+        int k = ax_tstyle_pick(t, cp);
+        if (k < 0)
+            continue; /* drawn as nothing, as ax_text_draw skips it */
+        w += ax_font_advance(t->chain.fonts[k], cp) + pair_adj(t, kp, prev, k, cp);
         prev = cp;
+        kp = k;
     }
     return (double)w * t->size / 1000.0;
 }
@@ -85,6 +90,7 @@ void ax_text_draw(ax_display *dl, const ax_tstyle *t, const char *s, size_t len,
     int font = -2, any = 0;
     long pen = 0, run_pen = 0; /* 1/1000 em */
     uint32_t prev = 0;
+    int kp = -1; /* the font of prev */
     while (i <= len) {
         size_t at = i;
         int k = -1;
@@ -93,11 +99,8 @@ void ax_text_draw(ax_display *dl, const ax_tstyle *t, const char *s, size_t len,
         if (i < len) {
             cp = ax_utf8_next(s, len, &i);
             k = ax_tstyle_pick(t, cp);
-            if (k >= 0) {
-                int kp = prev ? ax_tstyle_pick(t, prev) : -1;
-                const ax_font *fp = kp >= 0 ? t->chain.fonts[kp] : NULL;
-                d = ax_shape_pair(fp, fp ? prev : 0, t->chain.fonts[k], cp, t->han_latin);
-            }
+            if (k >= 0)
+                d = pair_adj(t, kp, prev, k, cp);
         }
         if (k != font || at == len) {
             if (font >= 0 && at > run) {
@@ -125,6 +128,7 @@ void ax_text_draw(ax_display *dl, const ax_tstyle *t, const char *s, size_t len,
             any |= d != 0;
             pen += ax_font_advance(t->chain.fonts[k], cp);
             prev = cp;
+            kp = k;
         }
     }
     if (adj != small)

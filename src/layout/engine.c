@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../text/linebreak.h"
+#include "../text/shape.h"
 #include "internal.h"
 
 
@@ -118,8 +119,8 @@ static int is_zh_text(const char *s, size_t len)
 {
     for (size_t i = 0; i < len;) {
         uint32_t cp = ax_utf8_next(s, len, &i);
-        if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
-            (cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF00 && cp <= 0xFFEF))
+        if (ax_shape_is_han(cp) || (cp >= 0x3000 && cp <= 0x303F) ||
+            (cp >= 0xFF00 && cp <= 0xFFEF))
             return 1;
     }
     return 0;

@@ -49,25 +49,24 @@
 
 /* Punctuation whose Simplified Chinese form a CJK font may give through its
  * `locl` feature rather than its cmap (Noto CJK SC: the em dash U+2014 is
- * 890 units wide by the cmap, 1000 in zh-Hans, so that "——" joins): the
+ * 890 units wide by the cmap, a full em in zh-Hans, as Chinese sets it): the
  * middle dot, General Punctuation, Supplemental Punctuation, CJK Symbols and
  * Punctuation, Halfwidth and Fullwidth Forms. Han ideographs need nothing:
  * the SC face's cmap gives their SC forms. */
-#define LOCL_SLOTS (1 + 0x70 + 0x80 + 0x40 + 0xF0)
+static const uint32_t LOCL_RANGES[][2] = {
+    {0xB7, 0xB7}, {0x2000, 0x206F}, {0x2E00, 0x2E7F}, {0x3000, 0x303F}, {0xFF00, 0xFFEF}};
+#define LOCL_SLOTS (1 + 0x70 + 0x80 + 0x40 + 0xF0) /* the code points of LOCL_RANGES */
 #define LOCL_KNOWN 0x10000u
 
+/* cp's index among the code points of LOCL_RANGES, or -1. */
 static int locl_slot(uint32_t cp)
 {
-    if (cp == 0xB7)
-        return 0;
-    if (cp >= 0x2000 && cp <= 0x206F)
-        return 1 + (int)(cp - 0x2000);
-    if (cp >= 0x2E00 && cp <= 0x2E7F)
-        return 1 + 0x70 + (int)(cp - 0x2E00);
-    if (cp >= 0x3000 && cp <= 0x303F)
-        return 1 + 0x70 + 0x80 + (int)(cp - 0x3000);
-    if (cp >= 0xFF00 && cp <= 0xFFEF)
-        return 1 + 0x70 + 0x80 + 0x40 + (int)(cp - 0xFF00);
+    int base = 0;
+    for (size_t r = 0; r < sizeof LOCL_RANGES / sizeof LOCL_RANGES[0]; r++) {
+        if (cp >= LOCL_RANGES[r][0] && cp <= LOCL_RANGES[r][1])
+            return base + (int)(cp - LOCL_RANGES[r][0]);
+        base += (int)(LOCL_RANGES[r][1] - LOCL_RANGES[r][0] + 1);
+    }
     return -1;
 }
 
@@ -664,14 +663,11 @@ static const char *const DROP_TABLES[] = {
     "avar", "HVAR", "VVAR", "MVAR", "cvar",
 };
 
-/* A punctuation code point (the ranges of locl_slot) whose cmap glyph is
- * g, or 0. */
+/* A punctuation code point (LOCL_RANGES) whose cmap glyph is g, or 0. */
 static uint32_t carrier(const ax_font *f, hb_codepoint_t g)
 {
-    static const uint32_t ranges[][2] = {
-        {0xB7, 0xB7}, {0x2000, 0x206F}, {0x2E00, 0x2E7F}, {0x3000, 0x303F}, {0xFF00, 0xFFEF}};
-    for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++)
-        for (uint32_t cp = ranges[r][0]; cp <= ranges[r][1]; cp++) {
+    for (size_t r = 0; r < sizeof LOCL_RANGES / sizeof LOCL_RANGES[0]; r++)
+        for (uint32_t cp = LOCL_RANGES[r][0]; cp <= LOCL_RANGES[r][1]; cp++) {
             hb_codepoint_t x;
             if (hb_font_get_nominal_glyph(f->hb, cp, &x) && x == g)
                 return cp;

@@ -215,7 +215,7 @@ static int dash_join(const ax_font *f, uint32_t cp)
     return gap > 0 ? -(int)lround((double)gap * 1000.0 / upem) : 0;
 }
 
-static int is_han(uint32_t c)
+int ax_shape_is_han(uint32_t c)
 {
     return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
            (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3FFFF);
@@ -249,7 +249,7 @@ int ax_shape_pair(const ax_font *fprev, uint32_t prev, const ax_font *f, uint32_
             d -= 500; /* an opening mark after an opening mark: its left half goes */
     }
     if (han_latin > 0 &&
-        ((is_han(prev) && is_latin_alnum(cp)) || (is_latin_alnum(prev) && is_han(cp))))
+        ((ax_shape_is_han(prev) && is_latin_alnum(cp)) || (is_latin_alnum(prev) && ax_shape_is_han(cp))))
         d += han_latin;
     return d;
 }

@@ -50,6 +50,10 @@ int ax_shape_pair(const ax_font *fprev, uint32_t prev, const ax_font *f, uint32_
  * width in a font). For tests and checks. */
 int ax_shape_punct_class(uint32_t cp);
 
+/* Is c a Han ideograph (the unified blocks, extension A, compatibility
+ * ideographs, the supplementary planes)? */
+int ax_shape_is_han(uint32_t c);
+
 /* The kerning of the pair (a, b) in f alone, 1/1000 em (0 when either is
  * outside the kerned set or the font has none). */
 int ax_shape_kern(const ax_font *f, uint32_t a, uint32_t b);
