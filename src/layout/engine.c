@@ -97,15 +97,7 @@ static void resolve_styles(ctx *c)
             }
             t->chain.fonts[t->chain.n++] = f;
         }
-        int han_latin = (int)lround(sp->han_latin_space * 1000);
-        if (sp->han_latin_space > 0.5) {
-            ax_diags_add(c->diags, AX_ERROR, "layout", eng_file_of(c, sp->mark), sp->mark.line,
-                         sp->mark.col, 0,
-                         "style '%s': han-latin-space %g em is more than half an em",
-                         sp->name, sp->han_latin_space);
-            eng_fail(c, AX_ERR_DATA);
-            han_latin = 0;
-        }
+        int han_latin = (int)lround(sp->han_latin_space * 1000); /* <= 500: yaml.c */
         t->ts = (ax_tstyle){t->chain, t->size, t->line_h, t->color, han_latin, 0};
         t->ts_zh = t->ts;
         t->ts_zh.cjk_punct = 1;

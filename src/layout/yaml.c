@@ -1284,7 +1284,7 @@ static void read_page(P *p, const yn *k)
 
 /* Styles: what a style does not give comes from its default (below). Until
  * then, 0 (size, leading, families) and a negative red mark "not given". */
-enum { S_FAMILY };
+enum { S_FAMILY, S_SIZE, S_LEADING, S_COLOR, S_HAN_LATIN };
 static const key style_keys[] = {
     OTHER("family", K_ANY, 0),
     FIELD("size", K_NUM, 0, ax_style_spec, size),
@@ -1393,9 +1393,13 @@ static void read_styles(P *p, const yn *k)
             const yn *f[COUNT(style_keys)];
             char what[64];
             snprintf(what, sizeof what, "style %.*s", prefix(s->s, 40), s->s);
-            if (read_map(p, s->val, s, what, style_keys, COUNT(style_keys), st, f) &&
-                f[S_FAMILY])
+            if (!read_map(p, s->val, s, what, style_keys, COUNT(style_keys), st, f))
+                continue;
+            if (f[S_FAMILY])
                 read_families(p, f[S_FAMILY]->val, st);
+            if (f[S_HAN_LATIN] && st->han_latin_space > 0.5)
+                err(p, f[S_HAN_LATIN]->val, "han-latin-space: at most 0.5 (em), found %g",
+                    st->han_latin_space);
         }
     }
     default_styles(p);

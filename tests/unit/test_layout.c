@@ -442,6 +442,7 @@ static const struct CMUnitTest bad_tests[] = {
     BAD("bad-column-sum.yaml"),
     BAD("bad-date.yaml"),
     BAD("bad-duplicate-key.yaml"),
+    BAD("bad-han-latin-space.yaml"),
     BAD("bad-empty.yaml"),
     BAD("bad-enum.yaml"),
     BAD("bad-group-column.yaml"),
