@@ -10,7 +10,7 @@
 #   make bench    print load and render figures, and W1-W3 against the targets
 
 CC      ?= cc
-PKGS    := sqlite3 icu-uc icu-i18n harfbuzz harfbuzz-subset fontconfig yaml-0.1 cairo freetype2 nettle zlib
+PKGS    := sqlite3 jansson icu-uc icu-i18n harfbuzz harfbuzz-subset fontconfig yaml-0.1 cairo freetype2 nettle zlib
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes -Wno-sign-conversion
 ifeq ($(CI),true)
@@ -38,7 +38,8 @@ DEB_PKGS := gcc make pkg-config libcsv-dev libsqlite3-dev libicu-dev libcmocka-d
             libclang-rt-14-dev python3 libhpdf-dev libharfbuzz-dev libfontconfig-dev libyaml-dev \
             fonts-arphic-uming fonts-wqy-microhei fonts-liberation2 poppler-utils qpdf \
             mupdf-tools ghostscript locales libcairo2-dev libfreetype-dev nettle-dev zlib1g-dev \
-            fonts-noto-cjk icc-profiles-free python3-pikepdf
+            fonts-noto-cjk icc-profiles-free python3-pikepdf libjansson-dev python3-jsonschema \
+            python3-yaml
 
 .PHONY: all deps check demo sheets fuzz fuzz-layout bench clean unit cli render png batch tsan asan \
         fuzz-seeds

@@ -126,23 +126,30 @@ const char *ax_severity_name(ax_severity sev)
     return sev == AX_ERROR ? "error" : sev == AX_WARNING ? "warning" : "note";
 }
 
+void ax_diag_format(const ax_diag *g, const char *prefix, ax_buf *b)
+{
+    ax_buf_printf(b, "%s%s", prefix, g->file);
+    if (g->row > 0) {
+        ax_buf_printf(b, ":%ld", g->row);
+        if (g->col > 0)
+            ax_buf_printf(b, ":%ld", g->col);
+    }
+    if (g->line > 0 && g->line != g->row)
+        ax_buf_printf(b, " (line %ld)", g->line);
+    ax_buf_printf(b, ": %s: %s [%s]\n", ax_severity_name(g->severity), g->message, g->kind);
+}
+
 void ax_diags_print(ax_diags *d, FILE *f)
 {
     sort(d);
-    for (size_t i = 0; i < d->n; i++) {
-        const ax_diag *g = &d->items[i];
-        fputs(g->file, f);
-        if (g->row > 0) {
-            fprintf(f, ":%ld", g->row);
-            if (g->col > 0)
-                fprintf(f, ":%ld", g->col);
-        }
-        if (g->line > 0 && g->line != g->row)
-            fprintf(f, " (line %ld)", g->line);
-        fprintf(f, ": %s: %s [%s]\n", ax_severity_name(g->severity), g->message, g->kind);
-    }
-    if (d->failed)
+    ax_buf b = {0};
+    for (size_t i = 0; i < d->n; i++)
+        ax_diag_format(&d->items[i], "", &b);
+    if (b.failed || d->failed)
         fputs("annex: out of memory: some diagnostics were lost\n", f);
+    if (!b.failed && b.len)
+        fwrite(b.data, 1, b.len, f);
+    ax_buf_free(&b);
 }
 
 /* Print "N errors (kind n, kind n)" for one severity. */

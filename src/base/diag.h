@@ -46,6 +46,9 @@ size_t ax_diags_size(const ax_diags *d);
 const ax_diag *ax_diags_at(ax_diags *d, size_t i);
 int ax_diags_failed(const ax_diags *d);
 
+/* One diagnostic as its printed line (with '\n'), after `prefix`: FILE,
+ * then :ROW and :COL only when known (never ":0"). */
+void ax_diag_format(const ax_diag *g, const char *prefix, ax_buf *b);
 /* Print every diagnostic, sorted, to f. */
 void ax_diags_print(ax_diags *d, FILE *f);
 /* One line: "problems: 3 errors (unknown-code 3), 8 warnings (far-date 2, …)". */

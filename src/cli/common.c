@@ -18,14 +18,8 @@ void ax_format_problems(ax_diags *d, const char *prefix, ax_buf *b)
 {
     for (size_t i = 0; i < ax_diags_size(d); i++) {
         const ax_diag *g = ax_diags_at(d, i);
-        if (g->severity == AX_NOTE)
-            continue;
-        if (g->line && g->line != g->row)
-            ax_buf_printf(b, "%s%s:%ld:%ld (line %ld): %s: %s [%s]\n", prefix, g->file, g->row,
-                          g->col, g->line, ax_severity_name(g->severity), g->message, g->kind);
-        else
-            ax_buf_printf(b, "%s%s:%ld:%ld: %s: %s [%s]\n", prefix, g->file, g->row, g->col,
-                          ax_severity_name(g->severity), g->message, g->kind);
+        if (g->severity != AX_NOTE)
+            ax_diag_format(g, prefix, b);
     }
 }
 
