@@ -53,6 +53,16 @@ typedef struct ax_fonts_job {
     const char *layout_path; /* NULL: no prefetch */
 } ax_fonts_job;
 void *ax_fonts_thread(void *arg); /* arg: an ax_fonts_job */
+/* getopt_long with annex's own messages. Before the first call set
+ * optind = 0 (a fresh scan; commands may run twice in one process, as in
+ * annex watch). Returns the option's value, -1 after the last option (the
+ * operands are then argv[optind..argc-1], in order: GNU getopt moves them
+ * to the end), or '?' after printing "CMD: unknown option '--x'" or "CMD:
+ * option '-o' requires an argument" and the usage to stderr (exit 2).
+ * "--opt=value", "-ovalue", "-qo FILE" and "--" work as in every GNU tool. */
+#include <getopt.h>
+int ax_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+              const struct option *longopts, const char *usage);
 /* mkdir -p. 0, or -1 with errno. */
 int ax_make_dirs(const char *dir);
 

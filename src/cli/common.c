@@ -78,6 +78,46 @@ int ax_int_option(const char *cmd, const char *opt, const char *s, int lo, int h
     return (int)v;
 }
 
+int ax_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+              const struct option *longopts, const char *usage)
+{
+    /* ':' first: a missing argument is told apart from an unknown option */
+    char spec[64];
+    snprintf(spec, sizeof spec, ":%s", shortopts);
+    opterr = 0;
+    int prev = optind ? optind : 1;
+    int c = getopt_long(argc, argv, spec, longopts, NULL);
+    if (c != '?' && c != ':')
+        return c;
+    /* the word getopt stopped at: argv[optind - 1], unless it is still in
+     * the middle of a group of short options (-qx) */
+    const char *word = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+    if (prev < argc && optind == prev)
+        word = argv[prev];
+    char opt[256];
+    if (optopt)
+        snprintf(opt, sizeof opt, "-%c", optopt);
+    else {
+        size_t n = strcspn(word, "=");
+        snprintf(opt, sizeof opt, "%.*s", (int)(n < 200 ? n : 200), word);
+    }
+    if (c == ':')
+        fprintf(stderr, "%s: option '%s' requires an argument\n%s", cmd, opt, usage);
+    else if (optopt == 0 && strchr(word, '=') && strncmp(word, "--", 2) == 0) {
+        /* --flag=value for an option that takes none, or an unknown one */
+        int known = 0;
+        size_t n = strcspn(word + 2, "=");
+        for (const struct option *o = longopts; o && o->name; o++)
+            known |= strlen(o->name) == n && strncmp(o->name, word + 2, n) == 0;
+        if (known)
+            fprintf(stderr, "%s: option '%s' takes no value\n%s", cmd, opt, usage);
+        else
+            fprintf(stderr, "%s: unknown option '%s'\n%s", cmd, opt, usage);
+    } else
+        fprintf(stderr, "%s: unknown option '%s'\n%s", cmd, opt, usage);
+    return '?';
+}
+
 /* mkdir -p: create `dir` and its missing parents. 0, or -1 with errno. */
 int ax_make_dirs(const char *dir)
 {
