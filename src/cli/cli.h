@@ -37,6 +37,13 @@ int ax_int_option(const char *cmd, const char *opt, const char *s, int lo, int h
 #include <sqlite3.h>
 ax_status ax_open_data(const char *cmd, const char *dir, const char *dbfile, int force,
                        sqlite3 **db);
+#include "report.h"
+/* The same, through a reporter, and the data is returned even when it has
+ * errors (*errors counts them; the caller decides): render reports the
+ * layout's problems with the data's. *db is NULL when the data could not
+ * be loaded at all. */
+ax_status ax_data_load(ax_report *rep, const char *dir, const char *dbfile, sqlite3 **db,
+                       size_t *errors);
 #include "../layout/spec.h"
 #include "../text/font.h"
 /* --lang VALUE: the language, or 0 after a message. */
@@ -58,7 +65,8 @@ void *ax_fonts_thread(void *arg); /* arg: an ax_fonts_job */
  * annex watch). Returns the option's value, -1 after the last option (the
  * operands are then argv[optind..argc-1], in order: GNU getopt moves them
  * to the end), or '?' after printing "CMD: unknown option '--x'" or "CMD:
- * option '-o' requires an argument" and the usage to stderr (exit 2).
+ * option '-o' requires an argument" and "Try 'CMD --help'" to stderr
+ * (the caller exits 2; `usage` is not printed, help is one command away).
  * "--opt=value", "-ovalue", "-qo FILE" and "--" work as in every GNU tool. */
 #include <getopt.h>
 int ax_getopt(const char *cmd, int argc, char **argv, const char *shortopts,

@@ -95,26 +95,20 @@ int ax_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
     if (prev < argc && optind == prev)
         word = argv[prev];
     char opt[256];
-    if (optopt)
-        snprintf(opt, sizeof opt, "-%c", optopt);
-    else {
+    if (strncmp(word, "--", 2) == 0) {
         size_t n = strcspn(word, "=");
         snprintf(opt, sizeof opt, "%.*s", (int)(n < 200 ? n : 200), word);
-    }
-    if (c == ':')
-        fprintf(stderr, "%s: option '%s' requires an argument\n%s", cmd, opt, usage);
-    else if (optopt == 0 && strchr(word, '=') && strncmp(word, "--", 2) == 0) {
-        /* --flag=value for an option that takes none, or an unknown one */
-        int known = 0;
-        size_t n = strcspn(word + 2, "=");
-        for (const struct option *o = longopts; o && o->name; o++)
-            known |= strlen(o->name) == n && strncmp(o->name, word + 2, n) == 0;
-        if (known)
-            fprintf(stderr, "%s: option '%s' takes no value\n%s", cmd, opt, usage);
-        else
-            fprintf(stderr, "%s: unknown option '%s'\n%s", cmd, opt, usage);
     } else
-        fprintf(stderr, "%s: unknown option '%s'\n%s", cmd, opt, usage);
+        snprintf(opt, sizeof opt, "-%c", optopt > 32 && optopt < 127 ? optopt : '?');
+    (void)usage;
+    if (c == ':')
+        fprintf(stderr, "%s: option '%s' requires an argument\n", cmd, opt);
+    else if (strncmp(word, "--", 2) == 0 && strchr(word, '=') && optopt != 0)
+        /* --flag=value for an option that takes none */
+        fprintf(stderr, "%s: option '%s' takes no value\n", cmd, opt);
+    else
+        fprintf(stderr, "%s: unknown option '%s'\n", cmd, opt);
+    fprintf(stderr, "Try '%s --help' for the options.\n", cmd);
     return '?';
 }
 
@@ -142,6 +136,37 @@ int ax_make_dirs(const char *dir)
     }
     free(p);
     return r;
+}
+
+ax_status ax_data_load(ax_report *rep, const char *dir, const char *dbfile, sqlite3 **db,
+                       size_t *errors)
+{
+    *db = NULL;
+    *errors = 0;
+    ax_diags *diags = ax_diags_new();
+    if (!diags) {
+        ax_report_problem(rep, AX_ERROR, "nomem", NULL, 0, 0, "out of memory");
+        return AX_ERR_NOMEM;
+    }
+    ax_status st;
+    if (dbfile)
+        st = ax_db_open_file(db, dbfile, diags);
+    else {
+        st = ax_db_create(db);
+        if (st == AX_OK)
+            st = ax_load_path(*db, dir ? dir : "data", diags);
+    }
+    *errors = ax_diags_count(diags, AX_ERROR);
+    ax_report_diags(rep, diags, 0, NULL);
+    ax_diags_free(diags);
+    if (st != AX_OK)
+        ax_report_problem(rep, AX_ERROR, "data", dbfile ? dbfile : dir ? dir : "data", 0, 0,
+                          "the data could not be loaded (%s)", ax_strerror(st));
+    if (st != AX_OK && *db) {
+        sqlite3_close(*db);
+        *db = NULL;
+    }
+    return st;
 }
 
 ax_status ax_open_data(const char *cmd, const char *dir, const char *dbfile, int force,

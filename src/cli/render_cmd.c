@@ -21,16 +21,33 @@
 const char ax_render_usage[] =
     "usage: annex render LAYOUT [-d DATA_DIR | --db FILE.sqlite] [-o OUT.pdf | -o -]\n"
     "                    [--lang zh|en|zh+en] [-p NAME=VALUE]... [--trace FILE] [--force]\n"
-    "                    [--png DIR [--dpi N] [--thumbs PX]] [--timings]\n"
-    "  -o OUT.pdf   the PDF (default out/NAME.pdf); its folder is created when missing;\n"
+    "                    [--png DIR [--dpi N] [--thumbs PX]] [-q] [--diagnostics text|json]\n"
+    "                    [--timings]\n"
+    "  -d, --data DIR    the data folder (default: the layout's data: key, else ./data)\n"
+    "  --db FILE         a database written by annex db, instead of a data folder\n"
+    "  -o, --output OUT.pdf\n"
+    "               the PDF (default out/NAME.pdf); its folder is created when missing;\n"
     "               -o - writes it to standard output, and a device or FIFO is written\n"
     "               into as a stream; an input of the render (the layout, --db, a file of\n"
     "               DATA_DIR) is refused\n"
+    "  --lang L     zh, en or zh+en (default: the layout's)\n"
+    "  -p, --param NAME=VALUE\n"
+    "               a value for the layout's :NAME parameters (repeatable)\n"
+    "  --force      render even when the data has errors (never the layout's)\n"
+    "  --trace FILE the display list as text, instead of the PDF\n"
     "  --png DIR    also write the pages as DIR/NAME-001.png, -002.png ... (NAME: the\n"
     "               PDF's name without .pdf); DIR is created when missing\n"
     "  --dpi N      resolution of the PNG pages, 10..600 (default 96)\n"
     "  --thumbs PX  also write DIR/NAME-001-thumb.png ..., longer side PX pixels\n"
-    "               (32..2000)\n";
+    "               (32..2000)\n"
+    "  -q, --quiet  print problems only (no \"wrote ...\" lines)\n"
+    "  --diagnostics json\n"
+    "               the problems as one JSON object on stderr, for CI\n"
+    "  --timings    where the time went, on stderr\n"
+    "Options may come before or after LAYOUT; --opt=value and -ovalue work, and --\n"
+    "ends the options. Exit status: 0 written (warnings allowed), 1 the document could\n"
+    "not be made (data or layout errors, I/O), 2 misuse (a bad option, a named file\n"
+    "that does not exist).\n";
 
 static double now_ms(void)
 {
@@ -112,80 +129,160 @@ static char *png_stem(const char *pdf)
     return s;
 }
 
+enum { OPT_DB = 256, OPT_TRACE, OPT_PNG, OPT_DPI, OPT_THUMBS, OPT_FORCE, OPT_TIMINGS, OPT_LANG,
+       OPT_DIAG };
+
+static const struct option render_options[] = {
+    {"data", required_argument, NULL, 'd'},    {"db", required_argument, NULL, OPT_DB},
+    {"output", required_argument, NULL, 'o'},  {"trace", required_argument, NULL, OPT_TRACE},
+    {"png", required_argument, NULL, OPT_PNG}, {"dpi", required_argument, NULL, OPT_DPI},
+    {"thumbs", required_argument, NULL, OPT_THUMBS},
+    {"force", no_argument, NULL, OPT_FORCE},   {"timings", no_argument, NULL, OPT_TIMINGS},
+    {"lang", required_argument, NULL, OPT_LANG}, {"param", required_argument, NULL, 'p'},
+    {"quiet", no_argument, NULL, 'q'},         {"diagnostics", required_argument, NULL, OPT_DIAG},
+    {NULL, 0, NULL, 0}};
+
+/* A path named on the command line that is not there: reported (with the
+ * others), and the run is a misuse (exit 2). `folder`: must be a folder. */
+static int missing_path(ax_report *rep, const char *path, const char *what, int folder)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        ax_report_problem(rep, AX_ERROR, "no-file", path, 0, 0, "%s: %s", what,
+                          strerror(errno));
+        return 1;
+    }
+    if (folder && !S_ISDIR(sb.st_mode)) {
+        ax_report_problem(rep, AX_ERROR, "no-file", path, 0, 0, "%s: not a folder", what);
+        return 1;
+    }
+    return 0;
+}
+
 int ax_cmd_render(int argc, char **argv)
 {
     const char *layout_path = NULL, *dir = NULL, *dbfile = NULL, *out = NULL, *trace = NULL;
     const char *png_dir = NULL;
     ax_lang lang = 0;
-    int force = 0, timings = 0, dpi = 96, thumbs = 0, dpi_given = 0;
+    int force = 0, timings = 0, dpi = 96, thumbs = 0, dpi_given = 0, quiet = 0;
+    int fmt = AX_REPORT_TEXT;
     ax_param params[64];
     size_t nparams = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int has = i + 1 < argc;
-        if ((!strcmp(a, "-d") || !strcmp(a, "--data")) && has)
-            dir = argv[++i];
-        else if (!strcmp(a, "--db") && has)
-            dbfile = argv[++i];
-        else if (!strcmp(a, "-o") && has)
-            out = argv[++i];
-        else if (!strcmp(a, "--trace") && has)
-            trace = argv[++i];
-        else if (!strcmp(a, "--png") && has)
-            png_dir = argv[++i];
-        else if (!strcmp(a, "--dpi") && has) {
-            if ((dpi = ax_int_option("annex render", "--dpi", argv[++i], 10, 600)) < 0)
-                return 2;
+    int status = 2, c;
+#define MISUSE()                                                                               \
+    do {                                                                                       \
+        for (size_t i_ = 0; i_ < nparams; i_++)                                                \
+            free((char *)params[i_].name);                                                     \
+        return 2;                                                                              \
+    } while (0)
+    optind = 0;
+    while ((c = ax_getopt("annex render", argc, argv, "d:o:p:q", render_options,
+                          ax_render_usage)) != -1) {
+        switch (c) {
+        case 'd': dir = optarg; break;
+        case OPT_DB: dbfile = optarg; break;
+        case 'o': out = optarg; break;
+        case OPT_TRACE: trace = optarg; break;
+        case OPT_PNG: png_dir = optarg; break;
+        case OPT_DPI:
+            if ((dpi = ax_int_option("annex render", "--dpi", optarg, 10, 600)) < 0)
+                MISUSE();
             dpi_given = 1;
-        } else if (!strcmp(a, "--thumbs") && has) {
-            if ((thumbs = ax_int_option("annex render", "--thumbs", argv[++i], 32, 2000)) < 0)
-                return 2;
-        } else if (!strcmp(a, "--force"))
-            force = 1;
-        else if (!strcmp(a, "--timings"))
-            timings = 1;
-        else if (!strcmp(a, "--lang") && has) {
-            if (!(lang = ax_lang_option("annex render", argv[++i])))
-                return 2;
-        } else if ((!strcmp(a, "-p") || !strcmp(a, "--param")) && has) {
-            if (ax_param_option("annex render", argv[++i], params, &nparams, 64) != 0)
-                return 2;
-        } else if (a[0] != '-' && !layout_path)
-            layout_path = a;
-        else {
-            fprintf(stderr, "annex render: unexpected argument '%s'\n%s", a, ax_render_usage);
-            return 2;
+            break;
+        case OPT_THUMBS:
+            if ((thumbs = ax_int_option("annex render", "--thumbs", optarg, 32, 2000)) < 0)
+                MISUSE();
+            break;
+        case OPT_FORCE: force = 1; break;
+        case OPT_TIMINGS: timings = 1; break;
+        case 'q': quiet = 1; break;
+        case OPT_LANG:
+            if (!(lang = ax_lang_option("annex render", optarg)))
+                MISUSE();
+            break;
+        case 'p':
+            if (ax_param_option("annex render", optarg, params, &nparams, 64) != 0)
+                MISUSE();
+            break;
+        case OPT_DIAG:
+            if ((fmt = ax_report_format_option("annex render", "--diagnostics", optarg)) < 0)
+                MISUSE();
+            break;
+        default: MISUSE();
         }
     }
-    if (!layout_path || (dir && dbfile)) {
-        fputs(ax_render_usage, stderr);
-        return 2;
+    if (optind < argc)
+        layout_path = argv[optind++];
+    if (optind < argc) {
+        fprintf(stderr, "annex render: unexpected argument '%s' (one LAYOUT at a time)\n%s",
+                argv[optind], ax_render_usage);
+        MISUSE();
+    }
+    if (!layout_path) {
+        fprintf(stderr, "annex render: which layout? (annex render LAYOUT)\n%s", ax_render_usage);
+        MISUSE();
+    }
+    if (dir && dbfile) {
+        fprintf(stderr, "annex render: -d and --db both name the data: give one\n%s",
+                ax_render_usage);
+        MISUSE();
     }
     if (!png_dir && (dpi_given || thumbs)) {
         fprintf(stderr, "annex render: --dpi and --thumbs apply to --png DIR\n%s", ax_render_usage);
-        return 2;
+        MISUSE();
     }
     if (png_dir && !*png_dir) {
         fprintf(stderr, "annex render: --png takes a folder name\n%s", ax_render_usage);
-        return 2;
+        MISUSE();
     }
     if (out && !*out) {
         fprintf(stderr, "annex render: -o takes a file name (or - for standard output)\n%s",
                 ax_render_usage);
-        return 2;
+        MISUSE();
+    }
+    if (trace && !*trace) {
+        fprintf(stderr, "annex render: --trace takes a file name\n%s", ax_render_usage);
+        MISUSE();
+    }
+    ax_report *rep = ax_report_new("annex render", (ax_report_format)fmt, stderr);
+    if (!rep)
+        MISUSE();
+    ax_report_quiet(rep, quiet);
+    /* Every path the command line names (and the default data folder) is
+     * looked at before any work, and all the missing ones are reported. */
+    {
+        int missing = missing_path(rep, layout_path, "the layout", 0);
+        if (dbfile)
+            missing += missing_path(rep, dbfile, "the --db database", 0);
+        else
+            missing += missing_path(rep, dir ? dir : "data", "the data folder", 1);
+        if (missing) {
+            ax_report_problem(rep, AX_ERROR, "usage", NULL, 0, 0, "no output written");
+            for (size_t i = 0; i < nparams; i++)
+                free((char *)params[i].name);
+            return ax_report_finish(rep, 2);
+        }
     }
     {
         char buf[4096];
         const char *in = input_named_by(out, layout_path, dbfile, dir ? dir : "data", buf,
                                         sizeof buf);
+        if (!in && trace)
+            in = input_named_by(trace, layout_path, dbfile, dir ? dir : "data", buf,
+                                sizeof buf);
         if (in) {
-            fprintf(stderr, "annex render: -o %s would overwrite %s, an input of this render; "
-                            "no output written\n", out, in);
-            return 2;
+            ax_report_problem(rep, AX_ERROR, "usage", NULL, 0, 0,
+                              "%s %s would overwrite %s, an input of this render; no output "
+                              "written", trace && !out ? "--trace" : "-o",
+                              trace && !out ? trace : out, in);
+            for (size_t i = 0; i < nparams; i++)
+                free((char *)params[i].name);
+            return ax_report_finish(rep, 2);
         }
     }
+#undef MISUSE
 
-    int status = 1;
+    status = 1;
     ax_fonts_job job = {NULL, AX_ERR_NOMEM, layout_path};
     pthread_t fonts_tid;
     int threaded = 0;
@@ -198,28 +295,42 @@ int ax_cmd_render(int argc, char **argv)
     char *own_out = NULL, *stem = NULL;
     ax_buf tbuf = {0};
     if (!diags || !arena) {
-        fprintf(stderr, "annex render: out of memory\n");
-        status = 2;
+        ax_report_problem(rep, AX_ERROR, "nomem", NULL, 0, 0, "out of memory");
         goto done;
     }
 
     /* 1. the data (and, meanwhile, the fonts) */
     double t0 = now_ms(), t_data = 0, t_layout = 0, t_fonts = 0, t_render = 0, t_pdf = 0;
     threaded = pthread_create(&fonts_tid, NULL, ax_fonts_thread, &job) == 0;
-    ax_status st = ax_open_data("annex render", dir, dbfile, force, &db);
-    if (st != AX_OK)
-        goto done;
+    size_t data_errors = 0;
+    ax_status data_st = ax_data_load(rep, dir, dbfile, &db, &data_errors);
     t_data = now_ms();
 
-    /* 2. the layout */
+    /* 2. the layout, checked against the data even when the data has
+     * errors (or could not be loaded: then without its queries), so that
+     * one run reports both */
     ax_layout *layout;
-    st = ax_layout_load(layout_path, db, arena, diags, &layout);
-    if (st != AX_OK) {
-        ax_print_problems(diags);
-        fprintf(stderr, "annex render: %s: %s; no output written\n", layout_path,
-                st == AX_ERR_DATA ? "the layout has errors" : ax_strerror(st));
+    ax_status st = ax_layout_load(layout_path, db, arena, diags, &layout);
+    ax_report_diags(rep, diags, 0, NULL);
+    ax_diags_free(diags);
+    diags = ax_diags_new();
+    if (data_st != AX_OK || (data_errors && !force) || st != AX_OK || !diags) {
+        if (data_st == AX_OK && data_errors && !force)
+            ax_report_problem(rep, AX_ERROR, "data-errors", NULL, 0, 0,
+                              "the data has %zu error%s (see above): fix %s, or render anyway "
+                              "with --force", data_errors, data_errors == 1 ? "" : "s",
+                              data_errors == 1 ? "it" : "them");
+        if (st != AX_OK)
+            ax_report_problem(rep, AX_ERROR, st == AX_ERR_DATA ? "layout-errors" : "layout",
+                              layout_path, 0, 0, "%s",
+                              st == AX_ERR_DATA ? "the layout has errors (see above)"
+                                                : ax_strerror(st));
+        ax_report_problem(rep, AX_ERROR, "no-output", NULL, 0, 0, "no output written");
         goto done;
     }
+    if (data_errors)
+        ax_report_info(rep, "--force: rendering despite %zu data error%s", data_errors,
+                       data_errors == 1 ? "" : "s");
 
     /* 3. fonts, layout, pages */
     t_layout = now_ms();
@@ -231,7 +342,8 @@ int ax_cmd_render(int argc, char **argv)
     fs = job.fs;
     job.fs = NULL;
     if (job.st != AX_OK) {
-        fprintf(stderr, "annex render: fontconfig could not be initialised\n");
+        ax_report_problem(rep, AX_ERROR, "fonts", NULL, 0, 0,
+                          "fontconfig could not be initialised");
         goto done;
     }
     t_fonts = now_ms();
@@ -240,10 +352,11 @@ int ax_cmd_render(int argc, char **argv)
     ax_doc_info info;
     st = ax_render(layout, db, fs, &opts, arena, diags, &dl, &info);
     info.creator = "annex " AX_VERSION;
-    ax_print_problems(diags);
+    ax_report_diags(rep, diags, 0, NULL);
     if (st != AX_OK) {
-        fprintf(stderr, "annex render: %s; no output written\n",
-                st == AX_ERR_DATA ? "the layout could not be rendered" : ax_strerror(st));
+        ax_report_problem(rep, AX_ERROR, "render", NULL, 0, 0, "%s; no output written",
+                          st == AX_ERR_DATA ? "the layout could not be rendered"
+                                            : ax_strerror(st));
         goto done;
     }
 
@@ -254,7 +367,7 @@ int ax_cmd_render(int argc, char **argv)
     if (!out && (!trace || png_dir)) {
         out = own_out = default_output(layout_path);
         if (!out) {
-            fprintf(stderr, "annex render: out of memory\n");
+            ax_report_problem(rep, AX_ERROR, "nomem", NULL, 0, 0, "out of memory");
             goto done;
         }
     }
@@ -264,8 +377,9 @@ int ax_cmd_render(int argc, char **argv)
         if (slash && slash != out) {
             char *folder = ax_arena_strndup(arena, out, (size_t)(slash - out));
             if (!folder || ax_make_dirs(folder) != 0) {
-                fprintf(stderr, "annex render: cannot create the folder %s: %s; no output "
-                                "written\n", folder ? folder : out, strerror(errno));
+                ax_report_problem(rep, AX_ERROR, "io", folder ? folder : out, 0, 0,
+                                  "cannot create the folder: %s; no output written",
+                                  strerror(errno));
                 goto done;
             }
         }
@@ -277,14 +391,15 @@ int ax_cmd_render(int argc, char **argv)
             own_out = default_output(layout_path);
         stem = png_stem(is_stream_path(out) && own_out ? own_out : out);
         if (!stem) {
-            fprintf(stderr, "annex render: out of memory\n");
+            ax_report_problem(rep, AX_ERROR, "nomem", NULL, 0, 0, "out of memory");
             goto done;
         }
         /* before anything is written: a folder that cannot be made stops
          * the render with no output at all */
         if (ax_make_dirs(png_dir) != 0) {
-            fprintf(stderr, "annex render: cannot create the folder %s: %s; no output "
-                            "written\n", png_dir, strerror(errno));
+            ax_report_problem(rep, AX_ERROR, "io", png_dir, 0, 0,
+                              "cannot create the folder: %s; no output written",
+                              strerror(errno));
             goto done;
         }
     }
@@ -306,20 +421,22 @@ int ax_cmd_render(int argc, char **argv)
         st = tbuf.failed ? AX_ERR_NOMEM
                          : ax_file_write_atomic(trace, tbuf.data ? tbuf.data : "", tbuf.len);
         if (st != AX_OK)
-            fprintf(stderr, "annex render: %s: %s\n", trace, strerror(errno));
+            ax_report_problem(rep, AX_ERROR, "io", trace, 0, 0, "%s", strerror(errno));
     }
     if (st != AX_OK) {
-        fprintf(stderr, "annex render: %s: %s%s%s\n", trace ? trace : out, ax_strerror(st),
-                dev && dev->message[0] ? ": " : "", dev ? dev->message : "");
+        ax_report_problem(rep, AX_ERROR, "io", trace ? trace : strcmp(out, "-") ? out : NULL, 0,
+                          0, "%s%s%s%s", strcmp(trace ? trace : out, "-") ? "" : "standard output: ",
+                          ax_strerror(st), dev && dev->message[0] ? ": " : "",
+                          dev ? dev->message : "");
         goto done;
     }
     struct stat sb;
     const char *written = trace ? trace : out;
     if (stat(written, &sb) == 0 && S_ISREG(sb.st_mode))
-        fprintf(stderr, "annex render: wrote %s (%zu page%s, %lld bytes)\n", written, npages,
+        ax_report_info(rep, "wrote %s (%zu page%s, %lld bytes)", written, npages,
                 npages == 1 ? "" : "s", (long long)sb.st_size);
     else
-        fprintf(stderr, "annex render: wrote %s (%zu page%s)\n",
+        ax_report_info(rep, "wrote %s (%zu page%s)",
                 strcmp(written, "-") == 0 ? "standard output" : written, npages,
                 npages == 1 ? "" : "s");
     t_pdf = now_ms();
@@ -332,14 +449,15 @@ int ax_cmd_render(int argc, char **argv)
         }
         if (st != AX_OK) {
             /* the PDF stays: it is complete; the pages written so far too */
-            fprintf(stderr, "annex render: %s: PNG pages: %s%s%s\n", png_dir, ax_strerror(st),
-                    png && png->message[0] ? ": " : "", png ? png->message : "");
+            ax_report_problem(rep, AX_ERROR, "io", png_dir, 0, 0, "PNG pages: %s%s%s",
+                              ax_strerror(st), png && png->message[0] ? ": " : "",
+                              png ? png->message : "");
             goto done;
         }
         char last[32] = "";
         if (npages > 1)
             snprintf(last, sizeof last, " to -%03zu.png", npages);
-        fprintf(stderr, "annex render: wrote %s/%s-001.png%s (%d dpi%s)\n", png_dir, stem, last,
+        ax_report_info(rep, "wrote %s/%s-001.png%s (%d dpi%s)", png_dir, stem, last,
                 dpi, thumbs ? ", with thumbnails" : "");
     }
     if (timings) {
@@ -373,5 +491,5 @@ done:
     ax_free(stem);
     for (size_t i = 0; i < nparams; i++)
         free((char *)params[i].name);
-    return status;
+    return ax_report_finish(rep, status);
 }

@@ -22,9 +22,11 @@ extern const char ax_db_corrections_schema[];
  * (SQLITE_OPEN_NOMUTEX): one thread at a time uses it. */
 ax_status ax_db_create(sqlite3 **out);
 
-/* Load an existing database file (read-only) into memory and check that it
- * has every table and column of the schema; problems go to diags with the
- * file name. On failure *out is NULL. */
+/* Load an existing database file (read-only) into memory. Only that it is
+ * an SQLite database is checked: it may hold just the tables a layout
+ * reads, and a table or column it lacks is an error of the query that
+ * reads it. Problems go to diags with the file name; on failure *out is
+ * NULL. */
 ax_status ax_db_open_file(sqlite3 **out, const char *path, ax_diags *diags);
 
 /* Write db to path (temporary file, then rename). */
