@@ -142,6 +142,32 @@ static const struct option render_options[] = {
     {"quiet", no_argument, NULL, 'q'},         {"diagnostics", required_argument, NULL, OPT_DIAG},
     {NULL, 0, NULL, 0}};
 
+static int ident_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_' || (unsigned char)ch >= 0x80;
+}
+
+/* Can the layout's text use the parameter `name`: as :name, @name or $name
+ * in a query, or as {name} in a text? A scan of the file's bytes: it may
+ * see a use where there is none (a comment), never miss one, so a -p that
+ * it finds nowhere is certainly unused. */
+static int layout_mentions(const char *text, size_t len, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i + n < len; i++) {
+        char ch = text[i];
+        if (ch != ':' && ch != '@' && ch != '$' && ch != '{')
+            continue;
+        if (memcmp(text + i + 1, name, n) != 0)
+            continue;
+        char after = i + 1 + n < len ? text[i + 1 + n] : '\0';
+        if (ch == '{' ? after == '}' : !ident_char(after))
+            return 1;
+    }
+    return 0;
+}
+
 /* A path named on the command line that is not there: reported (with the
  * others), and the run is a misuse (exit 2). `folder`: must be a folder. */
 static int missing_path(ax_report *rep, const char *path, const char *what, int folder)
@@ -327,6 +353,33 @@ int ax_cmd_render(int argc, char **argv)
                                                 : ax_strerror(st));
         ax_report_problem(rep, AX_ERROR, "no-output", NULL, 0, 0, "no output written");
         goto done;
+    }
+    /* a -p that nothing in the layout can use is a slip (a misspelt name):
+     * said, not ignored */
+    {
+        char *text = NULL;
+        size_t len = 0;
+        size_t unused = 0;
+        if (nparams && ax_file_read(layout_path, &text, &len) == AX_OK)
+            for (size_t i = 0; i < nparams; i++) {
+                int declared = 0;
+                for (size_t k = 0; k < layout->nparams && !declared; k++)
+                    declared = strcmp(layout->params[k].name, params[i].name) == 0;
+                if (declared || layout_mentions(text, len, params[i].name))
+                    continue;
+                ax_report_problem(rep, AX_ERROR, "usage", NULL, 0, 0,
+                                  "-p %s: the layout %s has no parameter %s (no :%s in its "
+                                  "queries, no {%s} in its texts, nothing under params:)",
+                                  params[i].name, layout_path, params[i].name, params[i].name,
+                                  params[i].name);
+                unused++;
+            }
+        ax_free(text);
+        if (unused) {
+            ax_report_problem(rep, AX_ERROR, "no-output", NULL, 0, 0, "no output written");
+            status = 2;
+            goto done;
+        }
     }
     if (data_errors)
         ax_report_info(rep, "--force: rendering despite %zu data error%s", data_errors,

@@ -63,6 +63,15 @@ misuse "option '--force' takes no value" "$L" --force=yes
 "$ANNEX" render 2>"$TMP/err"
 [ $? = 2 ] && grep -q "which layout" "$TMP/err" && ok || bad "no layout"
 
+# --- a -p that the layout cannot use is a slip, said with exit 2 -------------
+"$ANNEX" render "$L" -p yy=2021 -o "$TMP/u.pdf" 2>"$TMP/err"
+[ $? = 2 ] && grep -q "\-p yy: the layout .* has no parameter yy" "$TMP/err" && [ ! -e "$TMP/u.pdf" ] &&
+    ok || { bad "an unused -p yy"; cat "$TMP/err"; }
+# used in a text only ({annex} in a heading), or declared under params:: fine
+"$ANNEX" render layouts/pct-ta-annex.yaml -q -p annex=I -p y=1 -o "$TMP/u.pdf" 2>"$TMP/err"
+[ $? = 2 ] && grep -q "no parameter y " "$TMP/err" && ! grep -q "parameter annex" "$TMP/err" && ok ||
+    { bad "-p annex (a {placeholder}) refused, or -p y accepted"; cat "$TMP/err"; }
+
 # --- -q: nothing on stderr when all is well; problems still printed ----------
 "$ANNEX" render -q "$L" -o "$TMP/q.pdf" 2>"$TMP/err" && [ ! -s "$TMP/err" ] && ok ||
     { bad "-q printed something"; cat "$TMP/err"; }
