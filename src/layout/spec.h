@@ -214,6 +214,9 @@ typedef struct ax_layout {
     size_t nparams;
     ax_block *blocks;
     size_t nblocks;
+    const char *data_dir; /* `data:`, resolved against the layout's folder
+                           * (layouts/../data reads data); NULL: no key */
+    ax_mark data_mark;    /* its value */
 } ax_layout;
 
 /* Read, parse and validate a layout. Every problem goes to `diags` as
@@ -226,6 +229,19 @@ ax_status ax_layout_load(const char *path, sqlite3 *db, ax_arena *a, ax_diags *d
                          ax_layout **out);
 ax_status ax_layout_parse(const char *file, const char *text, size_t len, sqlite3 *db,
                           ax_arena *a, ax_diags *diags, ax_layout **out);
+
+/* The data folder the layout at `path` names with its top-level `data:`
+ * key, resolved against the layout's folder, not the working directory
+ * (`data: ../data` in layouts/x.yaml is layouts/../data, written data when
+ * layouts is a real folder); *dir is NULL when the layout has no such key.
+ * Cheap: only the YAML is read (no query is checked, nothing else is
+ * looked at), so a command can choose its data before loading it.
+ * Errors go to `diags` at the value's FILE:LINE:COL: a value that is not a
+ * folder name (a list, a mapping, nothing, ""), a folder that does not
+ * exist; also the YAML's own syntax errors. Returns AX_OK, AX_ERR_IO (the
+ * file is unreadable, reported without a position), AX_ERR_DATA (reported
+ * problems; *dir NULL) or AX_ERR_NOMEM. *dir lives in `a`. */
+ax_status ax_layout_data_dir(const char *path, ax_arena *a, ax_diags *diags, const char **dir);
 
 /* The style of that name, or NULL. */
 const ax_style_spec *ax_layout_style(const ax_layout *l, const char *name);

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 /* ---- the node tree ------------------------------------------------------ */
@@ -1936,14 +1937,103 @@ static void read_blocks(P *p, const yn *list, ax_block **out, size_t *nout)
 
 /* ---- the layout --------------------------------------------------------- */
 
-enum { L_DOCUMENT, L_PARAMS, L_PAGE, L_STYLES, L_BLOCKS };
+enum { L_DOCUMENT, L_PARAMS, L_PAGE, L_STYLES, L_BLOCKS, L_DATA };
 static const key top_keys[] = {
     OTHER("document", K_MAP, 1),
     OTHER("params", K_MAP, 0),
     OTHER("page", K_MAP, 0),
     OTHER("styles", K_MAP, 0),
     OTHER("blocks", K_LIST, 0),
+    OTHER("data", K_ANY, 0),
 };
+
+/* ---- paths named by the layout ------------------------------------------ */
+
+/* Is the folder `path` (the first n bytes of it) a real folder, not a
+ * symbolic link? Then "path/.." is the folder that holds it. */
+static int real_folder(const char *path, size_t n)
+{
+    char buf[4096];
+    struct stat sb;
+    if (n == 0 || n >= sizeof buf)
+        return 0;
+    memcpy(buf, path, n);
+    buf[n] = '\0';
+    return lstat(buf, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* `rel`, a path the layout names, resolved against the folder of the
+ * layout file `file` (an absolute `rel` stays as it is), not against the
+ * working directory: the same layout finds its files from any folder.
+ * "." components go, and "X/.." is folded where X is a real folder (not a
+ * symbolic link, whose ".." is elsewhere), so that layouts/../data reads
+ * data in messages. Kept in the layout's arena; NULL when out of memory. */
+static const char *beside_layout(P *p, const char *file, const char *rel)
+{
+    const char *slash = strrchr(file, '/');
+    size_t base = rel[0] == '/' || !slash ? 0 : (size_t)(slash - file) + (slash == file);
+    size_t cap = base + strlen(rel) + 3;
+    char *joined = ax_arena_alloc(p->tmp, cap), *out = ax_arena_alloc(p->a, cap);
+    if (!joined || !out) {
+        p->nomem = 1;
+        return NULL;
+    }
+    snprintf(joined, cap, "%.*s%s%s", (int)base, file, base ? "/" : "", rel);
+    /* out[0..fixed) cannot be folded: "/", or what ends in a ".." kept */
+    size_t len = 0, fixed = 0;
+    if (joined[0] == '/')
+        out[len++] = '/', fixed = 1;
+    for (const char *c = joined; *c;) {
+        while (*c == '/')
+            c++;
+        size_t n = strcspn(c, "/");
+        int dots = n == 2 && c[0] == '.' && c[1] == '.';
+        if (n == 0 || (n == 1 && c[0] == '.') || (dots && fixed == 1 && len == 1)) {
+            c += n; /* "", "." and "/.." add nothing */
+            continue;
+        }
+        if (dots && len > fixed && real_folder(out, len)) {
+            while (len > fixed && out[len - 1] != '/')
+                len--;
+            if (len > fixed)
+                len--; /* the slash before the folder folded */
+            c += n;
+            continue;
+        }
+        if (len > 0 && out[len - 1] != '/')
+            out[len++] = '/';
+        memcpy(out + len, c, n);
+        len += n;
+        if (dots)
+            fixed = len;
+        c += n;
+    }
+    if (len == 0)
+        out[len++] = '.';
+    out[len] = '\0';
+    return out;
+}
+
+/* data: FOLDER, the layout's data folder, resolved against the layout's
+ * folder; NULL after an error at the value (not a string, or empty). */
+static const char *read_data_key(P *p, const yn *k)
+{
+    char buf[64];
+    const yn *v = k->val;
+    if (v->kind == YN_BAD)
+        return NULL;
+    if (v->kind != YN_SCALAR || is_null(v)) {
+        err(p, v, "data: expected a folder name (the data folder, relative to the layout's "
+                  "folder: data: ../data), found %s", describe(v, buf));
+        return NULL;
+    }
+    if (v->len == 0) {
+        err(p, v, "data: the folder name is empty (data: ../data names the data folder, "
+                  "relative to the layout's folder)");
+        return NULL;
+    }
+    return beside_layout(p, p->file, v->s);
+}
 
 static void read_layout(P *p, const yn *root)
 {
@@ -1974,47 +2064,70 @@ static void read_layout(P *p, const yn *root)
     if (f[L_PAGE])
         read_page(p, f[L_PAGE]);
     read_styles(p, f[L_STYLES]);
+    if (f[L_DATA] && (l->data_dir = read_data_key(p, f[L_DATA])))
+        l->data_mark = mark_of(p, f[L_DATA]->val);
     if (f[L_BLOCKS] && !p->nomem)
         read_blocks(p, f[L_BLOCKS]->val, &l->blocks, &l->nblocks);
+}
+
+/* Set up p to read `text` as the layout `file`; 0 when out of memory. */
+static int start(P *p, const char *file, const char *text, size_t len, sqlite3 *db,
+                 ax_arena *a, ax_diags *diags)
+{
+    *p = (P){0};
+    p->text = text;
+    p->len = len;
+    p->a = a;
+    p->d = diags;
+    p->db = db;
+    p->cur_line = 1;
+    int was_failed = ax_diags_failed(diags);
+    p->dfile = ax_diags_intern(diags, file);
+    p->file = keep(p, file);
+    p->l = keep_array(p, 1, sizeof *p->l);
+    p->tmp = ax_arena_new();
+    if (p->nomem || !p->tmp || (!was_failed && ax_diags_failed(diags))) {
+        ax_arena_free(p->tmp);
+        p->tmp = NULL;
+        return 0;
+    }
+    p->l->file = p->file;
+    return 1;
+}
+
+/* Pass 1: the tree of the text into *root (NULL for an empty stream).
+ * Returns 0 when there is no tree to read: the text is not UTF-8 or not
+ * YAML (reported), or no memory. A tree may come with problems already
+ * reported (a duplicate key, an alias): pass 2 reads it for the others. */
+static int read_tree(P *p, yn **root)
+{
+    *root = NULL;
+    int ok = 0;
+    long bad = ax_utf8_invalid_at(p->text, p->len);
+    if (bad >= 0) {
+        long line, col;
+        offset_to_mark(p, (size_t)bad, &line, &col);
+        report(p, line, col, "invalid UTF-8 at byte offset %ld", bad);
+    } else if (!yaml_parser_initialize(&p->yp)) {
+        p->nomem = 1;
+    } else {
+        yaml_parser_set_input_string(&p->yp, (const unsigned char *)p->text, p->len);
+        ok = parse_tree(p, root);
+        yaml_parser_delete(&p->yp);
+    }
+    return ok && !p->nomem;
 }
 
 ax_status ax_layout_parse(const char *file, const char *text, size_t len, sqlite3 *db,
                           ax_arena *a, ax_diags *diags, ax_layout **out)
 {
     *out = NULL;
-    P p = {0};
-    p.text = text;
-    p.len = len;
-    p.a = a;
-    p.d = diags;
-    p.db = db;
-    p.cur_line = 1;
-    int was_failed = ax_diags_failed(diags);
-    p.dfile = ax_diags_intern(diags, file);
-    p.file = keep(&p, file);
-    p.l = keep_array(&p, 1, sizeof *p.l);
-    p.tmp = ax_arena_new();
-    if (p.nomem || !p.tmp || (!was_failed && ax_diags_failed(diags))) {
-        ax_arena_free(p.tmp);
+    P p;
+    if (!start(&p, file, text, len, db, a, diags))
         return AX_ERR_NOMEM;
-    }
-    p.l->file = p.file;
-
-    long bad = ax_utf8_invalid_at(text, len);
-    if (bad >= 0) {
-        long line, col;
-        offset_to_mark(&p, (size_t)bad, &line, &col);
-        report(&p, line, col, "invalid UTF-8 at byte offset %ld", bad);
-    } else if (!yaml_parser_initialize(&p.yp)) {
-        p.nomem = 1;
-    } else {
-        yaml_parser_set_input_string(&p.yp, (const unsigned char *)text, len);
-        yn *root;
-        int ok = parse_tree(&p, &root);
-        yaml_parser_delete(&p.yp);
-        if (ok && !p.nomem)
-            read_layout(&p, root);
-    }
+    yn *root;
+    if (read_tree(&p, &root))
+        read_layout(&p, root);
     ax_arena_free(p.tmp);
     if (p.nomem)
         return AX_ERR_NOMEM;
@@ -2024,24 +2137,72 @@ ax_status ax_layout_parse(const char *file, const char *text, size_t len, sqlite
     return AX_OK;
 }
 
+/* The layout's text, or AX_ERR_IO after a diagnostic. */
+static ax_status read_file(const char *path, ax_diags *diags, char **text, size_t *len)
+{
+    ax_status st = ax_file_read(path, text, len);
+    if (st == AX_ERR_IO) {
+        int e = errno;
+        ax_diags_add(diags, AX_ERROR, "layout", ax_diags_intern(diags, path), 0, 0, 0,
+                     "cannot read the layout: %s", strerror(e));
+    }
+    return st;
+}
+
 ax_status ax_layout_load(const char *path, sqlite3 *db, ax_arena *a, ax_diags *diags,
                          ax_layout **out)
 {
     *out = NULL;
     char *text;
     size_t len;
-    ax_status st = ax_file_read(path, &text, &len);
-    if (st == AX_ERR_IO) {
-        int e = errno;
-        ax_diags_add(diags, AX_ERROR, "layout", ax_diags_intern(diags, path), 0, 0, 0,
-                     "cannot read the layout: %s", strerror(e));
-        return AX_ERR_IO;
-    }
+    ax_status st = read_file(path, diags, &text, &len);
     if (st != AX_OK)
         return st;
     st = ax_layout_parse(path, text, len, db, a, diags, out);
     ax_free(text);
     return st;
+}
+
+ax_status ax_layout_data_dir(const char *path, ax_arena *a, ax_diags *diags, const char **dir)
+{
+    *dir = NULL;
+    char *text;
+    size_t len;
+    ax_status st = read_file(path, diags, &text, &len);
+    if (st != AX_OK)
+        return st;
+    P p;
+    if (!start(&p, path, text, len, NULL, a, diags)) {
+        ax_free(text);
+        return AX_ERR_NOMEM;
+    }
+    yn *root;
+    const yn *k = NULL;
+    if (read_tree(&p, &root) && root && root->kind == YN_MAP)
+        for (k = root->child; k && strcmp(k->s, "data") != 0;)
+            k = k->next;
+    const char *found = k ? read_data_key(&p, k) : NULL;
+    struct stat sb;
+    int there = found && stat(found, &sb) == 0, e = errno;
+    if (found && (!there || !S_ISDIR(sb.st_mode))) {
+        const char *rel = k->val->s[0] != '/' ? k->val->s : NULL;
+        if (there)
+            err(&p, k->val, "data: '%s' is not a folder", found);
+        else if (e == ENOENT || e == ENOTDIR)
+            err(&p, k->val, "data: no folder '%s'%s%s%s", found, rel ? " (" : "",
+                rel ? rel : "", rel ? " from the layout's folder)" : "");
+        else
+            err(&p, k->val, "data: cannot read the folder '%s': %s", found, strerror(e));
+        found = NULL;
+    }
+    ax_arena_free(p.tmp);
+    ax_free(text);
+    if (p.nomem)
+        return AX_ERR_NOMEM;
+    if (p.errors)
+        return AX_ERR_DATA;
+    *dir = found;
+    return AX_OK;
 }
 
 const ax_style_spec *ax_layout_style(const ax_layout *l, const char *name)
