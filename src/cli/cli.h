@@ -26,8 +26,19 @@ void ax_format_problems(ax_diags *d, const char *prefix, ax_buf *b);
 /* SOURCE_DATE_EPOCH as seconds: 1 when set and valid (else a message for a
  * bad value, and 0). */
 int ax_source_date_epoch(long long *out);
-/* $ANNEX_FONTS_CONF, else fonts/fonts.conf when it exists, else NULL. */
+/* paths.c: the fonts configuration, $ANNEX_FONTS_CONF, else beside the
+ * executable (../share/annex/fonts/fonts.conf installed, ../fonts/fonts.conf
+ * for a checkout's build/annex), else in the compiled-in data folder, else
+ * NULL; never from the working directory. */
 const char *ax_fonts_conf(void);
+/* paths.c: for render and batch without -d or --db, the data folder the
+ * layout names (`data:`, relative to the layout's folder) copied into buf
+ * as *dir; *dir is left alone when there is no key (./data, as before) or
+ * the layout cannot be read (reported where it is read). Returns 0, or 1
+ * after reporting the key's problems or the YAML's through rep (exit 1). */
+#include "report.h"
+int ax_layout_data_option(ax_report *rep, const char *layout_path, char *buf, size_t cap,
+                          const char **dir);
 /* A whole number lo..hi given to option `opt` of command `cmd`, or -1
  * after a message. */
 int ax_int_option(const char *cmd, const char *opt, const char *s, int lo, int hi);

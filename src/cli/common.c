@@ -1,5 +1,5 @@
 /* common.c — what the subcommands share: printing diagnostics, options,
- * SOURCE_DATE_EPOCH, the fonts configuration, folders. */
+ * SOURCE_DATE_EPOCH, folders. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,17 +50,6 @@ int ax_source_date_epoch(long long *out)
     }
     *out = v;
     return 1;
-}
-
-/* The fontconfig file that adds fonts/ to the search path: $ANNEX_FONTS_CONF,
- * else fonts/fonts.conf when it exists in the current folder. */
-const char *ax_fonts_conf(void)
-{
-    const char *env = getenv("ANNEX_FONTS_CONF");
-    if (env && *env)
-        return env;
-    struct stat sb;
-    return stat("fonts/fonts.conf", &sb) == 0 ? "fonts/fonts.conf" : NULL;
 }
 
 /* A whole decimal number within lo..hi for option `opt`, or -1 after a

@@ -289,6 +289,19 @@ int ax_cmd_render(int argc, char **argv)
             return ax_report_finish(rep, 2);
         }
     }
+    /* neither -d nor --db: the data folder the layout names (data:), else ./data */
+    char data_buf[4096];
+    if (!dir && !dbfile) {
+        ax_report *krep = ax_report_new("annex render", AX_REPORT_TEXT, stderr);
+        if (!krep || ax_layout_data_option(krep, layout_path, data_buf, sizeof data_buf, &dir)) {
+            for (size_t i = 0; i < nparams; i++)
+                free((char *)params[i].name);
+            if (krep)
+                ax_report_problem(krep, AX_ERROR, "no-output", NULL, 0, 0, "no output written");
+            return krep ? ax_report_finish(krep, 1) : 1;
+        }
+        ax_report_finish(krep, 0);
+    }
     {
         char buf[4096];
         const char *in = input_named_by(out, layout_path, dbfile, dir ? dir : "data", buf,
