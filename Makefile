@@ -6,6 +6,8 @@
 #                 under ASan+UBSan, fuzz seeds)
 #   make demo     install, build, render the two demo layouts from the shipped
 #                 data to out/pct-ta-annex.pdf and out/sdg-coverage.pdf
+#   make install  PREFIX=/usr/local DESTDIR=: bin/annex, share/annex/{layouts,
+#                 data,fonts}, share/man/man1/annex.1; make uninstall
 #   make fuzz     run the CSV fuzz target for FUZZ_SECONDS (default 60)
 #   make bench    print load and render figures, and W1-W3 against the targets
 
@@ -42,7 +44,16 @@ DEB_PKGS := gcc make pkg-config libcsv-dev libsqlite3-dev libicu-dev libcmocka-d
             python3-yaml
 
 .PHONY: all deps check demo sheets fuzz fuzz-layout bench clean unit cli render png batch tsan asan \
-        fuzz-seeds
+        fuzz-seeds install uninstall install-test
+
+# make install PREFIX=/usr/local DESTDIR= (GNU conventions; DESTDIR stages a
+# package, PREFIX is where annex will run from). No root needed when PREFIX
+# is writable.
+PREFIX  = /usr/local
+DESTDIR ?=
+BINDIR  := $(PREFIX)/bin
+DATADIR := $(PREFIX)/share/annex
+MANDIR  := $(PREFIX)/share/man
 
 all: build/annex
 
@@ -63,6 +74,16 @@ $(GEN_SRC): $(ICC_PROFILE) tools/embed_icc.py
 
 build/srgb_icc.o: $(GEN_SRC)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
+
+# The data folder compiled into src/cli/paths.c (the last place annex looks
+# for fonts/fonts.conf): rebuilt when PREFIX changes.
+build/cli/paths.o: CPPFLAGS += -DAX_DATADIR='"$(DATADIR)"'
+build/cli/paths.o: build/datadir
+build/datadir: FORCE
+	@mkdir -p build
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
+.PHONY: FORCE
+FORCE:
 
 build/annex: $(LIB_OBJ) $(SRC_CLI:src/%.c=build/%.o)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -182,10 +203,42 @@ fuzz-layout: deps build/fuzz_layout
 	./build/fuzz_layout -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    build/fuzz-layout-corpus tests/layouts layouts
 
+# The shipped layouts (with the format's reference, README.md) and data, the
+# fonts configuration and the man page, which names the folder installed to.
+INSTALL_LAYOUTS := $(wildcard layouts/*)
+INSTALL_DATA    := $(wildcard data/*)
+
+install: build/annex
+	install -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(DATADIR)/layouts' '$(DESTDIR)$(DATADIR)/data' \
+	    '$(DESTDIR)$(DATADIR)/fonts' '$(DESTDIR)$(MANDIR)/man1'
+	install -m 755 build/annex '$(DESTDIR)$(BINDIR)/annex'
+	install -m 644 $(INSTALL_LAYOUTS) '$(DESTDIR)$(DATADIR)/layouts'
+	install -m 644 $(INSTALL_DATA) '$(DESTDIR)$(DATADIR)/data'
+	install -m 644 fonts/fonts.conf '$(DESTDIR)$(DATADIR)/fonts'
+	sed 's|/usr/local/share/annex|$(DATADIR)|g' docs/annex.1 > build/annex.1
+	install -m 644 build/annex.1 '$(DESTDIR)$(MANDIR)/man1/annex.1'
+
+# Removes what install put there, and the folders of share/annex left empty
+# (fonts a user dropped into share/annex/fonts stay, and so does the folder).
+uninstall:
+	rm -f '$(DESTDIR)$(BINDIR)/annex' '$(DESTDIR)$(MANDIR)/man1/annex.1' \
+	    '$(DESTDIR)$(DATADIR)/fonts/fonts.conf' \
+	    $(addprefix '$(DESTDIR)$(DATADIR)/,$(addsuffix ',$(INSTALL_LAYOUTS) $(INSTALL_DATA)))
+	-rmdir '$(DESTDIR)$(DATADIR)/layouts' '$(DESTDIR)$(DATADIR)/data' \
+	    '$(DESTDIR)$(DATADIR)/fonts' '$(DESTDIR)$(DATADIR)' 2>/dev/null
+
+# make install into a temporary PREFIX and DESTDIR, the installed annex run
+# from /, the man page checked by groff and mandoc, make uninstall; a
+# checkout's build/annex from another folder (tests/install/run.sh).
+install-test: build/annex
+	@sh tools/install-deps.sh groff-base man-db mandoc
+	@sh tests/install/run.sh
+
 check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory cli
+	@$(MAKE) --no-print-directory install-test
 	@$(MAKE) --no-print-directory render
 	@$(MAKE) --no-print-directory png
 	@$(MAKE) --no-print-directory batch
@@ -193,9 +246,9 @@ check: deps
 	@$(MAKE) --no-print-directory tsan
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory fuzz-seeds
-	@echo "make check: unit, cli, render, png, batch, tags, batch under TSan," \
+	@echo "make check: unit, cli, install, render, png, batch, tags, batch under TSan," \
 	      "unit+cli+render+png+batch under ASan/UBSan, fuzz seeds"
-	@echo "suites: 10 passed, 0 failed"
+	@echo "suites: 11 passed, 0 failed"
 
 # The shipped data keeps the source's own errors; data/corrections.csv fixes
 # them with reasons the documents print, so the demo renders without --force.
