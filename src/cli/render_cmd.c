@@ -274,6 +274,15 @@ int ax_cmd_render(int argc, char **argv)
     if (!rep)
         MISUSE();
     ax_report_quiet(rep, quiet);
+    /* neither -d nor --db: the data folder the layout names (data:), else ./data */
+    char data_buf[4096];
+    if (!dir && !dbfile &&
+        ax_layout_data_option(rep, layout_path, data_buf, sizeof data_buf, &dir)) {
+        ax_report_problem(rep, AX_ERROR, "no-output", NULL, 0, 0, "no output written");
+        for (size_t i = 0; i < nparams; i++)
+            free((char *)params[i].name);
+        return ax_report_finish(rep, 1);
+    }
     /* Every path the command line names (and the default data folder) is
      * looked at before any work, and all the missing ones are reported. */
     {
@@ -288,19 +297,6 @@ int ax_cmd_render(int argc, char **argv)
                 free((char *)params[i].name);
             return ax_report_finish(rep, 2);
         }
-    }
-    /* neither -d nor --db: the data folder the layout names (data:), else ./data */
-    char data_buf[4096];
-    if (!dir && !dbfile) {
-        ax_report *krep = ax_report_new("annex render", AX_REPORT_TEXT, stderr);
-        if (!krep || ax_layout_data_option(krep, layout_path, data_buf, sizeof data_buf, &dir)) {
-            for (size_t i = 0; i < nparams; i++)
-                free((char *)params[i].name);
-            if (krep)
-                ax_report_problem(krep, AX_ERROR, "no-output", NULL, 0, 0, "no output written");
-            return krep ? ax_report_finish(krep, 1) : 1;
-        }
-        ax_report_finish(krep, 0);
     }
     {
         char buf[4096];
