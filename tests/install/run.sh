@@ -185,8 +185,9 @@ cmp -s "$TMP/a.pdf" "$TMP/c.pdf" && ok || bad "installed and checkout renders di
 cp "$TOP/data/activities.csv" "$TMP/activities.csv"
 "$ANNEX" render "$TOP/layouts/pct-ta-annex.yaml" -o "$TOP/data/activities.csv" \
     >"$TMP/o.err" 2>&1
-[ $? = 2 ] && cmp -s "$TMP/activities.csv" "$TOP/data/activities.csv" && ok ||
-    bad "-o into the layout's data folder is not refused"
+[ $? = 2 ] && cmp -s "$TMP/activities.csv" "$TOP/data/activities.csv" &&
+    grep -q "would overwrite a file of the data folder" "$TMP/o.err" && ok ||
+    { bad "-o into the layout's data folder is not refused"; cat "$TMP/o.err"; }
 
 # layouts of the render tests' small data, with and without the key
 mkdir -p "$TMP/lay/sub" "$TMP/w/data" "$TMP/empty"
@@ -231,6 +232,16 @@ key_error map "{a: b}" "2:7: error: data: expected a folder name (the data folde
 key_error null "" "2:6: error: data: expected a folder name (the data folder, relative to the layout's folder: data: ../data), found nothing"
 key_error empty '""' "2:7: error: data: the folder name is empty (data: ../data names the data folder, relative to the layout's folder)"
 key_error file ../../w/data/activities.csv "2:7: error: data: '$TMP/w/data/activities.csv' is not a folder"
+# through a symbolic link to the layout's folder, ".." is the link target's
+# parent: "link/.." is not folded into the link's own folder
+ln -s "$TMP/lay/sub" "$TMP/link"
+{ echo "data: ../../w/data"; cat "$TOP/tests/render/small.yaml"; } >"$TMP/lay/sub/linked.yaml"
+"$ANNEX" render "$TMP/link/linked.yaml" --trace "$TMP/link.trace" >"$TMP/link.err" 2>&1 &&
+    cmp -s "$TMP/link.trace" "$TOP/tests/render/expected/small.trace" && ok ||
+    { bad "data: through a symbolic link to the layout's folder"; cat "$TMP/link.err"; }
+"$ANNEX" render "$TMP/link/gone.yaml" -o "$TMP/gone.pdf" >"$TMP/gone.err" 2>&1
+grep -qF "$TMP/link/gone.yaml:2:7: error: data: no folder '$TMP/link/../nowhere'" "$TMP/gone.err" &&
+    ok || { bad "a symbolic link's .. is folded"; cat "$TMP/gone.err"; }
 
 echo "install tests: $pass passed, $fail failed"
 [ "$fail" = 0 ]
