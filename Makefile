@@ -144,6 +144,12 @@ png: build/annex build/pngdiff
 batch: build/annex build/inkcheck
 	@sh tests/batch/run.sh build/annex build/inkcheck
 
+# The layout schema (layouts/annex-layout.schema.json) against every layout and
+# against annex itself: keys, enums, required keys, value forms.
+.PHONY: schema
+schema: build/annex
+	@sh tests/schema/run.sh build/annex
+
 # Tagged PDF (PDF/UA-1) and PDF/A-2 on every document: tagcheck.py (pikepdf),
 # pdf.js (Firefox's engine, tests/pdfjs), poppler, qpdf, MuPDF, Ghostscript;
 # broken variants must fail. pdf.js comes from npm (the lock file pins it);
@@ -242,6 +248,7 @@ check: deps
 	@$(MAKE) --no-print-directory render
 	@$(MAKE) --no-print-directory png
 	@$(MAKE) --no-print-directory batch
+	@$(MAKE) --no-print-directory schema
 	@$(MAKE) --no-print-directory tags
 	@$(MAKE) --no-print-directory tsan
 	@$(MAKE) --no-print-directory asan
