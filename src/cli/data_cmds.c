@@ -265,23 +265,27 @@ static int bind_params(sqlite3_stmt *st, char **params, int nparams)
 {
     char names[MAX_PARAMS][128];
     const char *values[MAX_PARAMS];
-    int bad = 0;
+    int bad = 0, skip[MAX_PARAMS] = {0};
     for (int i = 0; i < nparams; i++) {
         if (!split_param(params[i], names[i], sizeof names[i], &values[i])) {
             fprintf(stderr, "annex query: -p %s: not NAME=VALUE (NAME: letters, digits, _)\n",
                     params[i]);
-            return 2;
+            names[i][0] = '\0';
+            skip[i] = bad = 1;
+            continue;
         }
-        for (int k = 0; k < i; k++)
-            if (strcmp(names[k], names[i]) == 0) {
+        for (int k = 0; k < i && !skip[i]; k++)
+            if (!skip[k] && strcmp(names[k], names[i]) == 0) {
                 fprintf(stderr, "annex query: -p %s is given twice\n", names[i]);
-                return 2;
+                skip[i] = bad = 1;
             }
     }
     /* -p that the query has no use for: a typo, or the wrong query */
     ax_buf unused = {0};
     int nunused = 0;
     for (int i = 0; i < nparams; i++) {
+        if (skip[i])
+            continue;
         int idx = ax_sql_param_index(st, names[i]);
         if (idx)
             ax_sql_bind_value(st, idx, values[i]);
