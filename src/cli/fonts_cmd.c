@@ -98,10 +98,10 @@ static void print_text(const char *what, const ax_layout *l, family_res **res, f
     for (size_t i = 0; i < l->nstyles; i++) {
         const ax_style_spec *s = &l->styles[i];
         /* sizes as the layout gives them, without the locale's decimal mark */
-        long tenths = (long)(s->size * 10 + 0.5);
-        printf("%s%s (%ld", i ? "" : "\n", s->name, tenths / 10);
-        if (tenths % 10)
-            printf(".%ld", tenths % 10);
+        long h = (long)(s->size * 100 + 0.5); /* hundredths of a point */
+        printf("%s%s (%ld", i ? "" : "\n", s->name, h / 100);
+        if (h % 100)
+            printf(h % 10 ? ".%02ld" : ".%ld", h % 10 ? h % 100 : h % 100 / 10);
         printf(" pt)\n");
         for (size_t k = 0; k < s->nfamilies; k++) {
             family_res *r = &res[i][k];

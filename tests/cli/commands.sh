@@ -220,10 +220,17 @@ done
 # the built-in styles, then each shipped layout; every family's file and face
 # as fontconfig's own fc-match gives them, the coverage as fc-query's charset
 cat >"$TMP/fonts.py" <<'PY'
-import json, subprocess, sys
+import json, os, subprocess, sys, tempfile
 o = json.load(open(sys.argv[1], encoding="utf-8"))
 conf = o["fontconfig"]
 env = None
+if conf:
+    # fontconfig as annex configures it: the system's, then annex's file on top
+    tmp = tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False)
+    tmp.write('<?xml version="1.0"?><fontconfig><include ignore_missing="yes">/etc/fonts/fonts.conf'
+              '</include><include>%s</include></fontconfig>' % os.path.abspath(conf))
+    tmp.close()
+    env = dict(os.environ, FONTCONFIG_FILE=tmp.name)
 fonts = {f["id"]: f for f in o["fonts"]}
 assert o["styles"], "no styles"
 names = [s["name"] for s in o["styles"]]
@@ -234,7 +241,7 @@ for s in o["styles"]:
     for fam in s["families"]:
         f = fonts[fam["font"]]
         got = subprocess.run(["fc-match", "-f", "%{file}:%{index}", fam["family"]],
-                             capture_output=True, text=True, check=True).stdout
+                             capture_output=True, text=True, check=True, env=env).stdout
         assert got == "%s:%d" % (f["file"], f["face"]), (fam, got, f)
 ranges = {"basic_latin": (0x20, 0x7E), "cjk_ideographs": (0x4E00, 0x9FFF),
           "cjk_punctuation": (0x3000, 0x303F), "fullwidth_forms": (0xFF01, 0xFF5E)}
@@ -255,6 +262,8 @@ for f in o["fonts"]:
 body = [s for s in o["styles"] if s["name"] == "body"][0]
 cjk = [fonts[x["font"]] for x in body["families"] if fonts[x["font"]]["coverage"]["cjk_ideographs"]["covered"] > 20000]
 assert cjk and cjk[0]["format"] == "CFF" and cjk[0]["coverage"]["cjk_punctuation"]["covered"] == 64, body
+if conf:
+    os.unlink(tmp.name)
 print(len(o["fonts"]))
 PY
 for l in "" layouts/pct-ta-annex.yaml layouts/sdg-coverage.yaml layouts/country-sheet.yaml; do
