@@ -390,7 +390,13 @@ stop_watch TERM
 # a signal while the first render runs: the render completes, then exit 0
 rm -rf "$W/out" "$W/png"
 start_watch
-sleep 0.05
+# the signal once the render has started (the watcher's child exists)
+i=0
+while [ $i -lt 100 ] && [ -z "$(cat /proc/$WATCH_PID/task/$WATCH_PID/children 2>/dev/null)" ] &&
+    [ ! -s "$W/watch.out" ]; do
+    sleep 0.05
+    i=$((i + 1))
+done
 stop_watch INT
 if [ "$st" = 0 ] && pdfinfo "$W/out/small.pdf" >/dev/null 2>&1 && [ "$(ls -A "$W/out")" = small.pdf ]; then ok; else
     bad "watch: SIGINT during the first render (exit $st)"; cat "$W/watch.out" "$W/watch.err"; ls -A "$W/out"
