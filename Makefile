@@ -131,6 +131,7 @@ unit: $(TESTS:%=build/%)
 cli: build/annex
 	@sh tests/cli/run.sh build/annex
 	@sh tests/cli/render.sh build/annex
+	@sh tests/cli/commands.sh build/annex
 
 # The demo annex checked by real readers, golden traces, broken layouts.
 render: build/annex build/inkcheck

@@ -9,12 +9,15 @@
  * for `annex COMMAND --help` (exit 0). */
 extern const char ax_render_usage[], ax_batch_usage[], ax_check_usage[], ax_query_usage[],
     ax_db_usage[];
+extern const char ax_fonts_usage[], ax_watch_usage[];
 
 int ax_cmd_check(int argc, char **argv);
 int ax_cmd_query(int argc, char **argv);
 int ax_cmd_db(int argc, char **argv);
 int ax_cmd_render(int argc, char **argv);
 int ax_cmd_batch(int argc, char **argv);
+int ax_cmd_fonts(int argc, char **argv); /* fonts_cmd.c */
+int ax_cmd_watch(int argc, char **argv); /* watch_cmd.c */
 
 /* common.c */
 #include "../base/diag.h"

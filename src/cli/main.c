@@ -13,6 +13,8 @@ static void usage(FILE *f)
           "       annex check [DATA_DIR | FILE.csv]\n"
           "       annex query SQL [-d DATA_DIR | --db FILE.sqlite] [-p NAME=VALUE]...\n"
           "       annex db [-d DATA_DIR] -o FILE.sqlite\n"
+          "       annex fonts [LAYOUT]\n"
+          "       annex watch LAYOUT [render options]\n"
           "       annex --version\n"
           "`annex COMMAND --help` prints a command's options.\n"
           "Exit status: 0 ok (warnings allowed), 1 data errors, 2 misuse.\n",
@@ -33,7 +35,8 @@ int main(int argc, char **argv)
         const char *usage;
     } helps[] = {{"render", ax_render_usage}, {"batch", ax_batch_usage},
                  {"check", ax_check_usage},   {"query", ax_query_usage},
-                 {"db", ax_db_usage}};
+                 {"db", ax_db_usage},         {"fonts", ax_fonts_usage},
+                 {"watch", ax_watch_usage}};
     for (size_t k = 0; k < sizeof helps / sizeof helps[0]; k++) {
         if (strcmp(cmd, helps[k].name) != 0)
             continue;
@@ -53,6 +56,10 @@ int main(int argc, char **argv)
         return ax_cmd_query(argc - 1, argv + 1);
     if (strcmp(cmd, "db") == 0)
         return ax_cmd_db(argc - 1, argv + 1);
+    if (strcmp(cmd, "fonts") == 0)
+        return ax_cmd_fonts(argc - 1, argv + 1);
+    if (strcmp(cmd, "watch") == 0)
+        return ax_cmd_watch(argc - 1, argv + 1);
     if (strcmp(cmd, "--version") == 0) {
         printf("annex %s\n", AX_VERSION);
         return 0;

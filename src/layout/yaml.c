@@ -23,6 +23,8 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "../data/sqlguard.h"
+
 /* ---- the node tree ------------------------------------------------------ */
 
 typedef enum yn_kind {
@@ -1020,38 +1022,28 @@ static sqlite3_stmt *prepare(P *p, const yn *q)
 {
     if (!p->db)
         return NULL;
-    sqlite3_stmt *st = NULL, *more = NULL;
-    const char *tail = NULL;
-    int rc = sqlite3_prepare_v2(p->db, q->s, -1, &st, &tail);
-    if (rc == SQLITE_NOMEM) {
+    sqlite3_stmt *st;
+    char why[256];
+    switch (ax_sql_prepare_read(p->db, q->s, &st, why, sizeof why)) {
+    case AX_SQL_OK:
+        return st;
+    case AX_SQL_NOMEM:
         p->nomem = 1;
-        return NULL;
-    }
-    if (rc != SQLITE_OK) {
-        sql_err(p, q, "the query does not prepare: %s", sqlite3_errmsg(p->db));
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    if (!st) {
+        break;
+    case AX_SQL_ERROR:
+        sql_err(p, q, "the query does not prepare: %s", why);
+        break;
+    case AX_SQL_EMPTY:
         sql_err(p, q, "the query is empty");
-        return NULL;
-    }
-    if (tail && *tail) {
-        rc = sqlite3_prepare_v2(p->db, tail, -1, &more, NULL);
-        sqlite3_finalize(more);
-        if (rc != SQLITE_OK || more) {
-            sql_err(p, q, "the query holds more than one statement");
-            sqlite3_finalize(st);
-            return NULL;
-        }
-    }
-    /* ATTACH and BEGIN count as read-only for SQLite, but return nothing. */
-    if (!sqlite3_stmt_readonly(st) || sqlite3_column_count(st) == 0) {
+        break;
+    case AX_SQL_MULTIPLE:
+        sql_err(p, q, "the query holds more than one statement");
+        break;
+    case AX_SQL_REFUSED: /* writes, ATTACH, PRAGMA, no result (sqlguard.h) */
         sql_err(p, q, "the query must only read (SELECT …): a layout does not change the data");
-        sqlite3_finalize(st);
-        return NULL;
+        break;
     }
-    return st;
+    return NULL;
 }
 
 /* Is `name` a result column of st, as itself or as name_zh / name_en? */
