@@ -41,7 +41,7 @@ DEB_PKGS := gcc make pkg-config libcsv-dev libsqlite3-dev libicu-dev libcmocka-d
             fonts-arphic-uming fonts-wqy-microhei fonts-liberation2 poppler-utils qpdf \
             mupdf-tools ghostscript locales libcairo2-dev libfreetype-dev nettle-dev zlib1g-dev \
             fonts-noto-cjk icc-profiles-free python3-pikepdf libjansson-dev python3-jsonschema \
-            python3-yaml
+            python3-yaml fontconfig
 
 .PHONY: all deps check demo sheets fuzz fuzz-layout bench clean unit cli render png batch tsan asan \
         fuzz-seeds install uninstall install-test

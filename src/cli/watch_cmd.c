@@ -51,7 +51,7 @@
 const char ax_watch_usage[] =
     "usage: annex watch LAYOUT [render options]\n"
     "Renders LAYOUT as `annex render LAYOUT [render options]` does, then again\n"
-    "whenever the layout, a .csv file of the data folder (-d, default data) or the\n"
+    "whenever the layout, a .csv file of the data folder (as render finds it) or the\n"
     "--db file changes; --png DIR re-renders the PNG pages too. One line per render\n"
     "on stdout (ok, or the exit status of a failed render; its messages on\n"
     "stderr). Ctrl-C or SIGTERM ends the watch (exit 0) once the render under way\n"
@@ -355,7 +355,17 @@ int ax_cmd_watch(int argc, char **argv)
         if (!split_path(dbfile, &ddir, &dbase) || !add_watch(&w, ddir, dbase))
             goto done;
     } else {
-        const char *d = dir ? dir : "data";
+        /* as render finds it: -d, else the layout's data: key, else ./data
+         * (a key that changes while watching is followed at the next start) */
+        char key_dir[4096];
+        const char *d = dir;
+        ax_report *rep = d ? NULL : ax_report_new("annex watch", AX_REPORT_TEXT, stderr);
+        if (rep) {
+            ax_layout_data_option(rep, layout, key_dir, sizeof key_dir, &d);
+            ax_report_finish(rep, 0);
+        }
+        if (!d)
+            d = "data";
         if (stat(d, &sb) == 0 && S_ISDIR(sb.st_mode)) {
             if (!add_watch(&w, d, NULL))
                 goto done;
