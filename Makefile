@@ -180,6 +180,7 @@ asan: build/asan/annex build/inkcheck build/pngdiff $(TESTS:%=build/asan/%)
 	@for t in $(TESTS:%=build/asan/%); do echo "== $$t (asan)"; ./$$t || exit 1; done
 	@sh tests/cli/run.sh build/asan/annex
 	@sh tests/cli/render.sh build/asan/annex
+	@sh tests/cli/commands.sh build/asan/annex
 	@sh tests/render/run.sh build/asan/annex build/inkcheck
 	@sh tests/render/png.sh build/asan/annex build/pngdiff
 	@sh tests/batch/run.sh build/asan/annex build/inkcheck
