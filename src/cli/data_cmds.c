@@ -220,6 +220,14 @@ static int data_options_ok(const char *cmd, const char *dir, const char *dbfile,
                 cmd, usage);
         return 0;
     }
+    struct stat sb;
+    if (!dir && !dbfile && stat("data", &sb) != 0) {
+        /* the default, not named: said as such, with the way out (exit 2 as
+         * for a named one) */
+        fprintf(stderr, "%s: no data folder: ./data: %s; name one with -d DATA_DIR%s\n", cmd,
+                strerror(errno), strcmp(cmd, "annex db") ? " or --db FILE" : "");
+        return 0;
+    }
     return (!dir || named_path_exists(cmd, "-d", dir)) &&
            (!dbfile || named_path_exists(cmd, "--db", dbfile));
 }

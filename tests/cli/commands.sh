@@ -402,5 +402,13 @@ if [ "$st" = 0 ] && pdfinfo "$W/out/small.pdf" >/dev/null 2>&1 && [ "$(ls -A "$W
     bad "watch: SIGINT during the first render (exit $st)"; cat "$W/watch.out" "$W/watch.err"; ls -A "$W/out"
 fi
 
+# --- the default data folder missing (run from /): exit 2 and the way out -------
+for c in query db; do
+    if [ $c = query ]; then set -- query "SELECT 1"; else set -- db -o "$TMP/nodefault.sqlite"; fi
+    (cd / && "$ANNEX" "$@" >/dev/null 2>"$TMP/err"); st=$?
+    [ $st = 2 ] && grep -q "no data folder: ./data: .*name one with -d DATA_DIR" "$TMP/err" &&
+        [ ! -e "$TMP/nodefault.sqlite" ] && ok || { bad "$c without ./data: exit $st"; cat "$TMP/err"; }
+done
+
 echo "commands: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
