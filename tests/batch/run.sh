@@ -162,9 +162,9 @@ if command -v script >/dev/null 2>&1; then
 fi
 
 # --- collisions and misuse ------------------------------------------------------------
-batch "$L" --each "SELECT 'EG' AS code UNION ALL SELECT 'CN'" -o "$TMP/same/one.pdf" 2>"$TMP/same.err"
+batch "$L" --each "SELECT 'EG' AS code, 1 AS n UNION ALL SELECT 'CN', 1" -o "$TMP/same/{n}.pdf" 2>"$TMP/same.err"
 st=$?
-[ $st = 1 ] && grep -q "row 2 has the same output file as row 1" "$TMP/same.err" && [ -e "$TMP/same/one.pdf" ] &&
+[ $st = 1 ] && grep -q "row 2 has the same output file as row 1" "$TMP/same.err" && [ -e "$TMP/same/1.pdf" ] &&
     ok || bad "two documents, one file name: exit $st"
 status2() {
     "$ANNEX" batch "$@" >/dev/null 2>"$TMP/err"
@@ -190,6 +190,130 @@ sed -i '29s/,NM,/,NA,/' "$TMP/baddata/activities.csv"
 "$ANNEX" batch "$L" -d "$TMP/baddata" --each "$EACH" -o "$TMP/noforce/{code}.pdf" >/dev/null 2>&1
 st=$?
 [ $st = 1 ] && [ ! -e "$TMP/noforce" ] && ok || bad "data errors without --force: exit $st"
+
+# --- refused before anything is rendered (issue 14) ---------------------------------
+TWO="SELECT 'EG' AS code UNION ALL SELECT 'CN'"
+# an -o pattern without a {column}: every row would write one file; exit 2, nothing written
+"$ANNEX" batch "$L" --each "$TWO" -o "$TMP/noph/one.pdf" 2>"$TMP/noph.err"
+st=$?
+[ $st = 2 ] && grep -q "has no {column} placeholder" "$TMP/noph.err" && [ ! -e "$TMP/noph" ] && ok ||
+    { bad "-o without a placeholder: exit $st"; cat "$TMP/noph.err"; }
+"$ANNEX" batch "$L" --each "$TWO" -o "$TMP/noph/{{code}}.pdf" 2>/dev/null
+[ $? = 2 ] && [ ! -e "$TMP/noph" ] && ok || bad "-o with only literal braces is not refused"
+# --combine naming one of the documents (another spelling of the same path)
+mkdir -p "$TMP/cmb"
+"$ANNEX" batch "$L" --each "$TWO" -o "$TMP/cmb/{code}.pdf" --combine "$TMP/cmb/./sub/../EG.pdf" 2>"$TMP/cmb.err"
+st=$?
+[ $st = 2 ] && grep -q "combine .* is also the file of row 1 (code=EG)" "$TMP/cmb.err" &&
+    [ -z "$(ls "$TMP/cmb")" ] && ok || { bad "--combine equal to a document: exit $st"; cat "$TMP/cmb.err"; }
+# an output that is an input: the layout, a file of the data folder, the --db file
+mkdir -p "$TMP/in"
+cp "$L" "$TMP/in/layout.yaml"
+cp -r data "$TMP/in/data"
+"$ANNEX" db -d data -o "$TMP/in/in.sqlite" >/dev/null 2>&1
+cksum "$TMP/in/layout.yaml" "$TMP"/in/data/* "$TMP/in/in.sqlite" >"$TMP/in.sum1"
+for args in "-d $TMP/in/data --each \"SELECT 'activities' AS f\" -o $TMP/in/data/{f}.csv" \
+            "-d $TMP/in/data --each \"$TWO\" -o $TMP/in/out/{code}.pdf --combine $TMP/in/layout.yaml" \
+            "-d $TMP/in/data --each \"$TWO\" -o $TMP/in/out/{code}.pdf --manifest $TMP/in/data/countries.csv" \
+            "--db $TMP/in/in.sqlite --each \"$TWO\" -o $TMP/in/out/{code}.pdf --combine $TMP/in/in.sqlite" \
+            "-d $TMP/in/data --each \"$TWO\" -o $TMP/in/out/{code}.pdf --combine $TMP/in/out/a.pdf --manifest $TMP/in/out/a.pdf"; do
+    eval "\"\$ANNEX\" batch \"\$TMP/in/layout.yaml\" $args" 2>"$TMP/in.err"
+    st=$?
+    cksum "$TMP/in/layout.yaml" "$TMP"/in/data/* "$TMP/in/in.sqlite" >"$TMP/in.sum2"
+    [ $st = 2 ] && cmp -s "$TMP/in.sum1" "$TMP/in.sum2" && [ ! -e "$TMP/in/out" ] &&
+        grep -q "an input of this batch\|is also the manifest" "$TMP/in.err" && ok ||
+        { bad "an output equal to an input: exit $st: $args"; cat "$TMP/in.err"; }
+done
+
+# --- a parameter the --each query does not give: one problem, not one per row --------
+sed 's/ac.code = :code/ac.code = :code AND a.year = :year/' "$L" >"$TMP/year.yaml"
+"$ANNEX" batch "$TMP/year.yaml" --each "SELECT 'EG' AS code UNION ALL SELECT 'CN' UNION ALL SELECT 'BR'" \
+    -o "$TMP/year/{code}.pdf" 2>"$TMP/year.err"
+st=$?
+n=$(grep -c "no value for :year" "$TMP/year.err")
+[ $st = 1 ] && [ "$n" = 1 ] && grep -q "^$TMP/year.yaml:14:14: error: no value for :year" "$TMP/year.err" &&
+    [ ! -e "$TMP/year" ] && ok || { bad "a missing parameter: exit $st, reported $n times"; cat "$TMP/year.err"; }
+# given with -p, the same batch renders
+"$ANNEX" batch "$TMP/year.yaml" --each "SELECT 'EG' AS code UNION ALL SELECT 'CN'" -p year=2021 \
+    -o "$TMP/year/{code}.pdf" -q 2>/dev/null && [ -s "$TMP/year/EG.pdf" ] && ok || bad "-p year=2021 does not supply :year"
+
+# --- a shard with no rows, a query with no rows: said, and a manifest all the same ----
+FIVE="SELECT DISTINCT code FROM activity_countries ORDER BY code LIMIT 5"
+"$ANNEX" batch "$L" --each "$FIVE" -o "$TMP/s6/{code}.pdf" --shard 6/6 -q 2>"$TMP/s6.err"
+st=$?
+[ $st = 0 ] && grep -q "shard 6/6 has no rows: the query gave 5 rows for 6 shards" "$TMP/s6.err" && ok ||
+    { bad "--shard 6/6 of 5 rows: exit $st"; cat "$TMP/s6.err"; }
+python3 - "$TMP/s6/manifest-6-of-6.json" <<'PY' && ok || bad "--shard 6/6 of 5 rows: the manifest"
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["shard"] == {"k": 6, "n": 6}, m
+assert m["rows"] == 5 and m["documents"] == [] and m["failed"] == [], m
+PY
+"$ANNEX" batch "$L" --each "SELECT code FROM countries WHERE 0" -o "$TMP/none/{code}.pdf" -q 2>"$TMP/none.err"
+st=$?
+[ $st = 0 ] && grep -q "returned no row" "$TMP/none.err" &&
+    python3 -c "import json; m = json.load(open('$TMP/none/manifest.json')); assert m['rows'] == 0 and m['documents'] == [] and m['failed'] == []" &&
+    ok || { bad "a query with no row: exit $st, or no manifest"; cat "$TMP/none.err"; }
+
+# --- data and layout problems together, in one run ------------------------------------
+sed 's/^page:/pgae:/' "$L" >"$TMP/badlayout.yaml"
+"$ANNEX" batch "$TMP/badlayout.yaml" -d "$TMP/baddata" --each "$EACH" -o "$TMP/both/{code}.pdf" 2>"$TMP/both.err"
+st=$?
+[ $st = 1 ] && grep -q "stale-correction" "$TMP/both.err" && grep -q "^$TMP/badlayout.yaml:4:1: error: unknown key 'pgae'" "$TMP/both.err" &&
+    [ ! -e "$TMP/both" ] && ok || { bad "data and layout errors together: exit $st"; cat "$TMP/both.err"; }
+# a layout file that does not exist: 2, and the data's errors are still told
+"$ANNEX" batch "$TMP/nosuch.yaml" -d "$TMP/baddata" --each "$EACH" -o "$TMP/both/{code}.pdf" 2>"$TMP/both.err"
+st=$?
+[ $st = 2 ] && grep -q "stale-correction" "$TMP/both.err" && grep -q "nosuch.yaml: error: cannot read the layout" "$TMP/both.err" &&
+    ok || { bad "a missing layout with data errors: exit $st"; cat "$TMP/both.err"; }
+# a data folder that does not exist: 2
+"$ANNEX" batch "$L" -d "$TMP/nosuchdir" --each "$EACH" -o "$TMP/both/{code}.pdf" 2>/dev/null
+[ $? = 2 ] && ok || bad "a missing data folder is not exit 2"
+# the same problems as one JSON object (--diagnostics json), positions only when known
+"$ANNEX" batch "$TMP/badlayout.yaml" -d "$TMP/baddata" --each "$EACH" -o "$TMP/both/{code}.pdf" \
+    --diagnostics json 2>"$TMP/both.json"
+st=$?
+python3 - "$TMP/both.json" "$st" <<'PY' && ok || { bad "--diagnostics json"; cat "$TMP/both.json"; }
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["command"] == "batch" and o["status"] == int(sys.argv[2]) == 1, o
+codes = sorted(p["code"] for p in o["problems"])
+assert codes == ["layout", "stale-correction"], codes
+assert o["errors"] == 2
+for p in o["problems"]:
+    assert p.get("line", 1) > 0 and p.get("column", 1) > 0, p
+PY
+"$ANNEX" batch "$TMP/failing.yaml" --each "$EACH" -o "$TMP/failj/{code}.pdf" --diagnostics json 2>"$TMP/failj.json"
+st=$?
+python3 - "$TMP/failj.json" "$st" <<'PY' && ok || { bad "--diagnostics json, a failing document"; head -c 2000 "$TMP/failj.json"; }
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["status"] == int(sys.argv[2]) == 1, o
+errs = [p for p in o["problems"] if p["severity"] == "error"]
+assert len(errs) == 1 and "EG.pdf: " in errs[0]["message"] and "integer overflow" in errs[0]["message"], errs
+assert errs[0]["line"] > 0, errs
+PY
+
+# --- -q: no progress, only problems and the summary ------------------------------------
+"$ANNEX" batch "$L" --each "$TWO" -o "$TMP/quiet/{code}.pdf" -q 2>"$TMP/quiet.err"
+[ $? = 0 ] && ! grep -q '\[1/2\]' "$TMP/quiet.err" && grep -q "2 of 2 documents written" "$TMP/quiet.err" &&
+    ok || { bad "-q"; cat "$TMP/quiet.err"; }
+
+# --- the manifest: jansson's JSON, in a fixed order, the same bytes twice -------------
+python3 - "$TMP/root/out/manifest.json" <<'PY' && ok || bad "the manifest of the hostile values"
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert list(m) == ["generator", "layout", "each", "rows", "documents", "failed"], list(m)
+assert list(m["documents"][0]) == ["row", "file", "pages", "bytes", "sha256", "parameters"]
+vals = [d["parameters"]["code"] for d in m["documents"]]
+assert "EG\nEG" in vals and "EG' OR '1'='1" in vals and "a\\b" in vals, vals
+PY
+cmp -s "$TMP/full/manifest.json" "$TMP/j1/manifest.json" && ok || bad "two runs give different manifests"
+
+# --- no diagnostic with a made-up position ------------------------------------------
+if cat "$TMP"/*.err | grep -q ':0:0\|:0: '; then
+    bad "a diagnostic with position 0"; cat "$TMP"/*.err | grep ':0:0\|:0: ' | head -3
+else ok; fi
 
 # --- the shipped country sheets, checked against SQL -----------------------------
 if [ -f layouts/country-sheet.yaml ] && [ -f tests/render/sheetcheck.py ]; then
