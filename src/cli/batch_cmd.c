@@ -208,12 +208,22 @@ static ax_status load_data(ax_report *r, const char *dir, const char *dbfile, sq
     return st;
 }
 
+/* The command line, parsed. */
+typedef struct batch_args {
+    const char *layout, *dir, *dbfile, *pattern, *each, *combine, *manifest;
+    ax_lang lang;
+    int force, quiet, jobs, shard_k, shard_n, fmt;
+    ax_param params[MAX_PARAMS]; /* -p: names owned */
+    size_t nparams;
+} batch_args;
+
 enum {
     OPT_DB = 256, OPT_EACH, OPT_COMBINE, OPT_MANIFEST, OPT_SHARD, OPT_FORCE, OPT_LANG,
     OPT_DIAGNOSTICS
 };
 
-int ax_cmd_batch(int argc, char **argv)
+/* 0, or 2 after a message (the usage, when it helps). */
+static int parse_args(int argc, char **argv, batch_args *a)
 {
     static const struct option longopts[] = {
         {"data", required_argument, NULL, 'd'},
@@ -232,122 +242,103 @@ int ax_cmd_batch(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *cmd = "annex batch";
-    const char *layout_path = NULL, *dir = NULL, *dbfile = NULL, *pattern = NULL, *each = NULL;
-    const char *combine = NULL, *manifest = NULL;
-    ax_lang lang = 0;
-    int force = 0, quiet = 0, jobs = 0, shard_k = 0, shard_n = 0, fmt = AX_REPORT_TEXT;
-    ax_param cl[MAX_PARAMS];
-    size_t ncl = 0;
-    int status = 2;
-
-    /* 1. the command line */
+    memset(a, 0, sizeof *a);
+    a->fmt = AX_REPORT_TEXT;
     optind = 0;
     for (int c; (c = ax_getopt(cmd, argc, argv, "d:o:j:p:q", longopts, ax_batch_usage)) != -1;) {
         switch (c) {
-        case 'd': dir = optarg; break;
-        case OPT_DB: dbfile = optarg; break;
-        case 'o': pattern = optarg; break;
-        case OPT_EACH: each = optarg; break;
-        case OPT_COMBINE: combine = optarg; break;
-        case OPT_MANIFEST: manifest = optarg; break;
-        case OPT_FORCE: force = 1; break;
-        case 'q': quiet = 1; break;
+        case 'd': a->dir = optarg; break;
+        case OPT_DB: a->dbfile = optarg; break;
+        case 'o': a->pattern = optarg; break;
+        case OPT_EACH: a->each = optarg; break;
+        case OPT_COMBINE: a->combine = optarg; break;
+        case OPT_MANIFEST: a->manifest = optarg; break;
+        case OPT_FORCE: a->force = 1; break;
+        case 'q': a->quiet = 1; break;
         case 'j':
-            if ((jobs = ax_int_option(cmd, "-j", optarg, 1, 256)) < 0)
-                goto usage_done;
+            if ((a->jobs = ax_int_option(cmd, "-j", optarg, 1, 256)) < 0)
+                return 2;
             break;
         case OPT_SHARD:
-            if (parse_shard(optarg, &shard_k, &shard_n) != 0) {
+            if (parse_shard(optarg, &a->shard_k, &a->shard_n) != 0) {
                 fprintf(stderr, "%s: --shard takes K/N with 1 <= K <= N, not '%s'\n", cmd,
                         optarg);
-                goto usage_done;
+                return 2;
             }
             break;
         case OPT_LANG:
-            if (!(lang = ax_lang_option(cmd, optarg)))
-                goto usage_done;
+            if (!(a->lang = ax_lang_option(cmd, optarg)))
+                return 2;
             break;
         case 'p':
-            if (ax_param_option(cmd, optarg, cl, &ncl, MAX_PARAMS) != 0)
-                goto usage_done;
+            if (ax_param_option(cmd, optarg, a->params, &a->nparams, MAX_PARAMS) != 0)
+                return 2;
             break;
         case OPT_DIAGNOSTICS:
-            if ((fmt = ax_report_format_option(cmd, "--diagnostics", optarg)) < 0)
-                goto usage_done;
+            if ((a->fmt = ax_report_format_option(cmd, "--diagnostics", optarg)) < 0)
+                return 2;
             break;
-        default: goto usage_done; /* ax_getopt said why */
+        default: return 2; /* ax_getopt said why */
         }
     }
     if (optind < argc)
-        layout_path = argv[optind++];
+        a->layout = argv[optind++];
     if (optind < argc) {
         fprintf(stderr, "%s: unexpected argument '%s'\n%s", cmd, argv[optind], ax_batch_usage);
-        goto usage_done;
+        return 2;
     }
-    if (!layout_path || !each || !pattern) {
-        if (layout_path && !each)
+    if (!a->layout || !a->each || !a->pattern) {
+        if (a->layout && !a->each)
             fprintf(stderr, "%s: --each SQL is required: the query that returns one row per "
                             "document\n", cmd);
-        else if (layout_path && !pattern)
+        else if (a->layout && !a->pattern)
             fprintf(stderr, "%s: -o PATTERN is required, e.g. -o 'out/{code}.pdf'\n", cmd);
         fputs(ax_batch_usage, stderr);
-        goto usage_done;
+        return 2;
     }
-    if (dir && dbfile) {
+    if (a->dir && a->dbfile) {
         fprintf(stderr, "%s: -d and --db name two sources of data: give one\n%s", cmd,
                 ax_batch_usage);
-        goto usage_done;
+        return 2;
     }
-    if (jobs == 0) {
+    if (a->jobs == 0) {
         long nc = sysconf(_SC_NPROCESSORS_ONLN);
-        jobs = nc < 1 ? 1 : nc > 256 ? 256 : (int)nc;
+        a->jobs = nc < 1 ? 1 : nc > 256 ? 256 : (int)nc;
     }
-    ax_report *r = ax_report_new(cmd, (ax_report_format)fmt, stderr);
-    if (!r) {
-        status = 1;
-        goto usage_done;
-    }
-    int json = fmt == AX_REPORT_JSON;
-    ax_report_quiet(r, quiet);
+    return 0;
+}
 
-    double t0 = now_s();
-    ax_fonts_job fj = {NULL, AX_ERR_NOMEM, layout_path};
-    pthread_t fonts_tid;
-    int threaded = pthread_create(&fonts_tid, NULL, ax_fonts_thread, &fj) == 0;
-    ax_diags *ld = ax_diags_new();
-    ax_arena *arena = ax_arena_new();
-    sqlite3 *db = NULL;
-    ax_batch *b = NULL;
-    size_t reported = 0;
+/* The data, the layout and the plan, each reported whatever the others
+ * found. Returns 0 when the batch can run, else its exit status (2 for a
+ * usage problem, 1 for errors). *db and *b may be set either way (the
+ * caller frees them); the layout lives in `arena`. */
+static int prepare(ax_report *r, const batch_args *a, ax_arena *arena, sqlite3 **db,
+                   ax_batch **b)
+{
     int usage = 0, errors = 0;
-    if (!ld || !arena) {
-        ax_report_problem(r, AX_ERROR, "nomem", NULL, 0, 0, "out of memory");
-        status = 1;
-        goto done;
-    }
-
-    /* 2. the data, the layout and the plan, each reported whatever the
-     * others found */
-    size_t data_errors;
-    ax_status st = load_data(r, dir, dbfile, &db, &data_errors);
+    size_t data_errors, reported = 0;
+    ax_status st = load_data(r, a->dir, a->dbfile, db, &data_errors);
     if (st == AX_ERR_IO)
         usage = 1; /* reported: the folder or file named does not exist */
     else if (st != AX_OK) {
-        ax_report_problem(r, AX_ERROR, "data", dbfile, 0, 0, "the data could not be loaded (%s)",
-                          ax_strerror(st));
+        ax_report_problem(r, AX_ERROR, "data", a->dbfile, 0, 0,
+                          "the data could not be loaded (%s)", ax_strerror(st));
         errors = 1;
-    } else if (data_errors && !force) {
-        summary(r, quiet, "the data has %zu error%s (see above): fix %s, or render anyway "
+    } else if (data_errors && !a->force) {
+        summary(r, a->quiet, "the data has %zu error%s (see above): fix %s, or render anyway "
                 "with --force", data_errors, data_errors == 1 ? "" : "s",
                 data_errors == 1 ? "it" : "them");
         errors = 1;
     } else if (data_errors)
-        summary(r, quiet, "--force: rendering despite %zu data error%s", data_errors,
+        summary(r, a->quiet, "--force: rendering despite %zu data error%s", data_errors,
                 data_errors == 1 ? "" : "s");
 
+    ax_diags *ld = ax_diags_new();
     ax_layout *layout = NULL;
-    st = ax_layout_load(layout_path, db, arena, ld, &layout);
-    ax_report_diags(r, ld, 0, "");
+    st = ld ? ax_layout_load(a->layout, *db, arena, ld, &layout) : AX_ERR_NOMEM;
+    if (ld)
+        ax_report_diags(r, ld, 0, "");
+    ax_diags_free(ld);
     if (st == AX_ERR_IO)
         usage = 1; /* reported: the layout file cannot be read */
     else if (st != AX_OK) {
@@ -358,14 +349,15 @@ int ax_cmd_batch(int argc, char **argv)
     long long date = -1;
     ax_source_date_epoch(&date);
     ax_batch_opts bo = {
-        .each = each, .pattern = pattern, .params = cl, .nparams = ncl, .lang = lang,
-        .date = date, .jobs = jobs, .shard_k = shard_k, .shard_n = shard_n,
-        .combine = combine, .manifest = manifest, .layout_path = layout_path,
-        .db_path = dbfile, .data_dir = data_folder(dir, dbfile),
+        .each = a->each, .pattern = a->pattern, .params = a->params, .nparams = a->nparams,
+        .lang = a->lang, .date = date, .jobs = a->jobs, .shard_k = a->shard_k,
+        .shard_n = a->shard_n, .combine = a->combine, .manifest = a->manifest,
+        .layout_path = a->layout, .db_path = a->dbfile,
+        .data_dir = data_folder(a->dir, a->dbfile),
     };
-    st = ax_batch_new(&bo, layout, db, &b);
-    if (b)
-        report_problems(r, b, &reported);
+    st = ax_batch_new(&bo, layout, *db, b);
+    if (*b)
+        report_problems(r, *b, &reported);
     if (st == AX_ERR_USAGE)
         usage = 1;
     else if (st != AX_OK) {
@@ -373,13 +365,70 @@ int ax_cmd_batch(int argc, char **argv)
             ax_report_problem(r, AX_ERROR, "nomem", NULL, 0, 0, "out of memory");
         errors = 1;
     }
-    if (usage || errors) {
-        summary(r, quiet, "no output written");
-        status = usage ? 2 : 1;
+    if (usage || errors)
+        summary(r, a->quiet, "no output written");
+    return usage ? 2 : errors ? 1 : 0;
+}
+
+/* The counts, the combined file and the failures listed once more. */
+static void print_summary(const batch_args *a, const ax_batch *b, double setup, double total_s)
+{
+    long long bytes = 0;
+    size_t n = ax_batch_count(b), pages = 0, written = 0, nfail = 0;
+    for (size_t i = 0; i < n; i++) {
+        const ax_batch_doc *dc = ax_batch_doc_at(b, i);
+        if (dc->state == AX_BATCH_DOC_WRITTEN) {
+            written++;
+            bytes += dc->bytes;
+            pages += dc->pages;
+        } else
+            nfail++;
+    }
+    if (a->combine && ax_batch_combined_pages(b))
+        fprintf(stderr, "annex batch: wrote %s (%zu documents, %zu pages)\n", a->combine,
+                written, ax_batch_combined_pages(b));
+    char num[32];
+    ax_format_int(bytes, num, sizeof num);
+    size_t nworkers = (size_t)a->jobs < n ? (size_t)a->jobs : n;
+    fprintf(stderr, "annex batch: %zu of %zu document%s written (%zu pages, %s bytes) in %.2f s "
+                    "(%.2f s setup, %zu worker%s); manifest %s\n",
+            written, n, n == 1 ? "" : "s", pages, num, total_s, setup, nworkers,
+            nworkers == 1 ? "" : "s", ax_batch_manifest_path(b));
+    if (nfail)
+        fprintf(stderr, "annex batch: %zu document%s failed:\n", nfail, nfail == 1 ? "" : "s");
+    for (size_t i = 0; nfail && i < n; i++) {
+        const ax_batch_doc *dc = ax_batch_doc_at(b, i);
+        if (dc->state != AX_BATCH_DOC_WRITTEN)
+            fprintf(stderr, "  row %zu (%s=%s): %s: %s\n", dc->row,
+                    dc->ncolumns ? dc->columns[0].name : "?",
+                    dc->ncolumns ? dc->columns[0].value : "?", dc->path,
+                    dc->error ? dc->error : "not rendered");
+    }
+}
+
+static int run(const batch_args *a)
+{
+    const char *cmd = "annex batch";
+    ax_report *r = ax_report_new(cmd, (ax_report_format)a->fmt, stderr);
+    if (!r)
+        return 1;
+    int json = a->fmt == AX_REPORT_JSON, status = 1;
+    ax_report_quiet(r, a->quiet);
+    double t0 = now_s();
+    /* fontconfig starts on a second thread while the data loads */
+    ax_fonts_job fj = {NULL, AX_ERR_NOMEM, a->layout};
+    pthread_t fonts_tid;
+    int threaded = pthread_create(&fonts_tid, NULL, ax_fonts_thread, &fj) == 0;
+    ax_arena *arena = ax_arena_new();
+    sqlite3 *db = NULL;
+    ax_batch *b = NULL;
+    if (!arena) {
+        ax_report_problem(r, AX_ERROR, "nomem", NULL, 0, 0, "out of memory");
         goto done;
     }
-
-    /* 3. fonts (looked up on the second thread while the data loaded) */
+    if ((status = prepare(r, a, arena, &db, &b)) != 0)
+        goto done;
+    status = 1;
     if (threaded) {
         pthread_join(fonts_tid, NULL);
         threaded = 0;
@@ -387,57 +436,26 @@ int ax_cmd_batch(int argc, char **argv)
         ax_fonts_thread(&fj);
     if (fj.st != AX_OK) {
         ax_report_problem(r, AX_ERROR, "font", NULL, 0, 0, "fontconfig could not be initialised");
-        status = 1;
         goto done;
     }
 
-    /* 4. the documents */
-    size_t ndocs = ax_batch_count(b);
-    progress pr = {r, quiet, !quiet && !json && isatty(2), json, now_s(), 0};
-    size_t nworkers = (size_t)jobs < ndocs ? (size_t)jobs : ndocs;
-    if (!quiet && !pr.tty && !json)
+    /* the documents */
+    size_t ndocs = ax_batch_count(b), reported = ax_batch_problem_count(b);
+    size_t nworkers = (size_t)a->jobs < ndocs ? (size_t)a->jobs : ndocs;
+    progress pr = {r, a->quiet, !a->quiet && !json && isatty(2), json, now_s(), 0};
+    if (!a->quiet && !pr.tty && !json)
         fprintf(stderr, "%s: %zu document%s%s, %zu worker%s\n", cmd, ndocs,
-                ndocs == 1 ? "" : "s", shard_n ? " in this shard" : "", nworkers,
+                ndocs == 1 ? "" : "s", a->shard_n ? " in this shard" : "", nworkers,
                 nworkers == 1 ? "" : "s");
-    st = ax_batch_run(b, fj.fs, on_progress, &pr);
+    ax_status st = ax_batch_run(b, fj.fs, on_progress, &pr);
     if (pr.tty)
         fputs("\r\033[K", stderr);
-    double t_done = now_s();
     report_problems(r, b, &reported);
-
-    /* 5. the summary, and the failures listed once more at the end */
-    long long total = 0;
-    size_t pages = 0, written = 0, nfail = 0;
-    for (size_t i = 0; i < ndocs; i++) {
-        const ax_batch_doc *dc = ax_batch_doc_at(b, i);
-        if (dc->state == AX_BATCH_DOC_WRITTEN) {
-            written++;
-            total += dc->bytes;
-            pages += dc->pages;
-        } else
-            nfail++;
-    }
-    if (!json) {
-        if (combine && ax_batch_combined_pages(b))
-            fprintf(stderr, "%s: wrote %s (%zu documents, %zu pages)\n", cmd, combine, written,
-                    ax_batch_combined_pages(b));
-        char num[32];
-        ax_format_int(total, num, sizeof num);
-        fprintf(stderr, "%s: %zu of %zu document%s written (%zu pages, %s bytes) in %.2f s "
-                        "(%.2f s setup, %zu worker%s); manifest %s\n",
-                cmd, written, ndocs, ndocs == 1 ? "" : "s", pages, num, t_done - t0,
-                pr.t0 - t0, nworkers, nworkers == 1 ? "" : "s", ax_batch_manifest_path(b));
-        if (nfail)
-            fprintf(stderr, "%s: %zu document%s failed:\n", cmd, nfail, nfail == 1 ? "" : "s");
-        for (size_t i = 0; nfail && i < ndocs; i++) {
-            const ax_batch_doc *dc = ax_batch_doc_at(b, i);
-            if (dc->state != AX_BATCH_DOC_WRITTEN)
-                fprintf(stderr, "  row %zu (%s=%s): %s: %s\n", dc->row,
-                        dc->ncolumns ? dc->columns[0].name : "?",
-                        dc->ncolumns ? dc->columns[0].value : "?", dc->path,
-                        dc->error ? dc->error : "not rendered");
-        }
-    }
+    int rendered = ndocs == 0 || ax_batch_doc_at(b, 0)->state != AX_BATCH_DOC_PLANNED;
+    if (!rendered) /* stopped before rendering (the fonts): reported above */
+        summary(r, a->quiet, "no output written");
+    else if (!json)
+        print_summary(a, b, pr.t0 - t0, now_s() - t0);
     status = st == AX_OK ? 0 : 1;
 
 done:
@@ -447,11 +465,17 @@ done:
     if (db)
         sqlite3_close(db);
     ax_fontset_free(fj.fs);
-    ax_diags_free(ld);
     ax_arena_free(arena);
-    status = ax_report_finish(r, status);
-usage_done:
-    for (size_t i = 0; i < ncl; i++)
-        free((char *)cl[i].name);
+    return ax_report_finish(r, status);
+}
+
+int ax_cmd_batch(int argc, char **argv)
+{
+    batch_args a;
+    int status = parse_args(argc, argv, &a);
+    if (status == 0)
+        status = run(&a);
+    for (size_t i = 0; i < a.nparams; i++)
+        free((char *)a.params[i].name);
     return status;
 }

@@ -294,6 +294,24 @@ assert len(errs) == 1 and "EG.pdf: " in errs[0]["message"] and "integer overflow
 assert errs[0]["line"] > 0, errs
 PY
 
+# a font no style can have: nothing written, the style named at its line
+sed 's/body: {family: \[Liberation Sans, AR PL UMing CN\]/body: {family: [No Such Font Sans]/' "$L" >"$TMP/nofont.yaml"
+"$ANNEX" batch "$TMP/nofont.yaml" --each "$TWO" -o "$TMP/nofont/{code}.pdf" 2>"$TMP/nofont.err"
+st=$?
+[ $st = 1 ] && grep -q "^$TMP/nofont.yaml:6:3: error: style 'body': .*No Such Font Sans" "$TMP/nofont.err" &&
+    grep -q "no output written" "$TMP/nofont.err" && [ ! -e "$TMP/nofont" ] && ok ||
+    { bad "a missing font: exit $st"; cat "$TMP/nofont.err"; }
+
+# --- options as getopt_long reads them ----------------------------------------------
+"$ANNEX" batch --each="$TWO" -o"$TMP/opts/{code}.pdf" -qj1 -- "$L" 2>"$TMP/opts.err" &&
+    [ -s "$TMP/opts/EG.pdf" ] && [ -s "$TMP/opts/CN.pdf" ] && ok || { bad "--each=SQL -oPATTERN -qj1 -- LAYOUT"; cat "$TMP/opts.err"; }
+"$ANNEX" batch "$L" -o "$TMP/opts2/{code}.pdf" --each 2>"$TMP/opts.err"
+[ $? = 2 ] && grep -q "option '--each' requires an argument" "$TMP/opts.err" && [ ! -e "$TMP/opts2" ] && ok ||
+    { bad "--each without its SQL"; cat "$TMP/opts.err"; }
+"$ANNEX" batch "$L" --each "$TWO" -o "$TMP/opts2/{code}.pdf" --force=yes 2>"$TMP/opts.err"
+[ $? = 2 ] && grep -q "option '--force' takes no value" "$TMP/opts.err" && [ ! -e "$TMP/opts2" ] && ok ||
+    { bad "--force=yes"; cat "$TMP/opts.err"; }
+
 # --- -q: no progress, only problems and the summary ------------------------------------
 "$ANNEX" batch "$L" --each "$TWO" -o "$TMP/quiet/{code}.pdf" -q 2>"$TMP/quiet.err"
 [ $? = 0 ] && ! grep -q '\[1/2\]' "$TMP/quiet.err" && grep -q "2 of 2 documents written" "$TMP/quiet.err" &&

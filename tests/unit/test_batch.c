@@ -570,6 +570,25 @@ static void a_failing_document_never_stops_the_others(void **state)
     json_decref(m);
 }
 
+static void missing_fonts_stop_the_batch_before_any_file(void **state)
+{
+    (void)state;
+    ax_layout *l = sheet_with("nofont.yaml", "body: {family: [Liberation Sans, AR PL UMing CN]",
+                              "body: {family: [No Such Font Sans]");
+    ax_batch_opts o = opts("SELECT 'EG' AS code", at("nf/{code}.pdf"));
+    ax_batch *b = plan(&o, l, AX_OK);
+    assert_int_equal(ax_batch_run(b, fs, NULL, NULL), AX_ERR_DATA);
+    size_t n;
+    const ax_batch_problem *p = find_problem(b, "font", &n);
+    assert_non_null(p);
+    assert_string_equal(p->file, "nofont.yaml");
+    assert_int_equal(p->line, 6);
+    assert_non_null(strstr(p->message, "No Such Font Sans"));
+    assert_int_equal(ax_batch_doc_at(b, 0)->state, AX_BATCH_DOC_PLANNED);
+    assert_false(exists(at("nf")));
+    ax_batch_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -583,6 +602,7 @@ int main(void)
         cmocka_unit_test(bad_patterns_and_queries_are_refused),
         cmocka_unit_test(a_missing_parameter_is_one_problem),
         cmocka_unit_test(a_failing_document_never_stops_the_others),
+        cmocka_unit_test(missing_fonts_stop_the_batch_before_any_file),
     };
     return cmocka_run_group_tests_name("batch", tests, setup, teardown);
 }
