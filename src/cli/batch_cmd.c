@@ -12,11 +12,13 @@
  * 2 the command line is wrong (an option, the pattern, the --each query, an
  * output that would overwrite an input, a layout file or data folder that
  * does not exist). */
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,22 +73,6 @@ static int parse_shard(const char *s, int *k, int *n)
     *k = (int)a;
     *n = (int)b;
     return 0;
-}
-
-/* A line of the summary: printed in text even with -q, left out of the
- * JSON (which has the problems and the status). */
-static void summary(ax_report *r, int quiet, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void summary(ax_report *r, int quiet, const char *fmt, ...)
-{
-    char line[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    ax_report_quiet(r, 0);
-    ax_report_info(r, "%s", line);
-    ax_report_quiet(r, quiet);
 }
 
 /* The problems of the batch found since the last call. */
@@ -179,33 +165,20 @@ static const char *data_folder(const char *dir, const char *dbfile)
     return dbfile ? NULL : dir ? dir : "data";
 }
 
-/* The data, loaded and checked, its problems reported: AX_OK, AX_ERR_IO
- * (the folder or file does not exist: a usage error), or another failure.
- * *errors counts the data's errors; *db is NULL on failure. */
-static ax_status load_data(ax_report *r, const char *dir, const char *dbfile, sqlite3 **db,
-                           size_t *errors)
+/* A path named on the command line that is not there: reported (with the
+ * others), and the run is a misuse (exit 2). `folder`: must be a folder. */
+static int missing_path(ax_report *r, const char *path, const char *what, int folder)
 {
-    *db = NULL;
-    *errors = 0;
-    ax_diags *d = ax_diags_new();
-    if (!d)
-        return AX_ERR_NOMEM;
-    ax_status st;
-    if (dbfile)
-        st = ax_db_open_file(db, dbfile, d);
-    else {
-        st = ax_db_create(db);
-        if (st == AX_OK)
-            st = ax_load_path(*db, data_folder(dir, dbfile), d);
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        ax_report_problem(r, AX_ERROR, "no-file", path, 0, 0, "%s: %s", what, strerror(errno));
+        return 1;
     }
-    ax_report_diags(r, d, 0, "");
-    *errors = ax_diags_count(d, AX_ERROR);
-    ax_diags_free(d);
-    if (st != AX_OK && *db) {
-        sqlite3_close(*db);
-        *db = NULL;
+    if (folder && !S_ISDIR(sb.st_mode)) {
+        ax_report_problem(r, AX_ERROR, "no-file", path, 0, 0, "%s: not a folder", what);
+        return 1;
     }
-    return st;
+    return 0;
 }
 
 /* The command line, parsed. */
@@ -309,7 +282,7 @@ static int parse_args(int argc, char **argv, batch_args *a)
 }
 
 /* The data, the layout and the plan, each reported whatever the others
- * found. Returns 0 when the batch can run, else its exit status (2 for a
+ * found (the paths named were looked at first). Returns 0 when the batch can run, else its exit status (2 for a
  * usage problem, 1 for errors). *db and *b may be set either way (the
  * caller frees them); the layout lives in `arena`. */
 static int prepare(ax_report *r, const batch_args *a, ax_arena *arena, sqlite3 **db,
@@ -317,35 +290,37 @@ static int prepare(ax_report *r, const batch_args *a, ax_arena *arena, sqlite3 *
 {
     int usage = 0, errors = 0;
     size_t data_errors, reported = 0;
-    ax_status st = load_data(r, a->dir, a->dbfile, db, &data_errors);
-    if (st == AX_ERR_IO)
-        usage = 1; /* reported: the folder or file named does not exist */
-    else if (st != AX_OK) {
-        ax_report_problem(r, AX_ERROR, "data", a->dbfile, 0, 0,
-                          "the data could not be loaded (%s)", ax_strerror(st));
-        errors = 1;
-    } else if (data_errors && !a->force) {
-        summary(r, a->quiet, "the data has %zu error%s (see above): fix %s, or render anyway "
-                "with --force", data_errors, data_errors == 1 ? "" : "s",
-                data_errors == 1 ? "it" : "them");
+    ax_status st = ax_data_load(r, data_folder(a->dir, a->dbfile), a->dbfile, db, &data_errors);
+    if (st != AX_OK)
+        errors = 1; /* reported */
+    else if (data_errors && !a->force) {
+        ax_report_problem(r, AX_ERROR, "data-errors", NULL, 0, 0,
+                          "the data has %zu error%s (see above): fix %s, or render anyway with "
+                          "--force", data_errors, data_errors == 1 ? "" : "s",
+                          data_errors == 1 ? "it" : "them");
         errors = 1;
     } else if (data_errors)
-        summary(r, a->quiet, "--force: rendering despite %zu data error%s", data_errors,
-                data_errors == 1 ? "" : "s");
+        ax_report_info(r, "--force: rendering despite %zu data error%s", data_errors,
+                       data_errors == 1 ? "" : "s");
 
+    /* the layout, checked against the data even when the data has errors
+     * (or could not be loaded: then without its queries) */
     ax_diags *ld = ax_diags_new();
     ax_layout *layout = NULL;
     st = ld ? ax_layout_load(a->layout, *db, arena, ld, &layout) : AX_ERR_NOMEM;
     if (ld)
-        ax_report_diags(r, ld, 0, "");
+        ax_report_diags(r, ld, 0, NULL);
     ax_diags_free(ld);
-    if (st == AX_ERR_IO)
-        usage = 1; /* reported: the layout file cannot be read */
-    else if (st != AX_OK) {
+    if (st != AX_OK) {
+        ax_report_problem(r, AX_ERROR, st == AX_ERR_DATA ? "layout-errors" : "layout", a->layout,
+                          0, 0, "%s",
+                          st == AX_ERR_DATA ? "the layout has errors (see above)"
+                                            : ax_strerror(st));
         errors = 1;
         layout = NULL;
     }
 
+    /* the plan: the pattern, the query, the outputs, the parameters */
     long long date = -1;
     ax_source_date_epoch(&date);
     ax_batch_opts bo = {
@@ -366,7 +341,7 @@ static int prepare(ax_report *r, const batch_args *a, ax_arena *arena, sqlite3 *
         errors = 1;
     }
     if (usage || errors)
-        summary(r, a->quiet, "no output written");
+        ax_report_problem(r, AX_ERROR, "no-output", NULL, 0, 0, "no output written");
     return usage ? 2 : errors ? 1 : 0;
 }
 
@@ -414,6 +389,16 @@ static int run(const batch_args *a)
         return 1;
     int json = a->fmt == AX_REPORT_JSON, status = 1;
     ax_report_quiet(r, a->quiet);
+    /* every path the command line names, looked at before any work */
+    int missing = missing_path(r, a->layout, "the layout", 0);
+    if (a->dbfile)
+        missing += missing_path(r, a->dbfile, "the --db database", 0);
+    else
+        missing += missing_path(r, data_folder(a->dir, a->dbfile), "the data folder", 1);
+    if (missing) {
+        ax_report_problem(r, AX_ERROR, "no-output", NULL, 0, 0, "no output written");
+        return ax_report_finish(r, 2);
+    }
     double t0 = now_s();
     /* fontconfig starts on a second thread while the data loads */
     ax_fonts_job fj = {NULL, AX_ERR_NOMEM, a->layout};
@@ -435,7 +420,7 @@ static int run(const batch_args *a)
     } else
         ax_fonts_thread(&fj);
     if (fj.st != AX_OK) {
-        ax_report_problem(r, AX_ERROR, "font", NULL, 0, 0, "fontconfig could not be initialised");
+        ax_report_problem(r, AX_ERROR, "fonts", NULL, 0, 0, "fontconfig could not be initialised");
         goto done;
     }
 
@@ -453,7 +438,7 @@ static int run(const batch_args *a)
     report_problems(r, b, &reported);
     int rendered = ndocs == 0 || ax_batch_doc_at(b, 0)->state != AX_BATCH_DOC_PLANNED;
     if (!rendered) /* stopped before rendering (the fonts): reported above */
-        summary(r, a->quiet, "no output written");
+        ax_report_problem(r, AX_ERROR, "no-output", NULL, 0, 0, "no output written");
     else if (!json)
         print_summary(a, b, pr.t0 - t0, now_s() - t0);
     status = st == AX_OK ? 0 : 1;

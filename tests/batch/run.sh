@@ -261,14 +261,14 @@ sed 's/^page:/pgae:/' "$L" >"$TMP/badlayout.yaml"
 st=$?
 [ $st = 1 ] && grep -q "stale-correction" "$TMP/both.err" && grep -q "^$TMP/badlayout.yaml:4:1: error: unknown key 'pgae'" "$TMP/both.err" &&
     [ ! -e "$TMP/both" ] && ok || { bad "data and layout errors together: exit $st"; cat "$TMP/both.err"; }
-# a layout file that does not exist: 2, and the data's errors are still told
-"$ANNEX" batch "$TMP/nosuch.yaml" -d "$TMP/baddata" --each "$EACH" -o "$TMP/both/{code}.pdf" 2>"$TMP/both.err"
+# a layout file and a data folder that do not exist: both named, before any work (2)
+"$ANNEX" batch "$TMP/nosuch.yaml" -d "$TMP/nosuchdir" --each "$EACH" -o "$TMP/both/{code}.pdf" 2>"$TMP/both.err"
 st=$?
-[ $st = 2 ] && grep -q "stale-correction" "$TMP/both.err" && grep -q "nosuch.yaml: error: cannot read the layout" "$TMP/both.err" &&
-    ok || { bad "a missing layout with data errors: exit $st"; cat "$TMP/both.err"; }
-# a data folder that does not exist: 2
-"$ANNEX" batch "$L" -d "$TMP/nosuchdir" --each "$EACH" -o "$TMP/both/{code}.pdf" 2>/dev/null
-[ $? = 2 ] && ok || bad "a missing data folder is not exit 2"
+[ $st = 2 ] && grep -q "^$TMP/nosuch.yaml: error: the layout: No such file" "$TMP/both.err" &&
+    grep -q "^$TMP/nosuchdir: error: the data folder: No such file" "$TMP/both.err" && [ ! -e "$TMP/both" ] &&
+    ok || { bad "a missing layout and data folder: exit $st"; cat "$TMP/both.err"; }
+"$ANNEX" batch "$TMP/nosuch.yaml" -d "$TMP/baddata" --each "$EACH" -o "$TMP/both/{code}.pdf" 2>/dev/null
+[ $? = 2 ] && ok || bad "a missing layout with data errors is not exit 2"
 # the same problems as one JSON object (--diagnostics json), positions only when known
 "$ANNEX" batch "$TMP/badlayout.yaml" -d "$TMP/baddata" --each "$EACH" -o "$TMP/both/{code}.pdf" \
     --diagnostics json 2>"$TMP/both.json"
@@ -277,9 +277,10 @@ python3 - "$TMP/both.json" "$st" <<'PY' && ok || { bad "--diagnostics json"; cat
 import json, sys
 o = json.load(open(sys.argv[1]))
 assert o["command"] == "batch" and o["status"] == int(sys.argv[2]) == 1, o
-codes = sorted(p["code"] for p in o["problems"])
+codes = sorted(p["code"] for p in o["problems"] if "line" in p)
 assert codes == ["layout", "stale-correction"], codes
-assert o["errors"] == 2
+assert {"data-errors", "layout-errors", "no-output"} <= {p["code"] for p in o["problems"]}, o
+assert o["errors"] == len(o["problems"])
 for p in o["problems"]:
     assert p.get("line", 1) > 0 and p.get("column", 1) > 0, p
 PY
