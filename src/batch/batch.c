@@ -28,7 +28,6 @@
 #include "../device/list.h"
 #include "../layout/engine.h"
 
-#define GENERATOR "annex 0.2.0" /* the manifest's "generator" (AX_VERSION of cli.h) */
 
 /* One document: its public part, and what the run needs. */
 typedef struct doc {
@@ -796,6 +795,8 @@ ax_status ax_batch_new(const ax_batch_opts *o, const ax_layout *l, sqlite3 *db,
     *out = b;
     if (b->o.jobs < 1)
         b->o.jobs = 1;
+    if (!b->o.creator)
+        b->o.creator = "annex";
     if (!o->each || !o->pattern) {
         problem(b, AX_ERROR, "batch", NULL, 0, 0, "--each SQL and -o PATTERN are both needed");
         fail(b, AX_ERR_USAGE);
@@ -940,7 +941,7 @@ static void render_one(ax_batch *b, sqlite3 *db, ax_stmt_cache *stmts, doc *dc)
             doc_failed(dc, str_printf("the layout could not be rendered: %s", ax_strerror(st)));
         goto out;
     }
-    info.creator = GENERATOR;
+    info.creator = b->o.creator;
     dc->pub.pages = ax_display_pages(dl);
     st = ax_pdf_device_new(dc->path, &info, &dev);
     if (st == AX_OK) {
@@ -1095,7 +1096,7 @@ static json_t *manifest_json(const ax_batch *b, const char *mdir)
     json_t *m = json_object(), *docs = json_array(), *failed = json_array();
     int bad = !m || !docs || !failed;
     if (!bad) {
-        bad |= jset(m, "generator", json_string(GENERATOR));
+        bad |= jset(m, "generator", jstr(b->o.creator));
         bad |= jset(m, "layout", jstr(b->o.layout_path ? b->o.layout_path : ""));
         bad |= jset(m, "each", jstr(b->o.each));
         if (b->o.shard_n) {
@@ -1193,7 +1194,7 @@ static void combined_info(const ax_batch *b, ax_arena *a, ax_doc_info *info)
     }
     info->author = l->author;
     info->keywords = l->keywords;
-    info->creator = GENERATOR;
+    info->creator = b->o.creator;
     info->lang = (lang ? lang : l->lang) == AX_LANG_EN ? "en" : "zh-CN";
     info->date = b->o.date >= 0 ? b->o.date : l->has_date ? l->date : -1;
     info->label_first = 1;

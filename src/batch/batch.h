@@ -44,6 +44,8 @@ typedef struct ax_batch_opts {
     const char *combine;    /* also every document in this one PDF, or NULL */
     const char *manifest;   /* NULL: manifest.json (manifest-K-of-N.json for a
                                shard) in the pattern's folder */
+    const char *creator;    /* the PDFs' creator and the manifest's generator,
+                               "annex 0.2.0" (NULL: "annex") */
     /* The inputs, which no output may overwrite (checked before any work).
      * layout_path is also named in the manifest. */
     const char *layout_path;

@@ -327,7 +327,7 @@ static int prepare(ax_report *r, const batch_args *a, ax_arena *arena, sqlite3 *
         .each = a->each, .pattern = a->pattern, .params = a->params, .nparams = a->nparams,
         .lang = a->lang, .date = date, .jobs = a->jobs, .shard_k = a->shard_k,
         .shard_n = a->shard_n, .combine = a->combine, .manifest = a->manifest,
-        .layout_path = a->layout, .db_path = a->dbfile,
+        .creator = "annex " AX_VERSION, .layout_path = a->layout, .db_path = a->dbfile,
         .data_dir = data_folder(a->dir, a->dbfile),
     };
     st = ax_batch_new(&bo, layout, *db, b);
