@@ -190,6 +190,56 @@ typedef struct batch_args {
     size_t nparams;
 } batch_args;
 
+/* Does SQL or a layout's text use parameter `name` (:name, @name, $name,
+ * or {name})? Read as text, as render does: a -p nothing can use is a slip
+ * (a misspelt name), said rather than ignored. */
+static int ident_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_' || (unsigned char)ch >= 0x80;
+}
+
+static int mentions(const char *text, size_t len, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i + n < len; i++) {
+        char ch = text[i];
+        if (ch != ':' && ch != '@' && ch != '$' && ch != '{')
+            continue;
+        if (memcmp(text + i + 1, name, n) != 0)
+            continue;
+        char after = i + 1 + n < len ? text[i + 1 + n] : '\0';
+        if (ch == '{' ? after == '}' : !ident_char(after))
+            return 1;
+    }
+    return 0;
+}
+
+/* The -p parameters that neither the layout nor the --each query uses,
+ * each reported; their number. */
+static size_t unused_params(ax_report *r, const batch_args *a, const ax_layout *layout)
+{
+    char *text = NULL;
+    size_t len = 0, unused = 0;
+    if (!a->nparams || ax_file_read(a->layout, &text, &len) != AX_OK)
+        return 0;
+    for (size_t i = 0; i < a->nparams; i++) {
+        const char *name = a->params[i].name;
+        int used = mentions(text, len, name) || mentions(a->each, strlen(a->each), name);
+        for (size_t k = 0; k < layout->nparams && !used; k++)
+            used = strcmp(layout->params[k].name, name) == 0;
+        if (used)
+            continue;
+        ax_report_problem(r, AX_ERROR, "usage", NULL, 0, 0,
+                          "-p %s: neither the layout %s nor the --each query uses it (no :%s "
+                          "in their queries, no {%s} in the layout's texts, nothing under "
+                          "params:)", name, a->layout, name, name);
+        unused++;
+    }
+    ax_free(text);
+    return unused;
+}
+
 enum {
     OPT_DB = 256, OPT_EACH, OPT_COMBINE, OPT_MANIFEST, OPT_SHARD, OPT_FORCE, OPT_LANG,
     OPT_DIAGNOSTICS
@@ -311,6 +361,8 @@ static int prepare(ax_report *r, const batch_args *a, ax_arena *arena, sqlite3 *
     if (ld)
         ax_report_diags(r, ld, 0, NULL);
     ax_diags_free(ld);
+    if (st == AX_OK && unused_params(r, a, layout))
+        usage = 1;
     if (st != AX_OK) {
         ax_report_problem(r, AX_ERROR, st == AX_ERR_DATA ? "layout-errors" : "layout", a->layout,
                           0, 0, "%s",

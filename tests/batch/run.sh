@@ -237,6 +237,14 @@ n=$(grep -c "no value for :year" "$TMP/year.err")
 "$ANNEX" batch "$TMP/year.yaml" --each "SELECT 'EG' AS code UNION ALL SELECT 'CN'" -p year=2021 \
     -o "$TMP/year/{code}.pdf" -q 2>/dev/null && [ -s "$TMP/year/EG.pdf" ] && ok || bad "-p year=2021 does not supply :year"
 
+# a -p that neither the layout nor --each uses is a slip, said (2); one --each uses is fine
+"$ANNEX" batch "$TMP/year.yaml" --each "$TWO" -p yeer=2021 -o "$TMP/yeer/{code}.pdf" 2>"$TMP/yeer.err"
+st=$?
+[ $st = 2 ] && grep -q "^annex batch: -p yeer: neither the layout" "$TMP/yeer.err" && [ ! -e "$TMP/yeer" ] && ok ||
+    { bad "an unused -p: exit $st"; cat "$TMP/yeer.err"; }
+"$ANNEX" batch "$L" --each "SELECT code FROM countries WHERE code = :c" -p c=EG -o "$TMP/pc/{code}.pdf" -q 2>/dev/null &&
+    [ -s "$TMP/pc/EG.pdf" ] && ok || bad "a -p used by --each alone is refused"
+
 # --- a shard with no rows, a query with no rows: said, and a manifest all the same ----
 FIVE="SELECT DISTINCT code FROM activity_countries ORDER BY code LIMIT 5"
 "$ANNEX" batch "$L" --each "$FIVE" -o "$TMP/s6/{code}.pdf" --shard 6/6 -q 2>"$TMP/s6.err"
