@@ -11,6 +11,8 @@
  * manifest and the --combine file. */
 #include "batch.h"
 
+#include "../data/sqlguard.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
@@ -531,18 +533,29 @@ static sqlite3_stmt *prepare_each(ax_batch *b)
 {
     const ax_batch_opts *o = &b->o;
     sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(b->db, o->each, -1, &q, NULL) != SQLITE_OK || !q) {
+    char why[256];
+    /* the gate of layouts and annex query: one statement that only reads */
+    switch (ax_sql_prepare_read(b->db, o->each, &q, why, sizeof why)) {
+    case AX_SQL_OK: break;
+    case AX_SQL_NOMEM: fail(b, AX_ERR_NOMEM); return NULL;
+    case AX_SQL_ERROR:
         problem(b, AX_ERROR, "batch-each", NULL, 0, 0, "--each: the query does not prepare: %s",
-                q || *o->each ? sqlite3_errmsg(b->db) : "it is empty");
-        sqlite3_finalize(q);
+                why);
         fail(b, AX_ERR_USAGE);
         return NULL;
-    }
-    if (!sqlite3_stmt_readonly(q) || sqlite3_column_count(q) == 0) {
-        problem(b, AX_ERROR, "batch-each", NULL, 0, 0,
-                "--each: the query must only read (SELECT …)");
+    case AX_SQL_EMPTY:
+        problem(b, AX_ERROR, "batch-each", NULL, 0, 0, "--each: the query is empty");
         fail(b, AX_ERR_USAGE);
-        sqlite3_finalize(q);
+        return NULL;
+    case AX_SQL_MULTIPLE:
+        problem(b, AX_ERROR, "batch-each", NULL, 0, 0,
+                "--each: the query holds more than one statement");
+        fail(b, AX_ERR_USAGE);
+        return NULL;
+    case AX_SQL_REFUSED:
+        problem(b, AX_ERROR, "batch-each", NULL, 0, 0,
+                "--each: the query must only read (SELECT …): %s", why);
+        fail(b, AX_ERR_USAGE);
         return NULL;
     }
     for (int i = 1; i <= sqlite3_bind_parameter_count(q); i++) {

@@ -433,12 +433,22 @@ static void print_summary(const batch_args *a, const ax_batch *b, double setup, 
     }
 }
 
-static int run(const batch_args *a)
+static int run(const batch_args *args)
 {
     const char *cmd = "annex batch";
-    ax_report *r = ax_report_new(cmd, (ax_report_format)a->fmt, stderr);
+    ax_report *r = ax_report_new(cmd, (ax_report_format)args->fmt, stderr);
     if (!r)
         return 1;
+    /* neither -d nor --db: the data folder the layout names (data:, relative
+     * to the layout), else ./data (data_folder) */
+    batch_args with_key = *args;
+    const batch_args *a = &with_key;
+    char key_dir[4096];
+    if (!a->dir && !a->dbfile &&
+        ax_layout_data_option(r, a->layout, key_dir, sizeof key_dir, &with_key.dir)) {
+        ax_report_problem(r, AX_ERROR, "no-output", NULL, 0, 0, "no output written");
+        return ax_report_finish(r, 1);
+    }
     int json = a->fmt == AX_REPORT_JSON, status = 1;
     ax_report_quiet(r, a->quiet);
     /* every path the command line names, looked at before any work */

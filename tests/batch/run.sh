@@ -6,6 +6,7 @@
 set -u
 ANNEX=${1:-build/annex}
 INK=${2:-build/inkcheck}
+case $ANNEX in /*) ;; *) ANNEX=$PWD/$ANNEX ;; esac
 cd "$(dirname "$0")/../.." || exit 2
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -99,7 +100,7 @@ SELECT '../../etc/x' AS code UNION ALL SELECT 'EG'' OR ''1''=''1' UNION ALL
 SELECT 'EG' || char(10) || 'EG' UNION ALL SELECT '..' UNION ALL SELECT '/abs' UNION ALL
 SELECT 'a\b' UNION ALL SELECT '.hidden' UNION ALL SELECT 'EG'
 SQL
-(cd "$TMP/root/out" && "$OLDPWD/$ANNEX" batch "$OLDPWD/$L" -d "$OLDPWD/data" \
+(cd "$TMP/root/out" && "$ANNEX" batch "$OLDPWD/$L" -d "$OLDPWD/data" \
     --each "$(cat "$TMP/hostile.sql")" -o '{code}.pdf' -j 2 -q 2>"$TMP/hostile.err")
 st=$?
 [ $st = 0 ] && ok || { bad "hostile values: exit $st"; cat "$TMP/hostile.err"; }
@@ -378,6 +379,20 @@ if [ -f layouts/country-sheet.yaml ] && [ -f tests/render/sheetcheck.py ]; then
         else bad "inkcheck on the $c sheet"; tail -3 "$TMP/ink.out"; fi
     done
 fi
+
+# --- from another folder: the data comes through the layout's data: key -----
+ABS=$(pwd)
+(cd / && "$ANNEX" batch "$ABS/layouts/country-sheet.yaml" -q --each "SELECT 'EG' AS code" \
+    -o "$TMP/away/{code}.pdf" 2>"$TMP/err") && pdfinfo "$TMP/away/EG.pdf" >/dev/null 2>&1 && ok ||
+    { bad "batch from / with the layout's data: key"; cat "$TMP/err"; }
+# --- the --each query passes the same gate as a layout's queries -------------
+for q in "ATTACH '$TMP/evil.db' AS e" "SELECT * FROM pragma_optimize" \
+         "SELECT 'EG' AS code; SELECT 1"; do
+    "$ANNEX" batch "$L" -q --each "$q" -o "$TMP/gate/{code}.pdf" 2>"$TMP/err"
+    st=$?
+    [ $st = 2 ] && grep -q "\-\-each: the query" "$TMP/err" && [ ! -e "$TMP/evil.db" ] &&
+        [ ! -d "$TMP/gate" ] && ok || { bad "--each \"$q\" was not refused: exit $st"; cat "$TMP/err"; }
+done
 
 echo "batch: $pass passed, $fail failed"
 [ $fail = 0 ]
