@@ -510,3 +510,29 @@ int ax_edit_distance(const char *a, const char *b)
         }
     return d[la][lb];
 }
+
+/* mkdir -p: create `dir` and its missing parents. 0, or -1 with errno. */
+int ax_make_dirs(const char *dir)
+{
+    char *p = strdup(dir);
+    if (!p)
+        return -1;
+    for (char *c = p + 1; *c; c++) {
+        if (*c != '/')
+            continue;
+        *c = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            free(p);
+            return -1;
+        }
+        *c = '/';
+    }
+    int r = mkdir(p, 0777) != 0 && errno != EEXIST ? -1 : 0;
+    struct stat sb;
+    if (r == 0 && (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
+        errno = ENOTDIR;
+        r = -1;
+    }
+    free(p);
+    return r;
+}

@@ -66,6 +66,9 @@ void ax_buf_free(ax_buf *b);
 /* Read a whole file into a malloc'd buffer (NUL-terminated, *len excludes
  * the NUL). Returns AX_ERR_IO with errno set on failure. */
 ax_status ax_file_read(const char *path, char **data, size_t *len);
+/* mkdir -p: `dir` and its missing parents. 0, or -1 with errno (ENOTDIR
+ * when a part is not a folder). */
+int ax_make_dirs(const char *dir);
 
 /* Write `len` bytes to `path` through a temporary file in the same folder,
  * renamed into place when complete: a failed run never leaves a truncated

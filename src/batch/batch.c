@@ -145,31 +145,6 @@ static void problem(ax_batch *b, ax_severity sev, const char *code, const char *
     b->probs[b->nprobs++] = (ax_batch_problem){sev, code, f, line, col, msg};
 }
 
-/* mkdir -p: create `dir` and its missing parents. 0, or -1 with errno. */
-static int make_dirs(const char *dir)
-{
-    char *p = str_dup(dir);
-    if (!p)
-        return -1;
-    for (char *c = p + 1; *c; c++) {
-        if (*c != '/')
-            continue;
-        *c = '\0';
-        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-            ax_free(p);
-            return -1;
-        }
-        *c = '/';
-    }
-    int r = mkdir(p, 0777) != 0 && errno != EEXIST ? -1 : 0;
-    struct stat sb;
-    if (r == 0 && (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
-        errno = ENOTDIR;
-        r = -1;
-    }
-    ax_free(p);
-    return r;
-}
 
 static char *dir_of(const char *path)
 {
@@ -544,7 +519,7 @@ static sqlite3_stmt *prepare_each(ax_batch *b)
         fail(b, AX_ERR_USAGE);
         return NULL;
     case AX_SQL_EMPTY:
-        problem(b, AX_ERROR, "batch-each", NULL, 0, 0, "--each: the query is empty");
+        problem(b, AX_ERROR, "batch-each", NULL, 0, 0, "--each: the query does not prepare: it is empty");
         fail(b, AX_ERR_USAGE);
         return NULL;
     case AX_SQL_MULTIPLE:
@@ -1155,7 +1130,7 @@ static ax_status write_manifest(ax_batch *b)
     char *mdir = dir_of(b->manifest);
     if (!mdir)
         return AX_ERR_NOMEM;
-    if (make_dirs(mdir) != 0) {
+    if (ax_make_dirs(mdir) != 0) {
         problem(b, AX_ERROR, "batch-manifest", b->manifest, 0, 0,
                 "cannot create the folder %s: %s", mdir, strerror(errno));
         ax_free(mdir);
@@ -1331,7 +1306,7 @@ static void make_folders(ax_batch *b)
             doc_failed(dc, NULL);
             continue;
         }
-        if ((!prev || strcmp(prev, d) != 0) && make_dirs(d) != 0)
+        if ((!prev || strcmp(prev, d) != 0) && ax_make_dirs(d) != 0)
             doc_failed(dc, str_printf("cannot create the folder %s: %s", d, strerror(errno)));
         ax_free(prev);
         prev = d;

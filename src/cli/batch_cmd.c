@@ -165,21 +165,6 @@ static const char *data_folder(const char *dir, const char *dbfile)
     return dbfile ? NULL : dir ? dir : "data";
 }
 
-/* A path named on the command line that is not there: reported (with the
- * others), and the run is a misuse (exit 2). `folder`: must be a folder. */
-static int missing_path(ax_report *r, const char *path, const char *what, int folder)
-{
-    struct stat sb;
-    if (stat(path, &sb) != 0) {
-        ax_report_problem(r, AX_ERROR, "no-file", path, 0, 0, "%s: %s", what, strerror(errno));
-        return 1;
-    }
-    if (folder && !S_ISDIR(sb.st_mode)) {
-        ax_report_problem(r, AX_ERROR, "no-file", path, 0, 0, "%s: not a folder", what);
-        return 1;
-    }
-    return 0;
-}
 
 /* The command line, parsed. */
 typedef struct batch_args {
@@ -190,30 +175,6 @@ typedef struct batch_args {
     size_t nparams;
 } batch_args;
 
-/* Does SQL or a layout's text use parameter `name` (:name, @name, $name,
- * or {name})? Read as text, as render does: a -p nothing can use is a slip
- * (a misspelt name), said rather than ignored. */
-static int ident_char(char ch)
-{
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-           ch == '_' || (unsigned char)ch >= 0x80;
-}
-
-static int mentions(const char *text, size_t len, const char *name)
-{
-    size_t n = strlen(name);
-    for (size_t i = 0; i + n < len; i++) {
-        char ch = text[i];
-        if (ch != ':' && ch != '@' && ch != '$' && ch != '{')
-            continue;
-        if (memcmp(text + i + 1, name, n) != 0)
-            continue;
-        char after = i + 1 + n < len ? text[i + 1 + n] : '\0';
-        if (ch == '{' ? after == '}' : !ident_char(after))
-            return 1;
-    }
-    return 0;
-}
 
 /* The -p parameters that neither the layout nor the --each query uses,
  * each reported; their number. */
@@ -225,7 +186,8 @@ static size_t unused_params(ax_report *r, const batch_args *a, const ax_layout *
         return 0;
     for (size_t i = 0; i < a->nparams; i++) {
         const char *name = a->params[i].name;
-        int used = mentions(text, len, name) || mentions(a->each, strlen(a->each), name);
+        int used = ax_text_mentions_param(text, len, name) ||
+                   ax_text_mentions_param(a->each, strlen(a->each), name);
         for (size_t k = 0; k < layout->nparams && !used; k++)
             used = strcmp(layout->params[k].name, name) == 0;
         if (used)
@@ -452,11 +414,11 @@ static int run(const batch_args *args)
     int json = a->fmt == AX_REPORT_JSON, status = 1;
     ax_report_quiet(r, a->quiet);
     /* every path the command line names, looked at before any work */
-    int missing = missing_path(r, a->layout, "the layout", 0);
+    int missing = ax_missing_path(r, a->layout, "the layout", 0);
     if (a->dbfile)
-        missing += missing_path(r, a->dbfile, "the --db database", 0);
+        missing += ax_missing_path(r, a->dbfile, "the --db database", 0);
     else
-        missing += missing_path(r, data_folder(a->dir, a->dbfile), "the data folder", 1);
+        missing += ax_missing_path(r, data_folder(a->dir, a->dbfile), "the data folder", 1);
     if (missing) {
         ax_report_problem(r, AX_ERROR, "no-output", NULL, 0, 0, "no output written");
         return ax_report_finish(r, 2);

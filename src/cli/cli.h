@@ -21,11 +21,6 @@ int ax_cmd_watch(int argc, char **argv); /* watch_cmd.c */
 
 /* common.c */
 #include "../base/diag.h"
-/* Errors and warnings of a stage to stderr as FILE:ROW:COL (notes are for
- * annex check). */
-void ax_print_problems(ax_diags *d);
-/* The same lines into b, each starting with `prefix`. */
-void ax_format_problems(ax_diags *d, const char *prefix, ax_buf *b);
 /* SOURCE_DATE_EPOCH as seconds: 1 when set and valid (else a message for a
  * bad value, and 0). */
 int ax_source_date_epoch(long long *out);
@@ -45,16 +40,12 @@ int ax_layout_data_option(ax_report *rep, const char *layout_path, char *buf, si
 /* A whole number lo..hi given to option `opt` of command `cmd`, or -1
  * after a message. */
 int ax_int_option(const char *cmd, const char *opt, const char *s, int lo, int hi);
-/* The data for render and batch: DATA_DIR (default data/) or a --db file,
- * loaded and checked, its problems printed. Data with errors is refused
- * (AX_ERR_DATA, after a message) unless `force`. *db is NULL on failure. */
 #include <sqlite3.h>
-ax_status ax_open_data(const char *cmd, const char *dir, const char *dbfile, int force,
-                       sqlite3 **db);
 #include "report.h"
-/* The same, through a reporter, and the data is returned even when it has
- * errors (*errors counts them; the caller decides): render reports the
- * layout's problems with the data's. *db is NULL when the data could not
+/* The data for render and batch: DATA_DIR (default data/) or a --db file,
+ * loaded and checked, its problems reported through rep. The data is
+ * returned even when it has errors (*errors counts them; the caller
+ * decides): render and batch report the layout's problems with the data's. *db is NULL when the data could not
  * be loaded at all. */
 ax_status ax_data_load(ax_report *rep, const char *dir, const char *dbfile, sqlite3 **db,
                        size_t *errors);
@@ -85,7 +76,17 @@ void *ax_fonts_thread(void *arg); /* arg: an ax_fonts_job */
 #include <getopt.h>
 int ax_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
               const struct option *longopts, const char *usage);
-/* mkdir -p. 0, or -1 with errno. */
-int ax_make_dirs(const char *dir);
+
+/* A path named on the command line (or the default data folder) that is
+ * not there, or not a folder when `folder`: reported through rep as
+ * "PATH: error: WHAT: REASON", 1; else 0. A run reports every missing one,
+ * then stops with exit 2. */
+int ax_missing_path(ax_report *rep, const char *path, const char *what, int folder);
+/* Can `text` (a layout file, an --each query) use the parameter `name`: as
+ * :name, @name or $name, or as {name}? A scan of the bytes that may see a
+ * use where there is none (a comment) but never misses one, so a -p it
+ * finds nowhere is certainly unused: a slip (a misspelt name), said rather
+ * than ignored. */
+int ax_text_mentions_param(const char *text, size_t len, const char *name);
 
 #endif

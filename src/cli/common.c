@@ -12,27 +12,7 @@
 #include "../layout/spec.h"
 #include "cli.h"
 
-/* The diagnostics of a stage, one line each, into b: errors and warnings
- * (notes are for annex check), each line starting with `prefix`. */
-void ax_format_problems(ax_diags *d, const char *prefix, ax_buf *b)
-{
-    for (size_t i = 0; i < ax_diags_size(d); i++) {
-        const ax_diag *g = ax_diags_at(d, i);
-        if (g->severity != AX_NOTE)
-            ax_diag_format(g, prefix, b);
-    }
-}
 
-void ax_print_problems(ax_diags *d)
-{
-    ax_buf b = {0};
-    ax_format_problems(d, "", &b);
-    if (b.failed)
-        fputs("annex: out of memory while printing the problems found\n", stderr);
-    else if (b.len)
-        fwrite(b.data, 1, b.len, stderr);
-    ax_buf_free(&b);
-}
 
 /* SOURCE_DATE_EPOCH (reproducible builds): a decimal number of seconds. */
 int ax_source_date_epoch(long long *out)
@@ -101,31 +81,6 @@ int ax_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
     return '?';
 }
 
-/* mkdir -p: create `dir` and its missing parents. 0, or -1 with errno. */
-int ax_make_dirs(const char *dir)
-{
-    char *p = strdup(dir);
-    if (!p)
-        return -1;
-    for (char *c = p + 1; *c; c++) {
-        if (*c != '/')
-            continue;
-        *c = '\0';
-        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-            free(p);
-            return -1;
-        }
-        *c = '/';
-    }
-    int r = mkdir(p, 0777) != 0 && errno != EEXIST ? -1 : 0;
-    struct stat sb;
-    if (r == 0 && (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
-        errno = ENOTDIR;
-        r = -1;
-    }
-    free(p);
-    return r;
-}
 
 ax_status ax_data_load(ax_report *rep, const char *dir, const char *dbfile, sqlite3 **db,
                        size_t *errors)
@@ -158,42 +113,6 @@ ax_status ax_data_load(ax_report *rep, const char *dir, const char *dbfile, sqli
     return st;
 }
 
-ax_status ax_open_data(const char *cmd, const char *dir, const char *dbfile, int force,
-                       sqlite3 **db)
-{
-    *db = NULL;
-    ax_diags *diags = ax_diags_new();
-    if (!diags) {
-        fprintf(stderr, "%s: out of memory\n", cmd);
-        return AX_ERR_NOMEM;
-    }
-    ax_status st;
-    if (dbfile)
-        st = ax_db_open_file(db, dbfile, diags);
-    else {
-        st = ax_db_create(db);
-        if (st == AX_OK)
-            st = ax_load_path(*db, dir ? dir : "data", diags);
-    }
-    size_t errors = ax_diags_count(diags, AX_ERROR);
-    ax_print_problems(diags);
-    ax_diags_free(diags);
-    if (st != AX_OK)
-        fprintf(stderr, "%s: the data could not be loaded (%s)\n", cmd, ax_strerror(st));
-    else if (errors && !force) {
-        fprintf(stderr, "%s: the data has %zu error%s (see above): fix %s, or render anyway "
-                        "with --force\n",
-                cmd, errors, errors == 1 ? "" : "s", errors == 1 ? "it" : "them");
-        st = AX_ERR_DATA;
-    } else if (errors)
-        fprintf(stderr, "%s: --force: rendering despite %zu data error%s\n", cmd, errors,
-                errors == 1 ? "" : "s");
-    if (st != AX_OK && *db) {
-        sqlite3_close(*db);
-        *db = NULL;
-    }
-    return st;
-}
 
 ax_lang ax_lang_option(const char *cmd, const char *s)
 {
@@ -252,3 +171,45 @@ void *ax_fonts_thread(void *arg)
     return NULL;
 }
 
+static int ident_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_' || (unsigned char)ch >= 0x80;
+}
+
+/* Can the layout's text use the parameter `name`: as :name, @name or $name
+ * in a query, or as {name} in a text? A scan of the file's bytes: it may
+ * see a use where there is none (a comment), never miss one, so a -p that
+ * it finds nowhere is certainly unused. */
+int ax_text_mentions_param(const char *text, size_t len, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i + n < len; i++) {
+        char ch = text[i];
+        if (ch != ':' && ch != '@' && ch != '$' && ch != '{')
+            continue;
+        if (memcmp(text + i + 1, name, n) != 0)
+            continue;
+        char after = i + 1 + n < len ? text[i + 1 + n] : '\0';
+        if (ch == '{' ? after == '}' : !ident_char(after))
+            return 1;
+    }
+    return 0;
+}
+
+/* A path named on the command line that is not there: reported (with the
+ * others), and the run is a misuse (exit 2). `folder`: must be a folder. */
+int ax_missing_path(ax_report *rep, const char *path, const char *what, int folder)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        ax_report_problem(rep, AX_ERROR, "no-file", path, 0, 0, "%s: %s", what,
+                          strerror(errno));
+        return 1;
+    }
+    if (folder && !S_ISDIR(sb.st_mode)) {
+        ax_report_problem(rep, AX_ERROR, "no-file", path, 0, 0, "%s: not a folder", what);
+        return 1;
+    }
+    return 0;
+}

@@ -142,48 +142,6 @@ static const struct option render_options[] = {
     {"quiet", no_argument, NULL, 'q'},         {"diagnostics", required_argument, NULL, OPT_DIAG},
     {NULL, 0, NULL, 0}};
 
-static int ident_char(char ch)
-{
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-           ch == '_' || (unsigned char)ch >= 0x80;
-}
-
-/* Can the layout's text use the parameter `name`: as :name, @name or $name
- * in a query, or as {name} in a text? A scan of the file's bytes: it may
- * see a use where there is none (a comment), never miss one, so a -p that
- * it finds nowhere is certainly unused. */
-static int layout_mentions(const char *text, size_t len, const char *name)
-{
-    size_t n = strlen(name);
-    for (size_t i = 0; i + n < len; i++) {
-        char ch = text[i];
-        if (ch != ':' && ch != '@' && ch != '$' && ch != '{')
-            continue;
-        if (memcmp(text + i + 1, name, n) != 0)
-            continue;
-        char after = i + 1 + n < len ? text[i + 1 + n] : '\0';
-        if (ch == '{' ? after == '}' : !ident_char(after))
-            return 1;
-    }
-    return 0;
-}
-
-/* A path named on the command line that is not there: reported (with the
- * others), and the run is a misuse (exit 2). `folder`: must be a folder. */
-static int missing_path(ax_report *rep, const char *path, const char *what, int folder)
-{
-    struct stat sb;
-    if (stat(path, &sb) != 0) {
-        ax_report_problem(rep, AX_ERROR, "no-file", path, 0, 0, "%s: %s", what,
-                          strerror(errno));
-        return 1;
-    }
-    if (folder && !S_ISDIR(sb.st_mode)) {
-        ax_report_problem(rep, AX_ERROR, "no-file", path, 0, 0, "%s: not a folder", what);
-        return 1;
-    }
-    return 0;
-}
 
 int ax_cmd_render(int argc, char **argv)
 {
@@ -286,11 +244,11 @@ int ax_cmd_render(int argc, char **argv)
     /* Every path the command line names (and the default data folder) is
      * looked at before any work, and all the missing ones are reported. */
     {
-        int missing = missing_path(rep, layout_path, "the layout", 0);
+        int missing = ax_missing_path(rep, layout_path, "the layout", 0);
         if (dbfile)
-            missing += missing_path(rep, dbfile, "the --db database", 0);
+            missing += ax_missing_path(rep, dbfile, "the --db database", 0);
         else
-            missing += missing_path(rep, dir ? dir : "data", "the data folder", 1);
+            missing += ax_missing_path(rep, dir ? dir : "data", "the data folder", 1);
         if (missing) {
             ax_report_problem(rep, AX_ERROR, "usage", NULL, 0, 0, "no output written");
             for (size_t i = 0; i < nparams; i++)
@@ -374,7 +332,7 @@ int ax_cmd_render(int argc, char **argv)
                 int declared = 0;
                 for (size_t k = 0; k < layout->nparams && !declared; k++)
                     declared = strcmp(layout->params[k].name, params[i].name) == 0;
-                if (declared || layout_mentions(text, len, params[i].name))
+                if (declared || ax_text_mentions_param(text, len, params[i].name))
                     continue;
                 ax_report_problem(rep, AX_ERROR, "usage", NULL, 0, 0,
                                   "-p %s: the layout %s has no parameter %s (no :%s in its "
