@@ -54,6 +54,41 @@ void *ax_reallocarray(void *p, size_t n, size_t size)
     return ax_realloc(p, n * size);
 }
 
+char *ax_strndup(const char *s, size_t n)
+{
+    char *p = ax_malloc(n + 1);
+    if (p) {
+        memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
+char *ax_strdup(const char *s) { return ax_strndup(s, strlen(s)); }
+
+char *ax_strvprintf(const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0)
+        return NULL;
+    char *s = ax_malloc((size_t)n + 1);
+    if (s)
+        vsnprintf(s, (size_t)n + 1, fmt, ap);
+    return s;
+}
+
+char *ax_strprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = ax_strvprintf(fmt, ap);
+    va_end(ap);
+    return s;
+}
+
 /* ---- arena -------------------------------------------------------------- */
 
 typedef struct block {

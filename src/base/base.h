@@ -30,6 +30,12 @@ const char *ax_strerror(ax_status st);
 void *ax_malloc(size_t n);
 void *ax_realloc(void *p, size_t n);
 void ax_free(void *p);
+/* Copies through ax_malloc (so the allocation-failure walks reach them),
+ * freed with ax_free; NULL when out of memory. */
+char *ax_strdup(const char *s);
+char *ax_strndup(const char *s, size_t n); /* n bytes of s, then '\0' */
+char *ax_strprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *ax_strvprintf(const char *fmt, va_list ap);
 /* Overflow-checked n × size; NULL on overflow or failure. */
 void *ax_reallocarray(void *p, size_t n, size_t size);
 /* Make allocation number n (counting from now, 1-based) and all later ones

@@ -71,43 +71,6 @@ struct ax_batch {
 
 /* ---- small helpers --------------------------------------------------------- */
 
-static char *str_dup(const char *s)
-{
-    size_t n = strlen(s);
-    char *p = ax_malloc(n + 1);
-    if (p)
-        memcpy(p, s, n + 1);
-    return p;
-}
-
-static char *str_ndup(const char *s, size_t n)
-{
-    char *p = ax_malloc(n + 1);
-    if (p) {
-        memcpy(p, s, n);
-        p[n] = '\0';
-    }
-    return p;
-}
-
-static char *str_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *str_printf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return NULL;
-    char *s = ax_malloc((size_t)n + 1);
-    if (s) {
-        va_start(ap, fmt);
-        vsnprintf(s, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-    }
-    return s;
-}
-
 /* The gravest status wins: out of memory, then usage, then data. */
 static void fail(ax_batch *b, ax_status st)
 {
@@ -150,8 +113,8 @@ static char *dir_of(const char *path)
 {
     const char *slash = strrchr(path, '/');
     if (!slash)
-        return str_dup(".");
-    return str_ndup(path, slash == path ? 1 : (size_t)(slash - path));
+        return ax_strdup(".");
+    return ax_strndup(path, slash == path ? 1 : (size_t)(slash - path));
 }
 
 /* path as an absolute path with no "." or ".." component and no doubled
@@ -342,8 +305,8 @@ static char *fixed_dir(const char *pat)
     while (n > 0 && pat[n - 1] != '/')
         n--;
     if (n == 0)
-        return str_dup(".");
-    return str_ndup(pat, n > 1 ? n - 1 : 1);
+        return ax_strdup(".");
+    return ax_strndup(pat, n > 1 ? n - 1 : 1);
 }
 
 /* ---- the inputs, which no output may overwrite ---------------------------------- */
@@ -550,10 +513,7 @@ static sqlite3_stmt *prepare_each(ax_batch *b)
             sqlite3_finalize(q);
             return NULL;
         }
-        if (val)
-            sqlite3_bind_text(q, i, val, -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(q, i);
+        ax_sql_bind_value(q, i, val); /* as a layout's queries are bound */
     }
     int ncols = sqlite3_column_count(q);
     for (int c = 0; c < ncols; c++)
@@ -610,8 +570,8 @@ static int add_doc(ax_batch *b, sqlite3_stmt *q, char *path, const char *null_co
         return -1;
     for (int c = 0; c < ncols; c++) {
         const unsigned char *t = sqlite3_column_text(q, c);
-        char *name = str_dup(sqlite3_column_name(q, c));
-        char *value = str_dup(t ? (const char *)t : "");
+        char *name = ax_strdup(sqlite3_column_name(q, c));
+        char *value = ax_strdup(t ? (const char *)t : "");
         dc->params[c] = (ax_param){name, value, {"--each", (long)b->nrows, c + 1}};
         dc->pub.ncolumns = (size_t)c + 1;
         if (!name || !value)
@@ -623,7 +583,7 @@ static int add_doc(ax_batch *b, sqlite3_stmt *q, char *path, const char *null_co
     dc->nparams = (size_t)ncols + b->o.nparams;
     dc->pub.columns = dc->params;
     if (null_col) {
-        dc->error = str_printf("the column '%s' is NULL in row %zu, so the file has no name",
+        dc->error = ax_strprintf("the column '%s' is NULL in row %zu, so the file has no name",
                                null_col, b->nrows);
         if (!dc->error)
             return -1;
@@ -725,7 +685,7 @@ static void plan_collisions(ax_batch *b)
         size_t first = i - 1;
         while (first > 0 && strcmp(byname[first - 1]->path, byname[i]->path) == 0)
             first--;
-        byname[i]->error = str_printf("row %zu has the same output file as row %zu: add a "
+        byname[i]->error = ax_strprintf("row %zu has the same output file as row %zu: add a "
                                       "column that tells them apart to -o",
                                       byname[i]->pub.row, byname[first]->pub.row);
         if (!byname[i]->error) {
@@ -775,7 +735,7 @@ ax_status ax_batch_new(const ax_batch_opts *o, const ax_layout *l, sqlite3 *db,
     b->db = db;
     b->arena = ax_arena_new();
     char cwd[4096];
-    b->cwd = str_dup(getcwd(cwd, sizeof cwd) ? cwd : ".");
+    b->cwd = ax_strdup(getcwd(cwd, sizeof cwd) ? cwd : ".");
     if (!b->arena || !b->cwd) {
         ax_batch_free(b);
         return AX_ERR_NOMEM;
@@ -820,11 +780,11 @@ ax_status ax_batch_new(const ax_batch_opts *o, const ax_layout *l, sqlite3 *db,
     if (!mdir)
         goto nomem;
     if (o->manifest)
-        b->manifest = str_dup(o->manifest);
+        b->manifest = ax_strdup(o->manifest);
     else if (o->shard_n)
-        b->manifest = str_printf("%s/manifest-%d-of-%d.json", mdir, o->shard_k, o->shard_n);
+        b->manifest = ax_strprintf("%s/manifest-%d-of-%d.json", mdir, o->shard_k, o->shard_n);
     else
-        b->manifest = str_printf("%s/manifest.json", mdir);
+        b->manifest = ax_strprintf("%s/manifest.json", mdir);
     ax_free(mdir);
     if (!b->manifest)
         goto nomem;
@@ -895,7 +855,7 @@ static char *place_message(const ax_diag *g)
 
 static void doc_failed(doc *dc, char *error)
 {
-    dc->error = error ? error : str_dup("out of memory");
+    dc->error = error ? error : ax_strdup("out of memory");
     dc->pub.error = dc->error ? dc->error : "out of memory";
     dc->pub.state = AX_BATCH_DOC_FAILED;
 }
@@ -926,7 +886,7 @@ static void render_one(ax_batch *b, sqlite3 *db, ax_stmt_cache *stmts, doc *dc)
             }
         }
         if (!dc->error)
-            doc_failed(dc, str_printf("the layout could not be rendered: %s", ax_strerror(st)));
+            doc_failed(dc, ax_strprintf("the layout could not be rendered: %s", ax_strerror(st)));
         goto out;
     }
     info.creator = b->o.creator;
@@ -940,7 +900,7 @@ static void render_one(ax_batch *b, sqlite3 *db, ax_stmt_cache *stmts, doc *dc)
         st = ax_device_close(dev);
     }
     if (st != AX_OK) {
-        doc_failed(dc, str_printf("%s%s%s", ax_strerror(st), dev && dev->message[0] ? ": " : "",
+        doc_failed(dc, ax_strprintf("%s%s%s", ax_strerror(st), dev && dev->message[0] ? ": " : "",
                                   dev ? dev->message : ""));
         goto out;
     }
@@ -948,14 +908,14 @@ static void render_one(ax_batch *b, sqlite3 *db, ax_stmt_cache *stmts, doc *dc)
     char *data;
     size_t len;
     if (ax_file_read(dc->path, &data, &len) != AX_OK) {
-        doc_failed(dc, str_printf("cannot read back %s: %s", dc->path, strerror(errno)));
+        doc_failed(dc, ax_strprintf("cannot read back %s: %s", dc->path, strerror(errno)));
         goto out;
     }
     sha256_hex(data, len, dc->pub.sha256);
     ax_free(data);
     dc->pub.bytes = (long long)len;
     if (b->o.combine) {
-        dc->title = str_dup(info.title ? info.title : dc->path);
+        dc->title = ax_strdup(info.title ? info.title : dc->path);
         dc->dl = dl;
         dl = NULL;
     }
@@ -988,7 +948,7 @@ static void *work(void *arg)
             SQLITE_OK ||
         sqlite3_deserialize(db, "main", (unsigned char *)b->image, b->image_len, b->image_len,
                             SQLITE_DESERIALIZE_READONLY) != SQLITE_OK)
-        open_error = str_printf("cannot open the data in a worker: %s",
+        open_error = ax_strprintf("cannot open the data in a worker: %s",
                                 db ? sqlite3_errmsg(db) : "out of memory");
     /* each query of the layout prepared once per worker, reused for every
      * document it renders (NULL when out of memory: prepared per document) */
@@ -999,7 +959,7 @@ static void *work(void *arg)
             break;
         doc *dc = &b->docs[i];
         if (open_error && dc->pub.state != AX_BATCH_DOC_FAILED)
-            doc_failed(dc, str_dup(open_error));
+            doc_failed(dc, ax_strdup(open_error));
         render_one(b, db, stmts, dc);
         pthread_mutex_lock(&b->mu);
         b->finished[b->nfinished++] = i;
@@ -1307,7 +1267,7 @@ static void make_folders(ax_batch *b)
             continue;
         }
         if ((!prev || strcmp(prev, d) != 0) && ax_make_dirs(d) != 0)
-            doc_failed(dc, str_printf("cannot create the folder %s: %s", d, strerror(errno)));
+            doc_failed(dc, ax_strprintf("cannot create the folder %s: %s", d, strerror(errno)));
         ax_free(prev);
         prev = d;
     }

@@ -98,16 +98,10 @@ void ax_report_diags(ax_report *r, ax_diags *d, int notes, const char *prefix)
 void ax_report_problem(ax_report *r, ax_severity sev, const char *code, const char *file,
                        long line, long col, const char *fmt, ...)
 {
-    char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *msg = ax_strvprintf(fmt, ap);
     va_end(ap);
-    if (n >= 0 && (msg = malloc((size_t)n + 1))) {
-        va_start(ap, fmt);
-        vsnprintf(msg, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-    }
     r->counts[sev]++;
     const char *text = msg ? msg : "out of memory";
     if (r->fmt == AX_REPORT_JSON)
@@ -121,7 +115,7 @@ void ax_report_problem(ax_report *r, ax_severity sev, const char *code, const ch
         ax_buf_free(&b);
     } else
         fprintf(stderr, "%s: %s\n", r->cmd, text);
-    free(msg);
+    ax_free(msg);
 }
 
 void ax_report_info(ax_report *r, const char *fmt, ...)

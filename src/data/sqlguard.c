@@ -204,8 +204,8 @@ int ax_sql_param_index(sqlite3_stmt *st, const char *name)
     return idx;
 }
 
-/* A whole decimal number that fits in an int64: the same test as the
- * layout engine's (engine.c). */
+/* A whole decimal number that fits in an int64 (up to 18 digits, no
+ * leading zero). */
 static int is_integer_text(const char *s)
 {
     const char *p = s;

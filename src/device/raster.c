@@ -131,16 +131,6 @@ static ax_png *to_png(ax_device *d) { return (ax_png *)d; }
 
 static int ok(const ax_png *p) { return p->base.status == AX_OK; }
 
-static char *dup_str(const char *s, size_t n)
-{
-    char *c = ax_malloc(n + 1);
-    if (c) {
-        memcpy(c, s, n);
-        c[n] = '\0';
-    }
-    return c;
-}
-
 ax_status ax_png_device_new(const char *dir, const char *stem, double dpi, int thumb_px,
                             ax_device **out)
 {
@@ -160,8 +150,8 @@ ax_status ax_png_device_new(const char *dir, const char *stem, double dpi, int t
     size_t dn = strlen(dir);
     while (dn > 1 && dir[dn - 1] == '/')
         dn--;
-    p->dir = dup_str(dir, dn);
-    p->stem = dup_str(stem, strlen(stem));
+    p->dir = ax_strndup(dir, dn);
+    p->stem = ax_strndup(stem, strlen(stem));
     p->fopts = cairo_font_options_create();
     ft_lib *ft = ax_malloc(sizeof *ft);
     if (ft && FT_Init_FreeType(&ft->lib) == 0) {

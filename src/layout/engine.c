@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../data/sqlguard.h"
 #include "../text/linebreak.h"
 #include "../text/shape.h"
 #include "internal.h"
@@ -683,19 +684,6 @@ static void flow_paragraph(ctx *c, const ax_block *b)
 
 /* ---- queries ------------------------------------------------------------ */
 
-static int is_integer_text(const char *s)
-{
-    const char *p = s;
-    if (*p == '-')
-        p++;
-    if (!*p || (*p == '0' && p[1]) || strlen(p) > 18)
-        return 0;
-    for (; *p; p++)
-        if (*p < '0' || *p > '9')
-            return 0;
-    return 1;
-}
-
 /* Prepare sql and bind its :named parameters from the block, the command
  * line and the document, in that order. Errors are reported at the query. */
 sqlite3_stmt *eng_prepare(ctx *c, const char *sql, ax_mark m, const ax_param *params,
@@ -729,12 +717,7 @@ sqlite3_stmt *eng_prepare(ctx *c, const char *sql, ax_mark m, const ax_param *pa
             eng_finalize(c, st);
             return NULL;
         }
-        if (!val)
-            sqlite3_bind_null(st, i);
-        else if (is_integer_text(val))
-            sqlite3_bind_int64(st, i, strtoll(val, NULL, 10));
-        else
-            sqlite3_bind_text(st, i, val, -1, SQLITE_STATIC);
+        ax_sql_bind_value(st, i, val); /* as annex query and batch --each bind */
     }
     return st;
 }

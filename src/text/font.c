@@ -112,15 +112,6 @@ struct ax_fontset {
     char error[512];
 };
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s);
-    char *p = ax_malloc(n + 1);
-    if (p)
-        memcpy(p, s, n + 1);
-    return p;
-}
-
 /* ---- fontset ----------------------------------------------------------- */
 
 ax_status ax_fontset_new(const char *conf_file, ax_fontset **out)
@@ -219,7 +210,7 @@ static ax_status remember(ax_fontset *fs, const char *pattern, ax_font *f)
         fs->cache = c;
         fs->capcache = cap;
     }
-    char *p = dup_str(pattern);
+    char *p = ax_strdup(pattern);
     if (!p)
         return AX_ERR_NOMEM;
     fs->cache[fs->ncache].pattern = p;
@@ -404,7 +395,7 @@ static ax_status font_open(ax_fontset *fs, ax_font *f)
         if (hb_ot_name_get_utf8(f->face, HB_OT_NAME_ID_POSTSCRIPT_NAME, HB_LANGUAGE_INVALID,
                                 &len, name) > 0 && name[0]) {
             ax_free(f->psname);
-            f->psname = dup_str(name);
+            f->psname = ax_strdup(name);
             if (!f->psname)
                 return lookup_fail(fs, AX_ERR_NOMEM, "out of memory");
         }
@@ -415,7 +406,7 @@ static ax_status font_open(ax_fontset *fs, ax_font *f)
         if (hb_ot_name_get_utf8(f->face, HB_OT_NAME_ID_POSTSCRIPT_NAME, HB_LANGUAGE_INVALID,
                                 &len, name) == 0)
             snprintf(name, sizeof name, "%s", f->family);
-        f->psname = dup_str(name);
+        f->psname = ax_strdup(name);
         if (!f->psname)
             return lookup_fail(fs, AX_ERR_NOMEM, "out of memory");
     }
@@ -501,11 +492,11 @@ ax_status ax_fontset_lookup(ax_fontset *fs, const char *pattern, const ax_font *
     }
     memset(f, 0, sizeof *f);
     f->index = index;
-    f->family = dup_str((const char *)got);
-    f->file = dup_str((const char *)file);
+    f->family = ax_strdup((const char *)got);
+    f->file = ax_strdup((const char *)file);
     FcChar8 *ps;
     if (FcPatternGetString(m, FC_POSTSCRIPT_NAME, 0, &ps) == FcResultMatch)
-        f->psname = dup_str((const char *)ps);
+        f->psname = ax_strdup((const char *)ps);
     FcPatternDestroy(m);
     if (!f->family || !f->file) {
         font_free(f);
