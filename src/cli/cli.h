@@ -15,6 +15,12 @@ int ax_cmd_check(int argc, char **argv);
 int ax_cmd_query(int argc, char **argv);
 int ax_cmd_db(int argc, char **argv);
 int ax_cmd_render(int argc, char **argv);
+/* render's options, also read by annex watch (which passes them on): the
+ * value getopt gives --db. */
+#include <getopt.h>
+extern const struct option ax_render_options[];
+extern const char ax_render_shortopts[];
+#define AX_RENDER_OPT_DB 256
 int ax_cmd_batch(int argc, char **argv);
 int ax_cmd_fonts(int argc, char **argv); /* fonts_cmd.c */
 int ax_cmd_watch(int argc, char **argv); /* watch_cmd.c */

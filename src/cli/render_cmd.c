@@ -129,10 +129,12 @@ static char *png_stem(const char *pdf)
     return s;
 }
 
-enum { OPT_DB = 256, OPT_TRACE, OPT_PNG, OPT_DPI, OPT_THUMBS, OPT_FORCE, OPT_TIMINGS, OPT_LANG,
+const char ax_render_shortopts[] = "d:o:p:q";
+
+enum { OPT_DB = AX_RENDER_OPT_DB, OPT_TRACE, OPT_PNG, OPT_DPI, OPT_THUMBS, OPT_FORCE, OPT_TIMINGS, OPT_LANG,
        OPT_DIAG };
 
-static const struct option render_options[] = {
+const struct option ax_render_options[] = {
     {"data", required_argument, NULL, 'd'},    {"db", required_argument, NULL, OPT_DB},
     {"output", required_argument, NULL, 'o'},  {"trace", required_argument, NULL, OPT_TRACE},
     {"png", required_argument, NULL, OPT_PNG}, {"dpi", required_argument, NULL, OPT_DPI},
@@ -160,7 +162,7 @@ int ax_cmd_render(int argc, char **argv)
         return 2;                                                                              \
     } while (0)
     optind = 0;
-    while ((c = ax_getopt("annex render", argc, argv, "d:o:p:q", render_options,
+    while ((c = ax_getopt("annex render", argc, argv, ax_render_shortopts, ax_render_options,
                           ax_render_usage)) != -1) {
         switch (c) {
         case 'd': dir = optarg; break;

@@ -57,19 +57,6 @@ const char ax_watch_usage[] =
     "stderr). Ctrl-C or SIGTERM ends the watch (exit 0) once the render under way\n"
     "is complete. -o - is refused: a watch rewrites a file.\n";
 
-/* The options of annex render (render_cmd.c), to tell their values from
- * the layout operand and to know the data folder and the database; every
- * argument goes to the render unchanged. */
-static const struct option render_opts[] = {
-    {"data", required_argument, NULL, 'd'},   {"db", required_argument, NULL, 'D'},
-    {"output", required_argument, NULL, 'o'}, {"trace", required_argument, NULL, 'T'},
-    {"png", required_argument, NULL, 'P'},    {"dpi", required_argument, NULL, 'R'},
-    {"thumbs", required_argument, NULL, 'H'}, {"lang", required_argument, NULL, 'L'},
-    {"param", required_argument, NULL, 'p'},  {"force", no_argument, NULL, 'f'},
-    {"timings", no_argument, NULL, 't'},      {"quiet", no_argument, NULL, 'q'},
-    {"diagnostics", required_argument, NULL, 'G'},
-    {NULL, 0, NULL, 0}};
-
 /* A watched folder and what in it matters. */
 typedef struct watch {
     int wd;
@@ -293,15 +280,17 @@ int ax_cmd_watch(int argc, char **argv)
     const char *dir = NULL, *dbfile = NULL, *out = NULL;
     int c;
     optind = 0;
-    while ((c = ax_getopt("annex watch", argc, argv, "d:o:p:q", render_opts, ax_watch_usage)) !=
-           -1) {
+    /* render's own options (every argument goes to the render unchanged):
+     * to tell their values from the layout operand, and to know the data */
+    while ((c = ax_getopt("annex watch", argc, argv, ax_render_shortopts, ax_render_options,
+                          ax_watch_usage)) != -1) {
         if (c == '?' || c == ':') {
             free(args);
             return 2;
         }
         if (c == 'd')
             dir = optarg;
-        else if (c == 'D')
+        else if (c == AX_RENDER_OPT_DB)
             dbfile = optarg;
         else if (c == 'o')
             out = optarg;
