@@ -1429,6 +1429,20 @@ ax_status ax_chart_build(const ax_chart_in *in, ax_breaker *br, ax_arena *a, ax_
     c.dl = fig;
     c.W = in->width > 0 ? in->width : 0;
     c.H = in->height > 0 ? in->height : 0;
+    /* values an axis cannot show are refused, never drawn as 0 */
+    for (size_t i = 0; in->values && i < in->ncats; i++) {
+        double pos = 0, neg = 0;
+        for (size_t s = 0; s < in->nseries; s++) {
+            double v = in->values[i * in->nseries + s];
+            if (isnan(v))
+                continue;
+            if (!AX_FIGURE_VALUE_OK(v))
+                return AX_ERR_DATA;
+            *(v >= 0 ? &pos : &neg) += v;
+        }
+        if (in->mode == AX_CHART_STACKED && (pos > AX_FIGURE_MAX || neg < -AX_FIGURE_MAX))
+            return AX_ERR_DATA;
+    }
     ax_display_begin_page(fig, c.W, c.H);
 
     const ax_tstyle *lab = in->label_style ? in->label_style

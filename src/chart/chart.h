@@ -106,8 +106,11 @@ typedef struct ax_chart_in {
 
 /* Lay the chart out and record it as a new page (width × height) appended
  * to `fig`. Temporary memory from arena `a`; `br` breaks the labels.
- * Returns AX_OK, or AX_ERR_NOMEM. Never fails on data: a chart with no
- * category draws its frame and `no_data`; values must be finite or NAN. */
+ * Returns AX_OK, AX_ERR_NOMEM, or AX_ERR_DATA (nothing recorded) when a
+ * value, or a stack of them, is beyond what a chart draws: not finite or
+ * more than AX_FIGURE_MAX (draw.h) from zero — the caller reports which
+ * (figures.c does, with the row). NAN is no value. A chart with no category
+ * draws its frame and `no_data`. */
 ax_status ax_chart_build(const ax_chart_in *in, ax_breaker *br, ax_arena *a, ax_display *fig);
 
 /* ---- shared with matrices (matrix.c) ----------------------------------- */

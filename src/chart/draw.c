@@ -233,6 +233,23 @@ void ax_format_number(double v, int decimals, char *buf, size_t n)
         decimals = 6;
     double scale = pow(10, decimals);
     double r = round(fabs(v) * scale);
+    if (r >= 9007199254740992.0) { /* 2^53: no fraction left to round, and
+                                      beyond what the integers below hold */
+        char digits[400];
+        int len = snprintf(digits, sizeof digits, "%.*f", decimals, fabs(v));
+        int point = decimals > 0 ? len - decimals - 1 : len;
+        size_t o = 0;
+        if (v < 0 && o + 1 < n)
+            buf[o++] = '-';
+        for (int i = 0; i < len && o + 1 < n; i++) {
+            if (i > 0 && i < point && (point - i) % 3 == 0 && o + 1 < n)
+                buf[o++] = ',';
+            if (o + 1 < n)
+                buf[o++] = digits[i];
+        }
+        buf[o] = '\0';
+        return;
+    }
     unsigned long long whole = (unsigned long long)(r / scale);
     unsigned long long frac = (unsigned long long)(r - (double)whole * scale + 0.5);
     char digits[32];

@@ -72,8 +72,19 @@ void ax_draw_fill(ax_display *dl, cairo_t *cr, ax_color c);
 void ax_draw_stroke(ax_display *dl, cairo_t *cr, double line_width, ax_color c);
 
 /* Numbers as the tables print them, whatever the locale: thousands grouped
- * with commas, `decimals` digits after a point ("6,513", "12.5"). */
+ * with commas, `decimals` digits after a point ("6,513", "12.5"). Any
+ * finite value prints in full (1e20 is "100,000,000,000,000,000,000"; a
+ * 64-byte buffer holds every value up to 10^40); a value that is not
+ * finite gives "". */
 void ax_format_number(double v, int decimals, char *buf, size_t n);
+
+/* The largest magnitude a chart or a matrix draws, or adds up to: 10^15.
+ * Every whole number up to it is exact in a double (2^53 is about 9·10^15),
+ * so its ticks, totals and labels are exact; a value beyond it, or one that
+ * is not finite (SQLite gives Inf for 9e999), is refused with its row. */
+#define AX_FIGURE_MAX 1e15
+/* Can a figure draw v? (finite, |v| <= AX_FIGURE_MAX) */
+#define AX_FIGURE_VALUE_OK(v) (fabs(v) <= AX_FIGURE_MAX)
 
 /* A visible label: one or two lines of text, s[0] first (Chinese in zh+en
  * documents), s[1] under it (English, drawn in a grey) or NULL. */

@@ -93,6 +93,7 @@ typedef struct mx {
     double sym;    /* side of a mark / diameter of a dot */
 
     double *rtot, *ctot, grand;
+    int bad;       /* a value or a total beyond AX_FIGURE_MAX (draw.h) */
     int tot_dec;   /* decimals of totals */
     double binw;   /* SHADE: values per step */
     double unit;   /* SHADE: 10^-decimals */
@@ -938,6 +939,8 @@ static void totals(mx *m)
     for (size_t r = 0; r < in->nrows; r++)
         for (size_t c = 0; c < in->ncols; c++) {
             double v = value(m, r, c);
+            if (!isnan(v) && !AX_FIGURE_VALUE_OK(v))
+                m->bad = 1; /* even where it would leave the cell empty */
             if (!filled(m, v))
                 continue;
             double t = count ? 1 : v;
@@ -948,6 +951,16 @@ static void totals(mx *m)
                 vmax = v;
         }
     m->tot_dec = count ? 0 : in->decimals;
+    /* the totals printed (the grand total where both meet, and it sizes
+     * the total column) */
+    if ((in->row_totals || in->col_totals) && !AX_FIGURE_VALUE_OK(m->grand))
+        m->bad = 1;
+    for (size_t r = 0; r < in->nrows && in->row_totals; r++)
+        if (!AX_FIGURE_VALUE_OK(m->rtot[r]))
+            m->bad = 1;
+    for (size_t c = 0; c < in->ncols && in->col_totals; c++)
+        if (!AX_FIGURE_VALUE_OK(m->ctot[c]))
+            m->bad = 1;
     int d = in->decimals < 0 ? 0 : in->decimals > 6 ? 6 : in->decimals;
     m->unit = pow(10, -d);
     /* five equal steps up to the largest value ("1–2", "3–4" … "9–10" for
@@ -1011,6 +1024,10 @@ ax_status ax_matrix_build(const ax_matrix_in *in, ax_breaker *br, ax_arena *a, a
      * curves, which shows as a lumpy circle when the PDF is zoomed in */
     cairo_set_tolerance(m.cr, 0.002);
     totals(&m);
+    if (m.bad) {
+        cairo_destroy(m.cr);
+        return AX_ERR_DATA;
+    }
     columns(&m);
     double cw = nc ? m.x[2] - m.x[1] : m.ls->line_h;
     m.sym = 0.45 * mind(cw, m.ls->line_h + 2 * PAD_Y);

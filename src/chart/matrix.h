@@ -110,7 +110,9 @@ typedef struct ax_matrix_in {
 
 /* Lay the matrix out as parts, each a new page appended to `fig`. *parts
  * (from `a`) lists them in order: head, then groups/rows, then total, then
- * legend. Returns AX_OK or AX_ERR_NOMEM. */
+ * legend. Returns AX_OK, AX_ERR_NOMEM, or AX_ERR_DATA (nothing recorded)
+ * when a value or a row, column or grand total is not finite or more than
+ * AX_FIGURE_MAX (draw.h) from zero: the caller reports which. */
 ax_status ax_matrix_build(const ax_matrix_in *in, ax_breaker *br, ax_arena *a, ax_display *fig,
                           ax_matrix_part **parts, size_t *nparts, double *width_used);
 

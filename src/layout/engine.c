@@ -779,6 +779,14 @@ const char *eng_col_text(sqlite3_stmt *st, int i, int *numeric, char *num, size_
         /* %g would print a decimal comma under some locales if annex ever
          * set LC_NUMERIC; format by hand with two decimals */
         double d = sqlite3_column_double(st, i);
+        if (!(fabs(d) < 1e15)) {
+            /* beyond what the cast below holds (1e20 would wrap), or Inf
+             * (9e999): as SQLite writes it ("1.0e+20", "Inf"), as annex
+             * query shows it; never wrapped or cut */
+            const char *t = (const char *)sqlite3_column_text(st, i);
+            snprintf(num, numn, "%s", t ? t : "");
+            return num;
+        }
         long long whole = (long long)d;
         int frac = (int)llround(fabs(d - (double)whole) * 100);
         if (frac == 100)
@@ -843,11 +851,16 @@ static void measure_cell_extent(ctx *c, const tstyle *t, const char *s, double *
 /* Column widths: fixed ones as given; auto ones between their content's
  * narrowest (longest word) and widest (no wrapping) extent, within min/max;
  * fractions share what is left by weight. */
-static void size_columns(ctx *c, table *tb, const double *cmin, const double *cmax)
+static int size_columns(ctx *c, table *tb, const double *cmin, const double *cmax)
 {
     const ax_table_spec *ts = tb->spec;
     size_t n = tb->ncols;
-    double W = c->x1 - c->x0, w[MAX_COLS], lo[MAX_COLS], hi[MAX_COLS];
+    double *w = ax_reallocarray(NULL, 3 * n, sizeof *w);
+    if (!w) {
+        eng_fail(c, AX_ERR_NOMEM);
+        return 0;
+    }
+    double W = c->x1 - c->x0, *lo = w + n, *hi = w + 2 * n;
     double fixed = 0, sum_lo = 0, sum_hi = 0, weights = 0;
     for (size_t i = 0; i < n; i++) {
         const ax_column_spec *cs = &ts->columns[i];
@@ -914,6 +927,8 @@ static void size_columns(ctx *c, table *tb, const double *cmin, const double *cm
     tb->x[0] = c->x0;
     for (size_t i = 0; i < n; i++)
         tb->x[i + 1] = tb->x[i] + w[i] * k;
+    ax_free(w);
+    return 1;
 }
 
 static void fill_cell(ctx *c, table *tb, size_t col, const char *texts[2], size_t nt, int numeric,
@@ -951,24 +966,58 @@ static void flow_table(ctx *c, const ax_block *b)
         return;
     }
     tb->spec = ts;
-    tb->ncols = ts->ncolumns < MAX_COLS ? ts->ncolumns : MAX_COLS;
+    tb->ncols = ts->ncolumns;
     tb->st = eng_style(c, ts->font ? ts->font : "table", "table");
     tb->hst = eng_style(c, ts->header_font ? ts->header_font : "table-header", "table-header");
     tb->line_h = tb->st->line_h > tb->hst->line_h ? tb->st->line_h : tb->hst->line_h;
+    /* every column, however many: the page width is the limit, and the
+     * layout reader refuses a table whose columns cannot fit it (spec.h);
+     * checked again here, for a layout that was not read from YAML */
+    double need = ax_table_min_width(c->l, ts);
+    if (need > c->x1 - c->x0 + 1e-6) {
+        ax_mark m = ts->columns_mark.line ? ts->columns_mark : b->mark;
+        ax_diags_add(c->diags, AX_ERROR, "layout", eng_file_of(c, m), m.line, m.col, 0,
+                     "table: its %zu columns need at least %.1fmm, the text area is %.1fmm wide",
+                     ts->ncolumns, need * 25.4 / 72, (c->x1 - c->x0) * 25.4 / 72);
+        eng_fail(c, AX_ERR_DATA);
+        return;
+    }
+    tb->x = ax_arena_array(c->a, tb->ncols + 1, sizeof *tb->x);
+    tb->head = ax_arena_array(c->a, tb->ncols ? tb->ncols : 1, sizeof *tb->head);
+    tb->align = ax_arena_array(c->a, tb->ncols ? tb->ncols : 1, sizeof *tb->align);
+    /* per column: where its values come from, its total, its fallbacks */
+    typedef struct colwork {
+        colsrc src;
+        int tcol;   /* a total adds it */
+        int sumcol; /* the column a total adds when `sum:` names one */
+        int overflow, fell;
+        long fell_first;
+        long long total;
+        double cmin, cmax;
+    } colwork;
+    colwork *cw = ax_reallocarray(NULL, tb->ncols ? tb->ncols : 1, sizeof *cw);
+    if (!tb->x || !tb->head || !tb->align || !cw) {
+        ax_free(cw);
+        eng_fail(c, AX_ERR_NOMEM);
+        return;
+    }
+    memset(cw, 0, (tb->ncols ? tb->ncols : 1) * sizeof *cw);
 
     sqlite3_stmt *st = eng_prepare(c, ts->query, ts->query_mark, ts->params, ts->nparams);
-    if (!st)
+    if (!st) {
+        ax_free(cw);
         return;
-    colsrc src[MAX_COLS];
+    }
     for (size_t i = 0; i < tb->ncols; i++) {
         const ax_column_spec *cs = &ts->columns[i];
         char zh[128], en[128];
         snprintf(zh, sizeof zh, "%s_zh", cs->value);
         snprintf(en, sizeof en, "%s_en", cs->value);
-        src[i].idx = eng_column_index(st, cs->value);
-        src[i].zh = src[i].idx >= 0 ? -1 : eng_column_index(st, zh);
-        src[i].en = src[i].idx >= 0 ? -1 : eng_column_index(st, en);
-        if (src[i].idx < 0 && src[i].zh < 0 && src[i].en < 0) {
+        colsrc *src = &cw[i].src;
+        src->idx = eng_column_index(st, cs->value);
+        src->zh = src->idx >= 0 ? -1 : eng_column_index(st, zh);
+        src->en = src->idx >= 0 ? -1 : eng_column_index(st, en);
+        if (src->idx < 0 && src->zh < 0 && src->en < 0) {
             ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, cs->mark), cs->mark.line,
                          cs->mark.col, 0, "the query has no column '%s' (nor %s_zh, %s_en)",
                          cs->value, cs->value, cs->value);
@@ -976,15 +1025,12 @@ static void flow_table(ctx *c, const ax_block *b)
         }
     }
     int gcol = ts->group ? eng_column_index(st, ts->group) : -1;
-    int tcol[MAX_COLS];
-    int sumcol[MAX_COLS]; /* the column a total adds when `sum:` names one */
     for (size_t i = 0; i < tb->ncols; i++) {
-        tcol[i] = 0;
         for (size_t k = 0; k < ts->ntotal_columns; k++)
             if (strcmp(ts->total_columns[k], ts->columns[i].value) == 0)
-                tcol[i] = 1;
-        sumcol[i] = ts->columns[i].sum ? eng_column_index(st, ts->columns[i].sum) : -1;
-        if (ts->columns[i].sum && sumcol[i] < 0) {
+                cw[i].tcol = 1;
+        cw[i].sumcol = ts->columns[i].sum ? eng_column_index(st, ts->columns[i].sum) : -1;
+        if (ts->columns[i].sum && cw[i].sumcol < 0) {
             const ax_column_spec *cs = &ts->columns[i];
             ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, cs->mark),
                          cs->mark.line, cs->mark.col, 0, "sum: the query has no column '%s'",
@@ -994,60 +1040,68 @@ static void flow_table(ctx *c, const ax_block *b)
     }
     if (c->st != AX_OK) {
         eng_finalize(c, st);
+        ax_free(cw);
         return;
     }
 
-    /* 1. the result, as cell texts */
+    /* 1. the result, as cell texts: rows[r] and its ncols cells at
+     * raw[r * ncols] */
+    typedef struct rawcell {
+        const char *t[2];
+        size_t nt;
+        int numeric;
+    } rawcell;
     typedef struct rawrow {
-        const char *t[MAX_COLS][2];
-        size_t nt[MAX_COLS];
-        int numeric[MAX_COLS];
         const char *group; /* NULL: SQL NULL */
     } rawrow;
     rawrow *rows = NULL;
-    size_t nrows = 0, cap = 0;
-    long long totals[MAX_COLS] = {0};
-    int overflow[MAX_COLS] = {0};
-    int fell[MAX_COLS] = {0};
-    long fell_first[MAX_COLS] = {0};
+    rawcell *raw = NULL;
+    size_t nrows = 0, cap = 0, ncols = tb->ncols;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (nrows == cap) {
             cap = cap ? cap * 2 : 64;
             rawrow *r = ax_reallocarray(rows, cap, sizeof *r);
-            if (!r) {
+            if (r)
+                rows = r;
+            rawcell *rc2 = r ? ax_reallocarray(raw, cap, ncols * sizeof *rc2) : NULL;
+            if (!rc2) {
                 eng_fail(c, AX_ERR_NOMEM);
                 break;
             }
-            rows = r;
+            raw = rc2;
         }
-        rawrow *r = &rows[nrows++];
+        rawrow *r = &rows[nrows];
+        rawcell *rcs = &raw[nrows * ncols];
+        nrows++;
         memset(r, 0, sizeof *r);
-        for (size_t i = 0; i < tb->ncols; i++) {
+        memset(rcs, 0, ncols * sizeof *rcs);
+        for (size_t i = 0; i < ncols; i++) {
             char bufs[2][40];
             const char *out[2];
             int fb = 0;
-            size_t nt = cell_texts(c, st, &src[i], ts->columns[i].stack, &r->numeric[i], bufs,
+            const colsrc *src = &cw[i].src;
+            size_t nt = cell_texts(c, st, src, ts->columns[i].stack, &rcs[i].numeric, bufs,
                                    out, &fb);
-            if (fb && fell[i]++ == 0)
-                fell_first[i] = (long)nrows;
+            if (fb && cw[i].fell++ == 0)
+                cw[i].fell_first = (long)nrows;
             for (size_t k = 0; k < nt; k++)
-                r->t[i][k] = ax_arena_strdup(c->a, out[k]);
-            r->nt[i] = nt;
-            if (tcol[i]) {
+                rcs[i].t[k] = ax_arena_strdup(c->a, out[k]);
+            rcs[i].nt = nt;
+            if (cw[i].tcol) {
                 /* the first of x, x_zh, x_en holding a number counts, or
                  * the column `sum:` names (the cell may show text) */
-                int idx[3] = {src[i].idx, src[i].zh, src[i].en};
-                if (sumcol[i] >= 0)
-                    idx[0] = sumcol[i], idx[1] = idx[2] = -1;
+                int idx[3] = {src->idx, src->zh, src->en};
+                if (cw[i].sumcol >= 0)
+                    idx[0] = cw[i].sumcol, idx[1] = idx[2] = -1;
                 for (int k = 0; k < 3; k++)
                     if (idx[k] >= 0 && sqlite3_column_type(st, idx[k]) == SQLITE_INTEGER) {
                         long long sum;
-                        if (__builtin_add_overflow(totals[i], sqlite3_column_int64(st, idx[k]),
-                                                   &sum))
-                            overflow[i] = 1;
+                        if (__builtin_add_overflow(cw[i].total,
+                                                   sqlite3_column_int64(st, idx[k]), &sum))
+                            cw[i].overflow = 1;
                         else
-                            totals[i] = sum;
+                            cw[i].total = sum;
                         break;
                     }
             }
@@ -1064,7 +1118,7 @@ static void flow_table(ctx *c, const ax_block *b)
         eng_fail(c, AX_ERR_DATA);
     }
     for (size_t i = 0; i < tb->ncols; i++)
-        if (overflow[i]) {
+        if (cw[i].overflow) {
             ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, ts->columns[i].mark),
                          ts->columns[i].mark.line, ts->columns[i].mark.col, 0,
                          "column '%s': the total does not fit in a 64-bit integer",
@@ -1072,18 +1126,20 @@ static void flow_table(ctx *c, const ax_block *b)
             eng_fail(c, AX_ERR_DATA);
         }
     for (size_t i = 0; i < tb->ncols; i++)
-        if (fell[i])
+        if (cw[i].fell)
             ax_diags_add(c->diags, AX_WARNING, "missing-translation",
                          eng_file_of(c, ts->columns[i].mark), ts->columns[i].mark.line,
                          ts->columns[i].mark.col, 0,
                          "column '%s': %d value%s missing in the language asked for (first in "
                          "result row %ld); shown in the other language",
-                         ts->columns[i].value, fell[i], fell[i] == 1 ? " is" : "s are",
-                         fell_first[i]);
+                         ts->columns[i].value, cw[i].fell, cw[i].fell == 1 ? " is" : "s are",
+                         cw[i].fell_first);
 
     if (c->st != AX_OK) {
         eng_finalize(c, st);
         ax_free(rows);
+        ax_free(raw);
+        ax_free(cw);
         return;
     }
 
@@ -1101,11 +1157,23 @@ static void flow_table(ctx *c, const ax_block *b)
         eng_struct_end(c);
         eng_add_item(c, IT_SPACE, t->size);
         eng_finalize(c, st);
+        ax_free(rows);
+        ax_free(raw);
+        ax_free(cw);
         return;
     }
 
     /* 2. column widths from the content */
-    double cmin[MAX_COLS] = {0}, cmax[MAX_COLS] = {0};
+    double *cmin = ax_reallocarray(NULL, 2 * ncols, sizeof *cmin), *cmax = cmin + ncols;
+    if (!cmin) {
+        eng_fail(c, AX_ERR_NOMEM);
+        eng_finalize(c, st);
+        ax_free(rows);
+        ax_free(raw);
+        ax_free(cw);
+        return;
+    }
+    memset(cmin, 0, 2 * ncols * sizeof *cmin);
     for (size_t i = 0; i < tb->ncols; i++) {
         /* a fixed width is not measured: size_columns reads the extents of
          * auto and fraction columns only (measuring is a line-break pass
@@ -1117,15 +1185,24 @@ static void flow_table(ctx *c, const ax_block *b)
             measure_cell_extent(c, tb->hst, h[k], &cmin[i], &cmax[i]);
         int numeric = 1;
         for (size_t r = 0; r < nrows; r++) {
-            for (size_t k = 0; measure && k < rows[r].nt[i]; k++)
-                measure_cell_extent(c, tb->st, rows[r].t[i][k], &cmin[i], &cmax[i]);
-            if (rows[r].nt[i] && !rows[r].numeric[i])
+            const rawcell *rc1 = &raw[r * ncols + i];
+            for (size_t k = 0; measure && k < rc1->nt; k++)
+                measure_cell_extent(c, tb->st, rc1->t[k], &cmin[i], &cmax[i]);
+            if (rc1->nt && !rc1->numeric)
                 numeric = 0;
         }
         ax_align al = ts->columns[i].align;
         tb->align[i] = al != AX_ALIGN_AUTO ? al : numeric ? AX_ALIGN_RIGHT : AX_ALIGN_LEFT;
     }
-    size_columns(c, tb, cmin, cmax);
+    int sized = size_columns(c, tb, cmin, cmax);
+    ax_free(cmin);
+    if (!sized) {
+        eng_finalize(c, st);
+        ax_free(rows);
+        ax_free(raw);
+        ax_free(cw);
+        return;
+    }
 
     /* 3. header, rows, group rows, total */
     size_t head_lines = 0;
@@ -1196,9 +1273,11 @@ static void flow_table(ctx *c, const ax_block *b)
             eng_fail(c, AX_ERR_NOMEM);
             break;
         }
-        for (size_t i = 0; i < tb->ncols; i++)
-            fill_cell(c, tb, i, rw->t[i], rw->nt[i], rw->numeric[i], &cells[i], tb->st,
+        for (size_t i = 0; i < tb->ncols; i++) {
+            rawcell *rc1 = &raw[r * ncols + i];
+            fill_cell(c, tb, i, rc1->t, rc1->nt, rc1->numeric, &cells[i], tb->st,
                       ts->columns[i].mark, "table cell");
+        }
         item *it = eng_add_item(c, IT_ROW, cells_height(tb, cells, tb->ncols, NULL));
         if (!it)
             break;
@@ -1217,15 +1296,15 @@ static void flow_table(ctx *c, const ax_block *b)
         size_t *from = ax_arena_array(c->a, tb->ncols, sizeof *from);
         /* the label spans the columns before the first total */
         size_t span = 0;
-        while (span < tb->ncols && !tcol[span])
+        while (span < tb->ncols && !cw[span].tcol)
             span++;
         if (cells && from) {
             for (size_t i = 0; i < tb->ncols; i++) {
                 char num[40];
                 const char *t1[2] = {NULL, NULL};
                 size_t nt = 0;
-                if (tcol[i]) {
-                    ax_format_int(totals[i], num, sizeof num);
+                if (cw[i].tcol) {
+                    ax_format_int(cw[i].total, num, sizeof num);
                     t1[0] = num;
                     nt = 1;
                 } else if (i == 0) {
@@ -1235,7 +1314,7 @@ static void flow_table(ctx *c, const ax_block *b)
                 double saved = tb->x[1];
                 if (i == 0 && span > 1)
                     tb->x[1] = tb->x[span];
-                fill_cell(c, tb, i, t1, nt, tcol[i], &cells[i], tb->hst, ts->total_label.mark,
+                fill_cell(c, tb, i, t1, nt, cw[i].tcol, &cells[i], tb->hst, ts->total_label.mark,
                           "total row");
                 tb->x[1] = saved;
             }
@@ -1255,6 +1334,8 @@ static void flow_table(ctx *c, const ax_block *b)
     eng_add_item(c, IT_SPACE, tb->st->size);
     eng_finalize(c, st);
     ax_free(rows);
+    ax_free(raw);
+    ax_free(cw);
 }
 
 static void flow_blocks(ctx *c, const ax_block *blocks, size_t n, int keep);

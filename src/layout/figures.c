@@ -230,6 +230,40 @@ static int row_number(ctx *c, sqlite3_stmt *st, int i, const char *what, const c
     return -1;
 }
 
+/* ---- values a figure cannot draw ---------------------------------------- */
+
+#define FIGURE_LIMIT "10^15 (1,000,000,000,000,000) either side of zero"
+
+/* v as a message shows it: Inf, -Inf, NaN or %g. */
+static const char *value_words(double v, char *buf, size_t n)
+{
+    if (isnan(v))
+        snprintf(buf, n, "NaN");
+    else if (isinf(v))
+        snprintf(buf, n, "%sInf", v < 0 ? "-" : "");
+    else
+        snprintf(buf, n, "%g", v);
+    return buf;
+}
+
+/* A label as a message names it: "zh / en", or the one there is. */
+static const char *label_words(ctx *c, ax_label l)
+{
+    if (l.s[0] && l.s[1]) {
+        char *s = ax_arena_printf(c->a, "%s / %s", l.s[0], l.s[1]);
+        return s ? s : l.s[0];
+    }
+    return l.s[0] ? l.s[0] : l.s[1] ? l.s[1] : "";
+}
+
+/* The current row's texts of a value as a message names them. */
+static const char *src_words(ctx *c, sqlite3_stmt *st, src2 s)
+{
+    const char *zh, *en;
+    src_texts(c, st, s, &zh, &en);
+    return label_words(c, (ax_label){{zh, en && (!zh || strcmp(zh, en) != 0) ? en : NULL}});
+}
+
 /* Index of key in keys[0..n), or n. */
 static size_t find_key(const char *const *keys, size_t n, const char *key)
 {
@@ -326,6 +360,7 @@ void eng_flow_chart(ctx *c, const ax_block *b)
     typedef struct cell3 {
         size_t cat, ser;
         double v;
+        long row;
     } cell3;
     cell3 *cells = NULL;
     size_t ncells = 0, cellcap = 0;
@@ -343,6 +378,16 @@ void eng_flow_chart(ctx *c, const ax_block *b)
                          "value: %g in result row %ld is negative; a stacked chart adds values "
                          "from zero (use mode: grouped to show it below the axis)",
                          v, row);
+            eng_fail(c, AX_ERR_DATA);
+            continue;
+        }
+        if (got && !AX_FIGURE_VALUE_OK(v)) {
+            char vb[32];
+            ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, ch->value_mark),
+                         ch->value_mark.line, ch->value_mark.col, 0,
+                         "value: %s in result row %ld (category '%.60s') cannot be drawn: a "
+                         "chart shows values up to " FIGURE_LIMIT,
+                         value_words(v, vb, sizeof vb), row, src_words(c, st, cat));
             eng_fail(c, AX_ERR_DATA);
             continue;
         }
@@ -392,7 +437,7 @@ void eng_flow_chart(ctx *c, const ax_block *b)
             continue; /* NULL: no bar, but the category is shown */
         if (!(cells = grow(c, cells, ncells, &cellcap, sizeof *cells)))
             break;
-        cells[ncells++] = (cell3){ci, si, v};
+        cells[ncells++] = (cell3){ci, si, v, row};
     }
     if (c->st == AX_OK)
         step_error(c, ch->query_mark, rc);
@@ -419,11 +464,35 @@ void eng_flow_chart(ctx *c, const ax_block *b)
     }
     for (size_t i = 0; i < ncat * nser; i++)
         vals[i] = NAN;
-    for (size_t i = 0; i < ncells; i++) {
-        double *v = &vals[cells[i].cat * nser + cells[i].ser];
-        *v = isnan(*v) ? cells[i].v : *v + cells[i].v;
-        totals[cells[i].cat] += cells[i].v;
+    /* a pair given twice is drawn as its sum, a stack as its total: both
+     * within what the axis shows (reported once per category) */
+    unsigned char *over = ax_arena_array(c->a, ncat ? ncat : 1, 1);
+    if (!over) {
+        eng_fail(c, AX_ERR_NOMEM);
+        return;
     }
+    for (size_t i = 0; i < ncells; i++) {
+        size_t ci = cells[i].cat;
+        double *v = &vals[ci * nser + cells[i].ser];
+        *v = isnan(*v) ? cells[i].v : *v + cells[i].v;
+        totals[ci] += cells[i].v;
+        int pair = !AX_FIGURE_VALUE_OK(*v), stack = ch->stacked && !AX_FIGURE_VALUE_OK(totals[ci]);
+        if ((pair || stack) && !over[ci]) {
+            char vb[32];
+            over[ci] = 1;
+            ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, ch->value_mark),
+                         ch->value_mark.line, ch->value_mark.col, 0,
+                         "value: the values of category '%.60s'%s%.60s%s add up to %s by result "
+                         "row %ld; a chart shows values up to " FIGURE_LIMIT,
+                         label_words(c, cats[ci]), pair && ch->series ? " (series '" : "",
+                         pair && ch->series ? label_words(c, series[cells[i].ser]) : "",
+                         pair && ch->series ? "')" : "",
+                         value_words(pair ? *v : totals[ci], vb, sizeof vb), cells[i].row);
+            eng_fail(c, AX_ERR_DATA);
+        }
+    }
+    if (c->st != AX_OK)
+        return;
     for (size_t i = 0; i < ncat; i++)
         order[i] = i;
     if (ch->sort != AX_SORT_NONE && ncat > 1) {
@@ -502,7 +571,16 @@ void eng_flow_chart(ctx *c, const ax_block *b)
     ax_display *fig = eng_new_figure(c);
     if (!fig)
         return;
-    if (ax_chart_build(&in, c->br, c->a, fig) != AX_OK || ax_display_failed(fig)) {
+    ax_status bst = ax_chart_build(&in, c->br, c->a, fig);
+    if (bst == AX_ERR_DATA) { /* the checks above report what it refuses */
+        ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, ch->value_mark),
+                     ch->value_mark.line, ch->value_mark.col, 0,
+                     "value: the chart cannot draw its values; it shows values up to "
+                     FIGURE_LIMIT);
+        eng_fail(c, AX_ERR_DATA);
+        return;
+    }
+    if (bst != AX_OK || ax_display_failed(fig)) {
         eng_fail(c, AX_ERR_NOMEM);
         return;
     }
@@ -676,6 +754,7 @@ void eng_flow_matrix(ctx *c, const ax_block *b)
     typedef struct cell3 {
         size_t r, k;
         double v;
+        long row;
     } cell3;
     cell3 *cells = NULL;
     size_t ncells = 0, cellcap = 0;
@@ -703,9 +782,20 @@ void eng_flow_matrix(ctx *c, const ax_block *b)
                          head, head, m->query_mark, row);
         if (r == (size_t)-1 || k == (size_t)-1)
             continue; /* reported (or out of memory: c->st ends the loop) */
+        if (!isnan(v) && !AX_FIGURE_VALUE_OK(v)) {
+            char vb[32];
+            ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, m->value_mark),
+                         m->value_mark.line, m->value_mark.col, 0,
+                         "value: %s in result row %ld (row '%.60s', column '%.60s') cannot be "
+                         "shown: a matrix holds values up to " FIGURE_LIMIT,
+                         value_words(v, vb, sizeof vb), row, label_words(c, rows.labels[r]),
+                         label_words(c, cols.labels[k]));
+            eng_fail(c, AX_ERR_DATA);
+            continue;
+        }
         if (!(cells = grow(c, cells, ncells, &cellcap, sizeof *cells)))
             break;
-        cells[ncells++] = (cell3){r, k, v};
+        cells[ncells++] = (cell3){r, k, v, row};
     }
     if (c->st == AX_OK)
         step_error(c, m->query_mark, rc);
@@ -727,6 +817,64 @@ void eng_flow_matrix(ctx *c, const ax_block *b)
         double *v = &vals[cells[i].r * cols.n + cells[i].k];
         if (!isnan(cells[i].v))
             *v = isnan(*v) ? cells[i].v : *v + cells[i].v;
+        if (!isnan(cells[i].v) && !AX_FIGURE_VALUE_OK(*v) && AX_FIGURE_VALUE_OK(*v - cells[i].v)) {
+            char vb[32];
+            ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, m->value_mark),
+                         m->value_mark.line, m->value_mark.col, 0,
+                         "value: the values of the cell (row '%.60s', column '%.60s') add up to "
+                         "%s by result row %ld; a matrix holds values up to " FIGURE_LIMIT,
+                         label_words(c, rows.labels[cells[i].r]),
+                         label_words(c, cols.labels[cells[i].k]), value_words(*v, vb, sizeof vb),
+                         cells[i].row);
+            eng_fail(c, AX_ERR_DATA);
+        }
+    }
+    if (c->st != AX_OK)
+        return;
+    /* the totals the matrix prints (matrix.c adds the filled cells: marks
+     * and dots count 1, so only counts and shades can overflow) */
+    if (m->cell == AX_CELL_COUNT || m->cell == AX_CELL_SHADE) {
+        double *rt = ax_arena_array(c->a, rows.n + cols.n + 1, sizeof *rt);
+        if (!rt) {
+            eng_fail(c, AX_ERR_NOMEM);
+            return;
+        }
+        double *ct = rt + rows.n, *grand = ct + cols.n;
+        for (size_t r = 0; r < rows.n; r++)
+            for (size_t k = 0; k < cols.n; k++) {
+                double v = vals[r * cols.n + k];
+                if (isnan(v) || v == 0 || (m->cell == AX_CELL_SHADE && v < 0))
+                    continue;
+                rt[r] += v, ct[k] += v, *grand += v;
+            }
+        char vb[32];
+        for (size_t r = 0; r < rows.n && m->row_totals; r++)
+            if (!AX_FIGURE_VALUE_OK(rt[r])) {
+                ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, m->value_mark),
+                             m->value_mark.line, m->value_mark.col, 0,
+                             "value: the total of row '%.60s' is %s; a matrix holds values "
+                             "up to " FIGURE_LIMIT,
+                             label_words(c, rows.labels[r]), value_words(rt[r], vb, sizeof vb));
+                eng_fail(c, AX_ERR_DATA);
+            }
+        for (size_t k = 0; k < cols.n && m->col_totals; k++)
+            if (!AX_FIGURE_VALUE_OK(ct[k])) {
+                ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, m->value_mark),
+                             m->value_mark.line, m->value_mark.col, 0,
+                             "value: the total of column '%.60s' is %s; a matrix holds "
+                             "values up to " FIGURE_LIMIT,
+                             label_words(c, cols.labels[k]), value_words(ct[k], vb, sizeof vb));
+                eng_fail(c, AX_ERR_DATA);
+            }
+        if (c->st == AX_OK && (m->row_totals || m->col_totals) && !AX_FIGURE_VALUE_OK(*grand)) {
+            ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, m->value_mark),
+                         m->value_mark.line, m->value_mark.col, 0,
+                         "value: the grand total is %s; a matrix holds values up to "
+                         FIGURE_LIMIT, value_words(*grand, vb, sizeof vb));
+            eng_fail(c, AX_ERR_DATA);
+        }
+        if (c->st != AX_OK)
+            return;
     }
     /* groups: a new one each time the group key changes from row to row */
     if (m->group && rows.n) {
@@ -787,8 +935,16 @@ void eng_flow_matrix(ctx *c, const ax_block *b)
     ax_matrix_part *parts;
     size_t nparts;
     double used;
-    if (ax_matrix_build(&in, c->br, c->a, fig, &parts, &nparts, &used) != AX_OK ||
-        ax_display_failed(fig)) {
+    ax_status bst = ax_matrix_build(&in, c->br, c->a, fig, &parts, &nparts, &used);
+    if (bst == AX_ERR_DATA) { /* the checks above report what it refuses */
+        ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, m->value_mark),
+                     m->value_mark.line, m->value_mark.col, 0,
+                     "value: the matrix cannot show its values or totals; it holds "
+                     "values up to " FIGURE_LIMIT);
+        eng_fail(c, AX_ERR_DATA);
+        return;
+    }
+    if (bst != AX_OK || ax_display_failed(fig)) {
         eng_fail(c, AX_ERR_NOMEM);
         return;
     }

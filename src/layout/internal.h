@@ -7,9 +7,8 @@
 #include "../text/linebreak.h"
 #include "engine.h"
 
-#define PAD_X 2.5  /* cell padding, pt */
-#define PAD_Y 1.8
-#define MAX_COLS 32
+#define PAD_X AX_CELL_PAD_X /* cell padding, pt (spec.h) */
+#define PAD_Y AX_CELL_PAD_Y
 
 /* A text style resolved to fonts. */
 typedef struct tstyle {
@@ -90,11 +89,11 @@ typedef struct item {
 typedef struct table {
     const ax_table_spec *spec;
     size_t ncols;
-    double x[MAX_COLS + 1]; /* column edges */
-    cell head[MAX_COLS];
+    double *x;        /* ncols + 1 column edges */
+    cell *head;       /* ncols header cells */
     double head_h, line_h;
     const tstyle *st, *hst;
-    ax_align align[MAX_COLS];
+    ax_align *align;  /* ncols */
     int head_tagged; /* the header was drawn once as content; later: artifact */
 } table;
 

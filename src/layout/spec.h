@@ -91,6 +91,7 @@ typedef struct ax_table_spec {
     size_t nparams;
     ax_column_spec *columns;
     size_t ncolumns;
+    ax_mark columns_mark; /* the `columns:` key */
     const char *group;   /* a query column: a group row when its value changes */
     ax_mark group_mark;
     ax_text2 group_label; /* "{year}" by default */
@@ -245,5 +246,30 @@ ax_status ax_layout_data_dir(const char *path, ax_arena *a, ax_diags *diags, con
 
 /* The style of that name, or NULL. */
 const ax_style_spec *ax_layout_style(const ax_layout *l, const char *name);
+
+/* Limits a layout is held to when it is read (README.md, "Layouts"). A page
+ * side is at most PDF's 14,400 pt (200 in, ISO 32000-1 Annex C) and at
+ * least its 3 pt; no length on a page can be longer. A font size is from 1
+ * to 300 pt (the figures print numbers at up to 1.6 times a style's size,
+ * and libharu takes at most 600 pt); a leading from 0.5 to 5 times it. */
+#define AX_PAGE_MIN 3.0
+#define AX_PAGE_MAX 14400.0
+#define AX_FONT_MIN 1.0
+#define AX_FONT_MAX 300.0
+#define AX_LEADING_MIN 0.5
+#define AX_LEADING_MAX 5.0
+
+/* A table cell's padding, each side (pt). */
+#define AX_CELL_PAD_X 2.5
+#define AX_CELL_PAD_Y 1.8
+
+/* The narrowest a column of table t can be in layout l: its padding and one
+ * character (one em) of the larger of its cell and header fonts. */
+double ax_table_min_column(const ax_layout *l, const ax_table_spec *t);
+/* The width the columns of t need at the least: fixed widths as given, the
+ * others at their min: or ax_table_min_column, whichever is wider. A table
+ * that needs more than the text width (page width less the margins) is an
+ * error: nothing is cut. */
+double ax_table_min_width(const ax_layout *l, const ax_table_spec *t);
 
 #endif

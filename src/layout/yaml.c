@@ -1574,6 +1574,31 @@ static void read_total(P *p, const yn *k, sqlite3_stmt *st, ax_table_spec *t)
         }
 }
 
+double ax_table_min_column(const ax_layout *l, const ax_table_spec *t)
+{
+    const ax_style_spec *cs = ax_layout_style(l, t->font ? t->font : "table");
+    const ax_style_spec *hs = ax_layout_style(l, t->header_font ? t->header_font : "table-header");
+    double em = 0;
+    if (cs && cs->size > em)
+        em = cs->size;
+    if (hs && hs->size > em)
+        em = hs->size;
+    return 2 * AX_CELL_PAD_X + em;
+}
+
+double ax_table_min_width(const ax_layout *l, const ax_table_spec *t)
+{
+    double least = ax_table_min_column(l, t), need = 0;
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        const ax_column_spec *c = &t->columns[i];
+        if (c->width_kind == AX_WIDTH_FIXED)
+            need += c->width;
+        else
+            need += c->min_width > least ? c->min_width : least;
+    }
+    return need;
+}
+
 static void read_table(P *p, const yn *k, ax_block *b)
 {
     ax_table_spec *t = keep_array(p, 1, sizeof *t);

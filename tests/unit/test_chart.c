@@ -756,6 +756,59 @@ static void all_zero_values(void **state)
     assert_int_equal(count_text(p, "0"), 1); /* the tick */
 }
 
+/* Numbers print in full or not at all: never wrapped through an integer
+ * (1e20 and 2e21 went through unsigned long long). */
+static void format_number_in_full(void **state)
+{
+    (void)state;
+    char buf[64];
+    fmt(1e15, 0, buf, sizeof buf);
+    assert_string_equal(buf, "1,000,000,000,000,000");
+    fmt(1e15, 6, buf, sizeof buf);
+    assert_string_equal(buf, "1,000,000,000,000,000.000000");
+    fmt(-2e15, 6, buf, sizeof buf);
+    assert_string_equal(buf, "-2,000,000,000,000,000.000000");
+    fmt(1e20, 0, buf, sizeof buf);
+    assert_string_equal(buf, "100,000,000,000,000,000,000");
+    fmt(-1e20, 2, buf, sizeof buf);
+    assert_string_equal(buf, "-100,000,000,000,000,000,000.00");
+    fmt(123456.789, 2, buf, sizeof buf); /* the usual path, unchanged */
+    assert_string_equal(buf, "123,456.79");
+    fmt(2.5, 0, buf, sizeof buf);
+    assert_string_equal(buf, "3");
+    fmt(INFINITY, 0, buf, sizeof buf);
+    assert_string_equal(buf, "");
+}
+
+/* A value, or a stack, an axis cannot show is refused (AX_ERR_DATA, nothing
+ * recorded), never drawn as no bar on an axis labelled 0. */
+static void values_beyond_the_axis_refused(void **state)
+{
+    fixture *f = *state;
+    ax_chart_in in;
+    sample s;
+    months_chart(f, &in, &s, 1);
+    const double bad[] = {INFINITY, -INFINITY, 1e308, -1e16, AX_FIGURE_MAX * 1.0000001};
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        size_t pages = ax_display_pages(f->fig);
+        s.values[3] = bad[k];
+        assert_int_equal(ax_chart_build(&in, f->br, f->arena, f->fig), AX_ERR_DATA);
+        assert_int_equal(ax_display_pages(f->fig), pages);
+    }
+    s.values[3] = AX_FIGURE_MAX; /* the limit draws */
+    const ax_page *p = build(f, &in);
+    assert_non_null(find_text(p, "1,000,000,000,000,000"));
+
+    /* stacked: each value drawable, their sum not */
+    stacked_chart(f, &in, &s);
+    for (size_t i = 0; i < in.ncats * in.nseries; i++)
+        s.values[i] = 1;
+    s.values[0] = s.values[1] = 0.6 * AX_FIGURE_MAX;
+    assert_int_equal(ax_chart_build(&in, f->br, f->arena, f->fig), AX_ERR_DATA);
+    in.mode = AX_CHART_GROUPED; /* side by side, the same values draw */
+    build(f, &in);
+}
+
 static void negative_below_baseline(void **state)
 {
     fixture *f = *state;
@@ -1173,6 +1226,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(deterministic, setup, teardown),
         cmocka_unit_test_setup_teardown(figure_structure, setup, teardown),
         cmocka_unit_test_setup_teardown(allocation_failures, setup, teardown),
+        cmocka_unit_test(format_number_in_full),
+        cmocka_unit_test_setup_teardown(values_beyond_the_axis_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1374,6 +1374,271 @@ static void chart_value_errors(void **state)
     sqlite3_close(db);
 }
 
+/* ---- limits: nothing cut silently (issue 15) ------------------------------ */
+
+/* A layout of n columns c0..c(n-1) (titles C0…), each SELECT i AS ci. */
+static char *wide_table(const char *page, int n)
+{
+    ax_buf b = {0};
+    ax_buf_printf(&b, "document: {title: T}\npage: %s\nblocks:\n  - table:\n      query: SELECT ",
+                  page);
+    for (int i = 0; i < n; i++)
+        ax_buf_printf(&b, "%s%d AS c%d", i ? ", " : "", i, i);
+    ax_buf_puts(&b, "\n      columns:\n");
+    for (int i = 0; i < n; i++)
+        ax_buf_printf(&b, "        - {title: C%d, value: c%d}\n", i, i);
+    ax_buf_append(&b, "", 1);
+    assert_false(b.failed);
+    return b.data;
+}
+
+/* 40 narrow columns fit A3 landscape: every one is drawn (there was a cut
+ * at 32 columns, with exit 0). */
+static void wide_table_keeps_every_column(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(1, 1);
+    char *text = wide_table("{size: A3, orientation: landscape}", 40);
+    doc d = render_lang(db, text, AX_LANG_EN);
+    assert_int_equal(d.st, AX_OK);
+    assert_int_equal(count_diags(&d, AX_ERROR, "layout"), 0);
+    for (int i = 0; i < 40; i++) {
+        char h[8], v[8];
+        snprintf(h, sizeof h, "C%d", i);
+        snprintf(v, sizeof v, "%d", i);
+        assert_int_equal(pages_with(&d, h, NULL), 1);
+        assert_int_equal(pages_with(&d, v, NULL), 1);
+    }
+    assert_inside_body(&d);
+    doc_free(&d);
+    ax_free(text);
+    sqlite3_close(db);
+}
+
+/* Columns that cannot fit the text width are an error naming the table at
+ * its `columns:` key: found when the layout is read, and again by the
+ * engine for a layout changed after reading (never cut). */
+static void too_many_columns_for_the_page(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(1, 1);
+    char *text = wide_table("{size: A4}", 1000);
+    ax_arena *a = ax_arena_new();
+    ax_diags *diags = ax_diags_new();
+    ax_layout *l;
+    assert_int_equal(ax_layout_parse("inline.yaml", text, strlen(text), db, a, diags, &l),
+                     AX_ERR_DATA);
+    assert_int_equal(ax_diags_size(diags), 1);
+    const ax_diag *g = ax_diags_at(diags, 0);
+    assert_int_equal(g->row, 6);
+    assert_int_equal(g->col, 7);
+    assert_non_null(strstr(g->message, "table: its 1000 columns need at least 4586.1mm, the "
+                                       "text area is 170.0mm wide"));
+    ax_diags_free(diags);
+    ax_arena_free(a);
+    ax_free(text);
+
+    /* 40 columns read on A3 landscape, then laid out on A4 portrait */
+    text = wide_table("{size: A3, orientation: landscape}", 40);
+    doc d = {0};
+    d.arena = ax_arena_new();
+    d.diags = ax_diags_new();
+    assert_int_equal(ax_layout_parse("inline.yaml", text, strlen(text), db, d.arena, d.diags,
+                                     &d.l), AX_OK);
+    d.l->page.width = 595.276;
+    d.l->page.height = 841.89;
+    d.st = ax_render(d.l, db, fs, &(ax_render_opts){AX_LANG_EN, NULL, 0, -1}, d.arena, d.diags,
+                     &d.dl, &d.info);
+    assert_int_equal(d.st, AX_ERR_DATA);
+    assert_null(d.dl);
+    g = find_diag(&d, AX_ERROR, "layout");
+    assert_non_null(g);
+    assert_int_equal(g->row, 6);
+    assert_non_null(strstr(g->message, "table: its 40 columns need at least"));
+    doc_free(&d);
+    ax_free(text);
+    sqlite3_close(db);
+}
+
+/* A float beyond what a long long holds is printed as SQLite writes it,
+ * never wrapped to -9,223,372,036,854,775,808; Inf as Inf. */
+static void huge_table_values_print_right(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(1, 1);
+    static const char text[] = SMALL_PAGE
+        "blocks:\n"
+        "  - table:\n"
+        "      query: SELECT 1e20 AS a, -1e300 AS b, 9e999 AS c, 123456.789 AS d\n"
+        "      columns:\n"
+        "        - {title: A, value: a}\n"
+        "        - {title: B, value: b}\n"
+        "        - {title: C, value: c}\n"
+        "        - {title: D, value: d}\n";
+    doc d = render_lang(db, text, AX_LANG_EN);
+    assert_int_equal(d.st, AX_OK);
+    assert_int_equal(pages_with(&d, "1.0e+20", NULL), 1);
+    assert_int_equal(pages_with(&d, "-1.0e+300", NULL), 1);
+    assert_int_equal(pages_with(&d, "Inf", NULL), 1);
+    assert_int_equal(pages_with(&d, "123,456.79", NULL), 1); /* unchanged */
+    assert_int_equal(pages_with(&d, "-9,223,372,036,854,775,808.00", NULL), 0);
+    doc_free(&d);
+    sqlite3_close(db);
+}
+
+/* Render `blocks` (a chart or a matrix) and expect one error at `line`
+ * whose message holds `want`. */
+static void expect_value_error(sqlite3 *db, const char *blocks, long line, const char *want)
+{
+    char text[2048];
+    snprintf(text, sizeof text, SMALL_PAGE "blocks:\n%s", blocks);
+    doc d = render_lang(db, text, AX_LANG_EN);
+    assert_int_equal(d.st, AX_ERR_DATA);
+    assert_null(d.dl);
+    const ax_diag *g = find_diag(&d, AX_ERROR, "layout-sql");
+    assert_non_null(g);
+    if (!strstr(g->message, want))
+        fail_msg("got '%s', want '%s'", g->message, want);
+    assert_int_equal(g->row, line);
+    doc_free(&d);
+}
+
+/* Values a chart cannot draw are errors with the row and its label (they
+ * drew no bar and an axis labelled 0, with exit 0). */
+static void chart_values_beyond_the_axis(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(1, 1);
+    const char *limit = "a chart shows values up to 10^15 (1,000,000,000,000,000) either side "
+                        "of zero";
+    char want[256];
+    static const char big[] =
+        "  - chart:\n"
+        "      query: SELECT 'Jan' AS m, 5 AS v UNION ALL SELECT 'Feb', 1e308\n"
+        "      category: m\n"
+        "      value: v\n";
+    snprintf(want, sizeof want, "value: 1e+308 in result row 2 (category 'Feb') cannot be "
+             "drawn: %s", limit);
+    expect_value_error(db, big, 7, want);
+    static const char inf[] =
+        "  - chart:\n"
+        "      query: SELECT '一月' AS m_zh, 'Jan' AS m_en, 9e999 AS v\n"
+        "      category: m\n"
+        "      value: v\n";
+    expect_value_error(db, inf, 7, "value: Inf in result row 1 (category '一月 / Jan')");
+    static const char ninf[] =
+        "  - chart:\n"
+        "      query: SELECT 'Jan' AS m, -9e999 AS v\n"
+        "      category: m\n"
+        "      value: v\n";
+    expect_value_error(db, ninf, 7, "value: -Inf in result row 1 (category 'Jan')");
+    /* each value is drawable, their stack is not */
+    static const char stack[] =
+        "  - chart:\n"
+        "      query: SELECT 'Jan' AS m, 'a' AS s, 6e14 AS v UNION ALL SELECT 'Jan', 'b', 6e14\n"
+        "      category: m\n"
+        "      series: s\n"
+        "      mode: stacked\n"
+        "      value: v\n";
+    expect_value_error(db, stack, 9, "value: the values of category 'Jan' add up to 1.2e+15 by "
+                                     "result row 2; a chart shows values up to 10^15");
+    /* a pair given twice is drawn as its sum */
+    static const char pair[] =
+        "  - chart:\n"
+        "      query: SELECT 'Jan' AS m, 'a' AS s, 6e14 AS v UNION ALL SELECT 'Jan', 'a', 6e14\n"
+        "      category: m\n"
+        "      series: s\n"
+        "      value: v\n";
+    expect_value_error(db, pair, 8, "value: the values of category 'Jan' (series 'a') add up to "
+                                    "1.2e+15 by result row 2");
+
+    /* the limit itself draws, and its labels print in full */
+    static const char top[] = SMALL_PAGE
+        "blocks:\n"
+        "  - chart:\n"
+        "      query: SELECT 'Jan' AS m, 1e15 AS v UNION ALL SELECT 'Feb', -1e15\n"
+        "      category: m\n"
+        "      value: v\n"
+        "      decimals: 6\n"
+        "      height: 100mm\n";
+    doc d = render_lang(db, top, AX_LANG_EN);
+    assert_int_equal(d.st, AX_OK);
+    assert_int_equal(pages_with(&d, "1,000,000,000,000,000.000000", NULL), 1);
+    assert_int_equal(pages_with(&d, "-1,000,000,000,000,000.000000", NULL), 1);
+    doc_free(&d);
+    sqlite3_close(db);
+}
+
+/* A matrix value that cannot be shown is an error with its cell's row and
+ * column labels; so is a total beyond the limit (totals read 0 and the
+ * legend 1–0). */
+static void matrix_values_beyond_the_limit(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(1, 1);
+    static const char inf[] =
+        "  - matrix:\n"
+        "      query: SELECT 'A' AS r, 'x' AS c, 1 AS v UNION ALL SELECT 'B', 'y', 9e999\n"
+        "      row: r\n"
+        "      column: c\n"
+        "      value: v\n";
+    expect_value_error(db, inf, 8, "value: Inf in result row 2 (row 'B', column 'y') cannot be "
+                                   "shown: a matrix holds values up to 10^15");
+    static const char big[] =
+        "  - matrix:\n"
+        "      query: SELECT 'A' AS r, 'x' AS c, 1e20 AS v\n"
+        "      row: r\n"
+        "      column: c\n"
+        "      value: v\n"
+        "      cell: shade\n";
+    expect_value_error(db, big, 8, "value: 1e+20 in result row 1 (row 'A', column 'x')");
+    static const char cell[] =
+        "  - matrix:\n"
+        "      query: SELECT 'A' AS r, 'x' AS c, 6e14 AS v UNION ALL SELECT 'A', 'x', 6e14\n"
+        "      row: r\n"
+        "      column: c\n"
+        "      value: v\n";
+    expect_value_error(db, cell, 8, "value: the values of the cell (row 'A', column 'x') add up "
+                                    "to 1.2e+15 by result row 2");
+    static const char row[] =
+        "  - matrix:\n"
+        "      query: SELECT 'A' AS r, 'x' AS c, 6e14 AS v UNION ALL SELECT 'A', 'y', 6e14\n"
+        "      row: r\n"
+        "      column: c\n"
+        "      value: v\n";
+    expect_value_error(db, row, 8, "value: the total of row 'A' is 1.2e+15");
+    static const char col[] =
+        "  - matrix:\n"
+        "      query: SELECT 'A' AS r, 'x' AS c, 6e14 AS v UNION ALL SELECT 'B', 'x', 6e14\n"
+        "      row: r\n"
+        "      column: c\n"
+        "      value: v\n"
+        "      totals: columns\n";
+    expect_value_error(db, col, 8, "value: the total of column 'x' is 1.2e+15");
+    static const char grand[] =
+        "  - matrix:\n"
+        "      query: SELECT 'A' AS r, 'x' AS c, 6e14 AS v UNION ALL SELECT 'B', 'y', 6e14\n"
+        "      row: r\n"
+        "      column: c\n"
+        "      value: v\n";
+    expect_value_error(db, grand, 8, "value: the grand total is 1.2e+15");
+
+    /* without totals, the same values are shown, in full */
+    static const char none[] = SMALL_PAGE
+        "blocks:\n"
+        "  - matrix:\n"
+        "      query: SELECT 'A' AS r, 'x' AS c, 6e14 AS v UNION ALL SELECT 'A', 'y', 6e14\n"
+        "      row: r\n"
+        "      column: c\n"
+        "      value: v\n"
+        "      totals: none\n";
+    doc d = render_lang(db, none, AX_LANG_EN);
+    assert_int_equal(d.st, AX_OK);
+    assert_true(pages_with(&d, "600,000,000,000,000", NULL) >= 1);
+    doc_free(&d);
+    sqlite3_close(db);
+}
+
 /* No rows: a frame saying so, not an error and not nothing. */
 static void chart_without_rows(void **state)
 {
@@ -2222,6 +2487,11 @@ int main(void)
         cmocka_unit_test(query_parameter_without_value),
         cmocka_unit_test(same_layout_same_trace),
         cmocka_unit_test(chart_value_errors),
+        cmocka_unit_test(wide_table_keeps_every_column),
+        cmocka_unit_test(too_many_columns_for_the_page),
+        cmocka_unit_test(huge_table_values_print_right),
+        cmocka_unit_test(chart_values_beyond_the_axis),
+        cmocka_unit_test(matrix_values_beyond_the_limit),
         cmocka_unit_test(chart_without_rows),
         cmocka_unit_test(chart_values_are_sql_sums),
         cmocka_unit_test(matrix_unknown_key),

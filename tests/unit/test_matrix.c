@@ -428,6 +428,42 @@ static void count_totals(void **state)
     built_free(&b);
 }
 
+/* A value or a printed total beyond AX_FIGURE_MAX is refused (totals read 0
+ * and the legend 1–0 before); a total not printed is not. */
+static void values_beyond_the_limit_refused(void **state)
+{
+    (void)state;
+    double vals[12];
+    const double bad[] = {INFINITY, -INFINITY, 1e20, 1e308};
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        memcpy(vals, VALS34, sizeof vals);
+        vals[5] = bad[k];
+        ax_matrix_in in = base_in(AX_CELL_SHADE, 3, 4, ROWS3, COLS4, vals);
+        in.legend = 1;
+        built b = build(&in);
+        assert_int_equal(b.st, AX_ERR_DATA);
+        assert_int_equal(ax_display_pages(b.fig), 0);
+        built_free(&b);
+    }
+    /* each value shown, their row total too big */
+    memcpy(vals, VALS34, sizeof vals);
+    vals[0] = vals[3] = 0.6 * AX_FIGURE_MAX;
+    ax_matrix_in in = base_in(AX_CELL_COUNT, 3, 4, ROWS3, COLS4, vals);
+    in.row_totals = 1;
+    built b = build(&in);
+    assert_int_equal(b.st, AX_ERR_DATA);
+    built_free(&b);
+    in.row_totals = 0; /* not printed: shown, each value in full */
+    b = build_ok(&in);
+    assert_int_equal(count_text(page_of(&b, 1), "600,000,000,000,000"), 2);
+    built_free(&b);
+    /* marks count cells: no value can overflow their totals */
+    in = base_in(AX_CELL_MARK, 3, 4, ROWS3, COLS4, vals);
+    in.row_totals = in.col_totals = 1;
+    b = build_ok(&in);
+    built_free(&b);
+}
+
 /* Decimals apply to counts and totals alike. */
 static void count_decimals(void **state)
 {
@@ -1504,6 +1540,7 @@ int main(void)
         cmocka_unit_test(empty_matrix),
         cmocka_unit_test(table_structure),
         cmocka_unit_test(allocation_failures),
+        cmocka_unit_test(values_beyond_the_limit_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
