@@ -65,6 +65,10 @@ typedef struct P {
     long errors;
     size_t cur_off;     /* line cursor: start of line cur_line */
     long cur_line;
+    const yn *page_at;  /* what a page too small for a style is reported at:
+                           page: size:, else page:, else NULL (the default) */
+    int page_bad;       /* the page had errors: what depends on it is not
+                           checked */
 } P;
 
 static void vreport(P *p, const char *kind, long line, long col, const char *fmt, va_list ap)
@@ -680,6 +684,8 @@ static int get_str(P *p, const char *name, const yn *n, const char **out)
 }
 
 #define LENGTH_HELP "a length (a number with mm, cm, pt or in; a bare number is mm)"
+/* AX_PAGE_MAX in words: no length on a page is longer than the page */
+#define PAGE_MAX_TEXT "14400pt (5080mm, 200in: the largest PDF page, ISO 32000-1 Annex C)"
 
 static int get_length(P *p, const char *name, const yn *n, double *out)
 {
@@ -693,6 +699,10 @@ static int get_length(P *p, const char *name, const yn *n, double *out)
     }
     if (*out < 0) {
         err(p, n, "%s: a length cannot be negative, found %s", name, describe(n, buf));
+        return 0;
+    }
+    if (*out > AX_PAGE_MAX * (1 + 1e-12)) { /* 5080mm is 14400pt, give or take a bit */
+        err(p, n, "%s: at most " PAGE_MAX_TEXT ", found %s", name, describe(n, buf));
         return 0;
     }
     return 1;
@@ -1195,6 +1205,10 @@ static void read_size(P *p, const yn *n, ax_page_spec *pg)
         ok = get_length(p, "size", n->child->next, &h) && ok;
         if (ok && (w <= 0 || h <= 0))
             err(p, n, "size: a page cannot have a zero width or height");
+        else if (ok && (w < AX_PAGE_MIN || h < AX_PAGE_MIN))
+            err(p, w < AX_PAGE_MIN ? n->child : n->child->next,
+                "size: a page side is at least 3pt (PDF's smallest page, ISO 32000-1 Annex C), "
+                "found %s", describe(w < AX_PAGE_MIN ? n->child : n->child->next, buf));
         else if (ok) {
             pg->width = w;
             pg->height = h;
@@ -1255,10 +1269,19 @@ static void read_page(P *p, const yn *k)
     }
     if (f[P_MARGINS])
         read_margins(p, f[P_MARGINS], pg);
-    if (pg->margin_left + pg->margin_right >= pg->width ||
-        pg->margin_top + pg->margin_bottom >= pg->height)
-        err(p, f[P_MARGINS] ? f[P_MARGINS]->val : f[P_SIZE] ? f[P_SIZE]->val : k,
-            "margins: they leave no room on the page");
+    p->page_at = f[P_SIZE] ? f[P_SIZE]->val : k;
+    const yn *mat = f[P_MARGINS] ? f[P_MARGINS]->val : f[P_SIZE] ? f[P_SIZE]->val : k;
+    if (pg->margin_left + pg->margin_right >= pg->width) {
+        err(p, mat, "margins: they leave no room on the page (left and right %.1fmm, the page "
+                    "%.1fmm wide)", (pg->margin_left + pg->margin_right) * 25.4 / 72,
+            pg->width * 25.4 / 72);
+        p->page_bad = 1;
+    } else if (pg->margin_top + pg->margin_bottom >= pg->height) {
+        err(p, mat, "margins: they leave no room on the page (top and bottom %.1fmm, the page "
+                    "%.1fmm high)", (pg->margin_top + pg->margin_bottom) * 25.4 / 72,
+            pg->height * 25.4 / 72);
+        p->page_bad = 1;
+    }
     if (f[P_HEADER])
         read_band(p, f[P_HEADER], &pg->header);
     if (f[P_FOOTER])
@@ -1393,9 +1416,53 @@ static void read_styles(P *p, const yn *k)
             if (f[S_HAN_LATIN] && st->han_latin_space > 0.5)
                 err(p, f[S_HAN_LATIN]->val, "han-latin-space: at most 0.5 (em), found %g",
                     st->han_latin_space);
+            char buf[64];
+            if (f[S_SIZE] && (st->size < AX_FONT_MIN || st->size > AX_FONT_MAX)) {
+                err(p, f[S_SIZE]->val, "size: a font size is from %g to %g (pt), found %s",
+                    AX_FONT_MIN, AX_FONT_MAX, describe(f[S_SIZE]->val, buf));
+                st->size = 0; /* the default, so nothing else trips on it */
+            }
+            if (f[S_LEADING] && (st->leading < AX_LEADING_MIN || st->leading > AX_LEADING_MAX)) {
+                err(p, f[S_LEADING]->val, "leading: from %g to %g (times the size), found %s",
+                    AX_LEADING_MIN, AX_LEADING_MAX, describe(f[S_LEADING]->val, buf));
+                st->leading = 0;
+            }
         }
     }
     default_styles(p);
+    /* a line of every style fits in the text area (one character wide, one
+     * line high), else nothing written in it can be placed */
+    const ax_page_spec *pg = &l->page;
+    double tw = pg->width - pg->margin_left - pg->margin_right;
+    double th = pg->height - pg->margin_top - pg->margin_bottom;
+    /* the styles the layout gives, each at its name; the defaults, the
+     * tallest of them only, at the page */
+    const ax_style_spec *worst = NULL;
+    for (size_t i = 0; i < l->nstyles && !p->page_bad; i++) {
+        const ax_style_spec *st = &l->styles[i];
+        double lh = st->size * st->leading;
+        if (lh <= th && st->size <= tw)
+            continue;
+        if (!st->mark.line) {
+            if (!worst || lh > worst->size * worst->leading)
+                worst = st;
+            continue;
+        }
+        if (lh > th)
+            report(p, st->mark.line, st->mark.col,
+                   "style %s: a line (size %g × leading %g = %.1fpt) is taller than the text "
+                   "area (%.1fpt, the page less its margins)",
+                   st->name, st->size, st->leading, lh, th);
+        else
+            report(p, st->mark.line, st->mark.col,
+                   "style %s: a character (size %gpt) is wider than the text area (%.1fpt, the "
+                   "page less its margins)", st->name, st->size, tw);
+    }
+    if (worst)
+        report(p, p->page_at ? p->page_at->line : 0, p->page_at ? p->page_at->col : 0,
+               "page: the text area (%.1fpt × %.1fpt, the page less its margins) has no room "
+               "for a line of the default style %s (size %g × leading %g = %.1fpt)",
+               tw, th, worst->name, worst->size, worst->leading, worst->size * worst->leading);
 }
 
 /* ---- blocks ------------------------------------------------------------- */
@@ -1516,6 +1583,10 @@ static void read_width(P *p, const yn *n, ax_column_spec *c)
         c->width = v;
         return;
     }
+    if (parse_length(s->s, &v) && v > AX_PAGE_MAX * (1 + 1e-12)) {
+        err(p, n, "width: at most " PAGE_MAX_TEXT ", found %s", describe(n, buf));
+        return;
+    }
     if (parse_length(s->s, &v) && v > 0) {
         c->width_kind = AX_WIDTH_FIXED;
         c->width = v;
@@ -1574,6 +1645,29 @@ static void read_total(P *p, const yn *k, sqlite3_stmt *st, ax_table_spec *t)
         }
 }
 
+/* The text area: the page less its margins (pt); 0 when the page was
+ * wrong (reported), so nothing is measured against it. */
+static double text_width(const P *p)
+{
+    const ax_page_spec *pg = &p->l->page;
+    return p->page_bad ? 0 : pg->width - pg->margin_left - pg->margin_right;
+}
+
+static double text_height(const P *p)
+{
+    const ax_page_spec *pg = &p->l->page;
+    return p->page_bad ? 0 : pg->height - pg->margin_top - pg->margin_bottom;
+}
+
+/* A length given at n that must fit the text area's width or height
+ * (`limit`, pt; 0: not checked). */
+static void check_fits(P *p, const yn *n, const char *name, double v, double limit, int tall)
+{
+    if (limit > 0 && v > limit + 1e-6)
+        err(p, n, "%s: %.1fmm is %s than the text area (%.1fmm, the page less its margins)",
+            name, v * 25.4 / 72, tall ? "taller" : "wider", limit * 25.4 / 72);
+}
+
 double ax_table_min_column(const ax_layout *l, const ax_table_spec *t)
 {
     const ax_style_spec *cs = ax_layout_style(l, t->font ? t->font : "table");
@@ -1597,6 +1691,41 @@ double ax_table_min_width(const ax_layout *l, const ax_table_spec *t)
             need += c->min_width > least ? c->min_width : least;
     }
     return need;
+}
+
+/* The columns of a table against the text width (spec.h): a column wider
+ * than the text, or columns that cannot all fit, are errors at the column
+ * or at `columns:`. Nothing is cut later. */
+static void check_table_width(P *p, const yn *columns, ax_table_spec *t)
+{
+    const ax_page_spec *pg = &p->l->page;
+    double tw = pg->width - pg->margin_left - pg->margin_right;
+    if (p->page_bad || tw <= 0)
+        return;
+    int bad = 0;
+    size_t i = 0;
+    for (const yn *c = columns->val->child; c && i < t->ncolumns; c = c->next, i++) {
+        const ax_column_spec *cs = &t->columns[i];
+        double w = cs->width_kind == AX_WIDTH_FIXED ? cs->width : cs->min_width;
+        if (w > tw + 1e-6) {
+            const yn *at = c;
+            for (const yn *kk = c->kind == YN_MAP ? c->child : NULL; kk; kk = kk->next)
+                if (strcmp(kk->s, cs->width_kind == AX_WIDTH_FIXED ? "width" : "min") == 0)
+                    at = kk->val;
+            err(p, at, "%s: %.1fmm is wider than the text area (%.1fmm, the page less its margins)",
+                cs->width_kind == AX_WIDTH_FIXED ? "width" : "min", w * 25.4 / 72,
+                tw * 25.4 / 72);
+            bad = 1;
+        }
+    }
+    double need = ax_table_min_width(p->l, t);
+    if (!bad && need > tw + 1e-6)
+        err(p, columns, "table: its %zu columns need at least %.1fmm, the text area is %.1fmm wide "
+                        "(a column takes at least %.1fpt: its padding and one character of "
+                        "%gpt); make the page wider (size, orientation), the margins or the "
+                        "table's fonts smaller, or give fewer columns",
+            t->ncolumns, need * 25.4 / 72, tw * 25.4 / 72, ax_table_min_column(p->l, t),
+            ax_table_min_column(p->l, t) - 2 * AX_CELL_PAD_X);
 }
 
 static void read_table(P *p, const yn *k, ax_block *b)
@@ -1636,9 +1765,11 @@ static void read_table(P *p, const yn *k, ax_block *b)
             err(p, list, "columns: expected at least one column");
         else if ((t->columns = keep_array(p, list->n, sizeof *t->columns))) {
             t->ncolumns = list->n;
+            t->columns_mark = mark_of(p, f[T_COLUMNS]);
             size_t i = 0;
             for (const yn *c = list->child; c; c = c->next)
                 read_column(p, c, st, &t->columns[i++]);
+            check_table_width(p, f[T_COLUMNS], t);
         }
     }
     if (f[T_TOTAL])
@@ -1732,6 +1863,10 @@ static void read_chart(P *p, const yn *k, ax_block *b)
     if (f[CH_WIDTH] && ch->width < 40) {
         err(p, f[CH_WIDTH]->val, "width: a chart needs at least 40pt (14mm)");
     }
+    if (f[CH_HEIGHT])
+        check_fits(p, f[CH_HEIGHT]->val, "height", ch->height, text_height(p), 1);
+    if (f[CH_WIDTH])
+        check_fits(p, f[CH_WIDTH]->val, "width", ch->width, text_width(p), 0);
     if (f[CH_COLORS]) {
         const yn *list = f[CH_COLORS]->val;
         if ((ch->colors = keep_array(p, list->n ? list->n : 1, sizeof *ch->colors)))
@@ -1906,6 +2041,8 @@ static int read_block(P *p, const yn *item, ax_block *b)
     const key *keys = kind_keys[kind].keys;
     size_t nk = kind_keys[kind].n;
     read_map(p, item, kind_key, kind_key->s, keys, nk, b, f);
+    if (kind == AX_BLOCK_SPACER && f[0])
+        check_fits(p, f[0]->val, "spacer", b->height, text_height(p), 1);
     for (size_t i = 0; i < nk; i++) {
         const yn *k = f[i];
         if (!k || keys[i].type > K_LIST)
