@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <nettle/sha2.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -194,12 +195,13 @@ static void sha256_hex(const char *data, size_t len, char out[65])
 /* Append a value from the data to a file name, made safe: '/', '\' and
  * control characters become '_', so does every '.' of a run of two or
  * more ('..' can never climb out of the folder), and a leading '.' or '-'
- * (no hidden files, no names taken for options); an empty value is "_";
- * at most 120 bytes, cut at a character boundary. */
+ * (no hidden files, no names taken for options); an empty value is "_".
+ * Never cut: a name longer than a file name can be fails its row
+ * (name_too_long). */
 static void put_safe(ax_buf *b, const char *v)
 {
     size_t start = b->len, len = strlen(v), i = 0;
-    while (i < len && b->len - start < 120) {
+    while (i < len) {
         size_t at = i;
         uint32_t cp = ax_utf8_next(v, len, &i);
         int bad = cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || cp == '/' ||
@@ -208,10 +210,8 @@ static void put_safe(ax_buf *b, const char *v)
         int lead = b->len == start && (cp == '.' || cp == '-');
         if (bad || dot || lead)
             ax_buf_append(b, "_", 1);
-        else if (b->len - start + (i - at) <= 120)
-            ax_buf_append(b, v + at, i - at);
         else
-            break;
+            ax_buf_append(b, v + at, i - at);
     }
     if (b->len == start)
         ax_buf_append(b, "_", 1);
@@ -257,6 +257,8 @@ typedef struct expand_ctx {
     const char *missing; /* the first name that is no column */
     size_t missing_len;
     const char *null_col; /* the first column used that is NULL */
+    const char *long_col; /* the column of the longest value used */
+    size_t long_len;      /* its length in the name, bytes */
 } expand_ctx;
 
 static int column_of(sqlite3_stmt *st, const char *name, size_t n)
@@ -291,7 +293,42 @@ static void expand_piece(void *vctx, int is_name, const char *s, size_t n)
         return;
     }
     const unsigned char *t = sqlite3_column_text(e->row, col);
+    size_t before = e->out.len;
     put_safe(&e->out, t ? (const char *)t : "");
+    if (e->out.len - before > e->long_len) {
+        e->long_len = e->out.len - before;
+        e->long_col = sqlite3_column_name(e->row, col);
+    }
+}
+
+/* A row whose file name has a part longer than a file name can be
+ * (NAME_MAX, 255 bytes on Linux file systems): why, for the row's error,
+ * or NULL when every part fits (ax_strprintf: free it). */
+static char *name_too_long(const expand_ctx *e, const char *path, size_t row)
+{
+    for (const char *c = path; *c;) {
+        size_t n = strcspn(c, "/");
+        if (n > NAME_MAX) {
+            size_t shown = 0, i = 0; /* its first 40 bytes or fewer, whole characters */
+            while (i < n) {
+                ax_utf8_next(c, n, &i);
+                if (i > 40)
+                    break;
+                shown = i;
+            }
+            return ax_strprintf("the file name '%.*s…' of row %zu is %zu bytes, more than the "
+                                "%d a file name can have; the value of column '%s' (%zu bytes "
+                                "in the name) is kept whole, never cut: shorten it in the "
+                                "--each query (substr(%s, 1, 100)) or in the data",
+                                (int)shown, c, row, n, NAME_MAX,
+                                e->long_col ? e->long_col : "?", e->long_len,
+                                e->long_col ? e->long_col : "x");
+        }
+        c += n;
+        while (*c == '/')
+            c++;
+    }
+    return NULL;
 }
 
 /* The folder the outputs share: the pattern up to its first placeholder,
@@ -547,13 +584,15 @@ static sqlite3_stmt *prepare_each(ax_batch *b)
 
 /* Keep the current row of q as the next document of the shard; `path` is
  * the document's from now on (freed here on failure). */
-static int add_doc(ax_batch *b, sqlite3_stmt *q, char *path, const char *null_col)
+static int add_doc(ax_batch *b, sqlite3_stmt *q, char *path, const char *null_col,
+                   char *too_long)
 {
     if (b->ndocs == b->capdocs) {
         size_t cap = b->capdocs ? 2 * b->capdocs : 64;
         doc *g = ax_reallocarray(b->docs, cap, sizeof *g);
         if (!g) {
             ax_free(path);
+            ax_free(too_long);
             return -1;
         }
         b->docs = g;
@@ -562,6 +601,7 @@ static int add_doc(ax_batch *b, sqlite3_stmt *q, char *path, const char *null_co
     doc *dc = &b->docs[b->ndocs++];
     memset(dc, 0, sizeof *dc);
     dc->path = path;
+    dc->error = too_long; /* the document's from now on, as path */
     dc->pub.row = b->nrows;
     dc->pub.path = path;
     int ncols = sqlite3_column_count(q);
@@ -582,9 +622,10 @@ static int add_doc(ax_batch *b, sqlite3_stmt *q, char *path, const char *null_co
         dc->params[(size_t)ncols + k] = b->o.params[k];
     dc->nparams = (size_t)ncols + b->o.nparams;
     dc->pub.columns = dc->params;
-    if (null_col) {
-        dc->error = ax_strprintf("the column '%s' is NULL in row %zu, so the file has no name",
-                               null_col, b->nrows);
+    if (null_col || too_long) {
+        if (null_col)
+            dc->error = ax_strprintf("the column '%s' is NULL in row %zu, so the file has no "
+                                     "name", null_col, b->nrows);
         if (!dc->error)
             return -1;
         dc->pub.error = dc->error;
@@ -648,7 +689,12 @@ static void plan_rows(ax_batch *b, sqlite3_stmt *q, const inputs *in)
                     what);
             fail(b, AX_ERR_USAGE);
         }
-        if (add_doc(b, q, path, e.null_col) != 0)
+        char *too_long = name_too_long(&e, path, b->nrows);
+        if (too_long && e.null_col) {
+            ax_free(too_long); /* the NULL is said first */
+            too_long = NULL;
+        }
+        if (add_doc(b, q, path, e.null_col, too_long) != 0)
             goto nomem;
     }
     if (rc != SQLITE_DONE) {

@@ -221,6 +221,44 @@ static void names_come_from_the_pattern_made_safe(void **state)
     ax_batch_free(b);
 }
 
+/* A name from the data is never cut (it was, at 120 bytes, silently): kept
+ * whole up to the 255 bytes a file name can have, beyond that its row fails
+ * with the row and the column named; two rows that give one name are still
+ * refused. Written for real: the long name is on disk. */
+static void long_names_are_kept_whole_or_refused(void **state)
+{
+    (void)state;
+    /* 240 a's + 中 (243 bytes, 247 with .pdf); 300 b's; 60 c's + 中, twice */
+    ax_batch_opts o = opts("SELECT 'EG' AS code, replace(hex(zeroblob(120)), '0', 'a') || '中' "
+                           "AS t UNION ALL SELECT 'CN', replace(hex(zeroblob(150)), '0', 'b') "
+                           "UNION ALL SELECT 'BR', replace(hex(zeroblob(30)), '0', 'c') || '中' "
+                           "UNION ALL SELECT 'DE', replace(hex(zeroblob(30)), '0', 'c') || '中'",
+                           at("long/{t}.pdf"));
+    ax_batch *b = plan(&o, sheet, AX_OK);
+    assert_int_equal(ax_batch_count(b), 4);
+    char want[400];
+    memset(want, 'a', 240);
+    snprintf(want + 240, sizeof want - 240, "中.pdf");
+    const ax_batch_doc *d1 = ax_batch_doc_at(b, 0), *d2 = ax_batch_doc_at(b, 1);
+    assert_string_equal(d1->path, at("long/%s", want));
+    assert_int_equal(d1->state, AX_BATCH_DOC_PLANNED);
+    assert_int_equal(d2->state, AX_BATCH_DOC_FAILED);
+    assert_non_null(strstr(d2->error, "of row 2 is 304 bytes, more than the 255 a file name can "
+                                      "have; the value of column 't' (300 bytes in the name) is "
+                                      "kept whole, never cut"));
+    assert_non_null(strstr(d2->error, "the file name 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb…'"));
+    assert_int_equal(ax_batch_doc_at(b, 2)->state, AX_BATCH_DOC_PLANNED);
+    assert_int_equal(ax_batch_doc_at(b, 3)->state, AX_BATCH_DOC_FAILED);
+    assert_string_equal(ax_batch_doc_at(b, 3)->error,
+                        "row 4 has the same output file as row 3: add a column that tells "
+                        "them apart to -o");
+    assert_int_equal(ax_batch_run(b, fs, NULL, NULL), AX_ERR_DATA);
+    assert_true(exists(at("long/%s", want)));
+    assert_int_equal(pdf_pages(at("long/%s", want)), 1);
+    assert_int_equal(ax_batch_doc_at(b, 2)->state, AX_BATCH_DOC_WRITTEN);
+    ax_batch_free(b);
+}
+
 /* ---- shards ---------------------------------------------------------------- */
 
 static void shards_partition_the_rows(void **state)
@@ -593,6 +631,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(names_come_from_the_pattern_made_safe),
+        cmocka_unit_test(long_names_are_kept_whole_or_refused),
         cmocka_unit_test(shards_partition_the_rows),
         cmocka_unit_test(a_shard_with_no_rows_is_said),
         cmocka_unit_test(no_rows_writes_an_empty_manifest),
