@@ -68,7 +68,7 @@ static int one_doc(job *j, const char *out, double *tr, double *td, double *tc)
     ax_display *dl = NULL;
     ax_device *dev = NULL;
     ax_doc_info info;
-    ax_render_opts opts = {0, params, nparams, -1};
+    ax_render_opts opts = {.params = params, .nparams = nparams, .date = -1};
     double t0 = now_ms(CLOCK_MONOTONIC);
     ax_status st = ax_render_cached(j->layout, j->db, j->stmts, j->fs, &opts, a, d, &dl, &info);
     double t1 = now_ms(CLOCK_MONOTONIC);

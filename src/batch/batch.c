@@ -532,6 +532,10 @@ static sqlite3_stmt *prepare_each(ax_batch *b)
                 "--each: the query must only read (SELECT …): %s", why);
         fail(b, AX_ERR_USAGE);
         return NULL;
+    case AX_SQL_FUNCTION:
+        problem(b, AX_ERROR, "batch-each", NULL, 0, 0, "--each: the query calls %s", why);
+        fail(b, AX_ERR_USAGE);
+        return NULL;
     }
     for (int i = 1; i <= sqlite3_bind_parameter_count(q); i++) {
         const char *name = sqlite3_bind_parameter_name(q, i);
@@ -642,10 +646,21 @@ static void plan_rows(ax_batch *b, sqlite3_stmt *q, const inputs *in)
     const ax_batch_opts *o = &b->o;
     char *ncombine = o->combine ? norm_path(b->cwd, o->combine) : NULL;
     char *nmanifest = norm_path(b->cwd, b->manifest);
+    /* the --each query under the budget of the layout's queries: the time
+     * counted is its own, not the work done between its rows */
+    ax_sql_budget budget = {0};
+    const ax_layout *l = b->l;
     if ((o->combine && !ncombine) || !nmanifest)
         goto nomem;
+    ax_sql_budget_attach(&budget, b->db,
+                         o->query_seconds > 0          ? o->query_seconds
+                         : l && l->query_seconds > 0   ? l->query_seconds
+                                                       : AX_SQL_SECONDS,
+                         o->query_rows > 0        ? o->query_rows
+                         : l && l->query_rows > 0 ? l->query_rows
+                                                  : AX_SQL_ROWS);
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = ax_sql_step(&budget, q)) == SQLITE_ROW) {
         b->nrows++;
         expand_ctx e = {.row = q};
         walk_pattern(o->pattern, expand_piece, &e);
@@ -697,15 +712,29 @@ static void plan_rows(ax_batch *b, sqlite3_stmt *q, const inputs *in)
         if (add_doc(b, q, path, e.null_col, too_long) != 0)
             goto nomem;
     }
+    ax_sql_budget_detach(&budget);
     if (rc != SQLITE_DONE) {
-        problem(b, AX_ERROR, "batch-each", NULL, 0, 0, "--each: the query failed at row %zu: %s",
-                b->nrows + 1, sqlite3_errmsg(b->db));
+        char why[200];
+        if (budget.stop == AX_SQL_STOP_TIME || budget.stop == AX_SQL_STOP_ROWS)
+            problem(b, AX_ERROR, "query-limit", NULL, 0, 0,
+                    "--each: the query %s (limit: %s under limits: in the layout, or %s)",
+                    ax_sql_stop_text(&budget, why, sizeof why),
+                    budget.stop == AX_SQL_STOP_TIME ? "query-seconds" : "query-rows",
+                    budget.stop == AX_SQL_STOP_TIME ? "--query-timeout" : "--query-rows");
+        else if (budget.stop == AX_SQL_STOP_CLOCK)
+            problem(b, AX_ERROR, "batch-each", NULL, 0, 0, "--each: the query %s",
+                    ax_sql_stop_text(&budget, why, sizeof why));
+        else
+            problem(b, AX_ERROR, "batch-each", NULL, 0, 0,
+                    "--each: the query failed at row %zu: %s", b->nrows + 1,
+                    sqlite3_errmsg(b->db));
         fail(b, AX_ERR_DATA);
     }
     ax_free(ncombine);
     ax_free(nmanifest);
     return;
 nomem:
+    ax_sql_budget_detach(&budget);
     ax_free(ncombine);
     ax_free(nmanifest);
     fail(b, AX_ERR_NOMEM);
@@ -1369,7 +1398,9 @@ ax_status ax_batch_run(ax_batch *b, ax_fontset *fs, ax_batch_progress_fn progres
         return AX_ERR_NOMEM;
     b->image = image;
     b->image_len = image_len;
-    b->ropts = (ax_render_opts){b->o.lang, NULL, 0, b->o.date >= 0 ? b->o.date : -1};
+    b->ropts = (ax_render_opts){.lang = b->o.lang, .date = b->o.date >= 0 ? b->o.date : -1,
+                                .query_seconds = b->o.query_seconds,
+                                .query_rows = b->o.query_rows};
     atomic_init(&b->next, 0);
     b->finished = ax_reallocarray(NULL, b->ndocs ? b->ndocs : 1, sizeof *b->finished);
     if (!b->finished || pthread_mutex_init(&b->mu, NULL) != 0) {

@@ -51,6 +51,10 @@ typedef struct ax_batch_opts {
     const char *layout_path;
     const char *db_path;    /* the --db database, or NULL */
     const char *data_dir;   /* the data folder (every file in it), or NULL */
+    /* the budget of each query, --each's and the layout's (sqlguard.h):
+     * > 0 overrides the layout's limits:, which override the defaults */
+    double query_seconds;
+    long long query_rows;
 } ax_batch_opts;
 
 typedef enum ax_batch_doc_state {

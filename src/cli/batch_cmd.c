@@ -13,6 +13,7 @@
  * output that would overwrite an input, a layout file or data folder that
  * does not exist). */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,7 +37,8 @@ const char ax_batch_usage[] =
     "usage: annex batch LAYOUT --each SQL -o PATTERN [-d DATA_DIR | --db FILE.sqlite]\n"
     "                   [-j N] [--shard K/N] [--combine FILE.pdf] [--manifest FILE]\n"
     "                   [--lang zh|en|zh+en] [-p NAME=VALUE]... [--force] [-q]\n"
-    "                   [--diagnostics text|json]\n"
+    "                   [--diagnostics text|json] [--query-timeout SECONDS]\n"
+    "                   [--query-rows N]\n"
     "  --each SQL     one document per row; the row's columns are bound as :name\n"
     "                 parameters in every query of the layout and fill {name} in\n"
     "                 the layout's texts and in PATTERN\n"
@@ -49,7 +51,11 @@ const char ax_batch_usage[] =
     "  --manifest F   where to write the manifest (default: manifest.json beside\n"
     "                 the outputs; manifest-K-of-N.json for a shard)\n"
     "  -q             no progress, only problems and the summary\n"
-    "  --diagnostics json  the problems as one JSON object on stderr, for CI\n";
+    "  --diagnostics json  the problems as one JSON object on stderr, for CI\n"
+    "  --query-timeout SECONDS  the time each query (--each's and the layout's)\n"
+    "                 may take (default: the layout's limits: query-seconds, else 5)\n"
+    "  --query-rows N the rows each query may return (default: the layout's\n"
+    "                 limits: query-rows, else 1000000)\n";
 
 #define MAX_PARAMS 64
 
@@ -171,6 +177,8 @@ typedef struct batch_args {
     const char *layout, *dir, *dbfile, *pattern, *each, *combine, *manifest;
     ax_lang lang;
     int force, quiet, jobs, shard_k, shard_n, fmt;
+    double query_seconds; /* 0: the layout's limits:, else the default */
+    int query_rows;
     ax_param params[MAX_PARAMS]; /* -p: names owned */
     size_t nparams;
 } batch_args;
@@ -204,7 +212,7 @@ static size_t unused_params(ax_report *r, const batch_args *a, const ax_layout *
 
 enum {
     OPT_DB = 256, OPT_EACH, OPT_COMBINE, OPT_MANIFEST, OPT_SHARD, OPT_FORCE, OPT_LANG,
-    OPT_DIAGNOSTICS
+    OPT_DIAGNOSTICS, OPT_QUERY_TIMEOUT, OPT_QUERY_ROWS
 };
 
 /* 0, or 2 after a message (the usage, when it helps). */
@@ -224,6 +232,8 @@ static int parse_args(int argc, char **argv, batch_args *a)
         {"lang", required_argument, NULL, OPT_LANG},
         {"param", required_argument, NULL, 'p'},
         {"diagnostics", required_argument, NULL, OPT_DIAGNOSTICS},
+        {"query-timeout", required_argument, NULL, OPT_QUERY_TIMEOUT},
+        {"query-rows", required_argument, NULL, OPT_QUERY_ROWS},
         {NULL, 0, NULL, 0},
     };
     const char *cmd = "annex batch";
@@ -261,6 +271,14 @@ static int parse_args(int argc, char **argv, batch_args *a)
             break;
         case OPT_DIAGNOSTICS:
             if ((a->fmt = ax_report_format_option(cmd, "--diagnostics", optarg)) < 0)
+                return 2;
+            break;
+        case OPT_QUERY_TIMEOUT:
+            if ((a->query_seconds = ax_seconds_option(cmd, "--query-timeout", optarg)) < 0)
+                return 2;
+            break;
+        case OPT_QUERY_ROWS:
+            if ((a->query_rows = ax_int_option(cmd, "--query-rows", optarg, 1, INT_MAX)) < 0)
                 return 2;
             break;
         default: return 2; /* ax_getopt said why */
@@ -343,6 +361,7 @@ static int prepare(ax_report *r, const batch_args *a, ax_arena *arena, sqlite3 *
         .shard_n = a->shard_n, .combine = a->combine, .manifest = a->manifest,
         .creator = "annex " AX_VERSION, .layout_path = a->layout, .db_path = a->dbfile,
         .data_dir = data_folder(a->dir, a->dbfile),
+        .query_seconds = a->query_seconds, .query_rows = a->query_rows,
     };
     st = ax_batch_new(&bo, layout, *db, b);
     if (*b)

@@ -46,6 +46,9 @@ int ax_layout_data_option(ax_report *rep, const char *layout_path, char *buf, si
 /* A whole number lo..hi given to option `opt` of command `cmd`, or -1
  * after a message. */
 int ax_int_option(const char *cmd, const char *opt, const char *s, int lo, int hi);
+/* A number of seconds (0 < S <= 86400, decimals allowed: 0.5) given to
+ * option `opt`, or -1 after a message. */
+double ax_seconds_option(const char *cmd, const char *opt, const char *s);
 #include <sqlite3.h>
 #include "report.h"
 /* The data for render and batch: DATA_DIR (default data/) or a --db file,

@@ -47,6 +47,28 @@ int ax_int_option(const char *cmd, const char *opt, const char *s, int lo, int h
     return (int)v;
 }
 
+double ax_seconds_option(const char *cmd, const char *opt, const char *s)
+{
+    /* digits with at most one '.': no sign, exponent, "inf" or hex, which
+     * strtod would take */
+    int dots = 0, digits = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p == '.')
+            dots++;
+        else if (*p >= '0' && *p <= '9')
+            digits++;
+        else
+            digits = -1000;
+    }
+    double v = digits > 0 && dots <= 1 ? strtod(s, NULL) : -1; /* "C" numbers: no setlocale */
+    if (!(v > 0 && v <= 86400)) {
+        fprintf(stderr, "%s: %s takes a number of seconds above 0, up to 86400 (a day), not '%s'\n",
+                cmd, opt, s);
+        return -1;
+    }
+    return v;
+}
+
 int ax_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
               const struct option *longopts, const char *usage)
 {

@@ -6,6 +6,7 @@
  * extra operand, a path named on the command line that does not exist, a
  * -p parameter the query lacks or a query parameter no -p gives. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,11 +99,14 @@ const char ax_check_usage[] =
     "                    severity, code, message), notes included\n";
 const char ax_query_usage[] =
     "usage: annex query SQL [-d DATA_DIR | --db FILE.sqlite] [-p NAME=VALUE]...\n"
+    "                   [--query-timeout SECONDS] [--query-rows N]\n"
     "  SQL               one statement that only reads (SELECT, WITH, a PRAGMA that\n"
     "                    reports); :NAME parameters take their values from -p\n"
     "  -d, --data DIR    the data folder (default data)\n"
     "  --db FILE         a database written by annex db, instead of a data folder\n"
-    "  -p, --param NAME=VALUE  the value of :NAME (a whole number is bound as one)\n";
+    "  -p, --param NAME=VALUE  the value of :NAME (a whole number is bound as one)\n"
+    "  --query-timeout SECONDS the time the query may take in SQLite (default 5)\n"
+    "  --query-rows N    the rows it may return (default 1000000)\n";
 const char ax_db_usage[] = "usage: annex db [-d DATA_DIR] -o FILE.sqlite\n"
                            "  -d, --data DIR    the data folder (default data)\n"
                            "  -o FILE           the database file to write\n";
@@ -333,10 +337,13 @@ int ax_cmd_query(int argc, char **argv)
     static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
                                              {"db", required_argument, NULL, 'D'},
                                              {"param", required_argument, NULL, 'p'},
+                                             {"query-timeout", required_argument, NULL, 'T'},
+                                             {"query-rows", required_argument, NULL, 'R'},
                                              {NULL, 0, NULL, 0}};
     const char *dir = NULL, *dbfile = NULL;
     char *params[MAX_PARAMS];
-    int nparams = 0, c;
+    int nparams = 0, c, rows = (int)AX_SQL_ROWS;
+    double seconds = AX_SQL_SECONDS;
     optind = 0;
     while ((c = ax_getopt("annex query", argc, argv, "d:p:", longopts, ax_query_usage)) != -1) {
         if (c == 'd')
@@ -345,6 +352,13 @@ int ax_cmd_query(int argc, char **argv)
             dbfile = optarg;
         else if (c == 'p' && nparams < MAX_PARAMS)
             params[nparams++] = optarg;
+        else if (c == 'T') {
+            if ((seconds = ax_seconds_option("annex query", "--query-timeout", optarg)) < 0)
+                return 2;
+        } else if (c == 'R') {
+            if ((rows = ax_int_option("annex query", "--query-rows", optarg, 1, INT_MAX)) < 0)
+                return 2;
+        }
         else if (c == 'p') {
             fprintf(stderr, "annex query: at most %d -p parameters\n", MAX_PARAMS);
             return 2;
@@ -376,6 +390,10 @@ int ax_cmd_query(int argc, char **argv)
         fprintf(stderr, "annex query: refused: %s; a query only reads the loaded data\n", why);
         sqlite3_close(db);
         return 1;
+    case AX_SQL_FUNCTION:
+        fprintf(stderr, "annex query: refused: %s\n", why);
+        sqlite3_close(db);
+        return 1;
     case AX_SQL_MULTIPLE:
         fprintf(stderr, "annex query: the SQL holds more than one statement: run them one at "
                         "a time\n");
@@ -396,8 +414,11 @@ int ax_cmd_query(int argc, char **argv)
     for (int k = 0; k < ncol; k++)
         printf("%s%s", k ? "\t" : "", sqlite3_column_name(st, k));
     putchar('\n');
+    /* the same budget as a layout's queries, its own options */
+    ax_sql_budget budget;
+    ax_sql_budget_attach(&budget, db, seconds, rows);
     int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((step = ax_sql_step(&budget, st)) == SQLITE_ROW) {
         for (int k = 0; k < ncol; k++) {
             if (k)
                 putchar('\t');
@@ -405,8 +426,18 @@ int ax_cmd_query(int argc, char **argv)
         }
         putchar('\n');
     }
+    ax_sql_budget_detach(&budget);
     int status = 0;
-    if (step != SQLITE_DONE) {
+    char stop[200];
+    if (step != SQLITE_DONE && (budget.stop == AX_SQL_STOP_TIME || budget.stop == AX_SQL_STOP_ROWS)) {
+        fprintf(stderr, "annex query: the query %s (limit: %s)\n",
+                ax_sql_stop_text(&budget, stop, sizeof stop),
+                budget.stop == AX_SQL_STOP_TIME ? "--query-timeout" : "--query-rows");
+        status = 1;
+    } else if (step != SQLITE_DONE && budget.stop == AX_SQL_STOP_CLOCK) {
+        fprintf(stderr, "annex query: the query %s\n", ax_sql_stop_text(&budget, stop, sizeof stop));
+        status = 1;
+    } else if (step != SQLITE_DONE) {
         fprintf(stderr, "annex query: %s\n", sqlite3_errmsg(db));
         status = 1;
     }

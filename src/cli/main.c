@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../data/sqlguard.h"
 #include "cli.h"
 
 static void usage(FILE *f)
@@ -28,6 +29,9 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
+    /* before any connection opens: a query that reads the clock
+     * (date('now')) is then stopped (sqlguard.h) */
+    ax_sql_watch_clock();
     /* `annex COMMAND --help` (or -h, anywhere before a "--"): the command's
      * usage on stdout, exit 0, whatever else is on the line */
     static const struct {

@@ -2,6 +2,7 @@
  * PNG pages of the same display list with --png. */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@ const char ax_render_usage[] =
     "usage: annex render LAYOUT [-d DATA_DIR | --db FILE.sqlite] [-o OUT.pdf | -o -]\n"
     "                    [--lang zh|en|zh+en] [-p NAME=VALUE]... [--trace FILE] [--force]\n"
     "                    [--png DIR [--dpi N] [--thumbs PX]] [-q] [--diagnostics text|json]\n"
-    "                    [--timings]\n"
+    "                    [--timings] [--query-timeout SECONDS] [--query-rows N]\n"
     "  -d, --data DIR    the data folder (default: the layout's data: key, else ./data)\n"
     "  --db FILE         a database written by annex db, instead of a data folder\n"
     "  -o, --output OUT.pdf\n"
@@ -44,6 +45,12 @@ const char ax_render_usage[] =
     "  --diagnostics json\n"
     "               the problems as one JSON object on stderr, for CI\n"
     "  --timings    where the time went, on stderr\n"
+    "  --query-timeout SECONDS\n"
+    "               the time each query may take (default: the layout's limits:\n"
+    "               query-seconds, else 5)\n"
+    "  --query-rows N\n"
+    "               the rows each query may return (default: the layout's limits:\n"
+    "               query-rows, else 1000000)\n"
     "Options may come before or after LAYOUT; --opt=value and -ovalue work, and --\n"
     "ends the options. Exit status: 0 written (warnings allowed), 1 the document could\n"
     "not be made (data or layout errors, I/O), 2 misuse (a bad option, a named file\n"
@@ -132,7 +139,7 @@ static char *png_stem(const char *pdf)
 const char ax_render_shortopts[] = "d:o:p:q";
 
 enum { OPT_DB = AX_RENDER_OPT_DB, OPT_TRACE, OPT_PNG, OPT_DPI, OPT_THUMBS, OPT_FORCE, OPT_TIMINGS, OPT_LANG,
-       OPT_DIAG };
+       OPT_DIAG, OPT_QUERY_TIMEOUT, OPT_QUERY_ROWS };
 
 const struct option ax_render_options[] = {
     {"data", required_argument, NULL, 'd'},    {"db", required_argument, NULL, OPT_DB},
@@ -142,6 +149,8 @@ const struct option ax_render_options[] = {
     {"force", no_argument, NULL, OPT_FORCE},   {"timings", no_argument, NULL, OPT_TIMINGS},
     {"lang", required_argument, NULL, OPT_LANG}, {"param", required_argument, NULL, 'p'},
     {"quiet", no_argument, NULL, 'q'},         {"diagnostics", required_argument, NULL, OPT_DIAG},
+    {"query-timeout", required_argument, NULL, OPT_QUERY_TIMEOUT},
+    {"query-rows", required_argument, NULL, OPT_QUERY_ROWS},
     {NULL, 0, NULL, 0}};
 
 
@@ -152,6 +161,8 @@ int ax_cmd_render(int argc, char **argv)
     ax_lang lang = 0;
     int force = 0, timings = 0, dpi = 96, thumbs = 0, dpi_given = 0, quiet = 0;
     int fmt = AX_REPORT_TEXT;
+    double query_seconds = 0; /* 0: the layout's, else the default */
+    int query_rows = 0;
     ax_param params[64];
     size_t nparams = 0;
     int status = 2, c;
@@ -192,6 +203,16 @@ int ax_cmd_render(int argc, char **argv)
             break;
         case OPT_DIAG:
             if ((fmt = ax_report_format_option("annex render", "--diagnostics", optarg)) < 0)
+                MISUSE();
+            break;
+        case OPT_QUERY_TIMEOUT:
+            if ((query_seconds = ax_seconds_option("annex render", "--query-timeout", optarg)) <
+                0)
+                MISUSE();
+            break;
+        case OPT_QUERY_ROWS:
+            if ((query_rows = ax_int_option("annex render", "--query-rows", optarg, 1, INT_MAX)) <
+                0)
                 MISUSE();
             break;
         default: MISUSE();
@@ -369,7 +390,8 @@ int ax_cmd_render(int argc, char **argv)
         goto done;
     }
     t_fonts = now_ms();
-    ax_render_opts opts = {lang, params, nparams, -1};
+    ax_render_opts opts = {.lang = lang, .params = params, .nparams = nparams, .date = -1,
+                           .query_seconds = query_seconds, .query_rows = query_rows};
     ax_source_date_epoch(&opts.date);
     ax_doc_info info;
     st = ax_render(layout, db, fs, &opts, arena, diags, &dl, &info);

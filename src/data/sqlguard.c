@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sqlguard.h"
 
@@ -20,8 +21,51 @@ static const char *const setting_pragmas[] = {
     "application_id", "data_version", "encoding", "foreign_keys", "freelist_count",
     "page_count", "page_size", "schema_version", "user_version",
 };
-/* Functions that reach outside the database. */
-static const char *const denied_functions[] = {"load_extension", "fts3_tokenizer"};
+/* The functions a query may call: SQLite's own that depend on nothing but
+ * their arguments and the data (sqlguard.h says what is left out and
+ * why). "->" and "->>" are JSON's operators, seen as functions. */
+static const char *const allowed_functions[] = {
+    /* scalar */
+    "abs", "char", "coalesce", "format", "glob", "hex", "ifnull", "iif", "instr", "length",
+    "like", "likelihood", "likely", "lower", "ltrim", "max", "min", "nullif", "printf",
+    "quote", "replace", "round", "rtrim", "sign", "soundex", "substr", "substring", "trim",
+    "typeof", "unicode", "unlikely", "upper",
+    /* math */
+    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "ceil", "ceiling", "cos",
+    "cosh", "degrees", "exp", "floor", "ln", "log", "log10", "log2", "mod", "pi", "pow",
+    "power", "radians", "sin", "sinh", "sqrt", "tan", "tanh", "trunc",
+    /* aggregate */
+    "avg", "count", "group_concat", "sum", "total",
+    /* window */
+    "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead",
+    "first_value", "last_value", "nth_value",
+    /* date and time: reading the clock stops the query when it runs */
+    "date", "time", "datetime", "julianday", "strftime", "unixepoch",
+    /* JSON */
+    "json", "json_array", "json_array_length", "json_extract", "json_group_array",
+    "json_group_object", "json_insert", "json_object", "json_patch", "json_quote",
+    "json_remove", "json_replace", "json_set", "json_type", "json_valid", "->", "->>",
+};
+/* Why a known function is refused; others: not on the list. */
+static const struct {
+    const char *name, *why;
+} refused_functions[] = {
+    {"random", "gives a different value each run"},
+    {"randomblob", "gives a different value each run"},
+    {"current_date", "reads the clock: a document must not depend on the day it is made"},
+    {"current_time", "reads the clock: a document must not depend on the day it is made"},
+    {"current_timestamp", "reads the clock: a document must not depend on the day it is made"},
+    {"changes", "reports on the connection, not the data"},
+    {"total_changes", "reports on the connection, not the data"},
+    {"last_insert_rowid", "reports on the connection, not the data"},
+    {"sqlite_version", "reports on the SQLite library, not the data"},
+    {"sqlite_source_id", "reports on the SQLite library, not the data"},
+    {"sqlite_compileoption_get", "reports on the SQLite library, not the data"},
+    {"sqlite_compileoption_used", "reports on the SQLite library, not the data"},
+    {"load_extension", "reaches outside the database"},
+    {"fts3_tokenizer", "reaches outside the database"},
+    {"zeroblob", "makes memory, not data"},
+};
 
 static int in_list(const char *name, const char *const *list, size_t n)
 {
@@ -35,6 +79,7 @@ static int in_list(const char *name, const char *const *list, size_t n)
 typedef struct guard {
     char why[160]; /* the first thing refused */
     int refused;
+    int function;  /* ... and it is a function */
 } guard;
 
 static int refuse(guard *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -70,9 +115,15 @@ static int authorize(void *arg, int action, const char *a1, const char *a2, cons
             return refuse(g, "the table function %s (a PRAGMA that is not only a report)", a1);
         return SQLITE_OK;
     case SQLITE_FUNCTION:
-        if (IN(a2, denied_functions))
-            return refuse(g, "%s()", a2);
-        return SQLITE_OK;
+        if (IN(a2, allowed_functions))
+            return SQLITE_OK;
+        if (!g->refused)
+            g->function = 1;
+        for (size_t i = 0; a2 && i < sizeof refused_functions / sizeof refused_functions[0]; i++)
+            if (sqlite3_stricmp(a2, refused_functions[i].name) == 0)
+                return refuse(g, "%s(), which %s", a2, refused_functions[i].why);
+        return refuse(g, "%s(), which is not one of the functions a query may call",
+                      a2 ? a2 : "");
     case SQLITE_PRAGMA:
         if (IN(a1, report_pragmas) || (!a2 && IN(a1, setting_pragmas)))
             return SQLITE_OK;
@@ -150,7 +201,7 @@ ax_sql_verdict ax_sql_prepare_read(sqlite3 *db, const char *sql, sqlite3_stmt **
 {
     *st = NULL;
     say(why, cap, "");
-    guard g = {"", 0};
+    guard g = {"", 0, 0};
     sqlite3_set_authorizer(db, authorize, &g);
     const char *tail = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, st, &tail);
@@ -159,7 +210,7 @@ ax_sql_verdict ax_sql_prepare_read(sqlite3 *db, const char *sql, sqlite3_stmt **
         v = AX_SQL_NOMEM;
         say(why, cap, "out of memory");
     } else if (g.refused) {
-        v = AX_SQL_REFUSED;
+        v = g.function ? AX_SQL_FUNCTION : AX_SQL_REFUSED;
         say(why, cap, g.why);
     } else if (rc != SQLITE_OK) {
         v = AX_SQL_ERROR;
@@ -226,4 +277,158 @@ int ax_sql_bind_value(sqlite3_stmt *st, int idx, const char *value)
     if (is_integer_text(value))
         return sqlite3_bind_int64(st, idx, strtoll(value, NULL, 10));
     return sqlite3_bind_text(st, idx, value, -1, SQLITE_TRANSIENT);
+}
+
+/* ---- budgets ------------------------------------------------------------ */
+
+/* Times the clock was asked on this thread (the clock VFS below). */
+static _Thread_local unsigned long clock_reads;
+static sqlite3_vfs clock_vfs, *base_vfs;
+
+static int clock_time(sqlite3_vfs *v, double *t)
+{
+    (void)v;
+    clock_reads++;
+    return base_vfs->xCurrentTime(base_vfs, t);
+}
+
+static int clock_time64(sqlite3_vfs *v, sqlite3_int64 *t)
+{
+    (void)v;
+    clock_reads++;
+    return base_vfs->xCurrentTimeInt64(base_vfs, t);
+}
+
+int ax_sql_watch_clock(void)
+{
+    if (base_vfs)
+        return 0;
+    sqlite3_vfs *d = sqlite3_vfs_find(NULL);
+    if (!d || !d->xCurrentTime)
+        return -1;
+    /* a copy of the default VFS: its methods read what they need (pAppData,
+     * szOsFile, mxPathname) from the copy, which holds the same values */
+    clock_vfs = *d;
+    clock_vfs.zName = "annex-clock";
+    clock_vfs.pNext = NULL;
+    clock_vfs.xCurrentTime = clock_time;
+    if (d->iVersion >= 2 && d->xCurrentTimeInt64)
+        clock_vfs.xCurrentTimeInt64 = clock_time64;
+    base_vfs = d;
+    if (sqlite3_vfs_register(&clock_vfs, 1) != SQLITE_OK) {
+        base_vfs = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* How many virtual-machine instructions between two looks at the clock:
+ * a look costs about 20 ns, 1,000 instructions some microseconds. */
+#define PROGRESS_OPS 1000
+
+static int progress(void *arg)
+{
+    ax_sql_budget *b = arg;
+    if (b->since <= 0 || b->seconds <= 0)
+        return 0; /* not in a step of ax_sql_step */
+    if (b->spent + (now() - b->since) > b->seconds) {
+        b->stop = AX_SQL_STOP_TIME;
+        return 1; /* sqlite3_step returns SQLITE_INTERRUPT */
+    }
+    return 0;
+}
+
+void ax_sql_budget_start(ax_sql_budget *b)
+{
+    if (!b)
+        return;
+    b->spent = 0;
+    b->since = 0;
+    b->nrows = 0;
+    b->stop = AX_SQL_RUNS;
+}
+
+void ax_sql_budget_attach(ax_sql_budget *b, sqlite3 *db, double seconds, long long rows)
+{
+    b->seconds = seconds;
+    b->rows = rows;
+    b->db = db;
+    ax_sql_budget_start(b);
+    sqlite3_progress_handler(db, PROGRESS_OPS, progress, b);
+}
+
+void ax_sql_budget_detach(ax_sql_budget *b)
+{
+    if (b && b->db) {
+        sqlite3_progress_handler(b->db, 0, NULL, NULL);
+        b->db = NULL;
+    }
+}
+
+int ax_sql_step(ax_sql_budget *b, sqlite3_stmt *st)
+{
+    if (!b)
+        return sqlite3_step(st);
+    if (b->stop)
+        return SQLITE_INTERRUPT; /* stopped already: not stepped again */
+    unsigned long reads = clock_reads;
+    b->since = now();
+    int rc = sqlite3_step(st);
+    b->spent += now() - b->since;
+    b->since = 0;
+    if (b->stop)
+        return SQLITE_INTERRUPT;
+    if (clock_reads != reads) {
+        b->stop = AX_SQL_STOP_CLOCK;
+        return SQLITE_INTERRUPT;
+    }
+    if (rc == SQLITE_ROW && b->rows > 0 && ++b->nrows > b->rows) {
+        b->stop = AX_SQL_STOP_ROWS;
+        return SQLITE_INTERRUPT;
+    }
+    return rc;
+}
+
+/* 1,000,000 */
+static void grouped(long long v, char *buf, size_t cap)
+{
+    char digits[32];
+    int n = snprintf(digits, sizeof digits, "%lld", v);
+    size_t o = 0;
+    for (int i = 0; i < n && o + 2 < cap; i++) {
+        if (i > 0 && digits[i - 1] != '-' && (n - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+}
+
+const char *ax_sql_stop_text(const ax_sql_budget *b, char *buf, size_t cap)
+{
+    char n[40];
+    switch (b ? b->stop : AX_SQL_RUNS) {
+    case AX_SQL_STOP_TIME:
+        snprintf(buf, cap, "stopped after %g s", b->seconds);
+        break;
+    case AX_SQL_STOP_ROWS:
+        grouped(b->rows, n, sizeof n);
+        snprintf(buf, cap, "returned more than %s row%s", n, b->rows == 1 ? "" : "s");
+        break;
+    case AX_SQL_STOP_CLOCK:
+        snprintf(buf, cap, "read the clock (date('now'), date() with no argument …): a "
+                           "document must not depend on the day it is made; give the date as "
+                           "a parameter");
+        break;
+    default:
+        snprintf(buf, cap, "ran");
+        break;
+    }
+    return buf;
 }

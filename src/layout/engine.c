@@ -690,6 +690,7 @@ sqlite3_stmt *eng_prepare(ctx *c, const char *sql, ax_mark m, const ax_param *pa
                              size_t nparams)
 {
     sqlite3_stmt *st;
+    ax_sql_budget_start(&c->budget); /* a new query: its own time and rows */
     if (eng_stmt_take(c->stmts, c->db, sql, &st) != SQLITE_OK) {
         ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, m), m.line, m.col, 0,
                      "the query does not prepare: %s", sqlite3_errmsg(c->db));
@@ -727,6 +728,37 @@ void eng_finalize(ctx *c, sqlite3_stmt *st)
     eng_stmt_give(c->stmts, st);
 }
 
+int eng_step(ctx *c, sqlite3_stmt *st)
+{
+    return ax_sql_step(&c->budget, st);
+}
+
+void eng_query_failed(ctx *c, ax_mark m, const char *what)
+{
+    char why[200];
+    switch (c->budget.stop) {
+    case AX_SQL_STOP_TIME:
+        ax_diags_add(c->diags, AX_ERROR, "query-limit", eng_file_of(c, m), m.line, m.col, 0,
+                     "the %s %s (limit: query-seconds under limits: in the layout, or "
+                     "--query-timeout)", what, ax_sql_stop_text(&c->budget, why, sizeof why));
+        break;
+    case AX_SQL_STOP_ROWS:
+        ax_diags_add(c->diags, AX_ERROR, "query-limit", eng_file_of(c, m), m.line, m.col, 0,
+                     "the %s %s (limit: query-rows under limits: in the layout, or "
+                     "--query-rows)", what, ax_sql_stop_text(&c->budget, why, sizeof why));
+        break;
+    case AX_SQL_STOP_CLOCK:
+        ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, m), m.line, m.col, 0,
+                     "the %s %s", what, ax_sql_stop_text(&c->budget, why, sizeof why));
+        break;
+    case AX_SQL_RUNS:
+        ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, m), m.line, m.col, 0,
+                     "the %s failed: %s", what, sqlite3_errmsg(c->db));
+        break;
+    }
+    eng_fail(c, AX_ERR_DATA);
+}
+
 /* Run a one-row query (for placeholders): the stepped statement, or NULL. */
 static sqlite3_stmt *run_query(ctx *c, const char *sql, ax_mark m, const ax_param *params,
                                size_t nparams)
@@ -734,14 +766,12 @@ static sqlite3_stmt *run_query(ctx *c, const char *sql, ax_mark m, const ax_para
     sqlite3_stmt *st = eng_prepare(c, sql, m, params, nparams);
     if (!st)
         return NULL;
-    int rc = sqlite3_step(st);
+    int rc = eng_step(c, st);
     if (rc == SQLITE_ROW)
         return st;
-    if (rc != SQLITE_DONE) {
-        ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, m), m.line, m.col, 0,
-                     "the query failed: %s", sqlite3_errmsg(c->db));
-        eng_fail(c, AX_ERR_DATA);
-    } else
+    if (rc != SQLITE_DONE)
+        eng_query_failed(c, m, "query");
+    else
         ax_diags_add(c->diags, AX_WARNING, "layout-sql", eng_file_of(c, m), m.line, m.col, 0,
                      "the query returned no row; its placeholders stay empty");
     eng_finalize(c, st);
@@ -1058,7 +1088,7 @@ static void flow_table(ctx *c, const ax_block *b)
     rawcell *raw = NULL;
     size_t nrows = 0, cap = 0, ncols = tb->ncols;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = eng_step(c, st)) == SQLITE_ROW) {
         if (nrows == cap) {
             cap = cap ? cap * 2 : 64;
             rawrow *r = ax_reallocarray(rows, cap, sizeof *r);
@@ -1111,12 +1141,8 @@ static void flow_table(ctx *c, const ax_block *b)
             r->group = ax_arena_strdup(c->a, g ? (const char *)g : "");
         }
     }
-    if (rc != SQLITE_DONE && c->st == AX_OK) {
-        ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, ts->query_mark),
-                     ts->query_mark.line, ts->query_mark.col, 0, "the query failed: %s",
-                     sqlite3_errmsg(c->db));
-        eng_fail(c, AX_ERR_DATA);
-    }
+    if (rc != SQLITE_DONE && c->st == AX_OK)
+        eng_query_failed(c, ts->query_mark, "query");
     for (size_t i = 0; i < tb->ncols; i++)
         if (cw[i].overflow) {
             ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, ts->columns[i].mark),
@@ -1350,7 +1376,7 @@ static int block_wanted(ctx *c, const ax_block *b)
     sqlite3_stmt *st = eng_prepare(c, b->when, b->when_mark, b->params, b->nparams);
     if (!st)
         return 0;
-    int rc = sqlite3_step(st), yes = 0;
+    int rc = eng_step(c, st), yes = 0;
     if (rc == SQLITE_ROW) {
         switch (sqlite3_column_type(st, 0)) {
         case SQLITE_NULL: break;
@@ -1360,10 +1386,7 @@ static int block_wanted(ctx *c, const ax_block *b)
                        sqlite3_column_text(st, 0), "0") != 0; break;
         }
     } else if (rc != SQLITE_DONE) {
-        ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, b->when_mark),
-                     b->when_mark.line, b->when_mark.col, 0, "the when: query failed: %s",
-                     sqlite3_errmsg(c->db));
-        eng_fail(c, AX_ERR_DATA);
+        eng_query_failed(c, b->when_mark, "when: query");
     }
     eng_finalize(c, st);
     return yes;
@@ -2106,7 +2129,17 @@ ax_status ax_render_cached(const ax_layout *l, sqlite3 *db, ax_stmt_cache *stmts
         return c.st;
     }
 
+    /* every query of the document under the budget: the command line's,
+     * else the layout's limits:, else the defaults */
+    ax_sql_budget_attach(&c.budget, db,
+                         o && o->query_seconds > 0 ? o->query_seconds
+                         : l->query_seconds > 0    ? l->query_seconds
+                                                   : AX_SQL_SECONDS,
+                         o && o->query_rows > 0 ? o->query_rows
+                         : l->query_rows > 0    ? l->query_rows
+                                                : AX_SQL_ROWS);
     flow_blocks(&c, l->blocks, l->nblocks, 0);
+    ax_sql_budget_detach(&c.budget);
     if (c.st == AX_OK && c.ntocs)
         make_contents(&c);
     if (c.st == AX_OK && c.next_id > 0) {

@@ -30,6 +30,10 @@ typedef struct ax_render_opts {
     const ax_param *params; /* command line (-p): override document params */
     size_t nparams;
     long long date;         /* >= 0: overrides the layout's date */
+    /* the budget of each query (sqlguard.h): > 0 overrides the layout's
+     * limits: (query-seconds, query-rows), which override the defaults */
+    double query_seconds;
+    long long query_rows;
 } ax_render_opts;
 
 /* Lay the document out. Problems go to diags with the layout's places:

@@ -294,9 +294,7 @@ static int step_error(ctx *c, ax_mark m, int rc)
 {
     if (rc == SQLITE_DONE)
         return 0;
-    ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, m), m.line, m.col, 0,
-                 "the query failed: %s", sqlite3_errmsg(c->db));
-    eng_fail(c, AX_ERR_DATA);
+    eng_query_failed(c, m, "query"); /* its budget's stop, or SQLite's error */
     return 1;
 }
 
@@ -366,7 +364,7 @@ void eng_flow_chart(ctx *c, const ax_block *b)
     size_t ncells = 0, cellcap = 0;
     int all_integer = 1, rc;
     long row = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && c->st == AX_OK) {
+    while ((rc = eng_step(c, st)) == SQLITE_ROW && c->st == AX_OK) {
         row++;
         double v = NAN;
         int got = row_number(c, st, vcol, "value", ch->value, row, ch->value_mark, &v);
@@ -683,7 +681,7 @@ static void axis_query(ctx *c, const ax_matrix_spec *m, const char *sql, ax_mark
     }
     int rc;
     long row = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && c->st == AX_OK) {
+    while ((rc = eng_step(c, st)) == SQLITE_ROW && c->st == AX_OK) {
         row++;
         if (axis_add(c, ax, st, k, l, g, gl, cc, nc, t, ht, qm, row) == (size_t)-1)
             break;
@@ -760,7 +758,7 @@ void eng_flow_matrix(ctx *c, const ax_block *b)
     size_t ncells = 0, cellcap = 0;
     int rc;
     long row = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && c->st == AX_OK) {
+    while ((rc = eng_step(c, st)) == SQLITE_ROW && c->st == AX_OK) {
         row++;
         double v = 1;
         if (vcol >= 0) {

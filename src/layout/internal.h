@@ -4,6 +4,7 @@
 #define AX_LAYOUT_INTERNAL_H
 
 #include "../chart/draw.h"
+#include "../data/sqlguard.h"
 #include "../text/linebreak.h"
 #include "engine.h"
 
@@ -105,6 +106,7 @@ typedef struct ctx {
     ax_diags *diags;
     ax_breaker *br;
     ax_stmt_cache *stmts; /* NULL: statements finalized after use */
+    ax_sql_budget budget; /* the time and rows each query may take */
     struct broken *broken; /* texts broken into lines (engine.c), by hash */
     size_t nbroken, capbroken;
     ax_lang lang;
@@ -167,6 +169,13 @@ char *eng_expand(ctx *c, const char *tpl, const vars *v, ax_mark m);
 sqlite3_stmt *eng_prepare(ctx *c, const char *sql, ax_mark m, const ax_param *params,
                           size_t nparams);
 void eng_finalize(ctx *c, sqlite3_stmt *st);
+/* sqlite3_step of a statement eng_prepare gave, under the query budget
+ * (ax_sql_step); a stop is SQLITE_INTERRUPT. */
+int eng_step(ctx *c, sqlite3_stmt *st);
+/* A query that did not end with SQLITE_DONE: its budget's stop (the time,
+ * the rows: "the query stopped after 5 s (limit: …)") or SQLite's message,
+ * an error at m; `what` is "query" or "when: query". */
+void eng_query_failed(ctx *c, ax_mark m, const char *what);
 /* stmts.c: a statement of `sql` (prepared, or from the cache when it holds
  * one not in use), as sqlite3_prepare_v2 returns it; give it back with
  * eng_stmt_give (reset and kept, or finalized). c may be NULL. */

@@ -218,6 +218,10 @@ typedef struct ax_layout {
     const char *data_dir; /* `data:`, resolved against the layout's folder
                            * (layouts/../data reads data); NULL: no key */
     ax_mark data_mark;    /* its value */
+    /* `limits:`: the time (s) and the rows each query may take; 0: not
+     * given (the command line's or the defaults of sqlguard.h) */
+    double query_seconds;
+    int query_rows;
 } ax_layout;
 
 /* Read, parse and validate a layout. Every problem goes to `diags` as

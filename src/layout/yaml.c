@@ -1052,6 +1052,9 @@ static sqlite3_stmt *prepare(P *p, const yn *q)
     case AX_SQL_REFUSED: /* writes, ATTACH, PRAGMA, no result (sqlguard.h) */
         sql_err(p, q, "the query must only read (SELECT …): a layout does not change the data");
         break;
+    case AX_SQL_FUNCTION: /* not on the allow-list (sqlguard.h) */
+        sql_err(p, q, "the query calls %s", why);
+        break;
     }
     return NULL;
 }
@@ -2091,7 +2094,7 @@ static void read_blocks(P *p, const yn *list, ax_block **out, size_t *nout)
 
 /* ---- the layout --------------------------------------------------------- */
 
-enum { L_DOCUMENT, L_PARAMS, L_PAGE, L_STYLES, L_BLOCKS, L_DATA };
+enum { L_DOCUMENT, L_PARAMS, L_PAGE, L_STYLES, L_BLOCKS, L_DATA, L_LIMITS };
 static const key top_keys[] = {
     OTHER("document", K_MAP, 1),
     OTHER("params", K_MAP, 0),
@@ -2099,6 +2102,12 @@ static const key top_keys[] = {
     OTHER("styles", K_MAP, 0),
     OTHER("blocks", K_LIST, 0),
     OTHER("data", K_ANY, 0),
+    OTHER("limits", K_MAP, 0),
+};
+/* limits: the budget of each query (sqlguard.h), 0 when not given */
+static const key limits_keys[] = {
+    FIELD("query-seconds", K_NUM, 0, ax_layout, query_seconds),
+    RANGE("query-rows", ax_layout, query_rows, 1, INT_MAX),
 };
 
 /* ---- paths named by the layout ------------------------------------------ */
@@ -2220,6 +2229,11 @@ static void read_layout(P *p, const yn *root)
     read_styles(p, f[L_STYLES]);
     if (f[L_DATA] && (l->data_dir = read_data_key(p, f[L_DATA])))
         l->data_mark = mark_of(p, f[L_DATA]->val);
+    if (f[L_LIMITS]) {
+        const yn *lf[COUNT(limits_keys)];
+        read_map(p, f[L_LIMITS]->val, f[L_LIMITS], "limits", limits_keys, COUNT(limits_keys), l,
+                 lf);
+    }
     if (f[L_BLOCKS] && !p->nomem)
         read_blocks(p, f[L_BLOCKS]->val, &l->blocks, &l->nblocks);
 }

@@ -68,7 +68,7 @@ static doc render_opts(sqlite3 *db, const char *yaml, const ax_render_opts *o)
 
 static doc render_lang(sqlite3 *db, const char *yaml, ax_lang lang)
 {
-    ax_render_opts o = {lang, NULL, 0, -1};
+    ax_render_opts o = {.lang = lang, .date = -1};
     return render_opts(db, yaml, &o);
 }
 
@@ -1211,7 +1211,7 @@ static void null_placeholder_prints_dash(void **state)
         "      group-label: \"Year {year}\"\n"                                           /* 14 */
         "      columns: [{title: Title, value: title}]\n";                               /* 15 */
     ax_param code = {"code", NULL, {"--each", 1, 1}}; /* as a batch row gives it */
-    ax_render_opts o = {0, &code, 1, -1};
+    ax_render_opts o = {.params = &code, .nparams = 1, .date = -1};
     doc d = render_opts(db, yaml, &o);
     if (d.st != AX_OK) {
         ax_diags_print(d.diags, stderr);
@@ -1313,7 +1313,7 @@ static void query_parameter_without_value(void **state)
 
     /* given on the command line, the same layout renders */
     ax_param p = {"annex", "I", {NULL, 0, 0}};
-    ax_render_opts o = {AX_LANG_EN, &p, 1, -1};
+    ax_render_opts o = {.lang = AX_LANG_EN, .params = &p, .nparams = 1, .date = -1};
     d = render_opts(db, yaml, &o);
     assert_int_equal(d.st, AX_OK);
     assert_int_equal(pages_with(&d, "Activity 003", NULL), 1);
@@ -1985,7 +1985,7 @@ static void when_takes_parameters(void **state)
         "    when: SELECT count(*) = 0 FROM activities WHERE year = :year\n";
     for (int k = 0; k < 2; k++) {
         ax_param p = {"show", k ? "yes" : "no", {NULL, 0, 0}};
-        ax_render_opts o = {AX_LANG_EN, &p, 1, -1};
+        ax_render_opts o = {.lang = AX_LANG_EN, .params = &p, .nparams = 1, .date = -1};
         doc d = render_opts(db, yaml, &o);
         assert_int_equal(d.st, AX_OK);
         assert_int_equal(pages_with(&d, "Asked for", NULL), k);
@@ -1995,7 +1995,7 @@ static void when_takes_parameters(void **state)
     }
     /* the command line wins over the document's params */
     ax_param p[2] = {{"show", "no", {NULL, 0, 0}}, {"year", "1900", {NULL, 0, 0}}};
-    ax_render_opts o = {AX_LANG_EN, p, 2, -1};
+    ax_render_opts o = {.lang = AX_LANG_EN, .params = p, .nparams = 2, .date = -1};
     doc d = render_opts(db, yaml, &o);
     assert_int_equal(d.st, AX_OK);
     assert_int_equal(pages_with(&d, "Year 1900 has activities", NULL), 0);

@@ -461,6 +461,8 @@ static const struct CMUnitTest bad_tests[] = {
     BAD("bad-size.yaml"),
     BAD("bad-sql-column.yaml"),
     BAD("bad-sql-write.yaml"),
+    BAD("bad-sql-function.yaml"),
+    BAD("bad-limits.yaml"),
     BAD("bad-sql.yaml"),
     BAD("bad-style-ref-list.yaml"),
     BAD("bad-style-ref.yaml"),
@@ -493,6 +495,34 @@ static void every_fixture_is_listed(void **state)
             fail_msg("%s has no test", g.gl_pathv[i]);
     }
     globfree(&g);
+}
+
+/* limits: the budget of each query, read into the layout; absent, 0 (the
+ * defaults of sqlguard.h apply); a wrong value or key is an error at it. */
+static void limits(void **state)
+{
+    (void)state;
+    run r = parse("document: {title: T}\n"
+                  "limits: {query-seconds: 2.5, query-rows: 100}\n");
+    assert_int_equal(r.st, AX_OK);
+    assert_near(r.l->query_seconds, 2.5);
+    assert_int_equal(r.l->query_rows, 100);
+    run_free(&r);
+    r = parse("document: {title: T}\n");
+    assert_int_equal(r.st, AX_OK);
+    assert_near(r.l->query_seconds, 0);
+    assert_int_equal(r.l->query_rows, 0);
+    run_free(&r);
+    r = parse("document: {title: T}\n"
+              "limits: {query-rows: 0, query-secs: 3}\n");
+    assert_int_equal(r.st, AX_ERR_DATA);
+    char *out = printed(r.diags);
+    assert_non_null(strstr(out, "inline.yaml:2:22: error: query-rows: expected a whole number of at "
+                                "least 1, found '0'"));
+    assert_non_null(strstr(out, "inline.yaml:2:25: error: unknown key 'query-secs' in limits "
+                                "(expected query-seconds or query-rows)"));
+    free(out);
+    run_free(&r);
 }
 
 /* Smaller problems that need no fixture of their own. */
@@ -757,6 +787,7 @@ int main(void)
         cmocka_unit_test(unreadable_file),
         cmocka_unit_test(every_fixture_is_listed),
         cmocka_unit_test(more_problems),
+        cmocka_unit_test(limits),
         cmocka_unit_test(when_on_every_block_kind),
         cmocka_unit_test(when_must_be_a_read_only_query),
         cmocka_unit_test(allocation_failures),
