@@ -132,6 +132,7 @@ cli: build/annex
 	@sh tests/cli/run.sh build/annex
 	@sh tests/cli/render.sh build/annex
 	@sh tests/cli/commands.sh build/annex
+	@sh tests/cli/queries.sh build/annex
 
 # The demo annex checked by real readers, golden traces, broken layouts.
 render: build/annex build/inkcheck
@@ -181,6 +182,7 @@ asan: build/asan/annex build/inkcheck build/pngdiff $(TESTS:%=build/asan/%)
 	@sh tests/cli/run.sh build/asan/annex
 	@sh tests/cli/render.sh build/asan/annex
 	@sh tests/cli/commands.sh build/asan/annex
+	@sh tests/cli/queries.sh build/asan/annex
 	@sh tests/render/run.sh build/asan/annex build/inkcheck
 	@sh tests/render/png.sh build/asan/annex build/pngdiff
 	@sh tests/batch/run.sh build/asan/annex build/inkcheck
