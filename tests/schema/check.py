@@ -76,6 +76,7 @@ SCHEMA_REFUSES = {
     "bad-unknown-key.yaml": "unknown key 'autor' in document",
     "bad-visible-string.yaml": "unknown language 'fr' in a visible string",
     "bad-width.yaml": "width: wide",
+    "bad-limits.yaml": "query-seconds: 0 is not above 0",
 }
 
 # Errors a JSON Schema cannot express: they depend on the database, on
@@ -92,6 +93,7 @@ SCHEMA_CANNOT = {
     "bad-sql.yaml": "SQL syntax",
     "bad-sql-column.yaml": "SQL against the database",
     "bad-sql-write.yaml": "a query that writes",
+    "bad-sql-function.yaml": "a function the SQL guard refuses (SQL text)",
     "bad-style-ref.yaml": "a style name no style has (a reference to styles:)",
     "bad-style-ref-list.yaml": "a style name no style has (a reference to styles:)",
     "bad-margins.yaml": "margins that leave no room: margins against the page size",
