@@ -85,6 +85,10 @@ int ax_sql_bind_value(sqlite3_stmt *st, int idx, const char *value);
  * --query-timeout S / --query-rows N change them. */
 #define AX_SQL_SECONDS 5.0
 #define AX_SQL_ROWS 1000000LL
+/* A chart's or a matrix's queries: 10,000 rows unless the layout or the
+ * command line gives query-rows. A chart draws a bar per row (20,000 bars
+ * take a second to gather and are no chart); a matrix a cell. */
+#define AX_SQL_FIGURE_ROWS 10000LL
 
 typedef enum ax_sql_stop {
     AX_SQL_RUNS = 0,  /* not stopped */

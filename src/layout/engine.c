@@ -691,6 +691,7 @@ sqlite3_stmt *eng_prepare(ctx *c, const char *sql, ax_mark m, const ax_param *pa
 {
     sqlite3_stmt *st;
     ax_sql_budget_start(&c->budget); /* a new query: its own time and rows */
+    c->budget.rows = c->query_rows;
     if (eng_stmt_take(c->stmts, c->db, sql, &st) != SQLITE_OK) {
         ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, m), m.line, m.col, 0,
                      "the query does not prepare: %s", sqlite3_errmsg(c->db));
@@ -733,6 +734,12 @@ int eng_step(ctx *c, sqlite3_stmt *st)
     return ax_sql_step(&c->budget, st);
 }
 
+void eng_figure_rows(ctx *c)
+{
+    if (!c->query_rows_given)
+        c->budget.rows = AX_SQL_FIGURE_ROWS;
+}
+
 void eng_query_failed(ctx *c, ax_mark m, const char *what)
 {
     char why[200];
@@ -744,8 +751,11 @@ void eng_query_failed(ctx *c, ax_mark m, const char *what)
         break;
     case AX_SQL_STOP_ROWS:
         ax_diags_add(c->diags, AX_ERROR, "query-limit", eng_file_of(c, m), m.line, m.col, 0,
-                     "the %s %s (limit: query-rows under limits: in the layout, or "
-                     "--query-rows)", what, ax_sql_stop_text(&c->budget, why, sizeof why));
+                     "the %s %s%s (limit: query-rows under limits: in the layout, or "
+                     "--query-rows)", what, ax_sql_stop_text(&c->budget, why, sizeof why),
+                     c->budget.rows == AX_SQL_FIGURE_ROWS && !c->query_rows_given
+                         ? ", more than a chart or a matrix shows"
+                         : "");
         break;
     case AX_SQL_STOP_CLOCK:
         ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, m), m.line, m.col, 0,
@@ -2131,13 +2141,15 @@ ax_status ax_render_cached(const ax_layout *l, sqlite3 *db, ax_stmt_cache *stmts
 
     /* every query of the document under the budget: the command line's,
      * else the layout's limits:, else the defaults */
+    c.query_rows_given = (o && o->query_rows > 0) || l->query_rows > 0;
+    c.query_rows = o && o->query_rows > 0 ? o->query_rows
+                   : l->query_rows > 0    ? l->query_rows
+                                          : AX_SQL_ROWS;
     ax_sql_budget_attach(&c.budget, db,
                          o && o->query_seconds > 0 ? o->query_seconds
                          : l->query_seconds > 0    ? l->query_seconds
                                                    : AX_SQL_SECONDS,
-                         o && o->query_rows > 0 ? o->query_rows
-                         : l->query_rows > 0    ? l->query_rows
-                                                : AX_SQL_ROWS);
+                         c.query_rows);
     flow_blocks(&c, l->blocks, l->nblocks, 0);
     ax_sql_budget_detach(&c.budget);
     if (c.st == AX_OK && c.ntocs)

@@ -332,6 +332,7 @@ void eng_flow_chart(ctx *c, const ax_block *b)
     sqlite3_stmt *st = eng_prepare(c, ch->query, ch->query_mark, ch->params, ch->nparams);
     if (!st)
         return;
+    eng_figure_rows(c);
     src2 cat = find_src(st, ch->category), ser = find_src(st, ch->series);
     int vcol = eng_column_index(st, ch->value);
     int ccol = ch->color ? eng_column_index(st, ch->color) : -1;
@@ -671,6 +672,7 @@ static void axis_query(ctx *c, const ax_matrix_spec *m, const char *sql, ax_mark
     sqlite3_stmt *st = eng_prepare(c, sql, qm, m->params, m->nparams);
     if (!st)
         return;
+    eng_figure_rows(c);
     src2 k = find_src(st, key), l = find_src(st, label), g = find_src(st, group),
          gl = find_src(st, glabel);
     int cc = color ? eng_column_index(st, color) : -1;
@@ -728,6 +730,7 @@ void eng_flow_matrix(ctx *c, const ax_block *b)
     sqlite3_stmt *st = eng_prepare(c, m->query, m->query_mark, m->params, m->nparams);
     if (!st)
         return;
+    eng_figure_rows(c);
     src2 rk = find_src(st, m->row), ck = find_src(st, m->column);
     src2 rl = m->rows_query ? (src2){-1, -1, -1} : find_src(st, m->row_label);
     src2 cl = m->columns_query ? (src2){-1, -1, -1} : find_src(st, m->column_label);

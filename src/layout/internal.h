@@ -107,6 +107,9 @@ typedef struct ctx {
     ax_breaker *br;
     ax_stmt_cache *stmts; /* NULL: statements finalized after use */
     ax_sql_budget budget; /* the time and rows each query may take */
+    long long query_rows; /* the rows: the command line's, the layout's or
+                             the default (AX_SQL_ROWS) */
+    int query_rows_given; /* ... given by the command line or the layout */
     struct broken *broken; /* texts broken into lines (engine.c), by hash */
     size_t nbroken, capbroken;
     ax_lang lang;
@@ -172,6 +175,9 @@ void eng_finalize(ctx *c, sqlite3_stmt *st);
 /* sqlite3_step of a statement eng_prepare gave, under the query budget
  * (ax_sql_step); a stop is SQLITE_INTERRUPT. */
 int eng_step(ctx *c, sqlite3_stmt *st);
+/* After eng_prepare of a chart's or a matrix's query: its row budget is
+ * AX_SQL_FIGURE_ROWS unless query-rows was given. */
+void eng_figure_rows(ctx *c);
 /* A query that did not end with SQLITE_DONE: its budget's stop (the time,
  * the rows: "the query stopped after 5 s (limit: …)") or SQLite's message,
  * an error at m; `what` is "query" or "when: query". */

@@ -102,8 +102,17 @@ layout rows "  - table:" "      query: $R SELECT n FROM r" "      columns:" "   
 stopped rows "rows.yaml:5:14: error: the query returned more than 1,000 rows \(limit: query-rows under limits: in the layout, or --query-rows\) \[query-limit\]"
 layout chart-rows "  - chart:" "      query: $R SELECT n AS c, 1 AS v FROM r" "      category: c" "      value: v"
 stopped chart-rows "chart-rows.yaml:5:14: error: the query returned more than 1,000 rows"
-# the command line's
+# a chart's or a matrix's queries: 10,000 rows by default (a bar or a cell
+# each), as many as query-rows says when it is given
 TOP=
+layout chart-default "  - chart:" "      query: $R SELECT n AS c, 1 AS v FROM r LIMIT 10001" "      category: c" "      value: v"
+stopped chart-default "chart-default.yaml:4:14: error: the query returned more than 10,000 rows, more than a chart or a matrix shows \(limit: query-rows under limits: in the layout, or --query-rows\)"
+layout matrix-default "  - matrix:" "      query: $R SELECT n AS r, 'b' AS c FROM r LIMIT 10001" "      row: r" "      column: c"
+stopped matrix-default "matrix-default.yaml:4:14: error: the query returned more than 10,000 rows, more than a chart"
+"$ANNEX" render "$TMP/chart-default.yaml" -d $DATA -o "$TMP/out/c.pdf" --query-rows 10001 -q 2>/dev/null &&
+    [ -s "$TMP/out/c.pdf" ] && ok || bad "a chart of 10,001 bars under --query-rows 10001"
+rm -f "$TMP/out/c.pdf"
+# the command line's
 layout rows-cli "  - table:" "      query: $R SELECT n FROM r LIMIT 51" "      columns:" "        - {title: N, value: n}"
 stopped rows-cli "rows-cli.yaml:4:14: error: the query returned more than 50 rows \(limit: query-rows" --query-rows 50
 # exactly the budget is allowed; a when: or a placeholder reads one row of many
