@@ -29,9 +29,11 @@
  * sqlite_compileoption_…() (the state or version of the SQLite library,
  * not the data: a document would change with a library upgrade),
  * load_extension() and fts3_tokenizer() (they reach outside the database;
- * fts3_tokenizer('simple') returns a heap address), zeroblob() (memory,
- * not data), and the full-text, R-tree and internal functions
- * (sqlite_log, subtype …) no annex table uses.
+ * fts3_tokenizer('simple') returns a heap address), and the full-text,
+ * R-tree and internal functions (sqlite_log, subtype …) no annex table
+ * uses. zeroblob(N) is allowed: like printf('%.*c', N, 'x') it makes a
+ * value as long as SQLite allows (SQLITE_MAX_LENGTH), and the time budget
+ * holds for both.
  *
  * Budgets: a query may spend a limited time in SQLite and return a limited
  * number of rows (ax_sql_budget): an endless recursive query ends with a

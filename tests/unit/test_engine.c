@@ -1447,7 +1447,7 @@ static void too_many_columns_for_the_page(void **state)
                                      &d.l), AX_OK);
     d.l->page.width = 595.276;
     d.l->page.height = 841.89;
-    d.st = ax_render(d.l, db, fs, &(ax_render_opts){AX_LANG_EN, NULL, 0, -1}, d.arena, d.diags,
+    d.st = ax_render(d.l, db, fs, &(ax_render_opts){.lang = AX_LANG_EN, .date = -1}, d.arena, d.diags,
                      &d.dl, &d.info);
     assert_int_equal(d.st, AX_ERR_DATA);
     assert_null(d.dl);
