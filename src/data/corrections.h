@@ -33,6 +33,21 @@ int ax_corrections_file_known(const char *base);
 ax_status ax_corrections_apply(sqlite3 *db, const char *name, ax_csv *csv, ax_arena *arena,
                                ax_diags *diags);
 
+/* The same for a file read one record at a time (ax_csv_read_*): made
+ * from the header record (which must outlive the corrector: a copy, not the
+ * reader's record), applied to each record as it comes, finished after the
+ * last. *out is NULL when no
+ * correction names the file (the other calls then do nothing). Strings in
+ * `arena` must outlive the corrector; ax_corrector_apply's `arena` those of
+ * the record. A correction whose row never came is reported by
+ * ax_corrector_finish, which also releases the corrector's statement. */
+typedef struct ax_corrector ax_corrector;
+ax_status ax_corrector_new(sqlite3 *db, const char *name, const ax_csv_record *header,
+                           ax_arena *arena, ax_diags *diags, ax_corrector **out);
+ax_status ax_corrector_apply(ax_corrector *c, ax_csv_record *rec, size_t index,
+                             ax_arena *arena);
+void ax_corrector_finish(ax_corrector *c);
+
 /* After a folder is loaded: a correction for a file the folder does not
  * have is a warning (`correction-unused`). */
 void ax_corrections_finish(sqlite3 *db, const char *corrections_file, ax_diags *diags);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <unicode/uloc.h>
@@ -51,8 +52,85 @@ static int is_reserved(const char *name)
  * does, as extra columns), NULL when the caller drops them. A duplicate or
  * missing required column is an error. Returns 0 when the file cannot be
  * used at all. */
-static int bind_header(binding *b, const char *file, const ax_csv *csv, const colspec *cols,
-                       size_t ncols, const char *keep_in, ax_arena *arena, ax_diags *diags)
+/* Does the header record h name the column `name` (trimmed, any case)? */
+static int header_has(const ax_csv_record *h, const char *name)
+{
+    size_t len = strlen(name);
+    for (size_t i = 0; i < h->nfields; i++) {
+        const char *s = h->fields[i].s;
+        size_t n = ax_trim(&s, h->fields[i].len);
+        if (n == len && strncasecmp(s, name, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Does `name` stand between `sep`s in the raw first line (trimmed, quotes
+ * taken off, any case)? Counts the items in *nitems. */
+static int line_has(const char *line, char sep, const char *name, size_t *nitems)
+{
+    size_t len = strlen(name);
+    int found = 0;
+    *nitems = 0;
+    for (const char *p = line;;) {
+        const char *e = strchr(p, sep);
+        const char *q = p;
+        size_t n = ax_trim(&q, e ? (size_t)(e - p) : strlen(p));
+        if (n >= 2 && q[0] == '"' && q[n - 1] == '"') {
+            q++;
+            n -= 2;
+        }
+        (*nitems)++;
+        found |= n == len && strncasecmp(q, name, n) == 0;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return found;
+}
+
+/* A header that lacks required columns which its first line holds between
+ * ';' or TAB: an export with another separator. One error says so (instead
+ * of one per column and a warning for the whole line as one unknown
+ * column); returns 1 then. */
+static int other_separator(const char *file, const ax_csv_record *h, const char *first_line,
+                           const colspec *cols, size_t ncols, ax_diags *diags)
+{
+    static const struct {
+        char sep;
+        const char *name;
+    } seps[] = {{';', "';'"}, {'\t', "TAB"}};
+    for (size_t k = 0; k < sizeof seps / sizeof *seps; k++) {
+        ax_buf missing = {0};
+        size_t nmissing = 0, nitems = 0, seen = 0;
+        for (size_t i = 0; i < ncols; i++) {
+            if (!cols[i].required || header_has(h, cols[i].name))
+                continue;
+            nmissing++;
+            if (line_has(first_line, seps[k].sep, cols[i].name, &nitems)) {
+                ax_buf_printf(&missing, "%s'%s'", seen ? ", " : "", cols[i].name);
+                seen++;
+            }
+        }
+        if (seen && nitems >= 2) {
+            ax_diags_add(diags, AX_ERROR, "missing-column", file, h->row, 0, h->line,
+                         "missing required column%s %s: the header looks %s-separated (%zu "
+                         "names between %ss); annex reads comma-separated CSV: export the "
+                         "file again with ',' as the separator",
+                         seen > 1 ? "s" : "", missing.data ? missing.data : "", seps[k].name,
+                         nitems, seps[k].name);
+            ax_buf_free(&missing);
+            return 1;
+        }
+        ax_buf_free(&missing);
+        (void)nmissing;
+    }
+    return 0;
+}
+
+static int bind_header(binding *b, const char *file, const ax_csv_record *h,
+                       const char *first_line, const colspec *cols, size_t ncols,
+                       const char *keep_in, ax_arena *arena, ax_diags *diags)
 {
     memset(b, 0, sizeof *b);
     b->file = file;
@@ -62,9 +140,10 @@ static int bind_header(binding *b, const char *file, const ax_csv *csv, const co
         return 0;
     for (size_t k = 0; k < ncols; k++)
         b->idx[k] = -1;
-    if (csv->nrecords == 0)
+    if (!h)
         return 0; /* the reader reported why */
-    const ax_csv_record *h = &csv->records[0];
+    if (other_separator(file, h, first_line ? first_line : "", cols, ncols, diags))
+        return 0;
     b->nheader = h->nfields;
     b->extra = ax_arena_array(arena, h->nfields, sizeof *b->extra);
     b->extra_names = ax_arena_array(arena, h->nfields, sizeof *b->extra_names);
@@ -201,7 +280,7 @@ ax_status ax_load_regions_buf(sqlite3 *db, const char *name, const char *buf, si
     ax_status st = ax_csv_parse(&csv, name, buf, len, arena, diags);
     if (st != AX_OK)
         goto out;
-    if (!bind_header(&b, name, &csv, region_cols, R_NCOLS, NULL, arena, diags))
+    if (!bind_header(&b, name, csv.nrecords ? &csv.records[0] : NULL, csv.first_line, region_cols, R_NCOLS, NULL, arena, diags))
         goto out;
     if (!prepare(db, &ins, "INSERT INTO regions VALUES(?1,?2,?3,?4,?5)") ||
         !prepare(db, &find, "SELECT level FROM regions WHERE code = ?1")) {
@@ -287,7 +366,7 @@ ax_status ax_load_countries_buf(sqlite3 *db, const char *name, const char *buf, 
     ax_status st = ax_csv_parse(&csv, name, buf, len, arena, diags);
     if (st != AX_OK)
         goto out;
-    if (!bind_header(&b, name, &csv, country_cols, K_NCOLS, NULL, arena, diags))
+    if (!bind_header(&b, name, csv.nrecords ? &csv.records[0] : NULL, csv.first_line, country_cols, K_NCOLS, NULL, arena, diags))
         goto out;
     if (!prepare(db, &ins, "INSERT INTO countries VALUES(?1,?2,?3,?4,?5,?6,?7)") ||
         !prepare(db, &region, "SELECT level, parent FROM regions WHERE code = ?1")) {
@@ -461,25 +540,32 @@ enum {
 
 static const char *const audiences[] = {"office", "users", "academia", "government"};
 
-/* A dated record, kept to find dates far from the rest once all are read. */
-typedef struct dated {
-    long row, col, line;
-    int year, month;
-    const char *date, *annex;
-} dated;
+/* A date that stands on another line than its record (a quoted field
+ * before it spans lines): the far-date check reads the rest from the
+ * table, this from here. */
+typedef struct date_line {
+    long id, line;
+} date_line;
 
 typedef struct loader {
     sqlite3 *db;
     const char *file;
     ax_diags *diags;
-    ax_arena *arena;
+    ax_arena *keep;  /* what lives as long as the file: binding, header, codes */
+    ax_arena *arena; /* the record being loaded: emptied after each */
     binding b;
+    int seen_header, usable, in_savepoint;
+    ax_status st;
+    ax_csv_record header; /* a copy, in keep */
+    ax_corrector *corr;
+    long nrecords; /* records after the header */
     sqlite3_stmt *ins, *ins_country, *ins_group, *ins_partner, *ins_audience, *ins_content;
     sqlite3_stmt *find_code, *find_name;
     const char **codes; /* every known code, for suggestions */
     size_t ncodes;
-    dated *dates;
-    size_t ndates;
+    size_t ndated;
+    date_line *date_lines;
+    size_t ndate_lines, capdate_lines;
 } loader;
 
 /* Parse "YYYY-MM" or "YYYY-M". Returns 0 and reports when it does not. */
@@ -526,10 +612,10 @@ static void load_codes(loader *L)
     if (!prepare(L->db, &st, "SELECT code FROM countries ORDER BY code"))
         return;
     size_t cap = 256;
-    L->codes = ax_arena_array(L->arena, cap, sizeof *L->codes);
+    L->codes = ax_arena_array(L->keep, cap, sizeof *L->codes);
     while (L->codes && sqlite3_step(st) == SQLITE_ROW) {
         if (L->ncodes == cap) {
-            const char **more = ax_arena_array(L->arena, cap * 2, sizeof *more);
+            const char **more = ax_arena_array(L->keep, cap * 2, sizeof *more);
             if (!more)
                 break;
             memcpy(more, L->codes, cap * sizeof *more);
@@ -537,7 +623,7 @@ static void load_codes(loader *L)
             cap *= 2;
         }
         L->codes[L->ncodes++] =
-            ax_arena_strdup(L->arena, (const char *)sqlite3_column_text(st, 0));
+            ax_arena_strdup(L->keep, (const char *)sqlite3_column_text(st, 0));
     }
     sqlite3_finalize(st);
 }
@@ -907,9 +993,23 @@ static void load_activity(loader *L, const ax_csv_record *rec, long id)
         v[k] = field(b, rec, k, L->arena);
     int year = 0, month = 0;
     int dated_ok = parse_date(L, rec, v[A_DATE], &year, &month);
-    if (dated_ok && L->dates)
-        L->dates[L->ndates++] = (dated){rec->row, col_of(b, A_DATE), line_of(b, rec, A_DATE),
-                                        year, month, v[A_DATE], v[A_ANNEX]};
+    if (dated_ok) {
+        L->ndated++;
+        long line = line_of(b, rec, A_DATE);
+        if (line != rec->line) {
+            if (L->ndate_lines == L->capdate_lines) {
+                size_t cap = L->capdate_lines ? L->capdate_lines * 2 : 16;
+                date_line *p = ax_reallocarray(L->date_lines, cap, sizeof *p);
+                if (!p) {
+                    L->st = AX_ERR_NOMEM;
+                    return;
+                }
+                L->date_lines = p;
+                L->capdate_lines = cap;
+            }
+            L->date_lines[L->ndate_lines++] = (date_line){id, line};
+        }
+    }
     if (!*v[A_TITLE_ZH] && !*v[A_TITLE_EN])
         ax_diags_add(L->diags, AX_ERROR, "missing-title", L->file, rec->row,
                      col_of(b, b->idx[A_TITLE_ZH] >= 0 ? A_TITLE_ZH : A_TITLE_EN),
@@ -973,20 +1073,24 @@ static void load_activity(loader *L, const ax_csv_record *rec, long id)
 /* Dates far from the rest: the core years are those holding at least 5 %
  * of the dated records (and at least two); a year more than one year
  * outside the core span is reported, with the year its annex mostly has.
- * The counting is SQL on the rows just loaded, linear in the data. */
+ * The counting is SQL on the rows just loaded, linear in the data, and so
+ * is the finding of the far ones: nothing per record is kept for it. */
 static void check_far_dates(loader *L)
 {
-    if (L->ndates < 4)
+    if (L->ndated < 4)
         return;
     int lo = 9999, hi = 0;
-    sqlite3_stmt *core = NULL, *modal = NULL;
+    sqlite3_stmt *core = NULL, *modal = NULL, *far = NULL;
     if (!prepare(L->db, &core,
                  "SELECT min(year), max(year) FROM (SELECT year FROM activities"
                  " WHERE year IS NOT NULL GROUP BY year HAVING count(*) >= 2"
                  " AND count(*) * 20 >= (SELECT count(year) FROM activities))") ||
         !prepare(L->db, &modal,
                  "SELECT annex, year FROM activities WHERE annex IS NOT NULL AND year IS NOT NULL"
-                 " GROUP BY annex, year ORDER BY annex, count(*) DESC, min(id)"))
+                 " GROUP BY annex, year ORDER BY annex, count(*) DESC, min(id)") ||
+        !prepare(L->db, &far,
+                 "SELECT id, row, line, date, annex, year, month FROM activities"
+                 " WHERE year IS NOT NULL AND (year < ?1 OR year > ?2) ORDER BY id"))
         goto out;
     if (sqlite3_step(core) != SQLITE_ROW || sqlite3_column_type(core, 0) == SQLITE_NULL)
         goto out;
@@ -1000,92 +1104,159 @@ static void check_far_dates(loader *L)
         const char *annex = (const char *)sqlite3_column_text(modal, 0);
         if (nannex && strcmp(annexes[nannex - 1], annex) == 0)
             continue;
-        annexes[nannex] = ax_arena_strdup(L->arena, annex);
+        annexes[nannex] = ax_arena_strdup(L->keep, annex);
         if (!annexes[nannex])
             goto out;
         modes[nannex++] = sqlite3_column_int(modal, 1);
     }
-    for (size_t i = 0; i < L->ndates; i++) {
-        const dated *d = &L->dates[i];
-        if (d->year >= lo - 1 && d->year <= hi + 1)
-            continue;
+    long col = col_of(&L->b, A_DATE);
+    size_t k_line = 0;
+    sqlite3_bind_int(far, 1, lo - 1);
+    sqlite3_bind_int(far, 2, hi + 1);
+    while (sqlite3_step(far) == SQLITE_ROW) {
+        long id = sqlite3_column_int(far, 0), row = sqlite3_column_int(far, 1);
+        long line = sqlite3_column_int(far, 2);
+        const char *date = (const char *)sqlite3_column_text(far, 3);
+        const unsigned char *a = sqlite3_column_text(far, 4);
+        const char *annex = a ? (const char *)a : "";
+        int year = sqlite3_column_int(far, 5), month = sqlite3_column_int(far, 6);
+        while (k_line < L->ndate_lines && L->date_lines[k_line].id < id)
+            k_line++;
+        if (k_line < L->ndate_lines && L->date_lines[k_line].id == id)
+            line = L->date_lines[k_line].line;
         int hint = 0;
         for (size_t k = 0; k < nannex && !hint; k++)
-            if (strcmp(annexes[k], d->annex) == 0)
+            if (strcmp(annexes[k], annex) == 0)
                 hint = modes[k];
-        if (hint && hint != d->year)
-            ax_diags_add(L->diags, AX_WARNING, "far-date", L->file, d->row, d->col, d->line,
+        if (hint && hint != year)
+            ax_diags_add(L->diags, AX_WARNING, "far-date", L->file, row, col, line,
                          "date %s is far from the rest of the data (%d-%d); the other "
                          "activities of annex %s are in %d: a typo for %d-%d?",
-                         d->date, lo, hi, d->annex, hint, hint, d->month);
+                         date, lo, hi, annex, hint, hint, month);
         else
-            ax_diags_add(L->diags, AX_WARNING, "far-date", L->file, d->row, d->col, d->line,
-                         "date %s is far from the rest of the data (%d-%d)", d->date, lo, hi);
+            ax_diags_add(L->diags, AX_WARNING, "far-date", L->file, row, col, line,
+                         "date %s is far from the rest of the data (%d-%d)", date, lo, hi);
     }
 out:
     sqlite3_finalize(core);
     sqlite3_finalize(modal);
+    sqlite3_finalize(far);
 }
 
-ax_status ax_load_activities_buf(sqlite3 *db, const char *name, const char *buf, size_t len,
-                                 ax_diags *diags)
+/* A copy of the header record in `a`: the reader's is gone after the
+ * callback, and the binding and the corrections look at it later. */
+static int copy_record(ax_arena *a, ax_csv_record *to, const ax_csv_record *from)
 {
-    loader L = {.db = db, .file = name, .diags = diags};
-    L.arena = ax_arena_new();
-    if (!L.arena)
-        return AX_ERR_NOMEM;
-    ax_csv csv;
-    ax_status st = ax_csv_parse(&csv, name, buf, len, L.arena, diags);
-    if (st == AX_OK)
-        st = ax_corrections_apply(db, name, &csv, L.arena, diags);
+    *to = *from;
+    to->fields = ax_arena_array(a, from->nfields ? from->nfields : 1, sizeof *to->fields);
+    if (!to->fields)
+        return 0;
+    for (size_t i = 0; i < from->nfields; i++) {
+        to->fields[i] = from->fields[i];
+        to->fields[i].s = ax_arena_strndup(a, from->fields[i].s, from->fields[i].len);
+        if (!to->fields[i].s)
+            return 0;
+    }
+    return 1;
+}
+
+/* The header: bound, checked, and the statements and extra columns made
+ * ready. Returns AX_OK also when the file cannot be used (L->usable 0). */
+static ax_status activities_header(loader *L, const ax_csv_info *info)
+{
+    sqlite3 *db = L->db;
+    const char *name = L->file;
+    ax_diags *diags = L->diags;
+    const ax_csv_record *h = &L->header;
+    ax_status st = ax_corrector_new(db, name, h, L->keep, diags, &L->corr);
     if (st != AX_OK)
-        goto out;
-    if (!bind_header(&L.b, name, &csv, activity_cols, A_NCOLS, "activities", L.arena, diags))
-        goto out;
-    if (L.b.idx[A_TITLE_ZH] < 0 && L.b.idx[A_TITLE_EN] < 0)
-        ax_diags_add(diags, AX_ERROR, "missing-column", name, 1, 0, csv.records[0].line,
+        return st;
+    if (!bind_header(&L->b, name, h, info->first_line, activity_cols, A_NCOLS, "activities",
+                     L->keep, diags))
+        return ax_arena_failed(L->keep) ? AX_ERR_NOMEM : AX_OK;
+    if (L->b.idx[A_TITLE_ZH] < 0 && L->b.idx[A_TITLE_EN] < 0)
+        ax_diags_add(diags, AX_ERROR, "missing-column", name, 1, 0, h->line,
                      "missing required column: title_zh or title_en (at least one)");
     static const size_t pairs[][2] = {{A_TYPE_ZH, A_TYPE_EN},     {A_TITLE_ZH, A_TITLE_EN},
                                       {A_PARTNERS_ZH, A_PARTNERS_EN}, {A_VENUE_ZH, A_VENUE_EN},
                                       {A_GROUPS_ZH, A_GROUPS_EN}, {A_NOTE_ZH, A_NOTE_EN}};
     for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
-        long a = L.b.idx[pairs[i][0]], e = L.b.idx[pairs[i][1]];
+        long a = L->b.idx[pairs[i][0]], e = L->b.idx[pairs[i][1]];
         if ((a < 0) != (e < 0))
             ax_diags_add(diags, AX_WARNING, "missing-translation", name, 1,
-                         (a < 0 ? e : a) + 1, csv.records[0].line,
+                         (a < 0 ? e : a) + 1, h->line,
                          "column %s has no partner column %s: the other language falls back "
                          "to it",
                          activity_cols[a < 0 ? pairs[i][1] : pairs[i][0]].name,
                          activity_cols[a < 0 ? pairs[i][0] : pairs[i][1]].name);
     }
-    if (csv.nrecords == 1)
-        ax_diags_add(diags, AX_WARNING, "no-records", name, 0, 0, 0,
-                     "the file has a header but no activities");
-    L.dates = ax_arena_array(L.arena, csv.nrecords, sizeof *L.dates);
-    if ((st = prepare_activity_insert(&L)) != AX_OK)
-        goto out;
-    if (!prepare(db, &L.ins_country, "INSERT INTO activity_countries VALUES(?1,?2,?3,?4,?5)") ||
-        !prepare(db, &L.ins_group, "INSERT INTO activity_groups VALUES(?1,?2,?3,?4)") ||
-        !prepare(db, &L.ins_partner, "INSERT INTO activity_partners VALUES(?1,?2,?3,?4)") ||
-        !prepare(db, &L.ins_audience, "INSERT INTO activity_audiences VALUES(?1,?2)") ||
-        !prepare(db, &L.ins_content, "INSERT INTO activity_contents VALUES(?1,?2)") ||
-        !prepare(db, &L.find_code, "SELECT kind, name_zh, name_en FROM countries WHERE code = ?1") ||
-        !prepare(db, &L.find_name,
-                 "SELECT code FROM countries WHERE name_zh = ?1 OR name_en = ?1 ORDER BY code")) {
-        st = AX_ERR_DB;
-        goto out;
+    if ((st = prepare_activity_insert(L)) != AX_OK)
+        return st;
+    if (!prepare(db, &L->ins_country, "INSERT INTO activity_countries VALUES(?1,?2,?3,?4,?5)") ||
+        !prepare(db, &L->ins_group, "INSERT INTO activity_groups VALUES(?1,?2,?3,?4)") ||
+        !prepare(db, &L->ins_partner, "INSERT INTO activity_partners VALUES(?1,?2,?3,?4)") ||
+        !prepare(db, &L->ins_audience, "INSERT INTO activity_audiences VALUES(?1,?2)") ||
+        !prepare(db, &L->ins_content, "INSERT INTO activity_contents VALUES(?1,?2)") ||
+        !prepare(db, &L->find_code,
+                 "SELECT kind, name_zh, name_en FROM countries WHERE code = ?1") ||
+        !prepare(db, &L->find_name,
+                 "SELECT code FROM countries WHERE name_zh = ?1 OR name_en = ?1 ORDER BY code"))
+        return AX_ERR_DB;
+    if (ax_db_exec(db, "SAVEPOINT load_activities") != AX_OK)
+        return AX_ERR_DB;
+    L->in_savepoint = 1;
+    L->usable = 1;
+    return AX_OK;
+}
+
+/* Each record as the reader hands it over: the header first, then the
+ * activities, corrected, checked and stored one by one. */
+static ax_status activity_record(void *ctx, const ax_csv_info *info, ax_csv_record *rec)
+{
+    loader *L = ctx;
+    if (!L->seen_header) {
+        L->seen_header = 1;
+        if (!copy_record(L->keep, &L->header, rec))
+            return AX_ERR_NOMEM;
+        return activities_header(L, info);
     }
-    if (ax_db_exec(db, "SAVEPOINT load_activities") != AX_OK) {
-        st = AX_ERR_DB;
-        goto out;
+    ax_arena *arena = ax_arena_new();
+    if (!arena)
+        return AX_ERR_NOMEM;
+    L->arena = arena;
+    long id = ++L->nrecords;
+    ax_status st = ax_corrector_apply(L->corr, rec, (size_t)id, arena);
+    if (st == AX_OK && L->usable)
+        load_activity(L, rec, id);
+    if (st == AX_OK && ax_arena_failed(arena))
+        st = AX_ERR_NOMEM;
+    if (st == AX_OK)
+        st = L->st;
+    L->arena = NULL;
+    ax_arena_free(arena);
+    return st;
+}
+
+/* Read the activities from a buffer or an open file (f not NULL). */
+static ax_status load_activities(sqlite3 *db, const char *name, const char *buf, size_t len,
+                                 FILE *f, ax_diags *diags)
+{
+    loader L = {.db = db, .file = name, .diags = diags};
+    L.keep = ax_arena_new();
+    if (!L.keep)
+        return AX_ERR_NOMEM;
+    ax_status st = f ? ax_csv_read_file(name, f, activity_record, &L, diags, NULL)
+                     : ax_csv_read_buf(name, buf, len, activity_record, &L, diags, NULL);
+    ax_corrector_finish(L.corr);
+    if (st == AX_OK && L.usable) {
+        if (L.nrecords == 0)
+            ax_diags_add(diags, AX_WARNING, "no-records", name, 0, 0, 0,
+                         "the file has a header but no activities");
+        check_far_dates(&L);
     }
-    for (size_t r = 1; r < csv.nrecords; r++)
-        load_activity(&L, &csv.records[r], (long)r);
-    check_far_dates(&L);
-    if (ax_db_exec(db, "RELEASE load_activities") != AX_OK)
+    if (L.in_savepoint && ax_db_exec(db, "RELEASE load_activities") != AX_OK && st == AX_OK)
         st = AX_ERR_DB;
-out:
-    if (ax_arena_failed(L.arena))
+    if (ax_arena_failed(L.keep))
         st = AX_ERR_NOMEM;
     sqlite3_finalize(L.ins);
     sqlite3_finalize(L.ins_country);
@@ -1095,9 +1266,15 @@ out:
     sqlite3_finalize(L.ins_content);
     sqlite3_finalize(L.find_code);
     sqlite3_finalize(L.find_name);
-    ax_free(csv.records);
-    ax_arena_free(L.arena);
+    ax_free(L.date_lines);
+    ax_arena_free(L.keep);
     return st;
+}
+
+ax_status ax_load_activities_buf(sqlite3 *db, const char *name, const char *buf, size_t len,
+                                 ax_diags *diags)
+{
+    return load_activities(db, name, buf, len, NULL, diags);
 }
 
 /* ---- SDGs and the Development Agenda ------------------------------------ */
@@ -1126,7 +1303,8 @@ static ax_status ref_begin(ref_load *R, sqlite3 *db, const char *name, const cha
     if (st == AX_OK)
         st = ax_corrections_apply(db, name, &R->csv, R->arena, diags);
     if (st == AX_OK)
-        R->usable = bind_header(&R->b, name, &R->csv, cols, ncols, NULL, R->arena, diags);
+        R->usable = bind_header(&R->b, name, R->csv.nrecords ? &R->csv.records[0] : NULL,
+                                R->csv.first_line, cols, ncols, NULL, R->arena, diags);
     return st;
 }
 
@@ -1875,8 +2053,44 @@ out:
 
 typedef ax_status (*load_fn)(sqlite3 *, const char *, const char *, size_t, ax_diags *);
 
+/* activities.csv is read from the file as it goes, never whole: a million
+ * activities would otherwise stand in memory three times (the file, the
+ * parsed records, the database). */
+static ax_status load_activities_file(sqlite3 *db, const char *path, ax_diags *diags)
+{
+    FILE *f = fopen(path, "rb");
+    struct stat sb;
+    if (f && (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode))) {
+        fclose(f); /* a pipe cannot be read twice: whole, as the others */
+        f = NULL;
+        char *buf;
+        size_t len;
+        ax_status st = ax_file_read(path, &buf, &len);
+        if (st == AX_OK) {
+            st = load_activities(db, ax_diags_intern(diags, path), buf, len, NULL, diags);
+            ax_free(buf);
+            return st;
+        }
+        if (st != AX_ERR_IO)
+            return st;
+    }
+    if (!f) {
+        ax_diags_add(diags, AX_ERROR, "no-file", ax_diags_intern(diags, path), 0, 0, 0,
+                     "cannot read: %s", strerror(errno));
+        return AX_ERR_IO;
+    }
+    ax_status st = load_activities(db, ax_diags_intern(diags, path), NULL, 0, f, diags);
+    if (st == AX_ERR_IO)
+        ax_diags_add(diags, AX_ERROR, "no-file", ax_diags_intern(diags, path), 0, 0, 0,
+                     "cannot read: %s", strerror(errno));
+    fclose(f);
+    return st;
+}
+
 static ax_status load_file(sqlite3 *db, const char *path, load_fn fn, ax_diags *diags)
 {
+    if (fn == ax_load_activities_buf)
+        return load_activities_file(db, path, diags);
     char *buf;
     size_t len;
     ax_status st = ax_file_read(path, &buf, &len);
