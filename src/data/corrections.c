@@ -112,12 +112,13 @@ static int set_field(ax_arena *a, ax_csv_record *rec, long col, size_t ncols, co
         if (!f)
             return 0;
         for (size_t i = 0; i < ncols; i++)
-            f[i] = i < rec->nfields ? rec->fields[i] : (ax_csv_field){"", 0, rec->line};
+            f[i] = i < rec->nfields ? rec->fields[i] : (ax_csv_field){"", 0, rec->line, 0};
         rec->fields = f;
         rec->nfields = ncols;
     }
     rec->fields[col].s = s;
     rec->fields[col].len = strlen(s);
+    rec->fields[col].padded = 0;
     return 1;
 }
 

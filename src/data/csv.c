@@ -153,6 +153,21 @@ typedef struct reader {
     int hinted;        /* the encoding hint was given with a bad-utf8 error */
 } reader;
 
+/* The spaces and tabs libcsv asked about since the field began: those
+ * around an unquoted field (which it drops) and inside it (which it keeps;
+ * a quoted field's own are never asked about). More of them than the field
+ * holds means some were dropped: the field was padded. libcsv's callback
+ * has no context pointer, hence one counter per thread. */
+static _Thread_local size_t asked_spaces;
+
+static int count_space(unsigned char c)
+{
+    if (c != ' ' && c != '\t')
+        return 0;
+    asked_spaces++;
+    return 1;
+}
+
 static void on_field(void *s, size_t len, void *data)
 {
     reader *r = data;
@@ -175,7 +190,11 @@ static void on_field(void *s, size_t len, void *data)
         r->status = AX_ERR_NOMEM;
         return;
     }
-    r->fields[r->nfields++] = (ax_csv_field){copy, s ? len : 0, r->field_line};
+    size_t kept = 0;
+    for (size_t i = 0; i < (s ? len : 0); i++)
+        kept += copy[i] == ' ' || copy[i] == '\t';
+    r->fields[r->nfields++] = (ax_csv_field){copy, s ? len : 0, r->field_line, asked_spaces > kept};
+    asked_spaces = 0;
     r->field_line = r->line; /* the next field starts after this delimiter */
 }
 
@@ -343,7 +362,11 @@ static void scan_line(reader *r, const char *s, size_t n, size_t off)
 
 static int init_parser(struct csv_parser *p)
 {
-    return csv_init(p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
+    asked_spaces = 0;
+    if (csv_init(p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+        return -1;
+    csv_set_space_func(p, count_space);
+    return 0;
 }
 
 /* The first bytes of the file: when they are not UTF-8 (invalid sequences
@@ -484,6 +507,8 @@ static ax_status read_lines(reader *r, lines *src, ax_diags *diags)
                 blank = ax_trim(&t, n) == 0;
             }
             scan_line(r, p, n, pos);
+            if (parser.pstate == ROW_NOT_BEGUN)
+                asked_spaces = 0; /* those of blank lines before the record */
             if (parser.pstate == ROW_NOT_BEGUN || parser.pstate == FIELD_NOT_BEGUN) {
                 r->field_line = r->line;
                 if (parser.pstate == ROW_NOT_BEGUN)

@@ -27,6 +27,8 @@ typedef struct ax_csv_field {
     const char *s; /* NUL-terminated, as read (unquoted, not trimmed) */
     size_t len;
     long line;     /* physical line where the field starts */
+    int padded;    /* the reader dropped spaces or tabs around it (an unquoted
+                    * " 12 ", or around the quotes), as libcsv does */
 } ax_csv_field;
 
 typedef struct ax_csv_record {

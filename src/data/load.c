@@ -177,6 +177,16 @@ static int bind_header(binding *b, const char *file, const ax_csv_record *h,
             name = ax_arena_printf(arena, "csv_%s", name);
         if (!name)
             return 0;
+        size_t twin = 0;
+        while (twin < b->nextra && strcmp(b->extra_names[twin], name) != 0)
+            twin++;
+        if (keep_in && twin < b->nextra) {
+            /* as a known column named twice: one of them would be lost */
+            ax_diags_add(diags, AX_ERROR, "duplicate-column", file, h->row, (long)i + 1,
+                         h->line, "column '%s' appears twice (first as column %ld)", name,
+                         b->extra[twin] + 1);
+            continue;
+        }
         const char *best = NULL;
         int bestd = 3;
         for (size_t j = 0; j < ncols; j++) {
@@ -902,6 +912,32 @@ static void load_audience(loader *L, const ax_csv_record *rec, long id)
     }
 }
 
+/* A number read from a field with white space around it (a quoted " 12 ",
+ * an ideographic space): the value is the number, but a spreadsheet that
+ * pads its numbers is worth a look. libcsv already drops the spaces and
+ * tabs around an unquoted field. */
+static void check_padded(ax_diags *diags, const char *file, const binding *b,
+                         const ax_csv_record *rec, size_t k, const char *name, const char *value)
+{
+    long i = b->idx[k];
+    if (i < 0 || (size_t)i >= rec->nfields)
+        return;
+    const char *raw = rec->fields[i].s, *s = raw;
+    size_t len = rec->fields[i].len;
+    if (ax_trim(&s, len) == len && !rec->fields[i].padded)
+        return;
+    if (rec->fields[i].padded && ax_trim(&s, len) == len)
+        ax_diags_add(diags, AX_WARNING, "padded-number", file, rec->row, i + 1,
+                     rec->fields[i].line,
+                     "%s: the number %s has spaces around it in the file: read as %s", name, value,
+                     value);
+    else
+        ax_diags_add(diags, AX_WARNING, "padded-number", file, rec->row, i + 1,
+                     rec->fields[i].line,
+                     "%s '%.*s' has white space around the number: read as %s", name, (int)len,
+                     raw, value);
+}
+
 /* participants: a non-negative integer, or empty. Returns -1 for empty or bad. */
 static long long parse_participants(loader *L, const ax_csv_record *rec, const char *s)
 {
@@ -945,26 +981,75 @@ static void append_ident(ax_buf *b, const char *name)
     ax_buf_puts(b, "\"");
 }
 
-static ax_status add_column(sqlite3 *db, const char *name)
+/* Add an extra TEXT column to activities; *err gets SQLite's message
+ * (sqlite3_free) when it cannot be. */
+static ax_status add_column(sqlite3 *db, const char *name, char **err)
 {
     ax_buf alter = {0};
     ax_buf_puts(&alter, "ALTER TABLE activities ADD COLUMN ");
     append_ident(&alter, name);
     ax_buf_puts(&alter, " TEXT");
-    ax_status st = alter.failed ? AX_ERR_NOMEM : ax_db_exec(db, alter.data);
+    ax_status st = alter.failed                                              ? AX_ERR_NOMEM
+                   : sqlite3_exec(db, alter.data, NULL, NULL, err) == SQLITE_OK ? AX_OK
+                                                                            : AX_ERR_DB;
     ax_buf_free(&alter);
     return st;
+}
+
+/* The columns activities has now. */
+static size_t count_columns(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    size_t n = 0;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM pragma_table_info('activities')", -1, &st,
+                           NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = (size_t)sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    return n;
 }
 
 /* Unknown columns become extra TEXT columns of activities, so queries can
  * use them; then prepare the insert with all columns. */
 static ax_status prepare_activity_insert(loader *L)
 {
-    for (size_t i = 0; i < L->b.nextra; i++) {
-        ax_status st = add_column(L->db, L->b.extra_names[i]);
-        if (st != AX_OK)
-            return st;
+    /* SQLite's limit on the columns of a table (2000 unless built
+     * otherwise; sqlite3_limit can only lower it): the columns beyond it
+     * are an error, not a "database error" and not a silent cut */
+    binding *b = &L->b;
+    long limit = sqlite3_limit(L->db, SQLITE_LIMIT_COLUMN, -1);
+    long own = (long)count_columns(L->db);
+    long room = limit > own ? limit - own : 0;
+    if ((long)b->nextra > room) {
+        ax_diags_add(L->diags, AX_ERROR, "too-many-columns", L->file, L->header.row,
+                     b->extra[room] + 1, L->header.line,
+                     "the header has %zu columns, %zu of them unknown to annex; SQLite holds at "
+                     "most %ld columns in a table and activities has %ld of its own, so only "
+                     "%ld unknown columns can be kept: columns %ld to %ld are not loaded",
+                     b->nheader, b->nextra, limit, own, room, b->extra[room] + 1,
+                     b->extra[b->nextra - 1] + 1);
+        b->nextra = (size_t)room;
     }
+    size_t kept = 0;
+    for (size_t i = 0; i < b->nextra; i++) {
+        char *err = NULL;
+        ax_status st = add_column(L->db, b->extra_names[i], &err);
+        if (st == AX_ERR_NOMEM)
+            return st;
+        if (st != AX_OK) {
+            /* two unknown columns that differ only in case, say */
+            ax_diags_add(L->diags, AX_ERROR, "bad-column", L->file, L->header.row,
+                         b->extra[i] + 1, L->header.line,
+                         "column '%s' cannot be kept: %s; it is not loaded", b->extra_names[i],
+                         err ? err : "database error");
+            sqlite3_free(err);
+            continue;
+        }
+        b->extra[kept] = b->extra[i];
+        b->extra_names[kept++] = b->extra_names[i];
+    }
+    b->nextra = kept;
     ax_buf sql = {0};
     ax_buf_puts(&sql, "INSERT INTO activities(id,row,line,annex,date,year,month,period,type_zh,"
                       "type_en,content,title_zh,title_en,partners_zh,partners_en,venue_zh,"
@@ -1020,6 +1105,9 @@ static void load_activity(loader *L, const ax_csv_record *rec, long id)
     check_pair(L, rec, A_VENUE_ZH, A_VENUE_EN, v[A_VENUE_ZH], v[A_VENUE_EN]);
     check_pair(L, rec, A_NOTE_ZH, A_NOTE_EN, v[A_NOTE_ZH], v[A_NOTE_EN]);
     long long participants = parse_participants(L, rec, v[A_PARTICIPANTS]);
+    if (participants >= 0)
+        check_padded(L->diags, L->file, b, rec, A_PARTICIPANTS, "participants",
+                     v[A_PARTICIPANTS]);
     if (*v[A_NOTE_ZH] || *v[A_NOTE_EN])
         ax_diags_add(L->diags, AX_NOTE, "participants-note", L->file, rec->row,
                      col_of(b, A_PARTICIPANTS), line_of(b, rec, A_PARTICIPANTS),
@@ -1471,6 +1559,7 @@ ax_status ax_load_sdgs_buf(sqlite3 *db, const char *name, const char *buf, size_
                      "goal '%s' is not a number from 1 to 17", goal_s);
             continue; /* nothing to key the row by */
         }
+        check_padded(diags, name, &R.b, rec, G_GOAL, "goal", goal_s);
         int color_ok = valid_color(color);
         if (!color_ok)
             REF_DIAG(&R, AX_ERROR, "bad-color", rec, G_COLOR,
@@ -1654,7 +1743,10 @@ ax_status ax_load_sdg_contributions_buf(sqlite3 *db, const char *name, const cha
                      "paragraph '%s' is not a positive number", v[C_PARAGRAPH]);
             continue;
         }
+        check_padded(diags, name, &R.b, rec, C_PARAGRAPH, "paragraph", v[C_PARAGRAPH]);
         int section_ok = parse_goal(v[C_SECTION], &section);
+        if (section_ok)
+            check_padded(diags, name, &R.b, rec, C_SECTION, "section", v[C_SECTION]);
         if (!section_ok)
             REF_DIAG(&R, AX_ERROR, "bad-goal", rec, C_SECTION,
                      "section '%s' is not a goal from 1 to 17", v[C_SECTION]);
@@ -1724,6 +1816,7 @@ ax_status ax_load_da_recommendations_buf(sqlite3 *db, const char *name, const ch
                      "recommendation number '%s' is not a number from 1 to 45", v[D_NUMBER]);
             continue;
         }
+        check_padded(diags, name, &R.b, rec, D_NUMBER, "number", v[D_NUMBER]);
         sqlite3_reset(cluster);
         sqlite3_bind_text(cluster, 1, v[D_CLUSTER], -1, SQLITE_TRANSIENT);
         int cluster_ok = sqlite3_step(cluster) == SQLITE_ROW;
@@ -1903,6 +1996,8 @@ ax_status ax_load_da_links_buf(sqlite3 *db, const char *name, const char *buf, s
                      "recommendation '%s' is not a number from 1 to 45", v[L_RECOMMENDATION]);
             continue;
         }
+        check_padded(diags, name, &R.b, rec, L_RECOMMENDATION, "recommendation",
+                     v[L_RECOMMENDATION]);
         if (have_recs) {
             sqlite3_reset(S.find_rec);
             sqlite3_bind_int64(S.find_rec, 1, number);
