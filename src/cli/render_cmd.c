@@ -154,6 +154,38 @@ const struct option ax_render_options[] = {
     {NULL, 0, NULL, 0}};
 
 
+/* After a layout error under --force: the rows the data errors let
+ * through with values left out (a date that did not parse has no year,
+ * month or period), named by their place in the CSV, since the layout's
+ * message can only name its own line and a result row. */
+static void forced_rows_note(ax_report *rep, sqlite3 *db, const char *dir, const char *dbfile)
+{
+    long row, line;
+    ax_buf list = {0};
+    size_t n = db ? ax_load_undated(db, &row, &line, &list, 8) : 0;
+    if (n) {
+        const char *path = dbfile ? dbfile : dir ? dir : "data";
+        struct stat sb;
+        char *file = NULL;
+        if (!dbfile && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            size_t k = strlen(path);
+            while (k > 1 && path[k - 1] == '/')
+                k--;
+            file = ax_strprintf("%.*s/activities.csv", (int)k, path);
+        }
+        ax_report_problem(rep, AX_NOTE, "forced-data", file ? file : path, dbfile ? 0 : row, 0,
+                          "--force let %zu activit%s whose date does not parse into the "
+                          "data: row%s %s ha%s no year, month or period (NULL), and the layout "
+                          "error above may come from %s",
+                          n, n == 1 ? "y" : "ies", n == 1 ? "" : "s",
+                          list.data ? list.data : "", n == 1 ? "s" : "ve",
+                          n == 1 ? "it" : "them");
+        ax_free(file);
+    }
+    (void)line; /* the report prints the row, as for the data's own errors */
+    ax_buf_free(&list);
+}
+
 int ax_cmd_render(int argc, char **argv)
 {
     const char *layout_path = NULL, *dir = NULL, *dbfile = NULL, *out = NULL, *trace = NULL;
@@ -397,6 +429,8 @@ int ax_cmd_render(int argc, char **argv)
     st = ax_render(layout, db, fs, &opts, arena, diags, &dl, &info);
     info.creator = "annex " AX_VERSION;
     ax_report_diags(rep, diags, 0, NULL);
+    if (st != AX_OK && data_errors)
+        forced_rows_note(rep, db, dir, dbfile);
     if (st != AX_OK) {
         ax_report_problem(rep, AX_ERROR, "render", NULL, 0, 0, "%s; no output written",
                           st == AX_ERR_DATA ? "the layout could not be rendered"

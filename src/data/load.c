@@ -1365,6 +1365,32 @@ ax_status ax_load_activities_buf(sqlite3 *db, const char *name, const char *buf,
     return load_activities(db, name, buf, len, NULL, diags);
 }
 
+size_t ax_load_undated(sqlite3 *db, long *row, long *line, ax_buf *list, size_t max)
+{
+    sqlite3_stmt *st;
+    size_t n = 0;
+    *row = *line = 0;
+    if (!prepare(db, &st,
+                 "SELECT row, line, date FROM activities WHERE period IS NULL ORDER BY id"))
+        return 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (n == 0) {
+            *row = sqlite3_column_int(st, 0);
+            *line = sqlite3_column_int(st, 1);
+        }
+        if (list && n < max) {
+            const unsigned char *d = sqlite3_column_text(st, 2);
+            ax_buf_printf(list, "%s%d ('%s')", n ? ", " : "", sqlite3_column_int(st, 0),
+                          d ? (const char *)d : "");
+        }
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (list && n > max)
+        ax_buf_printf(list, " and %zu more", n - max);
+    return n;
+}
+
 /* ---- SDGs and the Development Agenda ------------------------------------ */
 
 /* The frame every reference loader below shares: the file parsed, its

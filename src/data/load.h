@@ -52,6 +52,13 @@ ax_status ax_load_da_links_buf(sqlite3 *db, const char *name, const char *buf, s
 ax_status ax_load_corrections_buf(sqlite3 *db, const char *name, const char *buf, size_t len,
                                   ax_diags *diags);
 
+/* The activities stored without year, month and period because their
+ * date did not parse (an error that --force lets through; a layout that
+ * groups by month then meets a NULL). Returns how many; the first one's
+ * CSV row and line go to *row and *line, and "5 ('2021-13'), …" for the
+ * first `max` of them to `list` (may be NULL). */
+size_t ax_load_undated(sqlite3 *db, long *row, long *line, ax_buf *list, size_t max);
+
 /* Fill an empty countries table from CLDR (ICU) plus the WIPO ST.3 codes of
  * IP organisations: the fallback when no countries.csv is given. */
 ax_status ax_load_cldr_countries(sqlite3 *db);
