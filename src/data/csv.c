@@ -433,6 +433,31 @@ static int check_encoding(reader *r, const char *s, size_t n, int truncated)
     return 0;
 }
 
+/* Does the line hold no ',' outside quotes but ';' or TABs there? Sets the
+ * separator and the number of items it makes. */
+static int looks_separated(const char *line, char *sep, size_t *nitems)
+{
+    size_t semis = 0, tabs = 0;
+    int quoted = 0;
+    for (const char *p = line; *p; p++) {
+        if (*p == '"')
+            quoted = !quoted;
+        else if (quoted)
+            continue;
+        else if (*p == ',')
+            return 0;
+        else if (*p == ';')
+            semis++;
+        else if (*p == '\t')
+            tabs++;
+    }
+    if (!semis && !tabs)
+        return 0;
+    *sep = semis >= tabs ? ';' : '\t';
+    *nitems = (semis >= tabs ? semis : tabs) + 1;
+    return 1;
+}
+
 static ax_status read_lines(reader *r, lines *src, ax_diags *diags)
 {
     const char *path = r->path;
@@ -553,6 +578,21 @@ static ax_status read_lines(reader *r, lines *src, ax_diags *diags)
                     }
                     got = lines_next(src, &p, &n);
                     continue;
+                }
+                /* a first line of quoted names between ';' or TABs: an
+                 * export with another separator, where every line would
+                 * be a stray quote. Said once; the file is not read. */
+                char sep;
+                size_t nitems;
+                if (r->line == 1 && looks_separated(r->info.first_line, &sep, &nitems)) {
+                    ax_diags_add(diags, AX_ERROR, "separator", path, 1, 0, 0,
+                                 "the header does not read as comma-separated CSV: it looks "
+                                 "%s-separated (%zu names between %s); annex reads "
+                                 "comma-separated CSV: export the file again with ',' as the "
+                                 "separator; the file is not read",
+                                 sep == ';' ? "';'" : "TAB", nitems, sep == ';' ? "';'" : "TAB");
+                    csv_free(&parser);
+                    return r->status;
                 }
                 /* strict mode: a quote where none may stand. Skip the record,
                  * go on with the next line. */

@@ -113,9 +113,9 @@ static int other_separator(const char *file, const ax_csv_record *h, const char 
             }
         }
         if (seen && nitems >= 2) {
-            ax_diags_add(diags, AX_ERROR, "missing-column", file, h->row, 0, h->line,
+            ax_diags_add(diags, AX_ERROR, "separator", file, h->row, 0, h->line,
                          "missing required column%s %s: the header looks %s-separated (%zu "
-                         "names between %ss); annex reads comma-separated CSV: export the "
+                         "names between %s); annex reads comma-separated CSV: export the "
                          "file again with ',' as the separator",
                          seen > 1 ? "s" : "", missing.data ? missing.data : "", seps[k].name,
                          nitems, seps[k].name);

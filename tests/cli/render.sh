@@ -108,6 +108,17 @@ st=$?
 "$ANNEX" render "$L" -d "$TMP/bad" --force -o "$TMP/x.pdf" 2>"$TMP/err" &&
     grep -q "rendering despite" "$TMP/err" && pdfinfo "$TMP/x.pdf" >/dev/null 2>&1 && ok ||
     { bad "--force with a clean layout"; cat "$TMP/err"; }
+# a bad date let through by --force leaves the row without a month, and the
+# annex's month matrix trips over it: besides the layout's own line, a note
+# names the CSV row (the layout alone could only name a result row)
+mkdir -p "$TMP/bd"
+cp data/*.csv "$TMP/bd/"
+sed '5s/^\([^,]*\),[0-9]*-[0-9]*,/\1,2021-13,/' data/activities.csv >"$TMP/bd/activities.csv"
+"$ANNEX" render layouts/pct-ta-annex.yaml -d "$TMP/bd" --force -o "$TMP/bd.pdf" 2>"$TMP/err"
+st=$?
+grep -q "bd/activities.csv:5:2: error: date '2021-13'" "$TMP/err" &&
+    { [ $st = 0 ] || { [ $st = 1 ] && grep -q "bd/activities.csv:5: note: --force let 1 activity whose date does not parse into the data: row 5 ('2021-13') has no year, month or period" "$TMP/err"; }; } &&
+    ok || { bad "--force and a bad date: the note naming the row (exit $st)"; cat "$TMP/err"; }
 
 # --- positions: never FILE:0:0 or FILE:0 in any of the runs above or these ---
 printf 'document: [\n' >"$TMP/broken.yaml"

@@ -628,6 +628,157 @@ static void corrections_allocation_failures(void **state)
     walk_allocations(run_corrected, NULL, 600, "corrections");
 }
 
+/* ---- hostile inputs (issue 15) ------------------------------------------ */
+
+/* A ';' or TAB export: one error that names the separator, no
+ * unknown-column warning for the whole line, nothing loaded. */
+static void other_separator_is_named(void **state)
+{
+    fixture *f = *state;
+    load(f, "date;title_zh;title_en;participants\n2021-3;研讨会;Seminar;8\n");
+    assert_int_equal(ax_diags_size(f->diags), 1);
+    const ax_diag *d = find(f, "separator", 1, 0);
+    assert_non_null(d);
+    assert_non_null(strstr(d->message, "missing required column 'date'"));
+    assert_non_null(strstr(d->message, "looks ';'-separated (4 names"));
+    assert_int_equal(q(f, "SELECT count(*) FROM activities"), 0);
+    /* quoted names: every line would be a stray quote; one error instead */
+    load(f, "\"date\"\t\"title_en\"\n\"2021-3\"\t\"Seminar\"\n");
+    assert_int_equal(ax_diags_size(f->diags), 2);
+    d = ax_diags_at(f->diags, 1);
+    assert_string_equal(d->kind, "separator");
+    assert_int_equal(d->row, 1);
+    assert_non_null(strstr(d->message, "looks TAB-separated (2 names"));
+    /* a comma file that lacks the column is told nothing about separators */
+    load(f, "title_en,participants\nSeminar;x,8\n");
+    d = find(f, "missing-column", 1, 0);
+    assert_non_null(d);
+    assert_null(strstr(ax_diags_at(f->diags, 2)->message, "separated"));
+}
+
+/* More unknown columns than SQLite can add to activities: an error at the
+ * first column not kept, naming the count and the limit; the rest loads. */
+static void too_many_columns(void **state)
+{
+    fixture *f = *state;
+    ax_buf csv = {0};
+    ax_buf_puts(&csv, "date,title_en");
+    for (int i = 0; i < 2100; i++)
+        ax_buf_printf(&csv, ",x%d", i);
+    ax_buf_puts(&csv, "\n2021-3,Seminar");
+    for (int i = 0; i < 2100; i++)
+        ax_buf_puts(&csv, ",v");
+    ax_buf_puts(&csv, "\n");
+    assert_false(csv.failed);
+    load(f, csv.data);
+    ax_buf_free(&csv);
+    const ax_diag *d = NULL;
+    for (size_t i = 0; i < ax_diags_size(f->diags) && !d; i++)
+        if (strcmp(ax_diags_at(f->diags, i)->kind, "too-many-columns") == 0)
+            d = ax_diags_at(f->diags, i);
+    assert_non_null(d);
+    assert_int_equal(d->severity, AX_ERROR);
+    assert_int_equal(d->row, 1);
+    long limit = sqlite3_limit(f->db, SQLITE_LIMIT_COLUMN, -1);
+    assert_int_equal(d->col, 2 + (limit - 25) + 1); /* 25 columns of its own */
+    assert_non_null(strstr(d->message, "the header has 2102 columns"));
+    assert_non_null(strstr(d->message, "are not loaded"));
+    assert_int_equal(q(f, "SELECT count(*) FROM activities"), 1);
+    assert_int_equal(q(f, "SELECT count(*) FROM pragma_table_info('activities')"), limit);
+}
+
+/* Two unknown columns that differ in case only: the second is a duplicate
+ * (it was a "database error"). */
+static void unknown_column_twice(void **state)
+{
+    fixture *f = *state;
+    load(f, "date,title_en,Extra,extra\n2021-3,Seminar,a,b\n");
+    assert_non_null(find(f, "duplicate-column", 1, 4));
+    assert_int_equal(q(f, "SELECT count(*) FROM activities WHERE extra = 'a'"), 1);
+}
+
+/* " 12 " is read as 12 and said; "12" and an empty count are not. */
+static void padded_numbers_warn(void **state)
+{
+    fixture *f = *state;
+    load(f, "date,title_en,participants\n"
+            "2021-3,A,\" 12 \"\n"
+            "2021-4,B, 13\n"
+            "2021-5,C,14\n"
+            "2021-6,D,\n");
+    const ax_diag *d = find(f, "padded-number", 2, 3);
+    assert_non_null(d);
+    assert_int_equal(d->severity, AX_WARNING);
+    assert_non_null(strstr(d->message, "read as 12"));
+    assert_non_null(find(f, "padded-number", 3, 3));
+    assert_null(find(f, "padded-number", 4, 0));
+    assert_null(find(f, "padded-number", 5, 0));
+    assert_int_equal(q(f, "SELECT sum(participants) FROM activities"), 12 + 13 + 14);
+    load_with(f, ax_load_sdgs_buf, "s.csv", "goal,name_zh,name_en,color\n\" 3\",健康,Health,#4C9F38\n");
+    assert_non_null(find(f, "padded-number", 2, 1));
+    assert_int_equal(q(f, "SELECT goal FROM sdgs"), 3);
+}
+
+/* A NUL in an activity's field: an error at its row and column. */
+static void nul_in_a_field(void **state)
+{
+    fixture *f = *state;
+    static const char csv[] = "date,title_en\n2021-3,Te\0st\n";
+    assert_int_equal(ax_load_activities_buf(f->db, "a.csv", csv, sizeof csv - 1, f->diags),
+                     AX_OK);
+    const ax_diag *d = find(f, "control-char", 2, 2);
+    assert_non_null(d);
+    assert_int_equal(d->severity, AX_ERROR);
+}
+
+/* What --force lets through: the rows whose date did not parse. */
+static void undated_rows(void **state)
+{
+    fixture *f = *state;
+    load(f, "date,title_en\n2021-3,A\n2021-13,B\n\"x\ny\",C\n2021-4,D\n");
+    long row, line;
+    ax_buf list = {0};
+    assert_int_equal(ax_load_undated(f->db, &row, &line, &list, 1), 2);
+    assert_int_equal(row, 3);
+    assert_int_equal(line, 3);
+    assert_string_equal(list.data, "3 ('2021-13') and 1 more");
+    ax_buf_free(&list);
+}
+
+/* A folder's activities.csv is read from the file as it goes: the same rows
+ * and diagnostics as from memory, and the corrections apply. */
+static void folder_reads_activities_from_the_file(void **state)
+{
+    fixture *f = *state;
+    sqlite3_close(f->db);
+    assert_int_equal(ax_db_create(&f->db), AX_OK);
+    assert_int_equal(ax_load_path(f->db, "tests/fixtures/corrections", f->diags), AX_OK);
+    size_t n = ax_diags_size(f->diags);
+    long long rows = q(f, "SELECT count(*) FROM activities");
+    long long applied = q(f, "SELECT count(*) FROM corrections WHERE applied");
+    ax_diags *from_file = f->diags;
+    f->diags = ax_diags_new();
+    /* the same folder with activities.csv given from memory */
+    sqlite3_close(f->db);
+    assert_int_equal(ax_db_create(&f->db), AX_OK);
+    char *buf;
+    size_t len;
+    assert_int_equal(ax_file_read("tests/fixtures/corrections/corrections.csv", &buf, &len), AX_OK);
+    assert_int_equal(ax_load_corrections_buf(f->db, "tests/fixtures/corrections/corrections.csv",
+                                             buf, len, f->diags),
+                     AX_OK);
+    ax_free(buf);
+    assert_int_equal(ax_file_read("tests/fixtures/corrections/activities.csv", &buf, &len), AX_OK);
+    assert_int_equal(ax_load_activities_buf(f->db, "tests/fixtures/corrections/activities.csv",
+                                            buf, len, f->diags),
+                     AX_OK);
+    ax_free(buf);
+    assert_int_equal(q(f, "SELECT count(*) FROM activities"), rows);
+    assert_int_equal(q(f, "SELECT count(*) FROM corrections WHERE applied"), applied);
+    assert_true(rows > 0 && applied > 0 && n > 0);
+    ax_diags_free(from_file);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -648,6 +799,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(stale_corrections_are_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(malformed_corrections, setup, teardown),
         cmocka_unit_test(corrections_allocation_failures),
+        cmocka_unit_test_setup_teardown(other_separator_is_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(too_many_columns, setup, teardown),
+        cmocka_unit_test_setup_teardown(unknown_column_twice, setup, teardown),
+        cmocka_unit_test_setup_teardown(padded_numbers_warn, setup, teardown),
+        cmocka_unit_test_setup_teardown(nul_in_a_field, setup, teardown),
+        cmocka_unit_test_setup_teardown(undated_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(folder_reads_activities_from_the_file, setup, teardown),
     };
     return cmocka_run_group_tests_name("load", tests, NULL, NULL);
 }
