@@ -281,6 +281,7 @@ bench: build/annex
 	@sh bench/load.sh
 	@sh bench/render.sh
 	@sh bench/run.sh all 5
+	@sh bench/check.sh
 
 clean:
 	rm -rf build

@@ -5,6 +5,7 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -151,6 +152,7 @@ typedef struct reader {
     size_t nbad, capbad, nextbad;
     size_t record_off; /* byte offset of the line where the record starts */
     int hinted;        /* the encoding hint was given with a bad-utf8 error */
+    size_t clean_upto; /* the bytes before this offset are valid UTF-8 */
 } reader;
 
 /* The spaces and tabs libcsv asked about since the field began: those
@@ -191,7 +193,7 @@ static void on_field(void *s, size_t len, void *data)
         return;
     }
     size_t kept = 0;
-    for (size_t i = 0; i < (s ? len : 0); i++)
+    for (size_t i = 0; asked_spaces && i < (s ? len : 0); i++)
         kept += copy[i] == ' ' || copy[i] == '\t';
     r->fields[r->nfields++] = (ax_csv_field){copy, s ? len : 0, r->field_line, asked_spaces > kept};
     asked_spaces = 0;
@@ -230,6 +232,25 @@ static void check_controls(reader *r, const ax_csv_record *rec, size_t i)
                      c == 0 ? " (a NUL ends the value there for SQLite and every layout)" : "");
         return; /* one per field: the first says where to look */
     }
+}
+
+/* Does s[0..n) hold a byte below 0x20 other than TAB, CR and LF? Eight
+ * bytes at a time while none is below 0x20 at all (the usual field). */
+static int has_control(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t k = 0;
+    for (; n - k >= 8; k += 8) {
+        uint64_t w;
+        memcpy(&w, u + k, 8);
+        /* a byte below 0x20 sets its top bit in (w - 0x20…) & ~w */
+        if ((w - 0x2020202020202020ull) & ~w & 0x8080808080808080ull)
+            break;
+    }
+    for (; k < n; k++)
+        if (u[k] < 0x20 && u[k] != '\t' && u[k] != '\n' && u[k] != '\r')
+            return 1;
+    return 0;
 }
 
 /* What ICU's charset detector makes of bytes: its best guess and its
@@ -311,15 +332,9 @@ static void on_record(int c, void *data)
     /* offsets before the next record are spent */
     if (r->nextbad == r->nbad)
         r->nbad = r->nextbad = 0;
-    for (size_t i = 0; i < r->nfields; i++) {
-        const unsigned char *s = (const unsigned char *)rec.fields[i].s;
-        size_t n = rec.fields[i].len;
-        for (size_t k = 0; k < n; k++)
-            if (s[k] < 0x20 && s[k] != '\t' && s[k] != '\n' && s[k] != '\r') {
-                check_controls(r, &rec, i);
-                break;
-            }
-    }
+    for (size_t i = 0; i < r->nfields; i++)
+        if (has_control(rec.fields[i].s, rec.fields[i].len))
+            check_controls(r, &rec, i);
     r->nfields = 0;
     ax_status st = r->fn(r->ctx, &r->info, &rec);
     if (st != AX_OK)
@@ -337,6 +352,8 @@ static void on_record(int c, void *data)
  * `off`) for on_record. */
 static void scan_line(reader *r, const char *s, size_t n, size_t off)
 {
+    if (off + n <= r->clean_upto)
+        return; /* the first bytes, found valid when the encoding was checked */
     size_t pos = 0;
     while (pos < n) {
         long at = ax_utf8_invalid_at(s + pos, n - pos);
@@ -378,6 +395,12 @@ static int check_encoding(reader *r, const char *s, size_t n, int truncated)
 {
     size_t bom = n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
     const char *nul = memchr(s, '\0', n);
+    long at0 = ax_utf8_invalid_at(s + bom, n - bom);
+    if (!nul && (at0 < 0 || (truncated && (size_t)at0 + bom + 4 > n))) {
+        /* the usual file: these lines need no second look (scan_line) */
+        r->clean_upto = at0 < 0 ? n : (size_t)at0 + bom;
+        return 1;
+    }
     long first = -1, invalid = 0, valid = 0;
     size_t pos = bom;
     while (pos < n) {
@@ -649,12 +672,14 @@ static ax_status read_lines(reader *r, lines *src, ax_diags *diags)
     return r->status;
 }
 
+static const char empty[] = "";
+
 static ax_status read_any(const char *path, lines *src, ax_csv_record_fn fn, void *ctx,
                           ax_arena *strings, ax_diags *diags, long *rows, char **first_line)
 {
     reader r = {.path = path, .diags = diags, .fn = fn, .ctx = ctx, .line = 1, .field_line = 1};
     r.info.path = path;
-    r.info.first_line = "";
+    r.info.first_line = empty;
     r.strings = strings;
     if (!strings) {
         r.own_strings = 1;
@@ -670,10 +695,12 @@ static ax_status read_any(const char *path, lines *src, ax_csv_record_fn fn, voi
         ax_arena_free(r.strings);
     ax_free(r.fields);
     ax_free(r.bad);
+    /* the copy read_lines made, when it got that far ("" is static) */
+    char *copy = r.info.first_line == empty ? NULL : (char *)r.info.first_line;
     if (first_line)
-        *first_line = *r.info.first_line ? (char *)r.info.first_line : NULL;
-    if (*r.info.first_line && !first_line)
-        ax_free((char *)r.info.first_line);
+        *first_line = copy;
+    else
+        ax_free(copy);
     return st;
 }
 
