@@ -46,6 +46,16 @@ ax_status ax_device_end_page(ax_device *d)
     AX_DEVICE_CALL(d, d->ops->end_page(d));
 }
 
+ax_status ax_device_overlay(ax_device *d, size_t page)
+{
+    if (d->status != AX_OK)
+        return d->status;
+    if (!d->ops->overlay)
+        return ax_device_fail(d, AX_ERR_USAGE, "the %s device cannot draw on a page again",
+                              d->ops->name);
+    AX_DEVICE_CALL(d, d->ops->overlay(d, page));
+}
+
 ax_status ax_device_fill_path(ax_device *d, const ax_path *p, ax_color c)
 {
     AX_DEVICE_CALL(d, d->ops->fill_path(d, p, c));

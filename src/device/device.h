@@ -129,14 +129,30 @@ typedef struct ax_device ax_device;
 
 typedef struct ax_device_ops {
     const char *name;
-    /* Before the first page, once per font the document uses: the sorted,
-     * distinct code points shown in that font anywhere in the document. The
-     * PDF device subsets and embeds the fonts when the first page begins,
-     * all of them at once (one subset per font per document, PITFALLS.md
-     * item 2); an error of that shows there. */
+    /* Announce code points of a font before any show_text that uses them:
+     * at any time before close, usually before the first page (all of a
+     * font's code points at once) or between pages (after end_page, before
+     * the next begin_page or overlay: the code points of the next page).
+     * A font may be named again with more code points; repeats and any
+     * order are allowed, and a font may first come on any page. A code
+     * point shown but never announced is an error of show_text. The PDF
+     * device subsets and embeds each font once, at close, with every code
+     * point announced (one subset per font per document, PITFALLS.md item
+     * 2): an error of the subsetting shows there. */
     ax_status (*use_font)(ax_device *d, const ax_font *font, const uint32_t *cps, size_t n);
     ax_status (*begin_page)(ax_device *d, double width, double height);
     ax_status (*end_page)(ax_device *d);
+    /* Open page `page` (0-based) again, after its end_page and before
+     * close, for more drawing until the next end_page: what needs the
+     * page count (running footers "page N of M", a contents entry's page
+     * number). Every drawing, structure, link and anchor call is allowed in
+     * it (resume_struct continues an element begun earlier); outline and
+     * page_label are not. Fonts used only in overlays are announced with
+     * use_font before the overlay. No page may be open. The PDF device
+     * writes it as one more content stream of that page; the trace device
+     * prints "overlay N"; the PNG device, which writes each page at its
+     * end_page, refuses it (AX_ERR_USAGE). NULL: the device cannot. */
+    ax_status (*overlay)(ax_device *d, size_t page);
     ax_status (*fill_path)(ax_device *d, const ax_path *p, ax_color c);  /* non-zero winding */
     ax_status (*stroke_path)(ax_device *d, const ax_path *p, double line_width, ax_color c);
     ax_status (*show_text)(ax_device *d, const ax_text_run *t);
@@ -190,6 +206,8 @@ ax_status ax_device_fail(ax_device *d, ax_status st, const char *fmt, ...)
 ax_status ax_device_use_font(ax_device *d, const ax_font *f, const uint32_t *cps, size_t n);
 ax_status ax_device_begin_page(ax_device *d, double w, double h);
 ax_status ax_device_end_page(ax_device *d);
+/* AX_ERR_USAGE when the device has no overlay. */
+ax_status ax_device_overlay(ax_device *d, size_t page);
 ax_status ax_device_fill_path(ax_device *d, const ax_path *p, ax_color c);
 ax_status ax_device_stroke_path(ax_device *d, const ax_path *p, double lw, ax_color c);
 ax_status ax_device_show_text(ax_device *d, const ax_text_run *t);

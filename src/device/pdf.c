@@ -62,7 +62,12 @@
 
 typedef struct pdf_font {
     const ax_font *font;
-    HPDF_Font hfont;     /* the Type0 font; NULL when it shows no code point */
+    /* The Type0 font and the objects under it, made (empty) before the first
+     * page that may show the font, so that pages can name it; their keys
+     * are written at close, when the subset exists (fill_font). NULL while
+     * the font shows no code point. */
+    HPDF_Font hfont;
+    HPDF_Dict tu, cidfont, map, fd, file; /* map: TrueType only */
     HPDF_FontDef def;    /* libharu's parse of the subset */
     const char *name;    /* libharu's base font name (owned by the doc) */
     uint32_t *cps;       /* the code points of use_font, sorted, distinct */
@@ -72,8 +77,15 @@ typedef struct pdf_font {
     ax_status sub_st;    /* the subsetting's status */
     /* CFF outlines (ax_font_is_cff): embedded without libharu's parser */
     int cff;
-    uint16_t *codes;     /* the code (CID) of each of cps, from the subset */
-    int cid_keyed;       /* the subset's CFF has a ROS */
+    int cid_keyed;       /* its CFF has a ROS (known at the first use_font) */
+    uint16_t *code;      /* code point → code (CID), 0x10000 entries, fixed when
+                            the code point is announced (use_font) */
+    uint32_t *full;      /* a name-keyed CFF: every code point it covers, the
+                            code points of its subset (cut at the first use_font
+                            to learn the glyph ids, again at close) */
+    size_t nfull;
+    uint16_t *codes;     /* the codes the subset gives, parallel to the cut list
+                            (cps, or full), checked against code at close */
     ax_cff_ros ros;
     char base[160];      /* BaseFont: subset tag + PostScript name */
     struct zjob *job;    /* cut and compress (cut_all) */
@@ -88,6 +100,10 @@ typedef struct ax_pdf {
     ax_doc_info info;  /* strings borrowed for the device's life */
     const char *call;  /* the libharu call in progress, for messages */
     HPDF_Page page;    /* the open page or NULL */
+    int cur;           /* its index (0-based) */
+    int in_overlay;    /* it is open again (overlay) */
+    HPDF_Dict cs_dict; /* the content stream being written: the page's own, or an overlay's */
+    HPDF_Stream cs;
     double page_h;
     int clip_depth;
     int npages;
@@ -95,10 +111,11 @@ typedef struct ax_pdf {
     HPDF_Outline levels[MAX_LEVELS + 1]; /* last entry of each level */
     pdf_font **fonts;
     size_t nfonts;
-    int fonts_ready;         /* the fonts are embedded (at the first page) */
     struct zpool *zp;        /* streams being compressed (zpool_*) */
-    uint16_t *cid;           /* code point → CID (0: not shown), every font */
+    uint16_t *cid;           /* code point → CID (0: none yet), TrueType fonts */
     unsigned ncids;          /* CIDs 1..ncids */
+    uint8_t pend[0x10000 / 8]; /* announced for a TrueType font, not numbered yet */
+    size_t npend;
     char *hex;               /* a text run as CIDs in hex, for Tj */
     size_t hex_cap;
     /* Graphics state already written on this page, so that nothing is
@@ -129,6 +146,10 @@ typedef struct ax_pdf {
     size_t nmcpar, capmcpar;
     size_t *page_mc0;         /* each page's first entry in mcpar */
     size_t cappage_mc0;
+    int *page_nmc;            /* each page's MCIDs so far (an overlay adds more) */
+    size_t cappage_nmc;
+    struct ovmc *ovl;         /* MCIDs of overlays: page, MCID → element */
+    size_t novl, capovl;
     struct pkey *keys;        /* ParentTree keys: pages and link annotations */
     size_t nkeys, capkeys;
     ax_arena *sarena;         /* elements' Lang, Alt and ActualText */
@@ -176,6 +197,12 @@ typedef struct skid {
     uint32_t val;             /* the MCID, the element, the annotation's object number */
 } skid;
 
+/* An MCID drawn in an overlay: the page's ParentTree array gets it after
+ * the MCIDs of the page's own content (sorted by page and MCID at close). */
+typedef struct ovmc {
+    int page, mcid, elem;
+} ovmc;
+
 /* A ParentTree key: a page (its MCIDs) or a link annotation (its element). */
 typedef struct pkey {
     int page;                 /* >= 0: that page; -1: an annotation of element `elem` */
@@ -206,6 +233,7 @@ static void struct_init(struct ax_pdf *p);
 static void struct_finish(struct ax_pdf *p);
 static int room_for(struct ax_pdf *p, void **arr, size_t n, size_t *cap, size_t size);
 static void dict_int(struct ax_pdf *p, HPDF_Dict d, const char *key, int v);
+static void dict_add(struct ax_pdf *p, HPDF_Dict d, const char *key, void *obj);
 static void array_add(struct ax_pdf *p, HPDF_Array a, void *obj);
 static HPDF_Array new_array(struct ax_pdf *p);
 static void mark(struct ax_pdf *p);
@@ -369,6 +397,11 @@ ax_status ax_pdf_device_new(const char *path, const ax_doc_info *info, ax_device
     /* 1.4 for /Lang; libharu writes 1.3 by default. */
     p->doc->pdf_version = HPDF_VER_14;
     struct_init(p);
+    p->cid = ax_reallocarray(NULL, 0x10000, sizeof *p->cid);
+    if (!p->cid)
+        ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
+    else
+        memset(p->cid, 0, 0x10000 * sizeof *p->cid);
     if (!ok(p)) {
         ax_status st = p->base.status;
         pdf_ops.free(&p->base);
@@ -387,6 +420,8 @@ static void pdf_free(ax_device *d)
     for (size_t i = 0; i < p->nfonts; i++) {
         ax_free(p->fonts[i]->cps);
         ax_free(p->fonts[i]->codes);
+        ax_free(p->fonts[i]->code);
+        ax_free(p->fonts[i]->full);
         ax_buf_free(&p->fonts[i]->ttf);
         ax_free(p->fonts[i]);
     }
@@ -397,6 +432,8 @@ static void pdf_free(ax_device *d)
     ax_free(p->kids);
     ax_free(p->mcpar);
     ax_free(p->page_mc0);
+    ax_free(p->page_nmc);
+    ax_free(p->ovl);
     ax_free(p->keys);
     ax_arena_free(p->sarena);
     ax_free(p->open);
@@ -614,9 +651,14 @@ static void zrun(zjob *j)
 static void cut(zjob *j)
 {
     struct pdf_font *pf = j->pf;
-    if (pf->cff)
-        pf->sub_st = ax_font_subset_cff(pf->font, pf->cps, pf->n, &pf->ttf, pf->codes,
-                                        &pf->cid_keyed, &pf->ros);
+    int keyed = 0;
+    if (pf->cff) {
+        pf->sub_st = ax_font_subset_cff(pf->font, pf->full ? pf->full : pf->cps,
+                                        pf->full ? pf->nfull : pf->n, &pf->ttf, pf->codes, &keyed,
+                                        &pf->ros);
+        if (pf->sub_st == AX_OK && keyed != pf->cid_keyed)
+            pf->sub_st = AX_ERR_DATA; /* embed_fonts says why */
+    }
     else
         pf->sub_st = ax_font_subset(pf->font, pf->cps, pf->n, &pf->ttf);
     if (pf->sub_st == AX_OK) {
@@ -954,22 +996,29 @@ static void load_subset(ax_pdf *p, pdf_font *pf)
  * CFF fonts are not numbered here: their codes are the CIDs of their own
  * glyphs (pdf_font.codes, make_cff_font). */
 
-static void number_cids(ax_pdf *p)
+/* Number the code points announced since the last call (use_font), in code
+ * point order over all TrueType fonts: a code point keeps its CID from its
+ * first announcement on. When every font is announced before the first
+ * page, this is the order of the code points over the document. */
+static void number_pending(ax_pdf *p)
 {
-    p->cid = ax_reallocarray(NULL, 0x10000, sizeof *p->cid);
-    if (!p->cid) {
-        ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
+    if (!p->npend)
         return;
+    for (uint32_t b = 0; b < 0x10000 / 8; b++) {
+        if (!p->pend[b])
+            continue;
+        for (uint32_t c = b * 8; c < b * 8 + 8; c++)
+            if (bit_get(p->pend, c) && !p->cid[c]) {
+                if (p->ncids == 0xFFFF) {
+                    ax_device_fail(&p->base, AX_ERR_DATA,
+                                   "more than 65,535 distinct characters in TrueType fonts");
+                    return;
+                }
+                p->cid[c] = (uint16_t)++p->ncids;
+            }
+        p->pend[b] = 0;
     }
-    memset(p->cid, 0, 0x10000 * sizeof *p->cid);
-    for (size_t i = 0; i < p->nfonts; i++)
-        for (size_t k = 0; k < p->fonts[i]->n && !p->fonts[i]->cff; k++)
-            p->cid[p->fonts[i]->cps[k]] = 1;
-    unsigned n = 0;
-    for (uint32_t c = 0; c < 0x10000; c++)
-        if (p->cid[c])
-            p->cid[c] = (uint16_t)++n;
-    p->ncids = n;
+    p->npend = 0;
 }
 
 /* ---- subsetting, on two threads ------------------------------------------
@@ -1016,8 +1065,20 @@ static void cut_all(ax_pdf *p)
         z->jobs = a;
         z->cap = z->n + 2 * n;
     }
+    zjob **fj = ax_reallocarray(NULL, n ? n : 1, sizeof *fj);
+    size_t nf = 0;
+    if (!fj) {
+        ax_free(list);
+        ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
         pdf_font *pf = list[i];
+        size_t ncodes = pf->full ? pf->nfull : pf->n;
+        if (pf->cff && !(pf->codes = ax_reallocarray(NULL, ncodes ? ncodes : 1, sizeof *pf->codes))) {
+            ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
+            break;
+        }
         zjob *j = ax_malloc(sizeof *j);
         if (j) {
             memset(j, 0, sizeof *j);
@@ -1035,10 +1096,17 @@ static void cut_all(ax_pdf *p)
             break;
         }
         pf->job = j;
-        pthread_mutex_lock(&z->mu);
-        z->jobs[z->n++] = j;
-        pthread_mutex_unlock(&z->mu);
+        fj[nf++] = j;
     }
+    /* ahead of the pages' compressions still waiting: the device's thread
+     * waits for the cuts (zwork's cut_only stops at the first job that is
+     * not one) */
+    pthread_mutex_lock(&z->mu);
+    memmove(z->jobs + z->next + nf, z->jobs + z->next, (z->n - z->next) * sizeof *z->jobs);
+    memcpy(z->jobs + z->next, fj, nf * sizeof *fj);
+    z->n += nf;
+    pthread_mutex_unlock(&z->mu);
+    ax_free(fj);
     ax_free(list);
     /* a second thread pays only when there is more than one font and
      * enough to cut (starting it costs about 50 µs) */
@@ -1156,67 +1224,101 @@ static HPDF_Dict own_stream_object(ax_pdf *p, HPDF_Stream *out)
     return d;
 }
 
-/* What both kinds of font share: the Type0 font (Identity-H, a ToUnicode
- * stream filled at close by fix_to_unicode, compressed as HPDF_GetFont
- * compresses) and its descendant CID font of `subtype`, both objects of the
- * document; the caller adds the CID font to *desc when it is complete. 0
- * when out of memory (the caller reports it). */
-static int type0_font(ax_pdf *p, pdf_font *pf, const char *base, const char *subtype,
-                      HPDF_Dict *tu, HPDF_Array *desc, HPDF_Dict *cid, HPDF_STATUS *r)
+/* The font's objects, made before a page can name the font and filled at
+ * close (fill_type0, make_font, make_cff_font), in the order the objects
+ * were made when the fonts were embedded at the first page: the Type0 font
+ * (Identity-H), its ToUnicode stream (fix_to_unicode), the descendant CID
+ * font, a TrueType font's CIDToGIDMap stream, the descriptor and the font
+ * program (compressed as HPDF_GetFont compresses). */
+static void reserve_font(ax_pdf *p, pdf_font *pf)
 {
     HPDF_MMgr mm = p->doc->mmgr;
+    if (!ok(p))
+        return;
+    p->call = "the font objects";
     HPDF_Dict font = HPDF_Dict_New(mm);
     if (!font)
-        return 0;
+        goto fail;
     font->header.obj_class |= HPDF_OSUBCLASS_FONT;
     if (HPDF_Xref_Add(p->doc->xref, font) != HPDF_OK) /* frees it on failure */
-        return 0;
+        goto fail;
     pf->hfont = font;
     font->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
+    HPDF_Stream s;
+    if (!(pf->tu = own_stream_object(p, &s)))
+        goto fail;
+    pf->tu->filter = font->filter;
+    pf->cidfont = HPDF_Dict_New(mm);
+    if (!pf->cidfont || HPDF_Xref_Add(p->doc->xref, pf->cidfont) != HPDF_OK)
+        goto fail;
+    if (!pf->cff) {
+        if (!(pf->map = own_stream_object(p, &s)))
+            goto fail;
+        pf->map->filter = font->filter;
+    }
+    pf->fd = HPDF_Dict_New(mm);
+    if (!pf->fd || HPDF_Xref_Add(p->doc->xref, pf->fd) != HPDF_OK)
+        goto fail;
+    if (!(pf->file = own_stream_object(p, &s)))
+        goto fail;
+    pf->file->filter = font->filter;
+    return;
+fail:
+    if (ok(p))
+        hpdf_failed(p);
+}
+
+/* The fonts announced so far: CIDs for their new code points, objects for
+ * the fonts new to the document (before a page or an overlay begins, and
+ * at close). */
+static void prepare_fonts(ax_pdf *p)
+{
+    number_pending(p);
+    for (size_t i = 0; i < p->nfonts && ok(p); i++)
+        if (p->fonts[i]->n && !p->fonts[i]->hfont)
+            reserve_font(p, p->fonts[i]);
+}
+
+/* What both kinds of font share: the keys of the Type0 font and the first
+ * ones of its descendant CID font of `subtype`; *desc the DescendantFonts
+ * array the caller adds the CID font to when it is complete. */
+static void fill_type0(ax_pdf *p, pdf_font *pf, const char *base, const char *subtype,
+                       HPDF_Array *desc, HPDF_STATUS *r)
+{
+    HPDF_Dict font = pf->hfont;
     *r += HPDF_Dict_AddName(font, "Type", "Font");
     *r += HPDF_Dict_AddName(font, "BaseFont", base);
     *r += HPDF_Dict_AddName(font, "Subtype", "Type0");
     *r += HPDF_Dict_AddName(font, "Encoding", "Identity-H");
-    HPDF_Stream tus;
-    *tu = own_stream_object(p, &tus);
-    if (!*tu)
-        return 0;
-    (*tu)->filter = font->filter;
-    *r += HPDF_Dict_Add(font, "ToUnicode", *tu);
-    *desc = HPDF_Array_New(mm);
-    if (!*desc)
-        return 0;
-    *r += HPDF_Dict_Add(font, "DescendantFonts", *desc);
-    *cid = HPDF_Dict_New(mm);
-    if (!*cid || HPDF_Xref_Add(p->doc->xref, *cid) != HPDF_OK)
-        return 0;
-    *r += HPDF_Dict_AddName(*cid, "Type", "Font");
-    *r += HPDF_Dict_AddName(*cid, "Subtype", subtype);
-    return 1;
+    *r += HPDF_Dict_Add(font, "ToUnicode", pf->tu);
+    *desc = HPDF_Array_New(p->doc->mmgr);
+    *r += *desc ? HPDF_Dict_Add(font, "DescendantFonts", *desc) : HPDF_FAILD_TO_ALLOC_MEM;
+    *r += HPDF_Dict_AddName(pf->cidfont, "Type", "Font");
+    *r += HPDF_Dict_AddName(pf->cidfont, "Subtype", subtype);
 }
 
-/* The font program: a stream object of the document whose bytes are the
- * subset's (they stay with the font, freed with the document), deflated
- * by the font's job (cut_all). NULL when out of memory. */
-static HPDF_Dict font_program(ax_pdf *p, const ax_buf *bytes)
+/* The font program: the subset's bytes (they stay with the font, freed
+ * with the document) as the reserved stream object's, deflated by the
+ * font's job (cut_all). NULL when out of memory. */
+static HPDF_Dict font_program(ax_pdf *p, pdf_font *pf)
 {
-    HPDF_Stream fs;
-    HPDF_Dict file = own_stream_object(p, &fs);
-    chunk *c = file ? ax_malloc(sizeof *c) : NULL;
+    (void)p;
+    HPDF_Dict file = pf->file;
+    chunk *c = ax_malloc(sizeof *c);
     if (!c)
         return NULL;
-    *c = (chunk){bytes->data, bytes->len};
-    xs(fs)->chunks = c;
-    xs(fs)->nchunks = 1;
-    xs(fs)->total = bytes->len;
-    file->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
+    *c = (chunk){pf->ttf.data, pf->ttf.len};
+    ax_stream *x = xs(file->stream);
+    ax_free(x->chunks);
+    x->chunks = c;
+    x->nchunks = 1;
+    x->total = pf->ttf.len;
     return file;
 }
 
 static void make_font(ax_pdf *p, pdf_font *pf)
 {
     HPDF_MMgr mm = p->doc->mmgr;
-    HPDF_Xref xref = p->doc->xref;
     HPDF_FontDef def = pf->def;
     HPDF_TTFontDefAttr da = def->attr;
     const ax_buf *ttf = &pf->ttf;
@@ -1228,9 +1330,10 @@ static void make_font(ax_pdf *p, pdf_font *pf)
     p->call = "the font objects";
     HPDF_STATUS r = HPDF_OK;
     /* the Type0 font (HPDF_Type0Font_New) and the CID font (CIDFontType2_New) */
-    HPDF_Dict tu, cid;
+    HPDF_Dict tu = pf->tu, cid = pf->cidfont;
     HPDF_Array desc;
-    if (!type0_font(p, pf, da->base_font, "CIDFontType2", &tu, &desc, &cid, &r))
+    fill_type0(p, pf, da->base_font, "CIDFontType2", &desc, &r);
+    if (r != HPDF_OK)
         goto fail;
     r += HPDF_Dict_AddNumber(cid, "DW", def->missing_width);
     HPDF_Array dw2 = HPDF_Array_New(mm);
@@ -1243,10 +1346,8 @@ static void make_font(ax_pdf *p, pdf_font *pf)
     if (!w)
         goto fail;
     r += HPDF_Dict_Add(cid, "W", w);
-    HPDF_Stream ms;
-    HPDF_Dict map = own_stream_object(p, &ms);
-    if (!map)
-        goto fail;
+    HPDF_Dict map = pf->map;
+    HPDF_Stream ms = map->stream;
     r += HPDF_Dict_Add(cid, "CIDToGIDMap", map);
     if (r == HPDF_OK)
         r = widths_and_map(p, pf, w, &xs(ms)->b);
@@ -1262,9 +1363,7 @@ static void make_font(ax_pdf *p, pdf_font *pf)
     /* HPDF_GetFont: compressed streams (HPDF_COMP_METADATA) */
     map->filter = tu->filter;
     /* the descriptor (CIDFontType2_BeforeWrite_Func), then the font file */
-    HPDF_Dict fd = HPDF_Dict_New(mm);
-    if (!fd || HPDF_Xref_Add(xref, fd) != HPDF_OK)
-        goto fail;
+    HPDF_Dict fd = pf->fd;
     r += HPDF_Dict_AddName(fd, "Type", "FontDescriptor");
     r += HPDF_Dict_AddNumber(fd, "Ascent", def->ascent);
     r += HPDF_Dict_AddNumber(fd, "Descent", def->descent);
@@ -1277,7 +1376,7 @@ static void make_font(ax_pdf *p, pdf_font *pf)
     def->descriptor = fd;
     r += HPDF_Dict_AddName(cid, "BaseFont", da->base_font);
     r += HPDF_Dict_Add(cid, "FontDescriptor", fd);
-    HPDF_Dict file = font_program(p, ttf);
+    HPDF_Dict file = font_program(p, pf);
     if (!file)
         goto fail;
     r += HPDF_Dict_AddNumber(file, "Length1", (HPDF_INT32)ttf->len);
@@ -1324,13 +1423,15 @@ static int by_code(const void *a, const void *b)
     return x->k < y->k ? -1 : x->k > y->k;
 }
 
-static code_cp *codes_sorted(const pdf_font *pf)
+static unsigned code_of(const ax_pdf *p, const pdf_font *pf, uint32_t c);
+
+static code_cp *codes_sorted(const ax_pdf *p, const pdf_font *pf)
 {
     code_cp *cc = ax_reallocarray(NULL, pf->n ? pf->n : 1, sizeof *cc);
     if (!cc)
         return NULL;
     for (size_t k = 0; k < pf->n; k++)
-        cc[k] = (code_cp){pf->codes[k], (uint32_t)k};
+        cc[k] = (code_cp){(uint16_t)code_of(p, pf, pf->cps[k]), (uint32_t)k};
     qsort(cc, pf->n, sizeof *cc, by_code);
     return cc;
 }
@@ -1339,7 +1440,7 @@ static code_cp *codes_sorted(const pdf_font *pf)
  * the most common one. */
 static HPDF_STATUS cff_widths(ax_pdf *p, pdf_font *pf, HPDF_Dict cid)
 {
-    code_cp *cc = codes_sorted(pf);
+    code_cp *cc = codes_sorted(p, pf);
     int *w = ax_reallocarray(NULL, pf->n ? pf->n : 1, sizeof *w);
     if (!cc || !w) {
         ax_free(cc);
@@ -1393,7 +1494,6 @@ static HPDF_STATUS cff_widths(ax_pdf *p, pdf_font *pf, HPDF_Dict cid)
 static void make_cff_font(ax_pdf *p, pdf_font *pf)
 {
     HPDF_MMgr mm = p->doc->mmgr;
-    HPDF_Xref xref = p->doc->xref;
     const ax_buf *cff = &pf->ttf;
     const ax_font_desc *fdesc = ax_font_descriptor(pf->font);
     if (!cff->len || !pf->job) {
@@ -1403,9 +1503,10 @@ static void make_cff_font(ax_pdf *p, pdf_font *pf)
     p->call = "the font objects";
     HPDF_STATUS r = HPDF_OK;
     /* the Type0 font and the CID font, as make_font makes them */
-    HPDF_Dict tu, cid;
+    HPDF_Dict cid = pf->cidfont;
     HPDF_Array desc;
-    if (!type0_font(p, pf, pf->base, "CIDFontType0", &tu, &desc, &cid, &r))
+    fill_type0(p, pf, pf->base, "CIDFontType0", &desc, &r);
+    if (r != HPDF_OK)
         goto fail;
     r += HPDF_Dict_AddName(cid, "BaseFont", pf->base);
     HPDF_Dict info = HPDF_Dict_New(mm);
@@ -1420,9 +1521,7 @@ static void make_cff_font(ax_pdf *p, pdf_font *pf)
         r = cff_widths(p, pf, cid);
     r += HPDF_Array_Add(desc, cid);
     /* the descriptor, then the font file */
-    HPDF_Dict fd = HPDF_Dict_New(mm);
-    if (!fd || HPDF_Xref_Add(xref, fd) != HPDF_OK)
-        goto fail;
+    HPDF_Dict fd = pf->fd;
     HPDF_Box bbox = {(HPDF_REAL)fdesc->bbox[0], (HPDF_REAL)fdesc->bbox[1],
                      (HPDF_REAL)fdesc->bbox[2], (HPDF_REAL)fdesc->bbox[3]};
     r += HPDF_Dict_AddName(fd, "Type", "FontDescriptor");
@@ -1437,7 +1536,7 @@ static void make_cff_font(ax_pdf *p, pdf_font *pf)
     if (fdesc->x_height > 0)
         r += HPDF_Dict_AddNumber(fd, "XHeight", fdesc->x_height);
     r += HPDF_Dict_Add(cid, "FontDescriptor", fd);
-    HPDF_Dict file = font_program(p, cff);
+    HPDF_Dict file = font_program(p, pf);
     if (!file)
         goto fail;
     r += HPDF_Dict_AddName(file, "Subtype", "CIDFontType0C");
@@ -1451,13 +1550,15 @@ fail:
         hpdf_failed(p);
 }
 
-/* Embed every font: subsets cut, loaded in use_font order, the CIDs
- * numbered, then the font objects. Runs once, before the first page:
- * use_font has named every font by then. */
+/* Embed every font, at close (one subset per font per document, with every
+ * code point announced: PITFALLS.md item 2): the subsets cut, loaded in
+ * use_font order, the CFF fonts' codes checked against their subsets, then
+ * the reserved font objects filled. */
 static void embed_fonts(ax_pdf *p)
 {
-    p->fonts_ready = 1;
-    cut_all(p);
+    prepare_fonts(p); /* fonts announced after the last page */
+    if (ok(p))
+        cut_all(p);
     for (size_t i = 0; i < p->nfonts && ok(p); i++) {
         pdf_font *pf = p->fonts[i];
         if (!pf->n)
@@ -1472,6 +1573,21 @@ static void embed_fonts(ax_pdf *p)
             load_subset(p, pf);
             continue;
         }
+        /* The pages were written with the codes known at use_font
+         * (ax_font_cff_cids: a CID-keyed font's own charset; a name-keyed
+         * font's subset of every code point it covers): the subset must
+         * give each glyph that code, or a page would show another glyph. */
+        const uint32_t *list = pf->full ? pf->full : pf->cps;
+        size_t nl = pf->full ? pf->nfull : pf->n;
+        for (size_t k = 0; k < nl; k++)
+            if (pf->codes[k] != pf->code[list[k]]) {
+                ax_device_fail(&p->base, AX_ERR_DATA,
+                               "font %s: its subset gives U+%04X the CID %u, but the pages "
+                               "were written with CID %u",
+                               ax_font_id(pf->font), (unsigned)list[k], pf->codes[k],
+                               pf->code[list[k]]);
+                return;
+            }
         /* a CFF font names itself: tag + the face's PostScript name, with
          * anything a PDF name would have to escape made '-' */
         const char *ps = ax_font_psname(pf->font);
@@ -1483,8 +1599,6 @@ static void embed_fonts(ax_pdf *p)
         pf->base[k] = '\0';
         pf->name = pf->base;
     }
-    if (ok(p))
-        number_cids(p);
     for (size_t i = 0; i < p->nfonts && ok(p); i++)
         if (p->fonts[i]->n) {
             if (p->fonts[i]->cff)
@@ -1500,18 +1614,60 @@ static int cmp_cp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* A CFF font's codes for the new code points cps[0..n) (distinct): a
+ * CID-keyed font's from its charset; a name-keyed font's from a subset of
+ * every code point it covers, cut once (its glyph ids are the codes, and a
+ * subset of more code points would renumber them). */
+static ax_status cff_codes(ax_pdf *p, pdf_font *pf, int first, const uint32_t *cps, size_t n)
+{
+    ax_status st = AX_OK;
+    uint16_t *codes = ax_reallocarray(NULL, n ? n : 1, sizeof *codes);
+    if (!codes)
+        return ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
+    int keyed = 0;
+    if (first || pf->cid_keyed)
+        st = ax_font_cff_cids(pf->font, cps, n, codes, &keyed);
+    if (st == AX_OK && first)
+        pf->cid_keyed = keyed;
+    if (st == AX_OK && pf->cid_keyed) {
+        for (size_t i = 0; i < n; i++)
+            pf->code[cps[i]] = codes[i];
+    } else if (st == AX_OK && first) {
+        size_t m = 0;
+        for (uint32_t c = 0x20; c < 0x10000; c++)
+            m += ax_font_covers(pf->font, c) != 0;
+        pf->full = ax_reallocarray(NULL, m ? m : 1, sizeof *pf->full);
+        uint16_t *all = ax_reallocarray(NULL, m ? m : 1, sizeof *all);
+        ax_buf sub = {0};
+        ax_cff_ros ros;
+        if (!pf->full || !all) {
+            st = AX_ERR_NOMEM;
+        } else {
+            m = 0;
+            for (uint32_t c = 0x20; c < 0x10000; c++)
+                if (ax_font_covers(pf->font, c))
+                    pf->full[m++] = c;
+            pf->nfull = m;
+            st = ax_font_subset_cff(pf->font, pf->full, m, &sub, all, &keyed, &ros);
+            for (size_t i = 0; i < m && st == AX_OK; i++)
+                pf->code[pf->full[i]] = all[i];
+        }
+        ax_buf_free(&sub);
+        ax_free(all);
+    }
+    /* a name-keyed font after its first use_font: its codes are known */
+    ax_free(codes);
+    if (st != AX_OK)
+        return ax_device_fail(&p->base, st, "font %s (%s): cannot read the CIDs of its glyphs: %s",
+                              ax_font_id(pf->font), ax_font_family(pf->font), ax_strerror(st));
+    return AX_OK;
+}
+
 static ax_status pdf_use_font(ax_device *d, const ax_font *font, const uint32_t *cps, size_t n)
 {
     ax_pdf *p = to_pdf(d);
     if (p->closed)
         return ax_device_fail(d, AX_ERR_IO, "use_font after close");
-    if (p->fonts_ready)
-        return ax_device_fail(d, AX_ERR_DATA, "use_font after the first page");
-    if (find_font(p, font))
-        return ax_device_fail(d, AX_ERR_DATA,
-                              "use_font called twice for %s: libharu keeps the first subset "
-                              "(one subset per font per document)",
-                              ax_font_id(font));
     for (size_t i = 0; i < n; i++) {
         if (cps[i] > 0xFFFF)
             return ax_device_fail(d, AX_ERR_DATA,
@@ -1522,38 +1678,76 @@ static ax_status pdf_use_font(ax_device *d, const ax_font *font, const uint32_t 
             return ax_device_fail(d, AX_ERR_DATA, "font %s (%s) has no glyph for U+%04X",
                                   ax_font_id(font), ax_font_family(font), (unsigned)cps[i]);
     }
-    pdf_font **a = ax_reallocarray(p->fonts, p->nfonts + 1, sizeof *a);
-    if (!a)
-        return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
-    p->fonts = a;
-    pdf_font *pf = ax_malloc(sizeof *pf);
-    uint32_t *own = ax_reallocarray(NULL, n ? n : 1, sizeof *own);
-    if (!pf || !own) {
-        ax_free(pf);
-        ax_free(own);
-        return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
+    pdf_font *pf = find_font(p, font);
+    int first = !pf;
+    if (!pf) {
+        pdf_font **a = ax_reallocarray(p->fonts, p->nfonts + 1, sizeof *a);
+        if (!a)
+            return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
+        p->fonts = a;
+        pf = ax_malloc(sizeof *pf);
+        if (!pf)
+            return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
+        memset(pf, 0, sizeof *pf);
+        pf->font = font;
+        pf->cff = ax_font_is_cff(font);
+        if (pf->cff && !(pf->code = ax_reallocarray(NULL, 0x10000, sizeof *pf->code))) {
+            ax_free(pf);
+            return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
+        }
+        if (pf->code)
+            memset(pf->code, 0, 0x10000 * sizeof *pf->code);
+        p->fonts[p->nfonts++] = pf;
     }
-    memset(pf, 0, sizeof *pf);
-    pf->font = font;
-    pf->cff = ax_font_is_cff(font);
-    if (pf->cff && !(pf->codes = ax_reallocarray(NULL, n ? n : 1, sizeof *pf->codes))) {
-        ax_free(pf);
-        ax_free(own);
+    /* the new code points, sorted and distinct, whatever the caller gave */
+    uint32_t *fresh = ax_reallocarray(NULL, n ? n : 1, sizeof *fresh);
+    if (!fresh)
         return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
-    }
-    p->fonts[p->nfonts++] = pf;
-    /* sorted and distinct, whatever the caller gave */
-    memcpy(own, cps, n * sizeof *own);
-    qsort(own, n, sizeof *own, cmp_cp);
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
-        if (m == 0 || own[m - 1] != own[i])
-            own[m++] = own[i];
-    pf->cps = own;
-    pf->n = m;
+        if (!bit_get(pf->declared, cps[i]))
+            fresh[m++] = cps[i];
+    qsort(fresh, m, sizeof *fresh, cmp_cp);
+    size_t k = 0;
     for (size_t i = 0; i < m; i++)
-        bit_set(pf->declared, own[i]);
-    return AX_OK; /* embedded at the first page (embed_fonts) */
+        if (k == 0 || fresh[k - 1] != fresh[i])
+            fresh[k++] = fresh[i];
+    m = k;
+    if (pf->cff && (first || (m && pf->cid_keyed)) && cff_codes(p, pf, first, fresh, m) != AX_OK) {
+        ax_free(fresh);
+        return p->base.status;
+    }
+    if (m == 0) {
+        ax_free(fresh);
+        return AX_OK;
+    }
+    uint32_t *all = ax_reallocarray(pf->cps, pf->n + m, sizeof *all);
+    if (!all) {
+        ax_free(fresh);
+        return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
+    }
+    pf->cps = all;
+    /* merge, from the end */
+    size_t i = pf->n, j = m, o = pf->n + m;
+    while (j > 0) {
+        if (i > 0 && all[i - 1] > fresh[j - 1])
+            all[--o] = all[--i];
+        else
+            all[--o] = fresh[--j];
+    }
+    pf->n += m;
+    for (size_t q = 0; q < m; q++) {
+        bit_set(pf->declared, fresh[q]);
+        if (!pf->cff && !p->cid[fresh[q]] && !bit_get(p->pend, fresh[q])) {
+            bit_set(p->pend, fresh[q]);
+            p->npend++;
+        }
+    }
+    ax_free(fresh);
+    /* numbered before the next page; inside a page at once */
+    if (p->page)
+        prepare_fonts(p);
+    return p->base.status; /* embedded at close (embed_fonts) */
 }
 
 /* ---- pages and paths ---------------------------------------------------- */
@@ -1567,6 +1761,17 @@ static ax_status need_page(ax_pdf *p, const char *op)
     return AX_OK;
 }
 
+/* A page or an overlay begins: nothing of the graphics state is written yet. */
+static void reset_state(ax_pdf *p)
+{
+    p->mc = MC_NONE;
+    p->clip_depth = 0;
+    p->in_text = 0;
+    p->tfont = NULL;
+    p->has_fill = p->has_stroke = 0;
+    p->pending = PEND_NONE;
+}
+
 static ax_status pdf_begin_page(ax_device *d, double w, double h)
 {
     ax_pdf *p = to_pdf(d);
@@ -1578,11 +1783,9 @@ static ax_status pdf_begin_page(ax_device *d, double w, double h)
           h <= HPDF_MAX_PAGE_SIZE))
         return ax_device_fail(d, AX_ERR_DATA, "page size %gx%g pt is outside %d..%d pt", w, h,
                               HPDF_MIN_PAGE_SIZE, HPDF_MAX_PAGE_SIZE);
-    if (!p->fonts_ready) {
-        embed_fonts(p);
-        if (!ok(p))
-            return p->base.status;
-    }
+    prepare_fonts(p);
+    if (!ok(p))
+        return p->base.status;
     HPDF_Page page = NULL;
     if (hp(p, "HPDF_AddPage"))
         page = HPDF_AddPage(p->doc);
@@ -1608,20 +1811,68 @@ static ax_status pdf_begin_page(ax_device *d, double w, double h)
     if (room_for(p, (void **)&p->page_mc0, (size_t)p->npages, &p->cappage_mc0,
                  sizeof *p->page_mc0))
         p->page_mc0[p->npages] = p->nmcpar;
+    if (room_for(p, (void **)&p->page_nmc, (size_t)p->npages, &p->cappage_nmc,
+                 sizeof *p->page_nmc))
+        p->page_nmc[p->npages] = 0;
     if (room_for(p, (void **)&p->keys, p->nkeys, &p->capkeys, sizeof *p->keys)) {
         dict_int(p, page, "StructParents", (int)p->nkeys);
         p->keys[p->nkeys++] = (pkey){p->npages, -1};
     }
     p->next_mcid = 0;
-    p->mc = MC_NONE;
     p->page = page;
+    p->cur = p->npages;
+    p->cs_dict = pa->contents;
+    p->cs = pa->stream;
     p->page_h = h;
-    p->clip_depth = 0;
-    p->in_text = 0;
-    p->tfont = NULL;
-    p->has_fill = p->has_stroke = 0;
-    p->pending = PEND_NONE;
+    reset_state(p);
     p->npages++;
+    return p->base.status;
+}
+
+static ax_status pdf_overlay(ax_device *d, size_t k)
+{
+    ax_pdf *p = to_pdf(d);
+    if (p->closed)
+        return ax_device_fail(d, AX_ERR_IO, "overlay after close");
+    if (p->page)
+        return ax_device_fail(d, AX_ERR_DATA, "overlay %zu while page %d is open", k, p->cur);
+    if (k >= (size_t)p->npages)
+        return ax_device_fail(d, AX_ERR_DATA, "overlay of page %zu, but only %d pages have ended",
+                              k, p->npages);
+    prepare_fonts(p);
+    if (!ok(p))
+        return p->base.status;
+    HPDF_Page page = p->pages[k];
+    /* one more content stream, compressed as the page's own */
+    HPDF_Stream cs;
+    HPDF_Dict dict = own_stream_object(p, &cs);
+    if (!dict)
+        return ok(p) ? ax_device_fail(d, AX_ERR_NOMEM, "out of memory") : p->base.status;
+    dict->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
+    p->call = "the page's /Contents";
+    void *cur = HPDF_Dict_GetItem(page, "Contents", HPDF_OCLASS_UNKNOWN);
+    if (!cur)
+        return ok(p) ? hpdf_failed(p) : p->base.status;
+    if ((((HPDF_Obj_Header *)cur)->obj_class & HPDF_OCLASS_ANY) == HPDF_OCLASS_ARRAY)
+        array_add(p, cur, dict);
+    else {
+        HPDF_Array a = new_array(p);
+        if (a) {
+            array_add(p, a, cur);
+            array_add(p, a, dict);
+            dict_add(p, page, "Contents", a);
+        }
+    }
+    if (!ok(p))
+        return p->base.status;
+    p->page = page;
+    p->cur = (int)k;
+    p->in_overlay = 1;
+    p->cs_dict = dict;
+    p->cs = cs;
+    p->page_h = HPDF_Page_GetHeight(page);
+    p->next_mcid = p->page_nmc[k];
+    reset_state(p);
     return p->base.status;
 }
 
@@ -1639,13 +1890,16 @@ static ax_status pdf_end_page(ax_device *d)
         p->clip_depth--;
     }
     /* The page is complete: compress its content while the next goes on. */
-    HPDF_PageAttr pa = p->page->attr;
-    if (ok(p) && pa->contents && pa->contents->stream->type == HPDF_STREAM_CALLBACK) {
-        ax_stream *x = xs(pa->contents->stream);
+    if (ok(p) && p->cs_dict && p->cs->type == HPDF_STREAM_CALLBACK) {
+        ax_stream *x = xs(p->cs);
         chunk c = {x->b.data, x->b.len};
-        zsubmit(p, pa->contents, &c, 1);
+        zsubmit(p, p->cs_dict, &c, 1);
     }
+    p->page_nmc[p->cur] = p->next_mcid;
     p->page = NULL;
+    p->in_overlay = 0;
+    p->cs_dict = NULL;
+    p->cs = NULL;
     return p->base.status;
 }
 
@@ -1731,8 +1985,7 @@ static void emit(ax_pdf *p, const char *s, size_t n)
 {
     if (!ok(p))
         return;
-    HPDF_PageAttr pa = p->page->attr;
-    HPDF_Stream st = pa->stream;
+    HPDF_Stream st = p->cs;
     if (st->write_fn == xs_write) { /* ours: append */
         ax_buf *b = &xs(st)->b;
         ax_buf_append(b, s, n);
@@ -1930,17 +2183,7 @@ static ax_status pdf_pop_clip(ax_device *d)
  * CID of a TrueType font, the glyph's CID in a CFF font. */
 static unsigned code_of(const ax_pdf *p, const pdf_font *pf, uint32_t c)
 {
-    if (!pf->cff)
-        return p->cid[c];
-    size_t lo = 0, hi = pf->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (pf->cps[mid] < c)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < pf->n && pf->cps[lo] == c ? pf->codes[lo] : 0;
+    return pf->cff ? pf->code[c] : p->cid[c];
 }
 
 /* "<codes in hex> Tj\n" for a run, as HPDF_Page_ShowText writes it
@@ -2331,9 +2574,12 @@ static void mark(ax_pdf *p)
     p->mc = MC_ELEM;
     p->mc_elem = e;
     if (el->pg < 0)
-        el->pg = p->npages - 1;
-    add_kid(p, e, (skid){.kind = KID_MCID, .page = p->npages - 1, .val = (uint32_t)mcid});
-    if (room_for(p, (void **)&p->mcpar, p->nmcpar, &p->capmcpar, sizeof *p->mcpar))
+        el->pg = p->cur;
+    add_kid(p, e, (skid){.kind = KID_MCID, .page = p->cur, .val = (uint32_t)mcid});
+    if (p->in_overlay) {
+        if (room_for(p, (void **)&p->ovl, p->novl, &p->capovl, sizeof *p->ovl))
+            p->ovl[p->novl++] = (ovmc){p->cur, mcid, (int)e};
+    } else if (room_for(p, (void **)&p->mcpar, p->nmcpar, &p->capmcpar, sizeof *p->mcpar))
         p->mcpar[p->nmcpar++] = (int)e;
 }
 
@@ -2499,7 +2745,7 @@ static ax_status pdf_link(ax_device *d, double x, double y, double w, double h, 
         array_add(p, annots, an);
     /* in the structure: an object reference in the open element */
     size_t e = top_elem(p);
-    add_kid(p, e, (skid){.kind = KID_OBJR, .page = p->npages - 1, .val = obj_num(an)});
+    add_kid(p, e, (skid){.kind = KID_OBJR, .page = p->cur, .val = obj_num(an)});
     if (room_for(p, (void **)&p->keys, p->nkeys, &p->capkeys, sizeof *p->keys)) {
         dict_int(p, an, "StructParent", (int)p->nkeys);
         p->keys[p->nkeys++] = (pkey){-1, (int)e};
@@ -2548,7 +2794,9 @@ static ax_status pdf_page_label(ax_device *d, const char *prefix, int first)
     ax_pdf *p = to_pdf(d);
     if (need_page(p, "page_label") != AX_OK)
         return p->base.status;
-    return add_label(p, p->npages - 1, prefix, first);
+    if (p->in_overlay)
+        return ax_device_fail(d, AX_ERR_DATA, "page_label in an overlay");
+    return add_label(p, p->cur, prefix, first);
 }
 
 /* At close: links to their anchors, the page labels, the tree in the
@@ -2627,6 +2875,9 @@ static ax_status pdf_outline(ax_device *d, int level, const char *title, double 
     ax_pdf *p = to_pdf(d);
     if (need_page(p, "outline") != AX_OK)
         return p->base.status;
+    if (p->in_overlay)
+        return ax_device_fail(d, AX_ERR_DATA, "outline in an overlay (entries come in document "
+                              "order)");
     if (level < 1 || level > MAX_LEVELS)
         return ax_device_fail(d, AX_ERR_DATA, "outline level %d is outside 1..%d", level,
                               MAX_LEVELS);
@@ -2718,19 +2969,19 @@ static void fix_to_unicode(ax_pdf *p, pdf_font *pf)
                     "/CMapType 2 def\n"
                     "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n");
     /* At most 100 entries per bfchar block (PDF 1.7, 9.10.3), in code
-     * order: the dense CIDs of a TrueType font follow the code points;
-     * a CFF font's codes are its glyphs' CIDs (codes_sorted). */
+     * order (codes_sorted): the dense CIDs of a TrueType font follow the
+     * order of announcement; a CFF font's codes are its glyphs' CIDs. */
     uint32_t block[100][2];
     size_t nb = 0;
     code_cp *cc = NULL;
-    if (pf->cff && !(cc = codes_sorted(pf))) {
+    if (!(cc = codes_sorted(p, pf))) {
         ax_buf_free(&b);
         ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
         return;
     }
     long last = -1;
     for (size_t i = 0; i < pf->n; i++) {
-        uint32_t c = pf->cps[cc ? cc[i].k : i];
+        uint32_t c = pf->cps[cc[i].k];
         if (!bit_get(pf->shown, c))
             continue;
         unsigned code = code_of(p, pf, c);
@@ -2859,6 +3110,14 @@ static void put_ref(ax_buf *b, uint32_t num)
 
 /* Object i of the tree: 0 the ParentTree, 1 + e element e (0: Document);
  * SIZE_MAX the StructTreeRoot. Object 0 is numbered base. */
+static int by_page_mcid(const void *a, const void *b)
+{
+    const ovmc *x = a, *y = b;
+    if (x->page != y->page)
+        return x->page < y->page ? -1 : 1;
+    return x->mcid < y->mcid ? -1 : x->mcid > y->mcid;
+}
+
 static int write_tree(void *ctx, size_t i, uint32_t base, ax_buf *b)
 {
     ax_pdf *p = ctx;
@@ -2887,6 +3146,20 @@ static int write_tree(void *ctx, size_t i, uint32_t base, ax_buf *b)
                 if (m > from)
                     ax_buf_append(b, " ", 1);
                 put_ref(b, base + 1 + (uint32_t)p->mcpar[m]);
+            }
+            /* then the page's overlays' MCIDs, which follow them */
+            size_t lo = 0, hi = p->novl;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (p->ovl[mid].page < key->page)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            for (size_t m = lo; m < p->novl && p->ovl[m].page == key->page; m++) {
+                if (m > lo || to > from)
+                    ax_buf_append(b, " ", 1);
+                put_ref(b, base + 1 + (uint32_t)p->ovl[m].elem);
             }
             ax_buf_append(b, "]", 1);
         }
@@ -2965,7 +3238,11 @@ static ax_status pdf_close(ax_device *d)
     if (p->npages == 0)
         return ax_device_fail(d, AX_ERR_DATA, "the document has no pages");
     struct_finish(p);
+    if (p->novl)
+        qsort(p->ovl, p->novl, sizeof *p->ovl, by_page_mcid);
     set_info(p);
+    if (ok(p))
+        embed_fonts(p);
     for (size_t i = 0; i < p->nfonts && ok(p); i++)
         if (p->fonts[i]->hfont)
             fix_to_unicode(p, p->fonts[i]);
@@ -3019,6 +3296,7 @@ static const ax_device_ops pdf_ops = {
     .use_font = pdf_use_font,
     .begin_page = pdf_begin_page,
     .end_page = pdf_end_page,
+    .overlay = pdf_overlay,
     .fill_path = pdf_fill_path,
     .stroke_path = pdf_stroke_path,
     .show_text = pdf_show_text,

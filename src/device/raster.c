@@ -362,6 +362,15 @@ static ax_status write_view(ax_png *p, const raster_view *v, const char *path)
     return AX_OK;
 }
 
+/* Each page is written at its end_page: nothing can be drawn on it after. */
+static ax_status png_overlay(ax_device *d, size_t page)
+{
+    return ax_device_fail(d, AX_ERR_USAGE,
+                          "the PNG device writes each page at its end_page: it cannot draw on "
+                          "page %zu again (overlay)",
+                          page + 1);
+}
+
 static ax_status png_end_page(ax_device *d)
 {
     ax_png *p = to_png(d);
@@ -628,6 +637,7 @@ static const ax_device_ops png_ops = {
     .use_font = png_use_font,
     .begin_page = png_begin_page,
     .end_page = png_end_page,
+    .overlay = png_overlay,
     .fill_path = png_fill_path,
     .stroke_path = png_stroke_path,
     .show_text = png_show_text,

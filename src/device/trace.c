@@ -84,6 +84,12 @@ static ax_status tr_end_page(ax_device *d)
     return done(d);
 }
 
+static ax_status tr_overlay(ax_device *d, size_t page)
+{
+    ax_buf_printf(out_of(d), "overlay %zu\n", page);
+    return done(d);
+}
+
 static ax_status tr_fill(ax_device *d, const ax_path *p, ax_color c)
 {
     ax_buf *b = out_of(d);
@@ -251,6 +257,7 @@ static const ax_device_ops trace_ops = {
     .use_font = tr_use_font,
     .begin_page = tr_begin_page,
     .end_page = tr_end_page,
+    .overlay = tr_overlay,
     .fill_path = tr_fill,
     .stroke_path = tr_stroke,
     .show_text = tr_text,

@@ -987,6 +987,40 @@ ax_status ax_font_subset_cff(const ax_font *f, const uint32_t *cps, size_t n, ax
     return st;
 }
 
+ax_status ax_font_cff_cids(const ax_font *f, const uint32_t *cps, size_t n, uint16_t *codes,
+                          int *cid_keyed)
+{
+    *cid_keyed = 0;
+    if (!f->cff)
+        return AX_ERR_DATA;
+    hb_blob_t *cff = hb_face_reference_table(f->face, HB_TAG('C', 'F', 'F', ' '));
+    unsigned len;
+    const uint8_t *data = (const uint8_t *)hb_blob_get_data(cff, &len);
+    cff_rd r = {data, len};
+    cff_top top = {0};
+    size_t count, start, end, next, nglyphs = 0;
+    ax_status st = AX_ERR_DATA;
+    if (data && len >= 4 && cff_u8(&r, 0) == 1 &&
+        cff_index(&r, cff_u8(&r, 2), 0, &count, &start, &end, &next) &&
+        cff_index(&r, next, 0, &count, &start, &end, &next) && count >= 1) {
+        cff_top_dict(&r, start, end, &top);
+        if (top.charstrings > 0 &&
+            cff_index(&r, (size_t)top.charstrings, 0, &nglyphs, &start, &end, &next) &&
+            nglyphs > 0 && nglyphs <= 0x10000 && !(top.ros && top.charset <= 2))
+            st = AX_OK;
+    }
+    *cid_keyed = top.ros;
+    for (size_t i = 0; i < n && st == AX_OK && top.ros; i++) {
+        long code = cff_charset(&r, (size_t)top.charset, (unsigned)nglyphs, glyph_of_cp(f, cps[i]));
+        if (code <= 0 || code > 0xFFFF)
+            st = AX_ERR_DATA;
+        else
+            codes[i] = (uint16_t)code;
+    }
+    hb_blob_destroy(cff);
+    return st;
+}
+
 int ax_fontchain_pick(const ax_fontchain *chain, uint32_t cp)
 {
     for (size_t i = 0; i < chain->n && i < sizeof chain->fonts / sizeof chain->fonts[0]; i++)

@@ -118,6 +118,16 @@ typedef struct ax_cff_ros {
 } ax_cff_ros;
 ax_status ax_font_subset_cff(const ax_font *f, const uint32_t *cps, size_t n, ax_buf *out,
                              uint16_t *codes, int *cid_keyed, ax_cff_ros *ros);
+/* Before any subset: whether the CFF font is CID-keyed (*cid_keyed) and,
+ * when it is, in codes[i] the CID its own charset gives the glyph of cps[i]
+ * (the glyph ax_font_subset_cff draws it with) — the code that subset will
+ * give it, since hb-subset keeps a CID-keyed font's CIDs. The PDF device
+ * writes these codes into pages before the subset exists, and checks them
+ * against ax_font_subset_cff's at the end. A name-keyed font's codes depend
+ * on the subset (its glyph ids): none are stored. AX_ERR_DATA when the font
+ * is not CFF, its CFF table cannot be read, or a glyph has no CID. */
+ax_status ax_font_cff_cids(const ax_font *f, const uint32_t *cps, size_t n, uint16_t *codes,
+                          int *cid_keyed);
 
 /* A fallback list: each character goes to the first font that covers it. */
 typedef struct ax_fontchain {
