@@ -1850,7 +1850,17 @@ static ax_status pdf_overlay(ax_device *d, size_t k)
         return ok(p) ? ax_device_fail(d, AX_ERR_NOMEM, "out of memory") : p->base.status;
     dict->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
     p->call = "the page's /Contents";
-    void *cur = HPDF_Dict_GetItem(page, "Contents", HPDF_OCLASS_UNKNOWN);
+    /* the current value, a stream or an array (HPDF_Dict_GetItem wants
+     * the class, and records an error for any other) */
+    void *cur = NULL;
+    for (HPDF_UINT i = 0; i < page->list->count && !cur; i++) {
+        HPDF_DictElement el = HPDF_List_ItemAt(page->list, i);
+        if (el && strcmp(el->key, "Contents") == 0) {
+            cur = el->value;
+            if (((HPDF_Obj_Header *)cur)->obj_class == HPDF_OCLASS_PROXY)
+                cur = ((HPDF_Proxy)cur)->obj;
+        }
+    }
     if (!cur)
         return ok(p) ? hpdf_failed(p) : p->base.status;
     if ((((HPDF_Obj_Header *)cur)->obj_class & HPDF_OCLASS_ANY) == HPDF_OCLASS_ARRAY)

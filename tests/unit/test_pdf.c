@@ -1631,6 +1631,232 @@ static void actual_text_of_vertical_lines(void **state)
      * extraction; MuPDF took it up in 1.24) */
 }
 
+/* ---- fonts announced between pages, overlays ------------------------------ */
+
+static void use(ax_device *d, const ax_font *font, const char *text)
+{
+    uint32_t cps[256];
+    const char *texts[] = {text};
+    size_t n = code_points(cps, texts, 1);
+    assert_int_equal(ax_device_use_font(d, font, cps, n), AX_OK);
+}
+
+/* Ink in every glyph box of a run drawn at (x, y) in `size` (page rendered
+ * at 100 dpi): a glyph drawn with the wrong code is blank or another. */
+static void glyphs_have_ink(const pgm *img, const ax_font *font, double size, double x,
+                            double y, const char *text)
+{
+    uint32_t cps[64];
+    size_t n = decode(text, cps);
+    for (size_t i = 0; i < n; i++) {
+        double w = ax_font_advance(font, cps[i]) * size / 1000.0;
+        if (cps[i] != ' ') {
+            int ink = pgm_ink(img, x, y - 0.9 * size, x + w, y + 0.15 * size);
+            if (ink < 10)
+                fail_msg("U+%04X at x %.1f: %d dark pixels", (unsigned)cps[i], x, ink);
+        }
+        x += w;
+    }
+}
+
+/* A document whose fonts are announced page by page: Liberation Sans on
+ * page 1 and again with more code points on page 3 (and before the
+ * overlay), WenQuanYi first on page 2, Noto Serif CJK (CFF, CID-keyed:
+ * codes fixed before the subset) first on page 2 and with more code
+ * points on page 3. After page 3, an overlay on page 1 draws a footer
+ * (artifact), the page number of a contents entry (resumed element) and a
+ * link to an anchor on page 3. */
+static ax_status write_lazy_doc(fixture *f, const ax_font *serif, const char *pdf)
+{
+    ax_device *d;
+    assert_int_equal(ax_pdf_device_new(pdf, &INFO, &d), AX_OK);
+    use(d, f->sans, "Contents");
+    assert_int_equal(ax_device_begin_page(d, 595, 842), AX_OK);
+    assert_int_equal(ax_device_begin_struct(d, &(ax_struct){.type = AX_ST_TOC}), AX_OK);
+    assert_int_equal(ax_device_begin_struct(d, &(ax_struct){.type = AX_ST_TOCI, .id = 7}), AX_OK);
+    assert_int_equal(show(d, f->sans, SIZE, X0, 60, "Contents"), AX_OK);
+    assert_int_equal(ax_device_end_struct(d), AX_OK);
+    assert_int_equal(ax_device_end_struct(d), AX_OK);
+    assert_int_equal(ax_device_end_page(d), AX_OK);
+
+    use(d, f->wqy, "第二页");
+    use(d, serif, "数据");
+    assert_int_equal(ax_device_begin_page(d, 595, 842), AX_OK);
+    assert_int_equal(ax_device_begin_struct(d, &(ax_struct){.type = AX_ST_P}), AX_OK);
+    assert_int_equal(show(d, f->wqy, SIZE, X0, 60, "第二页"), AX_OK);
+    assert_int_equal(show(d, serif, SIZE, X0, 100, "数据"), AX_OK);
+    assert_int_equal(ax_device_end_struct(d), AX_OK);
+    assert_int_equal(ax_device_end_page(d), AX_OK);
+
+    use(d, serif, "结果数据分析"); /* two of them announced before */
+    use(d, f->sans, "Page three");
+    assert_int_equal(ax_device_begin_page(d, 595, 842), AX_OK);
+    assert_int_equal(ax_device_anchor(d, 1, 40), AX_OK);
+    assert_int_equal(ax_device_begin_struct(d, &(ax_struct){.type = AX_ST_P}), AX_OK);
+    assert_int_equal(show(d, f->sans, SIZE, X0, 60, "Page three"), AX_OK);
+    assert_int_equal(show(d, serif, SIZE, X0, 100, "数据分析结果"), AX_OK);
+    assert_int_equal(ax_device_end_struct(d), AX_OK);
+    assert_int_equal(ax_device_end_page(d), AX_OK);
+
+    /* the total is known: page 1 again */
+    use(d, f->sans, "Page 1 of 3");
+    if (ax_device_overlay(d, 0) != AX_OK)
+        fail_msg("overlay: %s", d->message);
+    assert_int_equal(ax_device_begin_artifact(d, AX_ART_FOOTER), AX_OK);
+    assert_int_equal(show(d, f->sans, SIZE, X0, 800, "Page 1 of 3"), AX_OK);
+    assert_int_equal(ax_device_end_artifact(d), AX_OK);
+    assert_int_equal(ax_device_resume_struct(d, 7), AX_OK);
+    assert_int_equal(ax_device_begin_struct(d, &(ax_struct){.type = AX_ST_LINK}), AX_OK);
+    assert_int_equal(show(d, f->sans, SIZE, 300, 60, "3"), AX_OK);
+    assert_int_equal(ax_device_link(d, 298, 44, 14, 20, NULL, 1, "page 3"), AX_OK);
+    assert_int_equal(ax_device_end_struct(d), AX_OK);
+    assert_int_equal(ax_device_end_struct(d), AX_OK);
+    assert_int_equal(ax_device_end_page(d), AX_OK);
+    ax_status st = ax_device_close(d);
+    if (st != AX_OK)
+        fprintf(stderr, "close: %s\n", d->message);
+    ax_device_free(d);
+    return st;
+}
+
+static void lazy_fonts_and_overlay(void **state)
+{
+    fixture *f = *state;
+    const ax_font *serif;
+    assert_int_equal(ax_fontset_lookup(f->fs, "Noto Serif CJK SC", &serif), AX_OK);
+    char pdf[512], again[512];
+    snprintf(pdf, sizeof pdf, "%s", path_in(f, "lazy.pdf"));
+    snprintf(again, sizeof again, "%s", path_in(f, "lazy2.pdf"));
+    assert_int_equal(write_lazy_doc(f, serif, pdf), AX_OK);
+    assert_int_equal(write_lazy_doc(f, serif, again), AX_OK);
+    char cmd[2048];
+    const char *keep = getenv("ANNEX_TEST_KEEP_LAZY"); /* a copy to look at */
+    if (keep) {
+        snprintf(cmd, sizeof cmd, "cp '%s' '%s'", pdf, keep);
+        assert_int_equal(run(cmd, NULL), 0);
+    }
+    snprintf(cmd, sizeof cmd, "cmp -s '%s' '%s'", pdf, again);
+    assert_int_equal(run(cmd, NULL), 0);
+
+    ax_buf out = {0};
+    snprintf(cmd, sizeof cmd, "qpdf --check '%s' 2>&1", pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    assert_non_null(strstr(out.data, "No syntax or stream encoding errors"));
+    ax_buf_free(&out);
+    /* three fonts, each embedded once, subset, with a ToUnicode map */
+    snprintf(cmd, sizeof cmd, "pdffonts '%s' 2>&1", pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    int fonts = 0;
+    for (char *l = strstr(out.data, "+"); l; l = strstr(l + 1, "\n")) {
+        if (strstr(l, "yes yes yes"))
+            fonts++;
+    }
+    assert_int_equal(fonts, 3);
+    assert_non_null(strstr(out.data, "NotoSerifCJKsc-Regular"));
+    assert_non_null(strstr(out.data, "WenQuanYi"));
+    ax_buf_free(&out);
+
+    /* text of each page, the overlay's with page 1's */
+    const char *want[3][3] = {{"Contents", "Page 1 of 3", "3"},
+                              {"第二页", "数据", NULL},
+                              {"Page three", "数据分析结果", NULL}};
+    for (int pg = 1; pg <= 3; pg++) {
+        snprintf(cmd, sizeof cmd, "pdftotext -f %d -l %d '%s' - 2>&1", pg, pg, pdf);
+        assert_int_equal(run(cmd, &out), 0);
+        for (int k = 0; k < 3 && want[pg - 1][k]; k++)
+            if (!strstr(out.data, want[pg - 1][k]))
+                fail_msg("page %d: no \"%s\" in \"%s\"", pg, want[pg - 1][k], out.data);
+        ax_buf_free(&out);
+    }
+    /* every glyph drawn: the CFF codes written before the subset existed,
+     * the overlay's text on page 1 */
+    snprintf(cmd, sizeof cmd, "pdftoppm -r 100 -gray '%s' '%s/lazy'", pdf, f->dir);
+    assert_int_equal(run(cmd, NULL), 0);
+    pgm img;
+    assert_int_equal(pgm_read(path_in(f, "lazy-1.pgm"), &img), 0);
+    glyphs_have_ink(&img, f->sans, SIZE, X0, 60, "Contents");
+    glyphs_have_ink(&img, f->sans, SIZE, X0, 800, "Page 1 of 3");
+    glyphs_have_ink(&img, f->sans, SIZE, 300, 60, "3");
+    free(img.px);
+    assert_int_equal(pgm_read(path_in(f, "lazy-2.pgm"), &img), 0);
+    glyphs_have_ink(&img, f->wqy, SIZE, X0, 60, "第二页");
+    glyphs_have_ink(&img, serif, SIZE, X0, 100, "数据");
+    free(img.px);
+    assert_int_equal(pgm_read(path_in(f, "lazy-3.pgm"), &img), 0);
+    glyphs_have_ink(&img, f->sans, SIZE, X0, 60, "Page three");
+    glyphs_have_ink(&img, serif, SIZE, X0, 100, "数据分析结果");
+    free(img.px);
+
+    /* MuPDF and Ghostscript draw it without complaint */
+    snprintf(cmd, sizeof cmd, "mutool draw -q -o /dev/null '%s' 2>&1", pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    assert_null(strstr(out.data, "error")); /* Debian's MuPDF warns it has no ICC support */
+    ax_buf_free(&out);
+    snprintf(cmd, sizeof cmd, "gs -q -sDEVICE=nullpage -dNOPAUSE -dBATCH '%s' 2>&1", pdf);
+    if (run(cmd, &out) != 0 || out.data[0])
+        fail_msg("gs: %s", out.data);
+    ax_buf_free(&out);
+
+    /* the structure: the overlay's MCIDs in page 1's ParentTree entry,
+     * the link annotation in its Link element */
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 tests/render/tagcheck.py '%s' 2>&1", pdf);
+    int rc = run(cmd, &out);
+    if (rc != 0)
+        fail_msg("tagcheck: %s", out.data);
+    ax_buf_free(&out);
+    snprintf(cmd, sizeof cmd, "qpdf --qdf --object-streams=disable '%s' - 2>/dev/null", pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    unnul(out.data, out.len);
+    assert_non_null(strstr(out.data, "/Contents [")); /* page 1: its stream, the overlay's */
+    assert_non_null(strstr(out.data, "/S /Link"));
+    assert_non_null(strstr(out.data, "/Type /OBJR"));
+    assert_non_null(strstr(out.data, "/Subtype /Footer"));
+    ax_buf_free(&out);
+}
+
+/* Misuse of overlay, and the PNG device's refusal. */
+static void overlay_misuse(void **state)
+{
+    fixture *f = *state;
+    const char *pdf = path_in(f, "bad.pdf");
+    ax_device *d;
+    assert_int_equal(ax_pdf_device_new(pdf, &INFO, &d), AX_OK);
+    assert_int_equal(ax_device_overlay(d, 0), AX_ERR_DATA); /* no page has ended */
+    assert_non_null(strstr(d->message, "only 0 pages"));
+    ax_device_free(d);
+    assert_int_equal(ax_pdf_device_new(pdf, &INFO, &d), AX_OK);
+    assert_int_equal(ax_device_begin_page(d, 595, 842), AX_OK);
+    assert_int_equal(ax_device_overlay(d, 0), AX_ERR_DATA); /* a page is open */
+    ax_device_free(d);
+    assert_int_equal(ax_pdf_device_new(pdf, &INFO, &d), AX_OK);
+    assert_int_equal(ax_device_begin_page(d, 595, 842), AX_OK);
+    assert_int_equal(ax_device_end_page(d), AX_OK);
+    if (ax_device_overlay(d, 0) != AX_OK)
+        fail_msg("overlay: %s", d->message);
+    assert_int_equal(ax_device_outline(d, 1, "x", 0), AX_ERR_DATA);
+    assert_non_null(strstr(d->message, "outline in an overlay"));
+    ax_device_free(d);
+    assert_false(file_exists(pdf));
+
+    assert_int_equal(ax_png_device_new(f->dir, "p", 72, 0, &d), AX_OK);
+    assert_int_equal(ax_device_begin_page(d, 100, 100), AX_OK);
+    assert_int_equal(ax_device_end_page(d), AX_OK);
+    assert_int_equal(ax_device_overlay(d, 0), AX_ERR_USAGE);
+    assert_non_null(strstr(d->message, "end_page"));
+    ax_device_free(d);
+
+    ax_buf tr = {0};
+    assert_int_equal(ax_trace_device_new(&tr, &d), AX_OK);
+    assert_int_equal(ax_device_begin_page(d, 100, 100), AX_OK);
+    assert_int_equal(ax_device_end_page(d), AX_OK);
+    if (ax_device_overlay(d, 0) != AX_OK)
+        fail_msg("overlay: %s", d->message);
+    assert_int_equal(ax_device_end_page(d), AX_OK);
+    assert_non_null(strstr(tr.data, "end_page\noverlay 0\nend_page\n"));
+    ax_device_free(d);
+    ax_buf_free(&tr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1651,6 +1877,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(marked_content_nests, setup, teardown),
         cmocka_unit_test_setup_teardown(actual_text_of_vertical_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(small_document_figures, setup, teardown),
+        cmocka_unit_test_setup_teardown(lazy_fonts_and_overlay, setup, teardown),
+        cmocka_unit_test_setup_teardown(overlay_misuse, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
