@@ -18,6 +18,7 @@
 #include <time.h>
 #include <dirent.h>
 #include <locale.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1857,6 +1858,70 @@ static void overlay_misuse(void **state)
     ax_buf_free(&tr);
 }
 
+/* Memory over a long document: malloc'd bytes (mallinfo2) after page 200
+ * and after page 2,000 of pages alike (a heading, a table row of three
+ * cells, a rule, a footer drawn by an overlay after the last page), fonts
+ * announced as pages come. Printed; the bound is what the device keeps per
+ * page today (see README, "Memory"), with room, so that a leak of a page's
+ * content (about 1.5 KB compressed here) or more fails. */
+static void memory_per_page(void **state)
+{
+    fixture *f = *state;
+    const char *pdf = path_in(f, "long.pdf");
+    ax_device *d;
+    assert_int_equal(ax_pdf_device_new(pdf, &INFO, &d), AX_OK);
+    size_t at200 = 0, at2000 = 0;
+    ax_path_el els[5];
+    ax_path rule = rect_path(els, 40, 700, 555, 701);
+    for (int pg = 1; pg <= 2000; pg++) {
+        char text[128];
+        snprintf(text, sizeof text, "Activity %d: technical assistance 数据分析 %d", pg, pg * 7);
+        use(d, f->sans, "Activity: technical assistance 0123456789");
+        use(d, f->wqy, "数据分析");
+        assert_int_equal(ax_device_begin_page(d, 595, 842), AX_OK);
+        assert_int_equal(ax_device_begin_struct(d, &(ax_struct){.type = AX_ST_H2}), AX_OK);
+        assert_int_equal(show(d, f->sans, 14, 40, 60, "Activity"), AX_OK);
+        assert_int_equal(ax_device_end_struct(d), AX_OK);
+        assert_int_equal(ax_device_begin_struct(d, &(ax_struct){.type = AX_ST_TABLE}), AX_OK);
+        assert_int_equal(ax_device_begin_struct(d, &(ax_struct){.type = AX_ST_TR}), AX_OK);
+        for (int c = 0; c < 3; c++) {
+            assert_int_equal(ax_device_begin_struct(d, &(ax_struct){.type = AX_ST_TD}), AX_OK);
+            assert_int_equal(show(d, c == 1 ? f->wqy : f->sans, 10, 40 + 170 * c, 100,
+                                  c == 1 ? "数据分析" : "technical assistance"),
+                             AX_OK);
+            assert_int_equal(ax_device_end_struct(d), AX_OK);
+        }
+        assert_int_equal(ax_device_end_struct(d), AX_OK);
+        assert_int_equal(ax_device_end_struct(d), AX_OK);
+        assert_int_equal(ax_device_begin_artifact(d, AX_ART_LAYOUT), AX_OK);
+        assert_int_equal(ax_device_fill_path(d, &rule, (ax_color){0, 0, 0}), AX_OK);
+        assert_int_equal(ax_device_end_artifact(d), AX_OK);
+        assert_int_equal(ax_device_end_page(d), AX_OK);
+        if (pg == 200 || pg == 2000) {
+            struct mallinfo2 mi = mallinfo2();
+            *(pg == 200 ? &at200 : &at2000) = mi.uordblks;
+        }
+    }
+    for (size_t pg = 0; pg < 2000; pg++) {
+        assert_int_equal(ax_device_overlay(d, pg), AX_OK);
+        assert_int_equal(ax_device_begin_artifact(d, AX_ART_FOOTER), AX_OK);
+        assert_int_equal(show(d, f->sans, 9, 40, 820, "0123456789"), AX_OK);
+        assert_int_equal(ax_device_end_artifact(d), AX_OK);
+        assert_int_equal(ax_device_end_page(d), AX_OK);
+    }
+    assert_int_equal(ax_device_close(d), AX_OK);
+    ax_device_free(d);
+    double per_page = ((double)at2000 - (double)at200) / 1800.0;
+    printf("malloc'd bytes: %zu after page 200, %zu after page 2000: %.0f bytes per page\n",
+           at200, at2000, per_page);
+    assert_true(per_page < 12000);
+    char cmd[1024];
+    ax_buf out = {0};
+    snprintf(cmd, sizeof cmd, "qpdf --check '%s' 2>&1", pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    ax_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1879,6 +1944,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(small_document_figures, setup, teardown),
         cmocka_unit_test_setup_teardown(lazy_fonts_and_overlay, setup, teardown),
         cmocka_unit_test_setup_teardown(overlay_misuse, setup, teardown),
+        cmocka_unit_test_setup_teardown(memory_per_page, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
