@@ -310,9 +310,38 @@ static int write_all(int fd, const char *data, size_t len)
     return 1;
 }
 
+/* What ax_file_write_atomic writes: data[0..len), or when data is NULL
+ * the first len bytes of the file `fd` (ax_file_write_atomic_fd). */
+typedef struct wsrc {
+    const char *data;
+    int fd;
+} wsrc;
+
+static int write_src(int fd, const wsrc *src, size_t len)
+{
+    if (src->data || len == 0)
+        return write_all(fd, src->data ? src->data : "", len);
+    char buf[65536];
+    for (size_t off = 0; off < len;) {
+        size_t k = len - off < sizeof buf ? len - off : sizeof buf;
+        ssize_t r = pread(src->fd, buf, k, (off_t)off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            if (r == 0)
+                errno = EIO;
+            return 0;
+        }
+        if (!write_all(fd, buf, (size_t)r))
+            return 0;
+        off += (size_t)r;
+    }
+    return 1;
+}
+
 /* The classic way: a named temporary file beside `path`, renamed into
  * place. A process killed while writing leaves PATH.tmp.XXXXXX behind. */
-static ax_status write_via_named_temp(const char *path, const char *data, size_t len)
+static ax_status write_via_named_temp(const char *path, const wsrc *data, size_t len)
 {
     size_t plen = strlen(path);
     char *tmp = ax_malloc(plen + 16);
@@ -324,7 +353,7 @@ static ax_status write_via_named_temp(const char *path, const char *data, size_t
         ax_free(tmp);
         return AX_ERR_IO;
     }
-    int ok = write_all(fd, data, len) && fsync(fd) == 0;
+    int ok = write_src(fd, data, len) && fsync(fd) == 0;
     ok = (close(fd) == 0) && ok;
     if (ok)
         ok = fchmodat(AT_FDCWD, tmp, 0644, 0) == 0 && rename(tmp, path) == 0;
@@ -385,13 +414,13 @@ static int is_stream(const char *path)
            (stat(path, &sb) == 0 && (S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode)));
 }
 
-static ax_status write_stream(const char *path, const char *data, size_t len)
+static ax_status write_stream(const char *path, const wsrc *data, size_t len)
 {
     int own = strcmp(path, "-") != 0;
     int fd = own ? open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY) : STDOUT_FILENO;
     if (fd < 0)
         return AX_ERR_IO;
-    int ok = write_all(fd, data, len);
+    int ok = write_src(fd, data, len);
     int saved = errno;
     if (own && close(fd) != 0 && ok) {
         ok = 0;
@@ -401,7 +430,7 @@ static ax_status write_stream(const char *path, const char *data, size_t len)
     return ok ? AX_OK : AX_ERR_IO;
 }
 
-ax_status ax_file_write_atomic(const char *path, const char *data, size_t len)
+static ax_status write_atomic(const char *path, const wsrc *data, size_t len)
 {
     if (is_stream(path))
         return write_stream(path, data, len);
@@ -422,7 +451,7 @@ ax_status ax_file_write_atomic(const char *path, const char *data, size_t len)
     ax_free(dir);
     if (fd < 0)
         return write_via_named_temp(path, data, len);
-    int ok = write_all(fd, data, len) && fchmod(fd, 0644) == 0 && fsync(fd) == 0;
+    int ok = write_src(fd, data, len) && fchmod(fd, 0644) == 0 && fsync(fd) == 0;
     if (!ok) {
         int saved = errno;
         close(fd);
@@ -441,6 +470,18 @@ ax_status ax_file_write_atomic(const char *path, const char *data, size_t len)
         return write_via_named_temp(path, data, len); /* no /proc, say */
     errno = saved;
     return AX_ERR_IO;
+}
+
+ax_status ax_file_write_atomic(const char *path, const char *data, size_t len)
+{
+    wsrc src = {data ? data : "", -1};
+    return write_atomic(path, &src, len);
+}
+
+ax_status ax_file_write_atomic_fd(const char *path, int fd, size_t len)
+{
+    wsrc src = {NULL, fd};
+    return write_atomic(path, &src, len);
 }
 
 /* ---- text --------------------------------------------------------------- */

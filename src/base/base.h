@@ -81,6 +81,10 @@ int ax_make_dirs(const char *dir);
  * file. "-" is standard output, and a character device or FIFO is written
  * into as a stream (never renamed over). */
 ax_status ax_file_write_atomic(const char *path, const char *data, size_t len);
+/* The same with the first `len` bytes of the file open as `fd` (read with
+ * pread, from offset 0): a file made in a temporary file first (the PDF
+ * device's). */
+ax_status ax_file_write_atomic_fd(const char *path, int fd, size_t len);
 
 /* UTF-8: the byte offset of the first invalid sequence in s[0..n), or -1. */
 long ax_utf8_invalid_at(const char *s, size_t n);

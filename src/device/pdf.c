@@ -112,6 +112,8 @@ typedef struct ax_pdf {
     pdf_font **fonts;
     size_t nfonts;
     struct zpool *zp;        /* streams being compressed (zpool_*) */
+    FILE *spool;             /* compressed page contents until the save (zdrain) */
+    uint64_t spool_len;
     uint16_t *cid;           /* code point → CID (0: none yet), TrueType fonts */
     unsigned ncids;          /* CIDs 1..ncids */
     uint8_t pend[0x10000 / 8]; /* announced for a TrueType font, not numbered yet */
@@ -417,6 +419,8 @@ static void pdf_free(ax_device *d)
     zpool_free(p); /* its streams belong to the document's memory manager */
     if (p->doc)
         HPDF_Free(p->doc);
+    if (p->spool)
+        fclose(p->spool);
     for (size_t i = 0; i < p->nfonts; i++) {
         ax_free(p->fonts[i]->cps);
         ax_free(p->fonts[i]->codes);
@@ -482,6 +486,11 @@ typedef struct ax_stream {
     size_t nchunks, total;
     size_t pos;         /* read position */
     HPDF_Error_Rec err; /* private error record (streams of other threads) */
+    /* spooled (read streams): the bytes are `spool_len` bytes at
+     * `spool_off` in the file `spool_fd` (a page's compressed content) */
+    int spooled, spool_fd;
+    uint64_t spool_off;
+    size_t spool_len;
 } ax_stream;
 
 /* the bytes at offset `at` and how many follow contiguously */
@@ -502,12 +511,33 @@ static const char *stream_at(const ax_stream *x, size_t at, size_t *run)
     return NULL;
 }
 
-static size_t stream_len(const ax_stream *x) { return x->chunks ? x->total : x->b.len; }
+static size_t stream_len(const ax_stream *x)
+{
+    return x->spooled ? x->spool_len : x->chunks ? x->total : x->b.len;
+}
 
 static HPDF_STATUS xs_read(HPDF_Stream s, HPDF_BYTE *ptr, HPDF_UINT *siz)
 {
     ax_stream *x = s->attr;
     size_t want = *siz, len = stream_len(x), got = 0;
+    if (x->spooled) {
+        size_t k = want < len - x->pos ? want : len - x->pos;
+        while (got < k) {
+            ssize_t r = pread(x->spool_fd, ptr + got, k - got,
+                              (off_t)(x->spool_off + x->pos + got));
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                return HPDF_SetError(s->error, HPDF_FILE_IO_ERROR, 0);
+            got += (size_t)r;
+        }
+        x->pos += got;
+        if (got < want) {
+            *siz = (HPDF_UINT)got;
+            return HPDF_STREAM_EOF;
+        }
+        return HPDF_OK;
+    }
     while (got < want && x->pos < len) {
         size_t run;
         const char *src = stream_at(x, x->pos, &run);
@@ -628,6 +658,7 @@ typedef struct zjob {
     struct pdf_font *pf; /* a font: cut its subset first, then compress it */
     int cut;             /* the subset is made (or failed: pf->sub_st) */
     int zipped;          /* compressed (st says how it went) */
+    int finished;        /* done, as the pool's lock says (zdrain) */
     int refs;            /* entries of the queue holding it */
 } zjob;
 
@@ -637,6 +668,7 @@ typedef struct zpool {
     zjob **jobs;     /* a font's job comes twice when this thread cut it */
     size_t n, cap, next, done;
     size_t waiting;  /* bytes submitted before the helper started */
+    size_t drained;  /* jobs before this one are spooled or left alone (zdrain) */
     int helper, stop;
     pthread_t tid;
 } zpool;
@@ -706,6 +738,7 @@ static void zwork(zpool *z, int cut_only)
             j->dict->stream->write_fn == xs_write)
             ax_buf_free(&xs(j->dict->stream)->b);
         pthread_mutex_lock(&z->mu);
+        j->finished = 1;
         z->done++;
         pthread_cond_broadcast(&z->cv);
     }
@@ -845,6 +878,65 @@ static void zsubmit(ax_pdf *p, HPDF_Dict dict, const chunk *c, size_t nc)
         z->helper = 1;
     pthread_cond_broadcast(&z->cv);
     pthread_mutex_unlock(&z->mu);
+}
+
+/* The spool: a temporary file (unlinked: nothing is left behind) holding
+ * the pages' compressed contents from their compression to the save, which
+ * copies them into the document. No page's content stays in memory. */
+static int spool_write(ax_pdf *p, const char *data, size_t n, uint64_t *off)
+{
+    if (!p->spool) {
+        p->spool = tmpfile();
+        if (!p->spool) {
+            ax_device_fail(&p->base, AX_ERR_IO, "cannot make a temporary file: %s",
+                           strerror(errno));
+            return 0;
+        }
+    }
+    int fd = fileno(p->spool);
+    *off = p->spool_len;
+    for (size_t done = 0; done < n;) {
+        ssize_t w = pwrite(fd, data + done, n - done, (off_t)(p->spool_len + done));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            ax_device_fail(&p->base, AX_ERR_IO, "cannot write a temporary file: %s",
+                           strerror(errno));
+            return 0;
+        }
+        done += (size_t)w;
+    }
+    p->spool_len += n;
+    return 1;
+}
+
+/* Page contents compressed so far, in the order they were queued, go to
+ * the spool and leave memory (the device's thread; fonts stay). */
+static void zdrain(ax_pdf *p)
+{
+    zpool *z = p->zp;
+    while (z && ok(p)) {
+        pthread_mutex_lock(&z->mu);
+        zjob *j = z->drained < z->n && z->jobs[z->drained]->finished ? z->jobs[z->drained]
+                                                                     : NULL;
+        if (j)
+            z->drained++;
+        pthread_mutex_unlock(&z->mu);
+        if (!j)
+            return;
+        if (j->pf || !j->zipped || j->st != HPDF_OK || !j->out)
+            continue;
+        ax_stream *o = xs(j->out);
+        uint64_t off;
+        if (!spool_write(p, o->b.data, o->b.len, &off))
+            return;
+        o->spooled = 1;
+        o->spool_fd = fileno(p->spool);
+        o->spool_off = off;
+        o->spool_len = o->b.len;
+        o->limit = 0;
+        ax_buf_free(&o->b);
+    }
 }
 
 /* libharu's Dict_Write writes /Filter from dict->filter before the keys,
@@ -1904,6 +1996,17 @@ static ax_status pdf_end_page(ax_device *d)
         ax_stream *x = xs(p->cs);
         chunk c = {x->b.data, x->b.len};
         zsubmit(p, p->cs_dict, &c, 1);
+        /* what is compressed leaves memory; the helper may lag by a few
+         * pages, then this thread compresses too */
+        zpool *z = p->zp;
+        if (z && z->helper) {
+            pthread_mutex_lock(&z->mu);
+            size_t behind = z->n - z->done;
+            pthread_mutex_unlock(&z->mu);
+            if (behind > 4)
+                zwork(z, 0);
+        }
+        zdrain(p);
     }
     p->page_nmc[p->cur] = p->next_mcid;
     p->page = NULL;
@@ -3234,6 +3337,40 @@ static int write_tree(void *ctx, size_t i, uint32_t base, ax_buf *b)
     return !b->failed;
 }
 
+/* The file being saved, in a temporary file (pdfsave.h's sink). */
+typedef struct out_file {
+    ax_pdf *p;
+    FILE *f;            /* made at the first flush */
+    uint64_t len;
+    struct md5_ctx md5; /* of the bytes written (the /ID, ax_pdfmeta_finish_tail) */
+    int unused;
+} out_file;
+
+static int out_flush(void *ctx, const char *data, size_t n)
+{
+    out_file *o = ctx;
+    if (!o->f && !(o->f = tmpfile())) {
+        ax_device_fail(&o->p->base, AX_ERR_IO, "cannot make a temporary file: %s",
+                       strerror(errno));
+        return 0;
+    }
+    md5_update(&o->md5, n, (const uint8_t *)data);
+    int fd = fileno(o->f);
+    for (size_t done = 0; done < n;) {
+        ssize_t w = pwrite(fd, data + done, n - done, (off_t)(o->len + done));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            ax_device_fail(&o->p->base, AX_ERR_IO, "cannot write a temporary file: %s",
+                           strerror(errno));
+            return 0;
+        }
+        done += (size_t)w;
+    }
+    o->len += n;
+    return 1;
+}
+
 static ax_status pdf_close(ax_device *d)
 {
     ax_pdf *p = to_pdf(d);
@@ -3276,23 +3413,49 @@ static ax_status pdf_close(ax_device *d)
     if (mst != AX_OK && ok(p))
         ax_device_fail(d, mst, "%s", msg);
     /* Object and cross-reference streams (pdfsave.h), not libharu's save. */
+    /* The file goes into a temporary file as it is made (a small one stays
+     * in memory: no file is made for it), the /ID is patched into its
+     * last part, and it is copied into place through ax_file_write_atomic's
+     * temporary file and rename. */
+    out_file of;
+    memset(&of, 0, sizeof of);
+    of.p = p;
+    md5_init(&of.md5);
     if (hp(p, "ax_pdf_save_compact")) {
         ax_pdf_extra tree = {p->tree_root, p->nelems + 1, p, write_tree};
-        ax_status sst = ax_pdf_save_compact(p->doc, &tree, &xs(p->doc->stream)->b, msg,
+        ax_pdf_sink sink = {out_flush, &of};
+        ax_status sst = ax_pdf_save_compact(p->doc, &tree, &sink, &xs(p->doc->stream)->b, msg,
                                             sizeof msg);
-        if (sst != AX_OK)
+        if (sst != AX_OK && ok(p))
             ax_device_fail(d, sst, "%s", msg);
     }
-    if (!ok(p))
-        return p->base.status;
     ax_buf *out = &xs(p->doc->stream)->b;
-    if (out->failed)
-        return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
-    mst = ax_pdfmeta_finish((unsigned char *)out->data, out->len, msg, sizeof msg);
-    if (mst != AX_OK)
-        return ax_device_fail(d, mst, "%s", msg);
+    if (ok(p) && out->failed)
+        ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
+    if (ok(p)) {
+        mst = ax_pdfmeta_finish_tail(&of.md5, (unsigned char *)out->data, out->len, msg,
+                                     sizeof msg);
+        if (mst != AX_OK)
+            ax_device_fail(d, mst, "%s", msg);
+    }
+    if (ok(p) && of.f)
+        out_flush(&of, out->data, out->len);
+    if (!ok(p)) {
+        if (of.f)
+            fclose(of.f);
+        return p->base.status;
+    }
     errno = 0;
-    ax_status st; st = ax_file_write_atomic(p->path, out->data ? out->data : "", out->len);
+    ax_status st;
+    if (of.f)
+        st = ax_file_write_atomic_fd(p->path, fileno(of.f), (size_t)of.len);
+    else
+        st = ax_file_write_atomic(p->path, out->data ? out->data : "", out->len);
+    if (of.f) {
+        int saved = errno;
+        fclose(of.f);
+        errno = saved;
+    }
     if (st != AX_OK)
         ax_device_fail(d, st, "cannot write %s: %s", p->path,
                        st == AX_ERR_NOMEM ? "out of memory" : strerror(errno));

@@ -359,6 +359,14 @@ static unsigned char *find_last(unsigned char *hay, size_t end, const char *need
 
 ax_status ax_pdfmeta_finish(unsigned char *pdf, size_t len, char *msg, size_t msgn)
 {
+    struct md5_ctx ctx;
+    md5_init(&ctx);
+    return ax_pdfmeta_finish_tail(&ctx, pdf, len, msg, msgn);
+}
+
+ax_status ax_pdfmeta_finish_tail(struct md5_ctx *prefix, unsigned char *pdf, size_t len,
+                                 char *msg, size_t msgn)
+{
     /* The placeholder is written twice, in hex (libharu writes binary
      * strings so), in the trailer (or a cross-reference stream's
      * dictionary), near the end of the file: the last two occurrences. */
@@ -377,11 +385,9 @@ ax_status ax_pdfmeta_finish(unsigned char *pdf, size_t len, char *msg, size_t ms
 
     /* MD5, as PDF 1.7 14.4 suggests for the ID: an identifier, not a
      * signature, and four times cheaper than SHA-256 over the file */
-    struct md5_ctx ctx;
     uint8_t digest[MD5_DIGEST_SIZE];
-    md5_init(&ctx);
-    md5_update(&ctx, len, pdf);
-    md5_digest(&ctx, sizeof digest, digest);
+    md5_update(prefix, len, pdf);
+    md5_digest(prefix, sizeof digest, digest);
     for (int k = 0; k < 2; k++)
         for (size_t i = 0; i < ID_LEN; i++) {
             char two[3];

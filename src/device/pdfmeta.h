@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 #include <hpdf.h>
+#include <nettle/md5.h>
 
 #include "device.h"
 
@@ -31,6 +32,11 @@
 
 ax_status ax_pdfmeta_apply(HPDF_Doc doc, const ax_doc_info *info, char *msg, size_t msgn);
 ax_status ax_pdfmeta_finish(unsigned char *pdf, size_t len, char *msg, size_t msgn);
+/* The same for a file written in parts (pdf.c streams it): `prefix` has
+ * had md5_init and md5_update over every byte before `pdf`, the last part,
+ * which holds the placeholder; the /ID is patched there. */
+ax_status ax_pdfmeta_finish_tail(struct md5_ctx *prefix, unsigned char *pdf, size_t len,
+                                 char *msg, size_t msgn);
 
 /* The ICC v2 sRGB profile of Debian's icc-profiles-free, compiled in
  * (build/srgb_icc.c, made by tools/embed_icc.py). */

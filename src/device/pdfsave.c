@@ -31,12 +31,16 @@ typedef struct objstm {
     uint32_t ids[AX_PDF_OBJSTM_MAX];
     uint32_t offs[AX_PDF_OBJSTM_MAX];
     unsigned n;
+    int written;
 } objstm;
 
 typedef struct saver {
     HPDF_Doc doc;
     ax_buf *out;
     size_t base;              /* out->len when the file began */
+    const ax_pdf_sink *sink;  /* takes the bytes as they are made, or NULL */
+    uint64_t flushed;         /* bytes of the file given to the sink */
+    uint32_t osbase;          /* the number of object stream 0 */
     HPDF_Stream_Rec file;     /* writes to out */
     HPDF_Stream_Rec body;     /* writes to the current object stream */
     /* the cross-reference entries, by object number */
@@ -147,7 +151,23 @@ static int entry(saver *s, size_t id)
     return 1;
 }
 
-static size_t here(const saver *s) { return s->out->len - s->base; }
+static size_t here(const saver *s) { return (size_t)s->flushed + s->out->len - s->base; }
+
+/* Between objects: the bytes made so far go to the sink once there are
+ * enough of them (the file is never held whole). */
+static void maybe_flush(saver *s, int force)
+{
+    size_t n = s->out->len - s->base;
+    if (!s->sink || s->st != AX_OK || s->out->failed || n == 0 ||
+        (!force && n < AX_PDF_FLUSH_AT))
+        return;
+    if (!s->sink->flush(s->sink->ctx, s->out->data + s->base, n)) {
+        fail(s, AX_ERR_IO, "cannot write the file");
+        return;
+    }
+    s->flushed += n;
+    s->out->len = s->base;
+}
 
 static void write_plain(saver *s, uint32_t id, HPDF_XrefEntry e)
 {
@@ -168,7 +188,10 @@ static void write_plain(saver *s, uint32_t id, HPDF_XrefEntry e)
         return;
     }
     put(s, "\nendobj\n");
+    maybe_flush(s, 0);
 }
+
+static void write_objstm(saver *s, size_t j, uint32_t id);
 
 /* The object stream object `id` goes in (a new one when the last is full),
  * its entry and offset recorded; NULL when out of memory. */
@@ -177,6 +200,14 @@ static objstm *slot(saver *s, uint32_t id)
     if (!entry(s, id))
         return NULL;
     objstm *o = s->nos ? s->os[s->nos - 1] : NULL;
+    if (o && o->n == AX_PDF_OBJSTM_MAX && s->osbase) {
+        /* full, and its number known: written now, its body freed */
+        write_objstm(s, s->nos - 1, s->osbase + (uint32_t)(s->nos - 1));
+        maybe_flush(s, 0);
+        ax_free(o);
+        s->os[s->nos - 1] = NULL;
+        o = NULL;
+    }
     if (!o || o->n == AX_PDF_OBJSTM_MAX) {
         if (s->nos == s->oscap) {
             size_t cap = s->oscap ? 2 * s->oscap : 16;
@@ -200,7 +231,7 @@ static objstm *slot(saver *s, uint32_t id)
     o->ids[o->n] = id;
     o->offs[o->n] = (uint32_t)o->body.len;
     s->type[id] = 2;
-    s->f2[id] = s->nos - 1;
+    s->f2[id] = s->osbase ? s->osbase + s->nos - 1 : s->nos - 1;
     s->f3[id] = o->n;
     o->n++;
     return o;
@@ -297,6 +328,9 @@ static void stream_out(saver *s, const char *z, size_t n)
 static void write_objstm(saver *s, size_t j, uint32_t id)
 {
     objstm *o = s->os[j];
+    if (o->written)
+        return;
+    o->written = 1;
     ax_buf hdr = {0};
     char num[24];
     for (unsigned i = 0; i < o->n; i++) {
@@ -327,6 +361,7 @@ static void write_objstm(saver *s, size_t j, uint32_t id)
         ax_free(z);
     }
     ax_buf_free(&hdr);
+    ax_buf_free(&o->body);
 }
 
 static unsigned width(uint64_t v)
@@ -455,6 +490,15 @@ static void save(saver *s, const ax_pdf_extra *x)
     int minor = (int)doc->pdf_version + 2;
     ax_buf_printf(s->out, "%%PDF-1.%d\n%%\267\276\255\252\n", minor < 5 ? 5 : minor);
 
+    /* The object streams are numbered after libharu's objects and the
+     * caller's, known now (pdf.c's objects add none while written: checked
+     * after the walk), so that each can be written once full. */
+    uint32_t count0 = xref->entries->count;
+    if (x && (uint64_t)count0 + x->n > 0x7FFFFF) {
+        fail(s, AX_ERR_IO, "more objects than a PDF numbers");
+        return;
+    }
+    s->osbase = s->sink ? count0 + (uint32_t)(x ? x->n : 0) : 0;
     /* the objects, in libharu's order: the count may grow on the way */
     for (HPDF_UINT i = 1; i < xref->entries->count && s->st == AX_OK && !s->out->failed; i++) {
         HPDF_XrefEntry e = HPDF_List_ItemAt(xref->entries, i);
@@ -494,6 +538,10 @@ static void save(saver *s, const ax_pdf_extra *x)
         return;
     /* the caller's objects, after libharu's last */
     uint32_t next = xref->entries->count;
+    if (s->osbase && next != count0) {
+        fail(s, AX_ERR_IO, "libharu added objects while the file was written");
+        return;
+    }
     if (x) {
         if ((uint64_t)next + x->n > 0x7FFFFF) {
             fail(s, AX_ERR_IO, "more objects than a PDF numbers");
@@ -509,19 +557,23 @@ static void save(saver *s, const ax_pdf_extra *x)
     if (s->st != AX_OK)
         return;
 
-    for (size_t j = 0; j < s->nos && s->st == AX_OK; j++)
+    for (size_t j = 0; j < s->nos && s->st == AX_OK && !s->osbase; j++)
         for (unsigned i = 0; i < s->os[j]->n; i++)
             s->f2[s->os[j]->ids[i]] = next + j;
-    for (size_t j = 0; j < s->nos && s->st == AX_OK; j++)
-        write_objstm(s, j, next + (uint32_t)j);
+    for (size_t j = 0; j < s->nos && s->st == AX_OK; j++) {
+        if (s->os[j])
+            write_objstm(s, j, next + (uint32_t)j);
+        maybe_flush(s, 0);
+    }
+    maybe_flush(s, 1); /* the cross-reference stream stays in out */
     if (s->st == AX_OK)
         write_xref(s, next + (uint32_t)s->nos);
     if (s->st == AX_OK && s->out->failed)
         fail(s, AX_ERR_NOMEM, "out of memory");
 }
 
-ax_status ax_pdf_save_compact(HPDF_Doc doc, const ax_pdf_extra *extra, ax_buf *out, char *msg,
-                              size_t msgn)
+ax_status ax_pdf_save_compact(HPDF_Doc doc, const ax_pdf_extra *extra, const ax_pdf_sink *sink,
+                              ax_buf *out, char *msg, size_t msgn)
 {
     if (msg && msgn)
         msg[0] = '\0';
@@ -530,6 +582,7 @@ ax_status ax_pdf_save_compact(HPDF_Doc doc, const ax_pdf_extra *extra, ax_buf *o
     s.doc = doc;
     s.out = out;
     s.base = out->len;
+    s.sink = sink && sink->flush ? sink : NULL;
     s.msg = msg;
     s.msgn = msgn;
     if (!HPDF_HasDoc(doc))
@@ -537,10 +590,11 @@ ax_status ax_pdf_save_compact(HPDF_Doc doc, const ax_pdf_extra *extra, ax_buf *o
     sink_init(&s.file, doc, out);
     sink_init(&s.body, doc, NULL);
     save(&s, extra);
-    for (size_t j = 0; j < s.nos; j++) {
-        ax_buf_free(&s.os[j]->body);
-        ax_free(s.os[j]);
-    }
+    for (size_t j = 0; j < s.nos; j++)
+        if (s.os[j]) {
+            ax_buf_free(&s.os[j]->body);
+            ax_free(s.os[j]);
+        }
     ax_free(s.os);
     ax_free(s.later);
     ax_free(s.type);

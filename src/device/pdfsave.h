@@ -44,12 +44,25 @@ typedef struct ax_pdf_extra {
     int (*write)(void *ctx, size_t i, uint32_t base, ax_buf *out);
 } ax_pdf_extra;
 
-/* Append the whole file to `out` (the file starts at out->len on entry;
- * offsets are counted from there). Returns AX_OK, or an error with a
+/* Where the file goes as it is made: flush(ctx, data, n) takes the first
+ * n bytes of out after the file's start whenever more than
+ * AX_PDF_FLUSH_AT have gathered between two objects, and returns 0 when it
+ * cannot write them. Object streams are then written as soon as they are
+ * full (numbered before the walk), not all at the end. The last part — the
+ * cross-reference stream, whose dictionary holds the trailer keys and the
+ * /ID placeholder, startxref, %%EOF — is always left in out. */
+#define AX_PDF_FLUSH_AT (256 * 1024)
+typedef struct ax_pdf_sink {
+    int (*flush)(void *ctx, const char *data, size_t n);
+    void *ctx;
+} ax_pdf_sink;
+
+/* Append the file to `out` (the file starts at out->len on entry;
+ * offsets are counted from there), through `sink` when not NULL. Returns AX_OK, or an error with a
  * message in msg (a libharu error also reaches the document's error
  * handler, as HPDF_SaveToStream's would). Like HPDF_SaveToStream, call it
  * once per document: it adds Root and Info to libharu's trailer. */
-ax_status ax_pdf_save_compact(HPDF_Doc doc, const ax_pdf_extra *extra, ax_buf *out, char *msg,
-                              size_t msgn);
+ax_status ax_pdf_save_compact(HPDF_Doc doc, const ax_pdf_extra *extra, const ax_pdf_sink *sink,
+                              ax_buf *out, char *msg, size_t msgn);
 
 #endif
