@@ -135,15 +135,22 @@ typedef struct ax_pdf {
     enum { PEND_NONE, PEND_FILL, PEND_STROKE } pending;
     /* Structure (tagged PDF): the elements made so far, the open ones as a
      * stack of indices, the marked-content sequence open on the page. */
-    struct selem *elems;
-    size_t nelems, capelems;
-    size_t *open;
+    /* The tree is written as text by the save (pdfsave.h, ax_pdf_extra):
+     * thousands of libharu dictionaries cost more to build and write than
+     * the whole rest of the document. An element lives in memory while it
+     * is open; when it ends it goes to the spool (tree_spool, a compact
+     * record: spool_elem) and is freed, unless it may still get content:
+     * the Document, an element with an id (resume_struct) or with
+     * replacement text (kept, written from memory at the save). */
+    struct selem *docel;      /* element 0, the Document */
+    size_t nelems;            /* elements made, the Document included */
+    struct selem **open;      /* the open elements, innermost last */
     size_t nopen, capopen;
-    /* The tree is kept in these arrays and written as text by the save
-     * (pdfsave.h, ax_pdf_extra): thousands of libharu dictionaries cost
-     * more to build and write than the whole rest of the document. */
-    struct skid *kids;        /* every element's kids, as linked lists */
-    size_t nkids, capkids;
+    struct selem **kept;
+    size_t nkept, capkept;
+    FILE *tree_spool;
+    size_t nspooled;
+    size_t wr_next;           /* write_tree: the next kept element to write */
     int *mcpar;               /* MCID → element, every page in turn */
     size_t nmcpar, capmcpar;
     size_t *page_mc0;         /* each page's first entry in mcpar */
@@ -154,11 +161,15 @@ typedef struct ax_pdf {
     size_t novl, capovl;
     struct pkey *keys;        /* ParentTree keys: pages and link annotations */
     size_t nkeys, capkeys;
-    ax_arena *sarena;         /* elements' Lang, Alt and ActualText */
+    struct selem *rec;        /* write_tree: the spooled element being written */
+    char *recbuf;             /* its Lang and Alt */
+    const char *rec_lang, *rec_alt;
+    const struct selem *wr_el; /* write_tree: the element to write (tree_which) */
+    size_t reccap;
     HPDF_Dict tree_root;      /* StructTreeRoot: its value is written by the save */
     int next_mcid;            /* on this page */
     enum { MC_NONE, MC_ELEM, MC_ART } mc;
-    size_t mc_elem;           /* the element of the open sequence */
+    uint32_t mc_elem;         /* the element (index) of the open sequence */
     int mc_in_text;           /* the open sequence began inside BT … ET */
     ax_artifact_kind mc_art;  /* the kind of the open artifact sequence */
     int in_artifact;
@@ -177,27 +188,29 @@ typedef struct ax_pdf {
     size_t cappages;
 } ax_pdf;
 
-#define NO_KID UINT32_MAX
+/* A kid: an MCID on a page, an element, or a link annotation (OBJR). */
+enum { KID_MCID, KID_ELEM, KID_OBJR };
+typedef struct skid {
+    int32_t page;             /* MCID, OBJR */
+    uint32_t val;             /* the MCID, the element, the annotation's object number */
+    uint8_t kind;
+} skid;
 
 typedef struct selem {
+    uint32_t index;           /* its number: object base + 1 + index (0: the Document) */
     int parent;               /* element index; -1: the root (the Document) */
     ax_struct_type type;
-    const char *lang, *alt;   /* in sarena, or NULL */
-    const char *actual;       /* ActualText, in sarena, or NULL */
+    char *lang, *alt;         /* owned, or NULL */
+    char *actual;             /* ActualText, owned, or NULL */
     int actual_out;           /* a sequence already carries its ActualText */
+    struct selem *owner;      /* the outermost of it and its ancestors with an
+                                 ActualText (kept: never freed before close) */
     ax_scope scope;
     int colspan, id;
     int pg;                   /* /Pg: the page of its first marked content, or -1 */
-    uint32_t first, last;     /* its kids in p->kids, or NO_KID */
+    skid *kids;
+    size_t nkids, capkids;
 } selem;
-
-/* A kid: an MCID on a page, an element, or a link annotation (OBJR). */
-typedef struct skid {
-    uint32_t next;
-    enum { KID_MCID, KID_ELEM, KID_OBJR } kind;
-    int page;                 /* MCID, OBJR */
-    uint32_t val;             /* the MCID, the element, the annotation's object number */
-} skid;
 
 /* An MCID drawn in an overlay: the page's ParentTree array gets it after
  * the MCIDs of the page's own content (sorted by page and MCID at close). */
@@ -229,6 +242,8 @@ typedef struct plabel {
 } plabel;
 
 static const ax_device_ops pdf_ops;
+struct selem;
+static void selem_free(struct selem *e);
 static void zpool_free(struct ax_pdf *p);
 static void op(struct ax_pdf *p, const char *name, int n, ...);
 static void struct_init(struct ax_pdf *p);
@@ -432,14 +447,22 @@ static void pdf_free(ax_device *d)
     ax_free(p->fonts);
     ax_free(p->cid);
     ax_free(p->hex);
-    ax_free(p->elems);
-    ax_free(p->kids);
+    for (size_t i = 0; i < p->nopen; i++)
+        if (!(p->open[i]->id > 0 || p->open[i]->actual))
+            selem_free(p->open[i]); /* an open element not also kept */
+    for (size_t i = 0; i < p->nkept; i++)
+        selem_free(p->kept[i]);
+    ax_free(p->kept);
+    selem_free(p->docel);
+    if (p->tree_spool)
+        fclose(p->tree_spool);
     ax_free(p->mcpar);
     ax_free(p->page_mc0);
     ax_free(p->page_nmc);
     ax_free(p->ovl);
     ax_free(p->keys);
-    ax_arena_free(p->sarena);
+    selem_free(p->rec);
+    ax_free(p->recbuf);
     ax_free(p->open);
     ax_free(p->links);
     ax_free(p->anchors);
@@ -2556,36 +2579,32 @@ static HPDF_Array new_array(ax_pdf *p)
 static void struct_init(ax_pdf *p)
 {
     p->tree_root = new_object(p); /* its value: write_tree */
-    p->sarena = ax_arena_new();
-    if (!p->sarena) {
+    p->docel = ax_malloc(sizeof *p->docel);
+    if (!p->docel) {
         ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
         return;
     }
-    if (!room_for(p, (void **)&p->elems, 0, &p->capelems, sizeof *p->elems))
-        return;
-    p->elems[0] = (selem){.parent = -1, .type = AX_ST_DIV, .pg = -1, .first = NO_KID,
-                          .last = NO_KID};
+    *p->docel = (selem){.index = 0, .parent = -1, .type = AX_ST_DIV, .pg = -1};
     p->nelems = 1;
 }
 
-/* Append a kid to element e. */
-static void add_kid(ax_pdf *p, size_t e, skid k)
+static void selem_free(selem *e)
 {
-    if (!room_for(p, (void **)&p->kids, p->nkids, &p->capkids, sizeof *p->kids))
+    if (!e)
         return;
-    if (p->nkids >= NO_KID) {
-        ax_device_fail(&p->base, AX_ERR_DATA, "too many structure items");
+    ax_free(e->lang);
+    ax_free(e->alt);
+    ax_free(e->actual);
+    ax_free(e->kids);
+    ax_free(e);
+}
+
+/* Append a kid to element e. */
+static void add_kid(ax_pdf *p, selem *e, skid k)
+{
+    if (!room_for(p, (void **)&e->kids, e->nkids, &e->capkids, sizeof *e->kids))
         return;
-    }
-    k.next = NO_KID;
-    uint32_t i = (uint32_t)p->nkids++;
-    p->kids[i] = k;
-    selem *el = &p->elems[e];
-    if (el->last == NO_KID)
-        el->first = i;
-    else
-        p->kids[el->last].next = i;
-    el->last = i;
+    e->kids[e->nkids++] = k;
 }
 
 static uint32_t obj_num(const void *obj)
@@ -2594,9 +2613,9 @@ static uint32_t obj_num(const void *obj)
 }
 
 /* The innermost open element (the Document when none is open). */
-static size_t top_elem(const ax_pdf *p)
+static selem *top_elem(const ax_pdf *p)
 {
-    return p->nopen ? p->open[p->nopen - 1] : 0;
+    return p->nopen ? p->open[p->nopen - 1] : p->docel;
 }
 
 /* Close the marked-content sequence open on the page, with what is open
@@ -2620,20 +2639,7 @@ static int mc_current(const ax_pdf *p)
 {
     if (p->in_artifact)
         return p->mc == MC_ART && p->mc_art == p->art;
-    return p->mc == MC_ELEM && p->mc_elem == top_elem(p);
-}
-
-/* The element whose ActualText covers the content of element e: the
- * outermost of e and its ancestors that has one (an outer replacement text
- * stands for everything inside it, nested ones included); 0 for none (the
- * Document has none). */
-static size_t actual_owner(const ax_pdf *p, size_t e)
-{
-    size_t owner = 0;
-    for (int i = (int)e; i > 0; i = p->elems[i].parent)
-        if (p->elems[i].actual)
-            owner = (size_t)i;
-    return owner;
+    return p->mc == MC_ELEM && p->mc_elem == top_elem(p)->index;
 }
 
 /* Before drawing: the drawing goes into the open artifact, or into a
@@ -2658,17 +2664,16 @@ static void mark(ax_pdf *p)
         p->mc_art = p->art;
         return;
     }
-    size_t e = top_elem(p);
-    selem *el = &p->elems[e];
+    selem *el = top_elem(p);
+    uint32_t e = el->index;
     int mcid = p->next_mcid++;
     const char *tag = e == 0 ? "Document" : ax_struct_name(el->type);
-    size_t a = actual_owner(p, e);
-    if (a) {
+    selem *ae = el->owner;
+    if (ae) {
         /* the replacement text of the element (or of the outermost
          * enclosing one that has some): its first sequence reads as that
          * text, the later ones as nothing, so that the text comes out once
          * however the content is cut */
-        selem *ae = &p->elems[a];
         ax_buf b = {0};
         ax_buf_printf(&b, "/%s <</MCID %d /ActualText ", tag, mcid);
         put_text_string(&b, ae->actual_out ? "" : ae->actual);
@@ -2688,7 +2693,7 @@ static void mark(ax_pdf *p)
     p->mc_elem = e;
     if (el->pg < 0)
         el->pg = p->cur;
-    add_kid(p, e, (skid){.kind = KID_MCID, .page = p->cur, .val = (uint32_t)mcid});
+    add_kid(p, el, (skid){.kind = KID_MCID, .page = p->cur, .val = (uint32_t)mcid});
     if (p->in_overlay) {
         if (room_for(p, (void **)&p->ovl, p->novl, &p->capovl, sizeof *p->ovl))
             p->ovl[p->novl++] = (ovmc){p->cur, mcid, (int)e};
@@ -2696,16 +2701,17 @@ static void mark(ax_pdf *p)
         p->mcpar[p->nmcpar++] = (int)e;
 }
 
-/* A copy of str in the structure's arena ("en" shared), or NULL. */
-static const char *keep(ax_pdf *p, const char *str)
+/* A copy of str (owned by the element), or NULL. */
+static char *keep(ax_pdf *p, const char *str)
 {
     if (!str || !str[0])
         return NULL;
-    if (strcmp(str, "en") == 0)
-        return "en";
-    char *k = ax_arena_strdup(p->sarena, str);
+    size_t n = strlen(str);
+    char *k = ax_malloc(n + 1);
     if (!k)
         ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
+    else
+        memcpy(k, str, n + 1);
     return k;
 }
 
@@ -2715,23 +2721,69 @@ static ax_status pdf_begin_struct(ax_device *d, const ax_struct *s)
     if (p->in_artifact)
         return ax_device_fail(d, AX_ERR_DATA, "structure element %s inside an artifact",
                               ax_struct_name(s->type));
-    if (!room_for(p, (void **)&p->elems, p->nelems, &p->capelems, sizeof *p->elems) ||
-        !room_for(p, (void **)&p->open, p->nopen, &p->capopen, sizeof *p->open))
+    if (!room_for(p, (void **)&p->open, p->nopen, &p->capopen, sizeof *p->open) ||
+        !room_for(p, (void **)&p->kept, p->nkept, &p->capkept, sizeof *p->kept))
         return p->base.status;
     if (s->actual && ax_utf8_invalid_at(s->actual, strlen(s->actual)) >= 0)
         return ax_device_fail(d, AX_ERR_DATA, "the actual text of a %s is not valid UTF-8",
                               ax_struct_name(s->type));
-    size_t parent = top_elem(p), e = p->nelems;
-    p->elems[e] = (selem){.parent = (int)parent, .type = s->type, .lang = keep(p, s->lang),
-                          .alt = keep(p, s->alt), .actual = keep(p, s->actual),
-                          .scope = s->scope, .colspan = s->colspan, .id = s->id, .pg = -1,
-                          .first = NO_KID, .last = NO_KID};
-    if (!ok(p))
+    if (p->nelems >= 0x7FFFFF)
+        return ax_device_fail(d, AX_ERR_DATA, "more structure elements than a PDF numbers");
+    selem *parent = top_elem(p);
+    selem *e = ax_malloc(sizeof *e);
+    if (!e)
+        return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
+    *e = (selem){.index = (uint32_t)p->nelems, .parent = (int)parent->index, .type = s->type,
+                 .lang = keep(p, s->lang), .alt = keep(p, s->alt),
+                 .actual = keep(p, s->actual), .scope = s->scope, .colspan = s->colspan,
+                 .id = s->id, .pg = -1};
+    e->owner = parent->owner ? parent->owner : e->actual ? e : NULL;
+    if (!ok(p)) {
+        selem_free(e);
         return p->base.status;
+    }
     p->nelems++;
-    add_kid(p, parent, (skid){.kind = KID_ELEM, .val = (uint32_t)e});
+    add_kid(p, parent, (skid){.kind = KID_ELEM, .val = e->index});
     p->open[p->nopen++] = e;
+    if (e->id > 0 || e->actual)
+        p->kept[p->nkept++] = e; /* it may get content after its end */
     return p->base.status;
+}
+
+/* An ended element's record in the spool, for the save (write_tree): its
+ * fields, its three strings, its kids. */
+typedef struct srec {
+    uint32_t index;
+    int32_t parent, pg, colspan;
+    uint8_t type, scope;
+    uint16_t nlang, nalt, nactual;
+    uint32_t nkids;
+} srec;
+
+static void spool_elem(ax_pdf *p, selem *e)
+{
+    if (!p->tree_spool && !(p->tree_spool = tmpfile())) {
+        ax_device_fail(&p->base, AX_ERR_IO, "cannot make a temporary file: %s",
+                       strerror(errno));
+        return;
+    }
+    size_t nl = e->lang ? strlen(e->lang) : 0, na = e->alt ? strlen(e->alt) : 0;
+    if (nl > 0xFFFF || na > 0xFFFF) {
+        ax_device_fail(&p->base, AX_ERR_DATA, "a structure element's Lang or Alt is too long");
+        return;
+    }
+    srec r;
+    memset(&r, 0, sizeof r);
+    r = (srec){e->index, e->parent, e->pg, e->colspan, (uint8_t)e->type, (uint8_t)e->scope,
+               (uint16_t)nl, (uint16_t)na, 0, (uint32_t)e->nkids};
+    FILE *f = p->tree_spool;
+    int w = fwrite(&r, sizeof r, 1, f) == 1 && (!nl || fwrite(e->lang, nl, 1, f) == 1) &&
+            (!na || fwrite(e->alt, na, 1, f) == 1) &&
+            (!e->nkids || fwrite(e->kids, sizeof *e->kids, e->nkids, f) == e->nkids);
+    if (!w)
+        ax_device_fail(&p->base, AX_ERR_IO, "cannot write a temporary file: %s",
+                       strerror(errno));
+    p->nspooled++;
 }
 
 static ax_status pdf_end_struct(ax_device *d)
@@ -2741,12 +2793,17 @@ static ax_status pdf_end_struct(ax_device *d)
         return ax_device_fail(d, AX_ERR_DATA, "end_struct without an open element");
     if (p->in_artifact)
         return ax_device_fail(d, AX_ERR_DATA, "end_struct inside an artifact");
-    p->nopen--;
+    selem *e = p->open[--p->nopen];
     if (p->resumed_depth && p->nopen + 1 == (size_t)p->resumed_depth) {
         /* the end of a resumed element: back to what was open before */
         p->resumed_depth = 0;
     }
-    return AX_OK;
+    if (!(e->id > 0 || e->actual)) {
+        /* nothing more can come into it: to the spool */
+        spool_elem(p, e);
+        selem_free(e);
+    }
+    return p->base.status;
 }
 
 static ax_status pdf_resume_struct(ax_device *d, int id)
@@ -2755,13 +2812,11 @@ static ax_status pdf_resume_struct(ax_device *d, int id)
     if (p->in_artifact || p->resumed_depth)
         return ax_device_fail(d, AX_ERR_DATA, "resume_struct %d inside an artifact or another "
                               "resumed element", id);
-    size_t k = p->nelems;
-    for (size_t i = 1; i < p->nelems; i++)
-        if (p->elems[i].id == id) {
-            k = i;
-            break;
-        }
-    if (id <= 0 || k == p->nelems)
+    selem *k = NULL;
+    for (size_t i = 0; i < p->nkept && !k; i++)
+        if (p->kept[i]->id == id)
+            k = p->kept[i];
+    if (id <= 0 || !k)
         return ax_device_fail(d, AX_ERR_DATA, "resume_struct %d: no element has that id", id);
     if (!room_for(p, (void **)&p->open, p->nopen, &p->capopen, sizeof *p->open))
         return p->base.status;
@@ -2857,11 +2912,11 @@ static ax_status pdf_link(ax_device *d, double x, double y, double w, double h, 
     if (annots)
         array_add(p, annots, an);
     /* in the structure: an object reference in the open element */
-    size_t e = top_elem(p);
+    selem *e = top_elem(p);
     add_kid(p, e, (skid){.kind = KID_OBJR, .page = p->cur, .val = obj_num(an)});
     if (room_for(p, (void **)&p->keys, p->nkeys, &p->capkeys, sizeof *p->keys)) {
         dict_int(p, an, "StructParent", (int)p->nkeys);
-        p->keys[p->nkeys++] = (pkey){-1, (int)e};
+        p->keys[p->nkeys++] = (pkey){-1, (int)e->index};
     }
     return p->base.status;
 }
@@ -2919,7 +2974,7 @@ static void struct_finish(ax_pdf *p)
     if (p->nopen)
         ax_device_fail(&p->base, AX_ERR_DATA, "%zu structure element%s left open (%s)",
                        p->nopen, p->nopen == 1 ? " was" : "s were",
-                       ax_struct_name(p->elems[top_elem(p)].type));
+                       ax_struct_name(top_elem(p)->type));
     if (p->in_artifact)
         ax_device_fail(&p->base, AX_ERR_DATA, "an artifact was left open");
     for (size_t i = 0; i < p->nlinks && ok(p); i++) {
@@ -3231,6 +3286,67 @@ static int by_page_mcid(const void *a, const void *b)
     return x->mcid < y->mcid ? -1 : x->mcid > y->mcid;
 }
 
+/* Object i >= 1 of the tree: the spooled elements in the order they
+ * ended, then those kept in memory, then the Document; *which its element
+ * number + 1 (its object is base + 1 + element). */
+static int tree_which(void *ctx, size_t i, size_t *which)
+{
+    ax_pdf *p = ctx;
+    if (i == 1 && p->tree_spool && (fflush(p->tree_spool) != 0 || fseek(p->tree_spool, 0, SEEK_SET) != 0))
+        return 0;
+    if (i <= p->nspooled) {
+        srec r;
+        if (!p->rec) {
+            if (!(p->rec = ax_malloc(sizeof *p->rec)))
+                return 0;
+            memset(p->rec, 0, sizeof *p->rec);
+        }
+        selem *e = p->rec;
+        FILE *f = p->tree_spool;
+        if (fread(&r, sizeof r, 1, f) != 1)
+            return 0;
+        size_t need = (size_t)r.nlang + 1 + r.nalt + 1;
+        if (need > p->reccap) {
+            char *m = ax_realloc(p->recbuf, need);
+            if (!m)
+                return 0;
+            p->recbuf = m;
+            p->reccap = need;
+        }
+        char *lang = p->recbuf;
+        if (r.nkids > e->capkids) {
+            skid *k = ax_reallocarray(e->kids, r.nkids, sizeof *k);
+            if (!k)
+                return 0;
+            e->kids = k;
+            e->capkids = r.nkids;
+        }
+        if ((r.nlang && fread(lang, r.nlang, 1, f) != 1) ||
+            (r.nalt && fread(lang + r.nlang + 1, r.nalt, 1, f) != 1) ||
+            (r.nkids && fread(e->kids, sizeof *e->kids, r.nkids, f) != r.nkids))
+            return 0;
+        lang[r.nlang] = lang[r.nlang + 1 + r.nalt] = '\0';
+        e->index = r.index;
+        e->parent = r.parent;
+        e->pg = r.pg;
+        e->colspan = r.colspan;
+        e->type = (ax_struct_type)r.type;
+        e->scope = (ax_scope)r.scope;
+        e->nkids = r.nkids;
+        e->actual = NULL;
+        p->rec_lang = r.nlang ? lang : NULL;
+        p->rec_alt = r.nalt ? lang + r.nlang + 1 : NULL;
+        p->wr_el = e;
+    } else {
+        size_t k = i - 1 - p->nspooled;
+        p->wr_el = k < p->nkept ? p->kept[k] : p->docel;
+        p->rec_lang = p->wr_el->lang;
+        p->rec_alt = p->wr_el->alt;
+    }
+    *which = 1 + p->wr_el->index;
+    return 1;
+}
+
 static int write_tree(void *ctx, size_t i, uint32_t base, ax_buf *b)
 {
     ax_pdf *p = ctx;
@@ -3279,20 +3395,21 @@ static int write_tree(void *ctx, size_t i, uint32_t base, ax_buf *b)
         ax_buf_puts(b, "]>>");
         return !b->failed;
     }
-    const selem *el = &p->elems[i - 1];
-    ax_buf_printf(b, "<</S/%s/P ", i == 1 ? "Document" : ax_struct_name(el->type));
+    const selem *el = p->wr_el;
+    size_t ei = el->index;
+    ax_buf_printf(b, "<</S/%s/P ", ei == 0 ? "Document" : ax_struct_name(el->type));
     put_ref(b, el->parent < 0 ? obj_num(p->tree_root) : base + 1 + (uint32_t)el->parent);
     if (el->pg >= 0) {
         ax_buf_puts(b, "/Pg ");
         put_ref(b, obj_num(p->pages[el->pg]));
     }
-    if (el->lang) {
+    if (p->rec_lang) {
         ax_buf_puts(b, "/Lang");
-        put_text_string(b, el->lang);
+        put_text_string(b, p->rec_lang);
     }
-    if (el->alt) {
+    if (p->rec_alt) {
         ax_buf_puts(b, "/Alt");
-        put_text_string(b, el->alt);
+        put_text_string(b, p->rec_alt);
     }
     if (el->actual) {
         ax_buf_puts(b, "/ActualText");
@@ -3309,8 +3426,8 @@ static int write_tree(void *ctx, size_t i, uint32_t base, ax_buf *b)
         ax_buf_puts(b, ">>");
     }
     ax_buf_puts(b, "/K[");
-    for (uint32_t k = el->first, n = 0; k != NO_KID; k = p->kids[k].next, n++) {
-        const skid *kid = &p->kids[k];
+    for (size_t n = 0; n < el->nkids; n++) {
+        const skid *kid = &el->kids[n];
         if (n)
             ax_buf_append(b, " ", 1);
         switch (kid->kind) {
@@ -3422,7 +3539,7 @@ static ax_status pdf_close(ax_device *d)
     of.p = p;
     md5_init(&of.md5);
     if (hp(p, "ax_pdf_save_compact")) {
-        ax_pdf_extra tree = {p->tree_root, p->nelems + 1, p, write_tree};
+        ax_pdf_extra tree = {p->tree_root, p->nelems + 1, p, write_tree, tree_which};
         ax_pdf_sink sink = {out_flush, &of};
         ax_status sst = ax_pdf_save_compact(p->doc, &tree, &sink, &xs(p->doc->stream)->b, msg,
                                             sizeof msg);

@@ -548,8 +548,18 @@ static void save(saver *s, const ax_pdf_extra *x)
             return;
         }
         uint32_t base = next;
-        for (size_t i = 0; i < x->n && s->st == AX_OK; i++)
-            write_extra(s, x, base + (uint32_t)i, i, base);
+        for (size_t i = 0; i < x->n && s->st == AX_OK; i++) {
+            size_t w = i;
+            if (i >= 1 && x->which && !x->which(x->ctx, i, &w)) {
+                fail(s, AX_ERR_IO, "cannot read the structure tree back");
+                break;
+            }
+            if (w >= x->n) {
+                fail(s, AX_ERR_IO, "object %zu of %zu", w, x->n);
+                break;
+            }
+            write_extra(s, x, base + (uint32_t)w, i, base);
+        }
         if (root_id && s->st == AX_OK)
             write_extra(s, x, root_id, SIZE_MAX, base);
         next += (uint32_t)x->n;

@@ -42,6 +42,11 @@ typedef struct ax_pdf_extra {
     size_t n;
     void *ctx;
     int (*write)(void *ctx, size_t i, uint32_t base, ax_buf *out);
+    /* When not NULL, called before write(i) for i >= 1: the objects come
+     * in the caller's order, and *which says which object the i-th is
+     * (its number: base + *which). Returns 0 when it cannot tell (an I/O
+     * error). */
+    int (*which)(void *ctx, size_t i, size_t *which);
 } ax_pdf_extra;
 
 /* Where the file goes as it is made: flush(ctx, data, n) takes the first
