@@ -41,6 +41,16 @@ typedef struct saver {
     const ax_pdf_sink *sink;  /* takes the bytes as they are made, or NULL */
     uint64_t flushed;         /* bytes of the file given to the sink */
     uint32_t osbase;          /* the number of object stream 0 */
+    /* The caller's objects (ax_pdf_extra, often most of the file) keep no
+     * entry of their own: object xbase + k was packed as the xslot[k]-th
+     * object of all, so it is in object stream xslot[k] / MAX at index
+     * xslot[k] % MAX (every stream but the last is full). Object streams
+     * and the cross-reference stream come after them: osoff, xoff. */
+    uint32_t xbase, xn, next;
+    uint32_t *xslot;
+    size_t npacked;
+    uint64_t *osoff;
+    uint64_t xoff;
     HPDF_Stream_Rec file;     /* writes to out */
     HPDF_Stream_Rec body;     /* writes to the current object stream */
     /* the cross-reference entries, by object number */
@@ -197,7 +207,8 @@ static void write_objstm(saver *s, size_t j, uint32_t id);
  * its entry and offset recorded; NULL when out of memory. */
 static objstm *slot(saver *s, uint32_t id)
 {
-    if (!entry(s, id))
+    int extra = s->xn && id >= s->xbase && id < s->xbase + s->xn;
+    if (!extra && !entry(s, id))
         return NULL;
     objstm *o = s->nos ? s->os[s->nos - 1] : NULL;
     if (o && o->n == AX_PDF_OBJSTM_MAX && s->osbase) {
@@ -212,11 +223,14 @@ static objstm *slot(saver *s, uint32_t id)
         if (s->nos == s->oscap) {
             size_t cap = s->oscap ? 2 * s->oscap : 16;
             objstm **a = ax_reallocarray(s->os, cap, sizeof *a);
-            if (!a) {
+            if (a)
+                s->os = a;
+            uint64_t *off = a ? ax_reallocarray(s->osoff, cap, sizeof *off) : NULL;
+            if (!off) {
                 fail(s, AX_ERR_NOMEM, "out of memory");
                 return NULL;
             }
-            s->os = a;
+            s->osoff = off;
             s->oscap = cap;
         }
         o = ax_malloc(sizeof *o);
@@ -230,9 +244,14 @@ static objstm *slot(saver *s, uint32_t id)
     }
     o->ids[o->n] = id;
     o->offs[o->n] = (uint32_t)o->body.len;
-    s->type[id] = 2;
-    s->f2[id] = s->osbase ? s->osbase + s->nos - 1 : s->nos - 1;
-    s->f3[id] = o->n;
+    if (extra) {
+        s->xslot[id - s->xbase] = (uint32_t)s->npacked;
+    } else {
+        s->type[id] = 2;
+        s->f2[id] = s->osbase ? s->osbase + s->nos - 1 : s->nos - 1;
+        s->f3[id] = o->n;
+    }
+    s->npacked++;
     o->n++;
     return o;
 }
@@ -346,11 +365,7 @@ static void write_objstm(saver *s, size_t j, uint32_t id)
         fail(s, AX_ERR_NOMEM, "out of memory");
         return;
     }
-    if (!entry(s, id))
-        return;
-    s->type[id] = 1;
-    s->f2[id] = here(s);
-    s->f3[id] = 0;
+    s->osoff[j] = here(s);
     char *z;
     size_t len;
     if (zip(s, hdr.data, hdr.len, o->body.data, o->body.len, &z, &len)) {
@@ -404,60 +419,109 @@ static void trailer_keys(saver *s)
     }
 }
 
+/* The entry of object id (write_xref). */
+static void entry_of(const saver *s, size_t id, unsigned *type, uint64_t *f2, uint32_t *f3)
+{
+    if (id < s->nent && !(s->xn && id >= s->xbase)) {
+        *type = s->type[id];
+        *f2 = s->f2[id];
+        *f3 = s->f3[id];
+    } else if (s->xn && id >= s->xbase && id < (size_t)s->xbase + s->xn) {
+        uint32_t g = s->xslot[id - s->xbase];
+        *type = 2;
+        *f2 = s->next + g / AX_PDF_OBJSTM_MAX;
+        *f3 = g % AX_PDF_OBJSTM_MAX;
+    } else if (id >= s->next && id < s->next + s->nos) {
+        *type = 1;
+        *f2 = s->osoff[id - s->next];
+        *f3 = 0;
+    } else if (id == s->next + s->nos) {
+        *type = 1;
+        *f2 = s->xoff;
+        *f3 = 0;
+    } else {
+        *type = 0;
+        *f2 = 0;
+        *f3 = id == 0 ? 65535 : 0;
+    }
+}
+
 static void write_xref(saver *s, uint32_t id)
 {
-    if (!entry(s, id))
-        return;
     size_t at_obj = here(s);
-    s->type[0] = 0;
-    s->f2[0] = 0;
-    s->f3[0] = 65535;
-    s->type[id] = 1;
-    s->f2[id] = at_obj;
-    s->f3[id] = 0;
+    s->xoff = at_obj;
+    size_t nent = (size_t)id + 1;
     uint64_t m2 = 0;
     uint32_t m3 = 0;
-    for (size_t i = 0; i < s->nent; i++) {
-        if (s->f2[i] > m2)
-            m2 = s->f2[i];
-        if (s->f3[i] > m3)
-            m3 = s->f3[i];
+    for (size_t i = 0; i < nent; i++) {
+        unsigned t;
+        uint64_t f2;
+        uint32_t f3;
+        entry_of(s, i, &t, &f2, &f3);
+        if (f2 > m2)
+            m2 = f2;
+        if (f3 > m3)
+            m3 = f3;
     }
     unsigned w2 = width(m2), w3 = width(m3), cols = 1 + w2 + w3;
     /* rows with the PNG Up predictor: a filter byte (2), then each byte
-     * less the one above it */
+     * less the one above it; deflated a block of rows at a time (the same
+     * bytes as in one piece) */
     size_t rowlen = 1 + (size_t)cols;
-    char *rows = ax_malloc(rowlen * s->nent);
-    if (!rows) {
-        fail(s, AX_ERR_NOMEM, "out of memory");
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit(&z, Z_DEFAULT_COMPRESSION) != Z_OK) {
+        fail(s, AX_ERR_NOMEM, "out of memory (zlib)");
         return;
     }
+    ax_buf zo = {0};
+    char rows[4096 * 14], chunk[65536];
     unsigned char prev[1 + 8 + 4] = {0}, cur[1 + 8 + 4];
-    for (size_t i = 0; i < s->nent; i++) {
-        cur[0] = s->type[i];
-        for (unsigned k = 0; k < w2; k++)
-            cur[1 + k] = (unsigned char)(s->f2[i] >> 8 * (w2 - 1 - k));
-        for (unsigned k = 0; k < w3; k++)
-            cur[1 + w2 + k] = (unsigned char)(s->f3[i] >> 8 * (w3 - 1 - k));
-        char *r = rows + i * rowlen;
-        r[0] = 2;
-        for (unsigned k = 0; k < cols; k++)
-            r[1 + k] = (char)(unsigned char)(cur[k] - prev[k]);
-        memcpy(prev, cur, cols);
+    int r = Z_OK;
+    for (size_t i = 0; i < nent && r == Z_OK;) {
+        size_t k = 0;
+        for (; k < 4096 && i < nent; k++, i++) {
+            unsigned t;
+            uint64_t f2;
+            uint32_t f3;
+            entry_of(s, i, &t, &f2, &f3);
+            cur[0] = (unsigned char)t;
+            for (unsigned b = 0; b < w2; b++)
+                cur[1 + b] = (unsigned char)(f2 >> 8 * (w2 - 1 - b));
+            for (unsigned b = 0; b < w3; b++)
+                cur[1 + w2 + b] = (unsigned char)(f3 >> 8 * (w3 - 1 - b));
+            char *row = rows + k * rowlen;
+            row[0] = 2;
+            for (unsigned b = 0; b < cols; b++)
+                row[1 + b] = (char)(unsigned char)(cur[b] - prev[b]);
+            memcpy(prev, cur, cols);
+        }
+        z.next_in = (Bytef *)rows;
+        z.avail_in = (uInt)(k * rowlen);
+        int last = i == nent;
+        do {
+            z.next_out = (Bytef *)chunk;
+            z.avail_out = sizeof chunk;
+            r = deflate(&z, last ? Z_FINISH : Z_NO_FLUSH);
+            ax_buf_append(&zo, chunk, sizeof chunk - z.avail_out);
+        } while (r == Z_OK && (z.avail_out == 0 || (last && r != Z_STREAM_END)));
+        if (r == Z_BUF_ERROR)
+            r = Z_OK; /* no progress possible: more input needed */
     }
-    char *z;
-    size_t len;
-    int zipped = zip(s, NULL, 0, rows, rowlen * s->nent, &z, &len);
-    ax_free(rows);
-    if (!zipped)
+    deflateEnd(&z);
+    if (r != Z_STREAM_END || zo.failed) {
+        int nomem = zo.failed;
+        ax_buf_free(&zo);
+        fail(s, nomem ? AX_ERR_NOMEM : AX_ERR_IO, "zlib error %d", r);
         return;
+    }
     ax_buf_printf(s->out,
                   "%lu 0 obj\n<<\n/Type /XRef\n/Size %zu\n/W [1 %u %u]\n/Filter /FlateDecode\n"
                   "/DecodeParms <<\n/Columns %u\n/Predictor 12\n>>\n",
-                  (unsigned long)id, s->nent, w2, w3, cols);
+                  (unsigned long)id, nent, w2, w3, cols);
     trailer_keys(s);
-    stream_out(s, z, len);
-    ax_free(z);
+    stream_out(s, zo.data, zo.len);
+    ax_buf_free(&zo);
     ax_buf_printf(s->out, "startxref\n%zu\n%%%%EOF\n", at_obj);
 }
 
@@ -499,6 +563,15 @@ static void save(saver *s, const ax_pdf_extra *x)
         return;
     }
     s->osbase = s->sink ? count0 + (uint32_t)(x ? x->n : 0) : 0;
+    if (x && x->n) {
+        s->xbase = count0;
+        s->xn = (uint32_t)x->n;
+        s->xslot = ax_reallocarray(NULL, x->n, sizeof *s->xslot);
+        if (!s->xslot) {
+            fail(s, AX_ERR_NOMEM, "out of memory");
+            return;
+        }
+    }
     /* the objects, in libharu's order: the count may grow on the way */
     for (HPDF_UINT i = 1; i < xref->entries->count && s->st == AX_OK && !s->out->failed; i++) {
         HPDF_XrefEntry e = HPDF_List_ItemAt(xref->entries, i);
@@ -538,7 +611,7 @@ static void save(saver *s, const ax_pdf_extra *x)
         return;
     /* the caller's objects, after libharu's last */
     uint32_t next = xref->entries->count;
-    if (s->osbase && next != count0) {
+    if (s->xn && next != count0) {
         fail(s, AX_ERR_IO, "libharu added objects while the file was written");
         return;
     }
@@ -564,12 +637,14 @@ static void save(saver *s, const ax_pdf_extra *x)
             write_extra(s, x, root_id, SIZE_MAX, base);
         next += (uint32_t)x->n;
     }
+    s->next = next;
     if (s->st != AX_OK)
         return;
 
     for (size_t j = 0; j < s->nos && s->st == AX_OK && !s->osbase; j++)
         for (unsigned i = 0; i < s->os[j]->n; i++)
-            s->f2[s->os[j]->ids[i]] = next + j;
+            if (!(s->xn && s->os[j]->ids[i] >= s->xbase)) /* the caller's: entry_of */
+                s->f2[s->os[j]->ids[i]] = next + j;
     for (size_t j = 0; j < s->nos && s->st == AX_OK; j++) {
         if (s->os[j])
             write_objstm(s, j, next + (uint32_t)j);
@@ -607,6 +682,8 @@ ax_status ax_pdf_save_compact(HPDF_Doc doc, const ax_pdf_extra *extra, const ax_
         }
     ax_free(s.os);
     ax_free(s.later);
+    ax_free(s.xslot);
+    ax_free(s.osoff);
     ax_free(s.type);
     ax_free(s.f2);
     ax_free(s.f3);
