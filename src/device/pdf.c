@@ -148,7 +148,9 @@ typedef struct ax_pdf {
     size_t nopen, capopen;
     struct selem **kept;
     size_t nkept, capkept;
-    FILE *tree_spool;
+    FILE *tree_spool;         /* made once tspool holds TREE_SPOOL_MEM bytes */
+    ax_buf tspool;            /* the spool's last part (all of it, for a small document) */
+    size_t tspool_at;         /* write_tree: the read position in tspool */
     size_t nspooled;
     size_t wr_next;           /* write_tree: the next kept element to write */
     int *mcpar;               /* MCID → element, every page in turn */
@@ -456,6 +458,7 @@ static void pdf_free(ax_device *d)
     selem_free(p->docel);
     if (p->tree_spool)
         fclose(p->tree_spool);
+    ax_buf_free(&p->tspool);
     ax_free(p->mcpar);
     ax_free(p->page_mc0);
     ax_free(p->page_nmc);
@@ -2760,13 +2763,42 @@ typedef struct srec {
     uint32_t nkids;
 } srec;
 
-static void spool_elem(ax_pdf *p, selem *e)
+/* The records gather in memory, and go to a temporary file a megabyte at
+ * a time: a small document makes no file. */
+#define TREE_SPOOL_MEM (1u << 20)
+
+static int tspool_flush(ax_pdf *p)
 {
+    if (!p->tspool.len)
+        return 1;
     if (!p->tree_spool && !(p->tree_spool = tmpfile())) {
         ax_device_fail(&p->base, AX_ERR_IO, "cannot make a temporary file: %s",
                        strerror(errno));
-        return;
+        return 0;
     }
+    if (fwrite(p->tspool.data, p->tspool.len, 1, p->tree_spool) != 1) {
+        ax_device_fail(&p->base, AX_ERR_IO, "cannot write a temporary file: %s",
+                       strerror(errno));
+        return 0;
+    }
+    p->tspool.len = 0;
+    return 1;
+}
+
+/* n bytes of the spool, in order (write_tree); 0 at an error. */
+static int tspool_read(ax_pdf *p, void *dst, size_t n)
+{
+    if (p->tree_spool)
+        return fread(dst, n, 1, p->tree_spool) == 1;
+    if (n > p->tspool.len - p->tspool_at)
+        return 0;
+    memcpy(dst, p->tspool.data + p->tspool_at, n);
+    p->tspool_at += n;
+    return 1;
+}
+
+static void spool_elem(ax_pdf *p, selem *e)
+{
     size_t nl = e->lang ? strlen(e->lang) : 0, na = e->alt ? strlen(e->alt) : 0;
     if (nl > 0xFFFF || na > 0xFFFF) {
         ax_device_fail(&p->base, AX_ERR_DATA, "a structure element's Lang or Alt is too long");
@@ -2776,14 +2808,18 @@ static void spool_elem(ax_pdf *p, selem *e)
     memset(&r, 0, sizeof r);
     r = (srec){e->index, e->parent, e->pg, e->colspan, (uint8_t)e->type, (uint8_t)e->scope,
                (uint16_t)nl, (uint16_t)na, 0, (uint32_t)e->nkids};
-    FILE *f = p->tree_spool;
-    int w = fwrite(&r, sizeof r, 1, f) == 1 && (!nl || fwrite(e->lang, nl, 1, f) == 1) &&
-            (!na || fwrite(e->alt, na, 1, f) == 1) &&
-            (!e->nkids || fwrite(e->kids, sizeof *e->kids, e->nkids, f) == e->nkids);
-    if (!w)
-        ax_device_fail(&p->base, AX_ERR_IO, "cannot write a temporary file: %s",
-                       strerror(errno));
+    ax_buf *b = &p->tspool;
+    ax_buf_append(b, (const char *)&r, sizeof r);
+    ax_buf_append(b, e->lang ? e->lang : "", nl);
+    ax_buf_append(b, e->alt ? e->alt : "", na);
+    ax_buf_append(b, (const char *)e->kids, e->nkids * sizeof *e->kids);
+    if (b->failed) {
+        ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
+        return;
+    }
     p->nspooled++;
+    if (b->len >= TREE_SPOOL_MEM)
+        tspool_flush(p);
 }
 
 static ax_status pdf_end_struct(ax_device *d)
@@ -3292,7 +3328,8 @@ static int by_page_mcid(const void *a, const void *b)
 static int tree_which(void *ctx, size_t i, size_t *which)
 {
     ax_pdf *p = ctx;
-    if (i == 1 && p->tree_spool && (fflush(p->tree_spool) != 0 || fseek(p->tree_spool, 0, SEEK_SET) != 0))
+    if (i == 1 && p->tree_spool &&
+        (!tspool_flush(p) || fflush(p->tree_spool) != 0 || fseek(p->tree_spool, 0, SEEK_SET) != 0))
         return 0;
     if (i <= p->nspooled) {
         srec r;
@@ -3302,8 +3339,7 @@ static int tree_which(void *ctx, size_t i, size_t *which)
             memset(p->rec, 0, sizeof *p->rec);
         }
         selem *e = p->rec;
-        FILE *f = p->tree_spool;
-        if (fread(&r, sizeof r, 1, f) != 1)
+        if (!tspool_read(p, &r, sizeof r))
             return 0;
         size_t need = (size_t)r.nlang + 1 + r.nalt + 1;
         if (need > p->reccap) {
@@ -3321,9 +3357,9 @@ static int tree_which(void *ctx, size_t i, size_t *which)
             e->kids = k;
             e->capkids = r.nkids;
         }
-        if ((r.nlang && fread(lang, r.nlang, 1, f) != 1) ||
-            (r.nalt && fread(lang + r.nlang + 1, r.nalt, 1, f) != 1) ||
-            (r.nkids && fread(e->kids, sizeof *e->kids, r.nkids, f) != r.nkids))
+        if ((r.nlang && !tspool_read(p, lang, r.nlang)) ||
+            (r.nalt && !tspool_read(p, lang + r.nlang + 1, r.nalt)) ||
+            (r.nkids && !tspool_read(p, e->kids, r.nkids * sizeof *e->kids)))
             return 0;
         lang[r.nlang] = lang[r.nlang + 1 + r.nalt] = '\0';
         e->index = r.index;

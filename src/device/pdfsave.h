@@ -56,7 +56,7 @@ typedef struct ax_pdf_extra {
  * full (numbered before the walk), not all at the end. The last part — the
  * cross-reference stream, whose dictionary holds the trailer keys and the
  * /ID placeholder, startxref, %%EOF — is always left in out. */
-#define AX_PDF_FLUSH_AT (256 * 1024)
+#define AX_PDF_FLUSH_AT (1024 * 1024)
 typedef struct ax_pdf_sink {
     int (*flush)(void *ctx, const char *data, size_t n);
     void *ctx;
