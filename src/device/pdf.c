@@ -682,7 +682,18 @@ typedef struct zjob {
     HPDF_Stream out;  /* the compressed bytes (ours) */
     HPDF_STATUS st;
     struct pdf_font *pf; /* a font: cut its subset first, then compress it */
-    int cut;             /* the subset is made (or failed: pf->sub_st) */
+    int cut;             /* the subset is made (or failed: sub_st) */
+    /* A font job's own copy of what it cuts (the font may be announced
+     * more code points meanwhile) and what it makes, taken by the font when
+     * it is the one embedded (adopt) */
+    uint32_t *cps;
+    size_t ncps;
+    ax_buf ttf;
+    uint16_t *codes;
+    ax_status sub_st;
+    int keyed;
+    ax_cff_ros ros;
+    int stale;           /* the font got more code points: not needed */
     int zipped;          /* compressed (st says how it went) */
     int finished;        /* done, as the pool's lock says (zdrain) */
     int refs;            /* entries of the queue holding it */
@@ -708,22 +719,17 @@ static void zrun(zjob *j)
 /* Cut the subset of a font job (any thread): its bytes are the job's. */
 static void cut(zjob *j)
 {
-    struct pdf_font *pf = j->pf;
-    int keyed = 0;
-    if (pf->cff) {
-        pf->sub_st = ax_font_subset_cff(pf->font, pf->full ? pf->full : pf->cps,
-                                        pf->full ? pf->nfull : pf->n, &pf->ttf, pf->codes, &keyed,
-                                        &pf->ros);
-        if (pf->sub_st == AX_OK && keyed != pf->cid_keyed)
-            pf->sub_st = AX_ERR_DATA; /* embed_fonts says why */
-    }
+    const struct pdf_font *pf = j->pf; /* font and cff only: they never change */
+    if (pf->cff)
+        j->sub_st = ax_font_subset_cff(pf->font, j->cps, j->ncps, &j->ttf, j->codes, &j->keyed,
+                                       &j->ros);
     else
-        pf->sub_st = ax_font_subset(pf->font, pf->cps, pf->n, &pf->ttf);
-    if (pf->sub_st == AX_OK) {
+        j->sub_st = ax_font_subset(pf->font, j->cps, j->ncps, &j->ttf);
+    if (j->sub_st == AX_OK) {
         ax_stream *x = xs(j->src);
-        x->chunks[0] = (chunk){pf->ttf.data, pf->ttf.len};
+        x->chunks[0] = (chunk){j->ttf.data, j->ttf.len};
         x->nchunks = 1;
-        x->total = pf->ttf.len;
+        x->total = j->ttf.len;
     }
 }
 
@@ -735,17 +741,17 @@ static void zwork(zpool *z, int cut_only)
     pthread_mutex_lock(&z->mu);
     while (z->next < z->n && !z->stop) {
         zjob *j = z->jobs[z->next];
-        int cutting = j->pf && !j->cut;
-        if (cut_only && !cutting)
+        int cutting = j->pf && !j->cut && !j->stale;
+        if (cut_only && !cutting && !j->stale)
             break;
         z->next++;
+        int compress = !j->stale;
         pthread_mutex_unlock(&z->mu);
-        int compress = 1;
         if (cutting) {
             cut(j);
             pthread_mutex_lock(&z->mu);
             j->cut = 1;
-            compress = j->pf->sub_st == AX_OK;
+            compress = j->sub_st == AX_OK;
             if (compress && cut_only) {
                 z->jobs[z->n++] = j; /* room kept by cut_all */
                 j->refs++;
@@ -811,6 +817,9 @@ static zpool *zpool_get(ax_pdf *p)
 
 static void zjob_free(zjob *j)
 {
+    ax_free(j->cps);
+    ax_free(j->codes);
+    ax_buf_free(&j->ttf);
     if (j->src)
         HPDF_Stream_Free(j->src);
     if (j->out)
@@ -1155,7 +1164,26 @@ static int by_size_desc(const void *a, const void *b)
     return x > y ? -1 : x < y;
 }
 
-static void cut_all(ax_pdf *p)
+/* The font's subset, cut by its job, becomes the font's. */
+static void adopt(pdf_font *pf, zjob *j)
+{
+    pf->ttf = j->ttf;
+    memset(&j->ttf, 0, sizeof j->ttf);
+    pf->codes = j->codes;
+    j->codes = NULL;
+    pf->sub_st = j->sub_st;
+    pf->ros = j->ros;
+    if (pf->cff && pf->sub_st == AX_OK && j->keyed != pf->cid_keyed)
+        pf->sub_st = AX_ERR_DATA; /* embed_fonts says why */
+}
+
+/* Queue a job cutting every font's subset and compressing it, largest
+ * font first. `early`: at the first page, with the code points announced
+ * so far, on the helper thread while the pages go on — kept at close if
+ * the font got no more code points (then the document's fonts were all
+ * announced before its first page, as by today's engine), otherwise cut
+ * again. At close (early 0) the device's thread waits for the cuts. */
+static void cut_all(ax_pdf *p, int early)
 {
     pdf_font **list = ax_reallocarray(NULL, p->nfonts ? p->nfonts : 1, sizeof *list);
     zpool *z = list ? zpool_get(p) : NULL;
@@ -1173,15 +1201,19 @@ static void cut_all(ax_pdf *p)
     qsort(list, n, sizeof *list, by_size_desc);
     /* room for every job twice (a font cut here is queued again for its
      * compression), so that no thread but this one allocates the queue */
-    if (z->cap < z->n + 2 * n) {
-        zjob **a = ax_reallocarray(z->jobs, z->n + 2 * n, sizeof *a);
+    if (z->cap < z->n + 3 * n) {
+        pthread_mutex_lock(&z->mu);
+        zjob **a = ax_reallocarray(z->jobs, z->n + 3 * n, sizeof *a);
+        if (a) {
+            z->jobs = a;
+            z->cap = z->n + 3 * n;
+        }
+        pthread_mutex_unlock(&z->mu);
         if (!a) {
             ax_free(list);
             ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
             return;
         }
-        z->jobs = a;
-        z->cap = z->n + 2 * n;
     }
     zjob **fj = ax_reallocarray(NULL, n ? n : 1, sizeof *fj);
     size_t nf = 0;
@@ -1192,10 +1224,15 @@ static void cut_all(ax_pdf *p)
     }
     for (size_t i = 0; i < n; i++) {
         pdf_font *pf = list[i];
-        size_t ncodes = pf->full ? pf->nfull : pf->n;
-        if (pf->cff && !(pf->codes = ax_reallocarray(NULL, ncodes ? ncodes : 1, sizeof *pf->codes))) {
-            ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
-            break;
+        const uint32_t *want = pf->full ? pf->full : pf->cps;
+        size_t nwant = pf->full ? pf->nfull : pf->n;
+        if (pf->job) {
+            /* the list only grows: the same length is the same list */
+            if (pf->job->ncps == nwant)
+                continue;
+            pthread_mutex_lock(&z->mu);
+            pf->job->stale = 1;
+            pthread_mutex_unlock(&z->mu);
         }
         zjob *j = ax_malloc(sizeof *j);
         if (j) {
@@ -1206,8 +1243,15 @@ static void cut_all(ax_pdf *p)
             j->out = xs_new(p->doc->mmgr, 1);
             if (j->src)
                 xs(j->src)->chunks = ax_malloc(sizeof(chunk));
+            j->ncps = nwant;
+            j->cps = ax_reallocarray(NULL, nwant ? nwant : 1, sizeof *j->cps);
+            if (j->cps)
+                memcpy(j->cps, want, nwant * sizeof *j->cps);
+            if (pf->cff)
+                j->codes = ax_reallocarray(NULL, nwant ? nwant : 1, sizeof *j->codes);
         }
-        if (!j || !j->src || !j->out || !xs(j->src)->chunks) {
+        if (!j || !j->src || !j->out || !xs(j->src)->chunks || !j->cps ||
+            (pf->cff && !j->codes)) {
             if (j)
                 zjob_free(j);
             ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
@@ -1233,13 +1277,30 @@ static void cut_all(ax_pdf *p)
         z->helper = 1;
     pthread_cond_broadcast(&z->cv);
     pthread_mutex_unlock(&z->mu);
+    if (early || !ok(p))
+        return;
     zwork(z, 1);
+    /* a job queued early may wait behind pages' compressions (no helper):
+     * then this thread takes the whole queue */
+    int behind = 0;
+    pthread_mutex_lock(&z->mu);
+    for (size_t i = 0; i < p->nfonts; i++) {
+        zjob *j = p->fonts[i]->job;
+        for (size_t k = z->next; j && !j->cut && k < z->n; k++)
+            behind |= z->jobs[k] == j;
+    }
+    pthread_mutex_unlock(&z->mu);
+    if (behind)
+        zwork(z, 0);
     /* the subsets the helper is still cutting */
     pthread_mutex_lock(&z->mu);
     for (size_t i = 0; i < p->nfonts; i++)
         while (p->fonts[i]->job && !p->fonts[i]->job->cut)
             pthread_cond_wait(&z->cv, &z->mu);
     pthread_mutex_unlock(&z->mu);
+    for (size_t i = 0; i < p->nfonts; i++)
+        if (p->fonts[i]->job)
+            adopt(p->fonts[i], p->fonts[i]->job);
     /* jobs left unstarted (no helper: a one-font or small document) are
      * compressed at close */
 }
@@ -1676,7 +1737,7 @@ static void embed_fonts(ax_pdf *p)
 {
     prepare_fonts(p); /* fonts announced after the last page */
     if (ok(p))
-        cut_all(p);
+        cut_all(p, 0);
     for (size_t i = 0; i < p->nfonts && ok(p); i++) {
         pdf_font *pf = p->fonts[i];
         if (!pf->n)
@@ -1902,6 +1963,8 @@ static ax_status pdf_begin_page(ax_device *d, double w, double h)
         return ax_device_fail(d, AX_ERR_DATA, "page size %gx%g pt is outside %d..%d pt", w, h,
                               HPDF_MIN_PAGE_SIZE, HPDF_MAX_PAGE_SIZE);
     prepare_fonts(p);
+    if (p->npages == 0 && ok(p))
+        cut_all(p, 1); /* the subsets of the fonts known so far, meanwhile */
     if (!ok(p))
         return p->base.status;
     HPDF_Page page = NULL;
