@@ -78,12 +78,13 @@ typedef struct pdf_font {
     /* CFF outlines (ax_font_is_cff): embedded without libharu's parser */
     int cff;
     int cid_keyed;       /* its CFF has a ROS (known at the first use_font) */
-    uint16_t *code;      /* code point → code (CID), 0x10000 entries, fixed when
-                            the code point is announced (use_font) */
+    uint16_t *ccode;     /* a CID-keyed CFF: the code (CID) of each of cps, fixed
+                            when the code point is announced (use_font) */
     uint32_t *full;      /* a name-keyed CFF: every code point it covers, the
                             code points of its subset (cut at the first use_font
                             to learn the glyph ids, again at close) */
     size_t nfull;
+    uint16_t *fcode;     /* the code of each of full */
     uint16_t *codes;     /* the codes the subset gives, parallel to the cut list
                             (cps, or full), checked against code at close */
     ax_cff_ros ros;
@@ -441,7 +442,8 @@ static void pdf_free(ax_device *d)
     for (size_t i = 0; i < p->nfonts; i++) {
         ax_free(p->fonts[i]->cps);
         ax_free(p->fonts[i]->codes);
-        ax_free(p->fonts[i]->code);
+        ax_free(p->fonts[i]->ccode);
+        ax_free(p->fonts[i]->fcode);
         ax_free(p->fonts[i]->full);
         ax_buf_free(&p->fonts[i]->ttf);
         ax_free(p->fonts[i]);
@@ -1759,12 +1761,12 @@ static void embed_fonts(ax_pdf *p)
         const uint32_t *list = pf->full ? pf->full : pf->cps;
         size_t nl = pf->full ? pf->nfull : pf->n;
         for (size_t k = 0; k < nl; k++)
-            if (pf->codes[k] != pf->code[list[k]]) {
+            if (pf->codes[k] != code_of(p, pf, list[k])) {
                 ax_device_fail(&p->base, AX_ERR_DATA,
                                "font %s: its subset gives U+%04X the CID %u, but the pages "
                                "were written with CID %u",
                                ax_font_id(pf->font), (unsigned)list[k], pf->codes[k],
-                               pf->code[list[k]]);
+                               code_of(p, pf, list[k]));
                 return;
             }
         /* a CFF font names itself: tag + the face's PostScript name, with
@@ -1797,26 +1799,21 @@ static int cmp_cp(const void *a, const void *b)
  * CID-keyed font's from its charset; a name-keyed font's from a subset of
  * every code point it covers, cut once (its glyph ids are the codes, and a
  * subset of more code points would renumber them). */
-static ax_status cff_codes(ax_pdf *p, pdf_font *pf, int first, const uint32_t *cps, size_t n)
+static ax_status cff_codes(ax_pdf *p, pdf_font *pf, int first, const uint32_t *cps, size_t n,
+                           uint16_t *codes)
 {
     ax_status st = AX_OK;
-    uint16_t *codes = ax_reallocarray(NULL, n ? n : 1, sizeof *codes);
-    if (!codes)
-        return ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
     int keyed = 0;
     if (first || pf->cid_keyed)
         st = ax_font_cff_cids(pf->font, cps, n, codes, &keyed);
     if (st == AX_OK && first)
         pf->cid_keyed = keyed;
-    if (st == AX_OK && pf->cid_keyed) {
-        for (size_t i = 0; i < n; i++)
-            pf->code[cps[i]] = codes[i];
-    } else if (st == AX_OK && first) {
+    if (st == AX_OK && !pf->cid_keyed && first) {
         size_t m = 0;
         for (uint32_t c = 0x20; c < 0x10000; c++)
             m += ax_font_covers(pf->font, c) != 0;
         pf->full = ax_reallocarray(NULL, m ? m : 1, sizeof *pf->full);
-        uint16_t *all = ax_reallocarray(NULL, m ? m : 1, sizeof *all);
+        uint16_t *all = pf->fcode = ax_reallocarray(NULL, m ? m : 1, sizeof *all);
         ax_buf sub = {0};
         ax_cff_ros ros;
         if (!pf->full || !all) {
@@ -1828,14 +1825,9 @@ static ax_status cff_codes(ax_pdf *p, pdf_font *pf, int first, const uint32_t *c
                     pf->full[m++] = c;
             pf->nfull = m;
             st = ax_font_subset_cff(pf->font, pf->full, m, &sub, all, &keyed, &ros);
-            for (size_t i = 0; i < m && st == AX_OK; i++)
-                pf->code[pf->full[i]] = all[i];
         }
         ax_buf_free(&sub);
-        ax_free(all);
     }
-    /* a name-keyed font after its first use_font: its codes are known */
-    ax_free(codes);
     if (st != AX_OK)
         return ax_device_fail(&p->base, st, "font %s (%s): cannot read the CIDs of its glyphs: %s",
                               ax_font_id(pf->font), ax_font_family(pf->font), ax_strerror(st));
@@ -1870,18 +1862,15 @@ static ax_status pdf_use_font(ax_device *d, const ax_font *font, const uint32_t 
         memset(pf, 0, sizeof *pf);
         pf->font = font;
         pf->cff = ax_font_is_cff(font);
-        if (pf->cff && !(pf->code = ax_reallocarray(NULL, 0x10000, sizeof *pf->code))) {
-            ax_free(pf);
-            return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
-        }
-        if (pf->code)
-            memset(pf->code, 0, 0x10000 * sizeof *pf->code);
         p->fonts[p->nfonts++] = pf;
     }
     /* the new code points, sorted and distinct, whatever the caller gave */
     uint32_t *fresh = ax_reallocarray(NULL, n ? n : 1, sizeof *fresh);
-    if (!fresh)
+    uint16_t *fcodes = fresh ? ax_reallocarray(NULL, n ? n : 1, sizeof *fcodes) : NULL;
+    if (!fcodes) {
+        ax_free(fresh);
         return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
+    }
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         if (!bit_get(pf->declared, cps[i]))
@@ -1892,28 +1881,45 @@ static ax_status pdf_use_font(ax_device *d, const ax_font *font, const uint32_t 
         if (k == 0 || fresh[k - 1] != fresh[i])
             fresh[k++] = fresh[i];
     m = k;
-    if (pf->cff && (first || (m && pf->cid_keyed)) && cff_codes(p, pf, first, fresh, m) != AX_OK) {
+    if (pf->cff && (first || (m && pf->cid_keyed)) &&
+        cff_codes(p, pf, first, fresh, m, fcodes) != AX_OK) {
         ax_free(fresh);
+        ax_free(fcodes);
         return p->base.status;
     }
     if (m == 0) {
         ax_free(fresh);
+        ax_free(fcodes);
         return AX_OK;
     }
+    int keyed = pf->cff && pf->cid_keyed;
     uint32_t *all = ax_reallocarray(pf->cps, pf->n + m, sizeof *all);
-    if (!all) {
+    if (all)
+        pf->cps = all;
+    uint16_t *cc = all && keyed ? ax_reallocarray(pf->ccode, pf->n + m, sizeof *cc) : NULL;
+    if (cc)
+        pf->ccode = cc;
+    if (!all || (keyed && !cc)) {
         ax_free(fresh);
+        ax_free(fcodes);
         return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
     }
-    pf->cps = all;
-    /* merge, from the end */
+    /* merge, from the end (with the codes of a CID-keyed font) */
     size_t i = pf->n, j = m, o = pf->n + m;
     while (j > 0) {
-        if (i > 0 && all[i - 1] > fresh[j - 1])
-            all[--o] = all[--i];
-        else
-            all[--o] = fresh[--j];
+        if (i > 0 && all[i - 1] > fresh[j - 1]) {
+            --o, --i;
+            all[o] = all[i];
+            if (keyed)
+                cc[o] = cc[i];
+        } else {
+            --o, --j;
+            all[o] = fresh[j];
+            if (keyed)
+                cc[o] = fcodes[j];
+        }
     }
+    ax_free(fcodes);
     pf->n += m;
     for (size_t q = 0; q < m; q++) {
         bit_set(pf->declared, fresh[q]);
@@ -2385,7 +2391,20 @@ static ax_status pdf_pop_clip(ax_device *d)
  * CID of a TrueType font, the glyph's CID in a CFF font. */
 static unsigned code_of(const ax_pdf *p, const pdf_font *pf, uint32_t c)
 {
-    return pf->cff ? pf->code[c] : p->cid[c];
+    if (!pf->cff)
+        return p->cid[c];
+    const uint32_t *list = pf->full ? pf->full : pf->cps;
+    const uint16_t *codes = pf->full ? pf->fcode : pf->ccode;
+    size_t lo = 0, hi = pf->full ? pf->nfull : pf->n;
+    size_t end = hi;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (list[mid] < c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < end && list[lo] == c ? codes[lo] : 0;
 }
 
 /* "<codes in hex> Tj\n" for a run, as HPDF_Page_ShowText writes it
