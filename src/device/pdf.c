@@ -6,14 +6,22 @@
  * outline, Info, the TrueType parser) and writes the file; the device writes
  * what libharu does slowly or wrongly, from its internal headers:
  * - Fonts: each font is subset once per document with HarfBuzz (glyphs
- *   renumbered, items 1-2). TrueType: libharu parses the subset from
- *   memory for its metrics; the font objects are made here (make_font),
- *   with dense CIDs (Identity-H codes 1..N for the document's code points,
- *   a CIDToGIDMap of a few KiB, item 6) and the subset itself as the font
- *   program. CFF outlines (Noto CJK; libharu cannot parse them, item 4):
- *   a CIDFontType0 made from the font's own metrics (make_cff_font), the
- *   subset's bare CFF table as FontFile3 /CIDFontType0C, and codes that
- *   are the CIDs of the subset's glyphs (no CIDToGIDMap).
+ *   renumbered, items 1-2), at close, with every code point use_font
+ *   announced (it may name a font again between pages); the codes in the
+ *   pages are fixed before that. TrueType: libharu parses the subset from
+ *   memory for its metrics; the font objects are made here (made empty
+ *   before the first page that may show the font, filled at close:
+ *   reserve_font, make_font), with dense CIDs (Identity-H codes 1..N
+ *   numbered as code points are announced, a CIDToGIDMap of a few KiB,
+ *   item 6) and the subset itself as the font program. CFF outlines (Noto
+ *   CJK; libharu cannot parse them, item 4): a CIDFontType0 made from the
+ *   font's own metrics (make_cff_font), the subset's bare CFF table as
+ *   FontFile3 /CIDFontType0C, and codes that are the CIDs of the subset's
+ *   glyphs (no CIDToGIDMap): read from the font's charset before the subset
+ *   exists (ax_font_cff_cids) and checked against the subset at close.
+ * - Overlays: an ended page opened again (pdf_overlay) gets one more
+ *   content stream (its /Contents becomes an array) with MCIDs following
+ *   the page's own.
  * - /ToUnicode: a bfchar CMap mapping each code shown to the code point the
  *   text had (items 3 and 13: never derived from glyphs).
  * - Text: a run is one Tj, or a TJ array when it carries positioning
@@ -22,8 +30,9 @@
  *   write them, in an order that is valid PDF (item 7: paint state before a
  *   path), into buffers of the device.
  * - Compression: libharu's deflate, on a helper thread as soon as a stream
- *   is complete (a page, a font program); libharu writes the bytes as they
- *   are.
+ *   is complete (a page, a font program); a page's compressed bytes then
+ *   wait in a temporary file (zdrain), not in memory; libharu writes the
+ *   bytes as they are. The save writes the file as it makes it (pdfsave.h).
  * - Text strings (outline titles, Info, page label prefixes) are written by
  *   us: PDFDocEncoding for printable ASCII, else UTF-16BE with a BOM.
  * - Replacement text (ax_struct.actual): /ActualText on the StructElem
@@ -1112,7 +1121,10 @@ static void load_subset(ax_pdf *p, pdf_font *pf)
  * looks up all 65,536 codes in the font's cmap, and writes a /W array walk
  * and a 128 KiB CIDToGIDMap per font (PITFALLS.md item 6), whatever the
  * document shows. Instead the document's distinct code points, over all its
- * fonts and in code point order, are numbered 1, 2, … N: these are the CIDs
+ * TrueType fonts, are numbered 1, 2, … N as they are announced (those
+ * announced since the last page in code point order, number_pending: with
+ * every font announced before the first page, code point order over the
+ * document), and keep their number: these are the CIDs
  * (Identity-H: the two-byte codes of the content streams), p->cid maps code
  * point → CID, and each font's /W array and CIDToGIDMap cover CIDs 0..N (a
  * few KiB). A font maps the CIDs of the other fonts' code points to glyph
