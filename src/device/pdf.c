@@ -179,6 +179,10 @@ typedef struct ax_pdf {
     const struct selem *wr_el; /* write_tree: the element to write (tree_which) */
     size_t reccap;
     HPDF_Dict tree_root;      /* StructTreeRoot: its value is written by the save */
+    /* One /Resources object for every page (shared_resources): a page's
+     * own cost some 2 KB of libharu objects (its ProcSet names, a font
+     * dictionary with 128-byte keys) for as many bytes of file. */
+    HPDF_Dict res, res_fonts;
     int next_mcid;            /* on this page */
     enum { MC_NONE, MC_ELEM, MC_ART } mc;
     uint32_t mc_elem;         /* the element (index) of the open sequence */
@@ -263,6 +267,7 @@ static void struct_finish(struct ax_pdf *p);
 static int room_for(struct ax_pdf *p, void **arr, size_t n, size_t *cap, size_t size);
 static void dict_int(struct ax_pdf *p, HPDF_Dict d, const char *key, int v);
 static void dict_add(struct ax_pdf *p, HPDF_Dict d, const char *key, void *obj);
+static HPDF_Dict new_object(struct ax_pdf *p);
 static void array_add(struct ax_pdf *p, HPDF_Array a, void *obj);
 static HPDF_Array new_array(struct ax_pdf *p);
 static void mark(struct ax_pdf *p);
@@ -1958,6 +1963,42 @@ static ax_status need_page(ax_pdf *p, const char *op)
     return AX_OK;
 }
 
+/* The page's /Resources become the document's one resource dictionary
+ * (made from the first page's: its ProcSet, and a Font dictionary every
+ * page then names its fonts in: HPDF_Page_GetLocalFontName gives each
+ * font one name for the whole document). */
+static void shared_resources(ax_pdf *p, HPDF_Page page)
+{
+    if (!ok(p))
+        return;
+    p->call = "the pages' resources";
+    HPDF_PageAttr pa = page->attr;
+    if (!p->res) {
+        HPDF_Dict own = HPDF_Dict_GetItem(page, "Resources", HPDF_OCLASS_DICT);
+        if (!own) {
+            hpdf_failed(p);
+            return;
+        }
+        p->res = new_object(p);
+        HPDF_Array procs = HPDF_Dict_GetItem(own, "ProcSet", HPDF_OCLASS_ARRAY);
+        HPDF_Array copy = new_array(p);
+        for (HPDF_UINT i = 0; procs && copy && ok(p) && i < procs->list->count; i++) {
+            HPDF_Name n = HPDF_Array_GetItem(procs, i, HPDF_OCLASS_NAME);
+            if (!n || HPDF_Array_AddName(copy, n->value) != HPDF_OK)
+                hpdf_failed(p);
+        }
+        if (p->res)
+            dict_add(p, p->res, "ProcSet", copy);
+        p->res_fonts = HPDF_Dict_New(p->doc->mmgr);
+        if (p->res)
+            dict_add(p, p->res, "Font", p->res_fonts);
+        if (!ok(p))
+            return;
+    }
+    dict_add(p, page, "Resources", p->res); /* frees the page's own */
+    pa->fonts = p->res_fonts;
+}
+
 /* A page or an overlay begins: nothing of the graphics state is written yet. */
 static void reset_state(ax_pdf *p)
 {
@@ -1994,6 +2035,7 @@ static ax_status pdf_begin_page(ax_device *d, double w, double h)
         HPDF_Page_SetWidth(page, (HPDF_REAL)w);
     if (hp(p, "HPDF_Page_SetHeight"))
         HPDF_Page_SetHeight(page, (HPDF_REAL)h);
+    shared_resources(p, page);
     /* The content stream: a buffer of ours (memcpy), when libharu has
      * written nothing into its own yet. */
     HPDF_PageAttr pa = page->attr;
