@@ -3461,9 +3461,23 @@ static int by_page_mcid(const void *a, const void *b)
 /* Object i >= 1 of the tree: the spooled elements in the order they
  * ended, then those kept in memory, then the Document; *which its element
  * number + 1 (its object is base + 1 + element). */
+/* The ParentTree: one /Nums array up to PTREE_LEAF keys (pages and link
+ * annotations), else a root with that many keys in each leaf, the leaves
+ * numbered after the elements. */
+#define PTREE_LEAF 256
+
+static size_t tree_leaves(const ax_pdf *p)
+{
+    return p->nkeys <= PTREE_LEAF ? 0 : (p->nkeys + PTREE_LEAF - 1) / PTREE_LEAF;
+}
+
 static int tree_which(void *ctx, size_t i, size_t *which)
 {
     ax_pdf *p = ctx;
+    if (i > p->nelems) { /* a leaf of the ParentTree */
+        *which = i;
+        return 1;
+    }
     if (i == 1 && p->tree_spool &&
         (!tspool_flush(p) || fflush(p->tree_spool) != 0 || fseek(p->tree_spool, 0, SEEK_SET) != 0))
         return 0;
@@ -3530,11 +3544,31 @@ static int write_tree(void *ctx, size_t i, uint32_t base, ax_buf *b)
         ax_buf_printf(b, "/ParentTreeNextKey %zu>>", p->nkeys);
         return !b->failed;
     }
-    if (i == 0) {
-        ax_buf_puts(b, "<</Nums[");
-        for (size_t k = 0; k < p->nkeys; k++) {
+    size_t nleaves = tree_leaves(p);
+    if (i == 0 && nleaves) {
+        /* a number tree of leaves of PTREE_LEAF keys: no object holds the
+         * MCIDs of the whole document */
+        ax_buf_puts(b, "<</Kids[");
+        for (size_t k = 0; k < nleaves; k++) {
+            if (k)
+                ax_buf_append(b, " ", 1);
+            put_ref(b, base + 1 + (uint32_t)p->nelems + (uint32_t)k);
+        }
+        ax_buf_puts(b, "]>>");
+        return !b->failed;
+    }
+    if (i == 0 || i > p->nelems) {
+        size_t k0 = 0, k1 = p->nkeys;
+        if (i > 0) {
+            k0 = (i - 1 - p->nelems) * PTREE_LEAF;
+            k1 = k0 + PTREE_LEAF < p->nkeys ? k0 + PTREE_LEAF : p->nkeys;
+            ax_buf_printf(b, "<</Limits[%zu %zu]", k0, k1 - 1);
+        } else
+            ax_buf_puts(b, "<<");
+        ax_buf_puts(b, "/Nums[");
+        for (size_t k = k0; k < k1; k++) {
             const pkey *key = &p->keys[k];
-            ax_buf_printf(b, "%s%zu ", k ? " " : "", k);
+            ax_buf_printf(b, "%s%zu ", k > k0 ? " " : "", k);
             if (key->page < 0) {
                 put_ref(b, base + 1 + (uint32_t)key->elem);
                 continue;
@@ -3711,7 +3745,8 @@ static ax_status pdf_close(ax_device *d)
     of.p = p;
     md5_init(&of.md5);
     if (hp(p, "ax_pdf_save_compact")) {
-        ax_pdf_extra tree = {p->tree_root, p->nelems + 1, p, write_tree, tree_which};
+        ax_pdf_extra tree = {p->tree_root, p->nelems + 1 + tree_leaves(p), p, write_tree,
+                             tree_which};
         ax_pdf_sink sink = {out_flush, &of};
         ax_status sst = ax_pdf_save_compact(p->doc, &tree, &sink, &xs(p->doc->stream)->b, msg,
                                             sizeof msg);
