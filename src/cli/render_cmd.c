@@ -422,25 +422,9 @@ int ax_cmd_render(int argc, char **argv)
         goto done;
     }
     t_fonts = now_ms();
-    ax_render_opts opts = {.lang = lang, .params = params, .nparams = nparams, .date = -1,
-                           .query_seconds = query_seconds, .query_rows = query_rows};
-    ax_source_date_epoch(&opts.date);
-    ax_doc_info info;
-    st = ax_render(layout, db, fs, &opts, arena, diags, &dl, &info);
-    info.creator = "annex " AX_VERSION;
-    ax_report_diags(rep, diags, 0, NULL);
-    if (st != AX_OK && data_errors)
-        forced_rows_note(rep, db, dir, dbfile);
-    if (st != AX_OK) {
-        ax_report_problem(rep, AX_ERROR, "render", NULL, 0, 0, "%s; no output written",
-                          st == AX_ERR_DATA ? "the layout could not be rendered"
-                                            : ax_strerror(st));
-        goto done;
-    }
-
-    /* 4. the devices: the PDF (or the trace), then the PNG pages of the
-     * same display list, replayed a second time */
-    t_render = now_ms();
+    /* the output's name and folders, before the layout: without --png and
+     * --trace the PDF device takes each page as soon as the layout has
+     * placed it (memory does not grow with the pages) */
     /* the PDF's name, which also names the PNG files */
     if (!out && (!trace || png_dir)) {
         out = own_out = default_output(layout_path);
@@ -481,12 +465,44 @@ int ax_cmd_render(int argc, char **argv)
             goto done;
         }
     }
+    ax_render_opts opts = {.lang = lang, .params = params, .nparams = nparams, .date = -1,
+                           .query_seconds = query_seconds, .query_rows = query_rows};
+    ax_source_date_epoch(&opts.date);
+    ax_doc_info info;
+    int streaming = !trace && !png_dir;
+    if (streaming) {
+        st = ax_pdf_device_new(out, NULL, &dev);
+        if (st != AX_OK) {
+            ax_report_problem(rep, AX_ERROR, "nomem", NULL, 0, 0, "%s", ax_strerror(st));
+            goto done;
+        }
+        opts.stream = dev;
+    }
+    st = ax_render(layout, db, fs, &opts, arena, diags, &dl, &info);
+    info.creator = "annex " AX_VERSION;
+    ax_report_diags(rep, diags, 0, NULL);
+    if (st != AX_OK && data_errors)
+        forced_rows_note(rep, db, dir, dbfile);
+    if (st != AX_OK) {
+        ax_report_problem(rep, AX_ERROR, "render", NULL, 0, 0, "%s; no output written",
+                          st == AX_ERR_DATA ? "the layout could not be rendered"
+                                            : ax_strerror(st));
+        goto done;
+    }
+
+
+    /* 4. the devices: the PDF (or the trace), then the PNG pages of the
+     * same display list, replayed a second time */
+    t_render = now_ms();
     size_t npages = ax_display_pages(dl);
-    if (trace)
+    if (streaming) {
+        ax_pdf_device_set_info(dev, &info);
+        st = ax_device_close(dev);
+    } else if (trace)
         st = ax_trace_device_new(&tbuf, &dev);
     else
         st = ax_pdf_device_new(out, &info, &dev);
-    if (st == AX_OK) {
+    if (st == AX_OK && !streaming) {
         /* without --png the list is needed once: each page goes as soon as
          * the device has it */
         if (png_dir)

@@ -229,6 +229,10 @@ void ax_device_free(ax_device *d);
 /* The PDF device (pdf.c): writes `path` through a temporary file renamed on
  * a successful close. `info` is copied. */
 ax_status ax_pdf_device_new(const char *path, const ax_doc_info *info, ax_device **out);
+/* The document's info, when it is known only after the pages (a device
+ * made before the layout, ax_render_opts.stream): copied like
+ * ax_pdf_device_new's, before close. */
+void ax_pdf_device_set_info(ax_device *d, const ax_doc_info *info);
 
 /* The raster device (raster.c, cairo): page N becomes `dir`/`stem`-NNN.png
  * (001, 002 …), RGB24 on white, `dpi` pixels per inch (1..2400), its size

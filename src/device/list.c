@@ -1,16 +1,32 @@
 /* list.c — display lists (see list.h). */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../text/font.h"
 #include "list.h"
+
+#define CP_WORDS (0x110000 / 64)
+
+typedef struct font_use {
+    const ax_font *font;
+    uint64_t *bits; /* one bit per code point */
+} font_use;
 
 struct ax_display {
     ax_page *pages;      /* each with its own arena of paths and strings */
     size_t npages, cap;
     size_t cur;      /* the page recording goes to */
     int failed;
+    /* Streaming (ax_display_stream): pages [0, sent) have gone to dev and
+     * hold no commands; recording onto one of them is an overlay. */
+    ax_device *dev;
+    size_t sent;
+    font_use *announced; /* the code points given to dev's use_font so far */
+    size_t nannounced;
 };
+
+static void send_page(ax_display *dl, size_t k);
 
 ax_display *ax_display_new(void)
 {
@@ -29,6 +45,9 @@ void ax_display_free(ax_display *dl)
         ax_free(dl->pages[i].cmds);
         ax_arena_free(dl->pages[i].arena);
     }
+    for (size_t k = 0; k < dl->nannounced; k++)
+        ax_free(dl->announced[k].bits);
+    ax_free(dl->announced);
     ax_free(dl->pages);
     ax_free(dl);
 }
@@ -38,8 +57,22 @@ int ax_display_failed(const ax_display *dl)
     return dl->failed;
 }
 
+/* Streaming: recording leaves page dl->cur. An overlay of a page already
+ * sent goes to the device now; the newest page waits for the next
+ * begin_page or for ax_display_flush (the layout may still add to it). */
+static void leave(ax_display *dl)
+{
+    if (dl->dev && dl->cur < dl->sent && dl->pages[dl->cur].n)
+        send_page(dl, dl->cur);
+}
+
 void ax_display_begin_page(ax_display *dl, double width, double height)
 {
+    if (dl->dev) {
+        leave(dl);
+        if (dl->npages > dl->sent)
+            send_page(dl, dl->npages - 1);
+    }
     if (dl->npages == dl->cap) {
         size_t cap = dl->cap ? dl->cap * 2 : 16;
         ax_page *p = ax_reallocarray(dl->pages, cap, sizeof *p);
@@ -64,8 +97,15 @@ void ax_display_begin_page(ax_display *dl, double width, double height)
 
 void ax_display_select(ax_display *dl, size_t page)
 {
-    if (dl->npages)
-        dl->cur = page < dl->npages ? page : dl->npages - 1;
+    if (!dl->npages)
+        return;
+    if ((page < dl->npages ? page : dl->npages - 1) == dl->cur)
+        return;
+    leave(dl);
+    dl->cur = page < dl->npages ? page : dl->npages - 1;
+    ax_page *pg = &dl->pages[dl->cur];
+    if (!pg->arena && !(pg->arena = ax_arena_new()))
+        dl->failed = 1;
 }
 
 static ax_cmd *push(ax_display *dl, ax_cmd_kind kind)
@@ -374,13 +414,6 @@ const ax_page *ax_display_page(const ax_display *dl, size_t i)
     return i < dl->npages ? &dl->pages[i] : NULL;
 }
 
-#define CP_WORDS (0x110000 / 64)
-
-typedef struct font_use {
-    const ax_font *font;
-    uint64_t *bits; /* one bit per code point */
-} font_use;
-
 /* The distinct fonts of the document in first-use order, each with the set
  * of code points it shows. */
 static ax_status collect_fonts(const ax_display *dl, font_use **out, size_t *nout)
@@ -423,6 +456,35 @@ static ax_status collect_fonts(const ax_display *dl, font_use **out, size_t *nou
     *out = uses;
     *nout = n;
     return st;
+}
+
+/* The calls of one page (or overlay) into dev, between its begin and end. */
+static void replay_cmds(ax_device *dev, const ax_page *pg)
+{
+    for (size_t ci = 0; ci < pg->n; ci++) {
+        const ax_cmd *c = &pg->cmds[ci];
+        switch (c->kind) {
+        case AX_CMD_FILL: ax_device_fill_path(dev, &c->path, c->color); break;
+        case AX_CMD_STROKE:
+            ax_device_stroke_path(dev, &c->path, c->line_width, c->color);
+            break;
+        case AX_CMD_TEXT: ax_device_show_text(dev, &c->text); break;
+        case AX_CMD_PUSH_CLIP: ax_device_push_clip(dev, &c->path); break;
+        case AX_CMD_POP_CLIP: ax_device_pop_clip(dev); break;
+        case AX_CMD_OUTLINE: ax_device_outline(dev, c->level, c->title, c->y); break;
+        case AX_CMD_STRUCT_BEGIN: ax_device_begin_struct(dev, &c->st); break;
+        case AX_CMD_STRUCT_END: ax_device_end_struct(dev); break;
+        case AX_CMD_STRUCT_RESUME: ax_device_resume_struct(dev, c->id); break;
+        case AX_CMD_ARTIFACT_BEGIN: ax_device_begin_artifact(dev, c->art); break;
+        case AX_CMD_ARTIFACT_END: ax_device_end_artifact(dev); break;
+        case AX_CMD_LINK:
+            ax_device_link(dev, c->link.x, c->link.y, c->link.w, c->link.h, c->link.uri,
+                           c->link.dest, c->link.alt);
+            break;
+        case AX_CMD_ANCHOR: ax_device_anchor(dev, c->id, c->y); break;
+        case AX_CMD_PAGE_LABEL: ax_device_page_label(dev, c->title, c->level); break;
+        }
+    }
 }
 
 static ax_status replay(ax_display *dl, ax_device *dev, int consume)
@@ -470,30 +532,7 @@ static ax_status replay(ax_display *dl, ax_device *dev, int consume)
     for (size_t pi = 0; pi < dl->npages; pi++) {
         const ax_page *pg = &dl->pages[pi];
         ax_device_begin_page(dev, pg->width, pg->height);
-        for (size_t ci = 0; ci < pg->n; ci++) {
-            const ax_cmd *c = &pg->cmds[ci];
-            switch (c->kind) {
-            case AX_CMD_FILL: ax_device_fill_path(dev, &c->path, c->color); break;
-            case AX_CMD_STROKE:
-                ax_device_stroke_path(dev, &c->path, c->line_width, c->color);
-                break;
-            case AX_CMD_TEXT: ax_device_show_text(dev, &c->text); break;
-            case AX_CMD_PUSH_CLIP: ax_device_push_clip(dev, &c->path); break;
-            case AX_CMD_POP_CLIP: ax_device_pop_clip(dev); break;
-            case AX_CMD_OUTLINE: ax_device_outline(dev, c->level, c->title, c->y); break;
-            case AX_CMD_STRUCT_BEGIN: ax_device_begin_struct(dev, &c->st); break;
-            case AX_CMD_STRUCT_END: ax_device_end_struct(dev); break;
-            case AX_CMD_STRUCT_RESUME: ax_device_resume_struct(dev, c->id); break;
-            case AX_CMD_ARTIFACT_BEGIN: ax_device_begin_artifact(dev, c->art); break;
-            case AX_CMD_ARTIFACT_END: ax_device_end_artifact(dev); break;
-            case AX_CMD_LINK:
-                ax_device_link(dev, c->link.x, c->link.y, c->link.w, c->link.h, c->link.uri,
-                               c->link.dest, c->link.alt);
-                break;
-            case AX_CMD_ANCHOR: ax_device_anchor(dev, c->id, c->y); break;
-            case AX_CMD_PAGE_LABEL: ax_device_page_label(dev, c->title, c->level); break;
-            }
-        }
+        replay_cmds(dev, pg);
         ax_device_end_page(dev);
         if (consume) {
             ax_free(dl->pages[pi].cmds);
@@ -514,4 +553,128 @@ ax_status ax_display_replay(const ax_display *dl, ax_device *dev)
 ax_status ax_display_replay_consume(ax_display *dl, ax_device *dev)
 {
     return replay(dl, dev, 1);
+}
+
+/* ---- streaming ----------------------------------------------------------- */
+
+void ax_display_stream(ax_display *dl, ax_device *dev)
+{
+    dl->dev = dev;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Announce to dl->dev, font by font, the code points page pg shows that no
+ * page sent before showed (use_font may come between pages, device.h). */
+static ax_status announce(ax_display *dl, const ax_page *pg)
+{
+    uint32_t *fresh = NULL;
+    size_t cap = 0;
+    ax_status st = AX_OK;
+    for (size_t ci = 0; ci < pg->n && st == AX_OK; ci++) {
+        const ax_cmd *c = &pg->cmds[ci];
+        if (c->kind != AX_CMD_TEXT)
+            continue;
+        size_t k = 0;
+        while (k < dl->nannounced && dl->announced[k].font != c->text.font)
+            k++;
+        if (k == dl->nannounced) {
+            font_use *u = ax_reallocarray(dl->announced, k + 1, sizeof *u);
+            uint64_t *bits = u ? ax_malloc(CP_WORDS * sizeof *bits) : NULL;
+            if (u)
+                dl->announced = u;
+            if (!bits) {
+                st = AX_ERR_NOMEM;
+                break;
+            }
+            memset(bits, 0, CP_WORDS * sizeof *bits);
+            u[k] = (font_use){c->text.font, bits};
+            dl->nannounced++;
+        }
+        uint64_t *bits = dl->announced[k].bits;
+        /* the fresh code points of this font on this page: from the first
+         * run that shows one to the page's end */
+        int any = 0;
+        for (size_t i = 0; i < c->text.len;) {
+            uint32_t cp = ax_utf8_next(c->text.utf8, c->text.len, &i);
+            if (cp < 0x110000 && !(bits[cp >> 6] >> (cp & 63) & 1))
+                any = 1;
+        }
+        if (!any)
+            continue;
+        size_t n = 0;
+        for (size_t cj = ci; cj < pg->n && st == AX_OK; cj++) {
+            const ax_cmd *d = &pg->cmds[cj];
+            if (d->kind != AX_CMD_TEXT || d->text.font != c->text.font)
+                continue;
+            for (size_t i = 0; i < d->text.len;) {
+                uint32_t cp = ax_utf8_next(d->text.utf8, d->text.len, &i);
+                if (cp >= 0x110000 || (bits[cp >> 6] >> (cp & 63) & 1))
+                    continue;
+                bits[cp >> 6] |= (uint64_t)1 << (cp & 63);
+                if (n == cap) {
+                    size_t nc = cap ? cap * 2 : 256;
+                    uint32_t *more = ax_reallocarray(fresh, nc, sizeof *more);
+                    if (!more) {
+                        st = AX_ERR_NOMEM;
+                        break;
+                    }
+                    fresh = more;
+                    cap = nc;
+                }
+                fresh[n++] = cp;
+            }
+        }
+        if (st == AX_OK) {
+            qsort(fresh, n, sizeof *fresh, cmp_u32);
+            ax_device_use_font(dl->dev, c->text.font, fresh, n);
+        }
+    }
+    ax_free(fresh);
+    return st;
+}
+
+/* Page k (or, when it was sent before, an overlay of it) to the device, and
+ * its commands freed. */
+static void send_page(ax_display *dl, size_t k)
+{
+    ax_page *pg = &dl->pages[k];
+    if (dl->failed) {
+        ax_device_fail(dl->dev, AX_ERR_NOMEM, "the display list is incomplete");
+        return;
+    }
+    if (announce(dl, pg) != AX_OK) {
+        ax_device_fail(dl->dev, AX_ERR_NOMEM,
+                       "out of memory while collecting the fonts' code points");
+        return;
+    }
+    if (k < dl->sent)
+        ax_device_overlay(dl->dev, k);
+    else
+        ax_device_begin_page(dl->dev, pg->width, pg->height);
+    replay_cmds(dl->dev, pg);
+    ax_device_end_page(dl->dev);
+    ax_free(pg->cmds);
+    ax_arena_free(pg->arena);
+    pg->cmds = NULL;
+    pg->arena = NULL;
+    pg->n = pg->cap = 0;
+    if (k >= dl->sent)
+        dl->sent = k + 1;
+}
+
+ax_status ax_display_flush(ax_display *dl)
+{
+    if (!dl->dev)
+        return AX_OK;
+    leave(dl);
+    if (dl->npages > dl->sent)
+        send_page(dl, dl->npages - 1);
+    if (dl->failed)
+        ax_device_fail(dl->dev, AX_ERR_NOMEM, "the display list is incomplete");
+    return dl->dev->status;
 }

@@ -6,6 +6,12 @@
  * every code point each font shows in the whole document (use_font), so the
  * PDF device can embed one subset per font.
  *
+ * A list may also stream (ax_display_stream): each page goes to a device
+ * as soon as the layout leaves it and only its size stays, so memory does
+ * not grow with the number of pages; what the layout adds to a page later
+ * (footers that need the page count, the contents' page numbers) goes to
+ * the device as an overlay of that page (device.h).
+ *
  * Paths, strings, text runs' positioning (adj) and commands are copied into
  * the list's own storage (the caller's may go after the call); the
  * list owns them until ax_display_free. Recording calls never fail loudly:
@@ -77,7 +83,10 @@ int ax_display_failed(const ax_display *dl);
 void ax_display_begin_page(ax_display *dl, double width, double height);
 /* Record onto page `page` (0-based; an existing page), for running headers
  * and footers added after pagination. ax_display_select(dl, SIZE_MAX)
- * returns to the last page. */
+ * returns to the last page. Streaming, recording onto a page already sent
+ * is an overlay of it, sent when recording leaves the page (select of
+ * another page, begin_page, flush); selecting the page being recorded onto
+ * changes nothing. */
 void ax_display_select(ax_display *dl, size_t page);
 void ax_display_fill(ax_display *dl, const ax_path *p, ax_color c);
 void ax_display_stroke(ax_display *dl, const ax_path *p, double line_width, ax_color c);
@@ -114,6 +123,18 @@ void ax_display_embed(ax_display *dl, const ax_page *src, double dx, double dy);
  * header repeated on a later page). */
 void ax_display_embed_artifact(ax_display *dl, const ax_page *src, double dx, double dy,
                                ax_artifact_kind kind);
+
+/* Stream the list into `dev` (borrowed; set before the first page): when
+ * a page begins, the one before it is replayed into dev — after use_font
+ * with the code points no earlier page showed — and its commands freed;
+ * ax_display_select of a page already sent records an overlay of it
+ * (ax_device_overlay). ax_display_pages still counts every page;
+ * ax_display_page of a sent page has no commands. */
+void ax_display_stream(ax_display *dl, ax_device *dev);
+
+/* Streaming: send what is not sent yet (the last page, an open overlay).
+ * Returns the device's status (AX_OK when not streaming). */
+ax_status ax_display_flush(ax_display *dl);
 
 /* Mark the list failed (an allocation failed while building something for
  * it); ax_display_failed reports it. */

@@ -445,6 +445,11 @@ ax_status ax_pdf_device_new(const char *path, const ax_doc_info *info, ax_device
     return AX_OK;
 }
 
+void ax_pdf_device_set_info(ax_device *d, const ax_doc_info *info)
+{
+    to_pdf(d)->info = *info;
+}
+
 static void pdf_free(ax_device *d)
 {
     ax_pdf *p = to_pdf(d);

@@ -1552,18 +1552,22 @@ static void make_contents(ctx *c)
 }
 
 /* After pagination: each entry's page number at the right, on the entry's
- * first line, and a link over the entry, inside its Link element. */
-static void contents_pages(ctx *c, ax_display *dl)
+ * first line, and a link over the entry, inside its Link element — for the
+ * entries placed on page `page` (0-based), onto the page selected.
+ * Entries come in placement order: *next is the first item not yet looked
+ * at, so that all pages together look at each item once. */
+static void contents_pages(ctx *c, ax_display *dl, size_t page, size_t *next)
 {
     const ax_page_spec *pg = &c->l->page;
-    for (size_t i = 0; i < c->nitems; i++) {
-        const item *it = &c->items[i];
+    for (; *next < c->nitems; ++*next) {
+        const item *it = &c->items[*next];
         if (!it->toc_target || !it->placed_page)
             continue;
+        if (it->placed_page - 1 > page)
+            break;
         size_t hp = (size_t)it->toc_target < c->nanchor_page ? c->anchor_page[it->toc_target] : 0;
-        if (!hp)
+        if (!hp || it->placed_page - 1 < page)
             continue; /* the heading was never placed */
-        ax_display_select(dl, it->placed_page - 1);
         ax_display_resume_struct(dl, it->toc_link);
         char num[32];
         snprintf(num, sizeof num, "%ld", pg->first_number + (long)hp - 1);
@@ -1577,7 +1581,6 @@ static void contents_pages(ctx *c, ax_display *dl)
         ax_display_link(dl, it->x, it->placed_y, c->x1 - it->x, h, NULL, it->toc_target, alt);
         ax_display_end_struct(dl);
     }
-    ax_display_select(dl, SIZE_MAX);
 }
 
 /* ---- placing items on pages -------------------------------------------- */
@@ -2073,13 +2076,18 @@ static void draw_band(ctx *c, ax_display *dl, const ax_band_spec *band, double t
     }
 }
 
-static void running_bands(ctx *c, ax_display *dl)
+/* What each page gets once the page count is known: the contents' page
+ * numbers, then the running header and footer. Page by page, so that a
+ * streaming list sends one overlay per page. */
+static void finish_pages(ctx *c, ax_display *dl)
 {
     const ax_page_spec *pg = &c->l->page;
     const tstyle *t = eng_style(c, "running", "body");
-    size_t pages = ax_display_pages(dl);
+    size_t pages = ax_display_pages(dl), next = 0;
     for (size_t i = 0; i < pages; i++) {
         ax_display_select(dl, i);
+        if (c->ntocs)
+            contents_pages(c, dl, i, &next);
         const ax_band_spec *hd = (i == 0 && pg->has_first) ? &pg->first_header : &pg->header;
         const ax_band_spec *ft = (i == 0 && pg->has_first) ? &pg->first_footer : &pg->footer;
         long num = pg->first_number + (long)i;
@@ -2169,12 +2177,15 @@ ax_status ax_render_cached(const ax_layout *l, sqlite3 *db, ax_stmt_cache *stmts
             eng_fail(&c, AX_ERR_NOMEM);
     }
     if (c.st == AX_OK) {
+        if (o && o->stream)
+            ax_display_stream(dl, o->stream);
         place_items(&c, dl);
-        contents_pages(&c, dl);
-        running_bands(&c, dl);
+        finish_pages(&c, dl);
         if (ax_display_failed(dl) || ax_arena_failed(c.a))
             eng_fail(&c, AX_ERR_NOMEM);
     }
+    if (c.st == AX_OK)
+        ax_display_flush(dl); /* a device's error sticks on it, for its close */
     if (c.st == AX_OK) {
         memset(info, 0, sizeof *info);
         const char *title = single_line(&c, &l->title, NULL);

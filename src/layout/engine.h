@@ -34,6 +34,11 @@ typedef struct ax_render_opts {
      * limits: (query-seconds, query-rows), which override the defaults */
     double query_seconds;
     long long query_rows;
+    /* Not NULL: each page goes to this device as soon as the layout has
+     * placed it (ax_display_stream), the page count's dependants as
+     * overlays; the list returned then holds no page's commands. The
+     * device needs the overlay op (the PDF and trace devices). */
+    ax_device *stream;
 } ax_render_opts;
 
 /* Lay the document out. Problems go to diags with the layout's places:
