@@ -75,7 +75,7 @@ const tstyle *eng_style(ctx *c, const char *name, const char *fallback)
 static void resolve_styles(ctx *c)
 {
     const ax_layout *l = c->l;
-    c->styles = ax_arena_array(c->a, l->nstyles ? l->nstyles : 1, sizeof *c->styles);
+    c->styles = ax_arena_array(c->perm, l->nstyles ? l->nstyles : 1, sizeof *c->styles);
     if (!c->styles) {
         eng_fail(c, AX_ERR_NOMEM);
         return;
@@ -179,6 +179,7 @@ typedef struct broken {
     const char *clean;
     const ax_line *ls;
     size_t nl;
+    const ax_arena *home; /* the generation holding s, clean and ls */
 } broken;
 
 static uint64_t broken_hash(const tstyle *t, double width, const char *s, size_t len)
@@ -222,6 +223,37 @@ static broken *broken_slot(ctx *c, const tstyle *t, double width, const char *s,
     return &c->broken[k];
 }
 
+/* Forget the entries held by generation arena `a`, about to be freed. */
+static void broken_forget(ctx *c, const ax_arena *a)
+{
+    size_t kept = 0;
+    broken *old = c->broken;
+    size_t cap = c->capbroken;
+    if (!old)
+        return;
+    broken *b = ax_reallocarray(NULL, cap, sizeof *b);
+    if (!b) {
+        /* cannot rehash: forget everything (the cache is only a cache) */
+        memset(old, 0, cap * sizeof *old);
+        c->nbroken = 0;
+        return;
+    }
+    memset(b, 0, cap * sizeof *b);
+    for (size_t i = 0; i < cap; i++) {
+        broken *o = &old[i];
+        if (!o->s || o->home == a)
+            continue;
+        size_t k = broken_hash(o->t, o->width, o->s, o->len) & (cap - 1);
+        while (b[k].s)
+            k = (k + 1) & (cap - 1);
+        b[k] = *o;
+        kept++;
+    }
+    ax_free(old);
+    c->broken = b;
+    c->nbroken = kept;
+}
+
 /* Only short texts are kept: the repeated ones are short, and a long text
  * (a title, a description) is seldom seen twice (20,000 activities: -5 MB
  * peak, no slower). */
@@ -235,6 +267,22 @@ static void break_text(ctx *c, const tstyle *t, const char *s, size_t len, doubl
     const char *clean;
     const ax_line *ls;
     size_t nl;
+    if (e && e->s && e->home != c->a) {
+        /* kept from an older generation, which goes once its own items are
+         * placed: the lines made now must not point into it */
+        char *k2 = ax_arena_strndup(c->a, e->s, e->len);
+        char *c2 = ax_arena_strdup(c->a, e->clean);
+        ax_line *l2 = ax_arena_array(c->a, e->nl ? e->nl : 1, sizeof *l2);
+        if (!k2 || !c2 || !l2) {
+            eng_fail(c, AX_ERR_NOMEM);
+            return;
+        }
+        memcpy(l2, e->ls, e->nl * sizeof *l2);
+        e->s = k2;
+        e->clean = c2;
+        e->ls = l2;
+        e->home = c->a;
+    }
     if (e && e->s) {
         clean = e->clean; /* its missing glyphs were reported the first time */
         ls = e->ls;
@@ -255,7 +303,7 @@ static void break_text(ctx *c, const tstyle *t, const char *s, size_t len, doubl
         ls = bl;
         char *key = e ? ax_arena_strndup(c->a, s, len) : NULL;
         if (key) {
-            *e = (broken){t, width, key, len, clean, ls, nl};
+            *e = (broken){t, width, key, len, clean, ls, nl, c->a};
             c->nbroken++;
         }
     }
@@ -328,7 +376,7 @@ static void warn_null(ctx *c, ax_mark m, const char *name, size_t n)
     }
     if (c->nnulls == c->capnulls) {
         size_t cap = c->capnulls ? 2 * c->capnulls : 8;
-        null_seen *g = ax_arena_array(c->a, cap, sizeof *g);
+        null_seen *g = ax_arena_array(c->perm, cap, sizeof *g);
         if (g) {
             if (c->nnulls)
                 memcpy(g, c->nulls, c->nnulls * sizeof *g);
@@ -336,7 +384,7 @@ static void warn_null(ctx *c, ax_mark m, const char *name, size_t n)
             c->capnulls = cap;
         }
     }
-    const char *key = ax_arena_strndup(c->a, name, n);
+    const char *key = ax_arena_strndup(c->perm, name, n);
     if (key && c->nnulls < c->capnulls) /* else (out of memory) it may come again */
         c->nulls[c->nnulls++] = (null_seen){file, m.line, m.col, key, n};
     ax_diags_add(c->diags, AX_WARNING, "placeholder", file, m.line, m.col, 0,
@@ -501,6 +549,8 @@ item *eng_add_item(ctx *c, it_kind kind, double h)
     memset(it, 0, sizeof *it);
     it->kind = kind;
     it->h = h;
+    c->made++;
+    c->gen_items++;
     return it;
 }
 
@@ -567,32 +617,50 @@ static void block_vars(ctx *c, const ax_block *b, vars *v)
 }
 
 typedef struct toc_head {
+    const ax_block *b; /* the heading block */
     const char *text[2];
     size_t n;
     int level, anchor;
 } toc_head;
 
-typedef struct toc_at {
+/* A contents block and the first heading after it (the ones it lists). */
+typedef struct toc_pre {
     const ax_block *b;
-    size_t at;    /* items are inserted here */
-    size_t head0; /* the headings after the block (the ones it lists) */
-} toc_at;
+    size_t head0;
+} toc_pre;
+
+/* A contents entry as placed: its page number is drawn once the page
+ * count is known (contents_pages). */
+typedef struct toc_place {
+    size_t page;     /* index + 1 */
+    double x, y;
+    const tstyle *st;
+    int target, link;
+    size_t lines;
+} toc_place;
+
+/* The numbering prefix of a heading of `level` ("2.1. "), counting it. */
+static void heading_prefix(ctx *c, const ax_block *b, int level, char *prefix, size_t n)
+{
+    prefix[0] = '\0';
+    if (!b->numbered)
+        return;
+    c->heading_no[level - 1]++;
+    for (int k = level; k < 5; k++)
+        c->heading_no[k] = 0;
+    size_t o = 0;
+    for (int k = 0; k < level; k++)
+        o += (size_t)snprintf(prefix + o, n - o, "%d.", c->heading_no[k]);
+    snprintf(prefix + o, n - o, " ");
+}
 
 static void flow_heading(ctx *c, const ax_block *b)
 {
     vars v;
     block_vars(c, b, &v);
     int level = b->level < 1 ? 1 : b->level > 4 ? 4 : b->level;
-    char prefix[48] = "";
-    if (b->numbered) {
-        c->heading_no[level - 1]++;
-        for (int k = level; k < 5; k++)
-            c->heading_no[k] = 0;
-        size_t o = 0;
-        for (int k = 0; k < level; k++)
-            o += (size_t)snprintf(prefix + o, sizeof prefix - o, "%d.", c->heading_no[k]);
-        snprintf(prefix + o, sizeof prefix - o, " ");
-    }
+    char prefix[48];
+    heading_prefix(c, b, level, prefix, sizeof prefix);
     char sname[24];
     snprintf(sname, sizeof sname, "heading%d", level);
     const tstyle *t = eng_style(c, b->style ? b->style : sname, "heading");
@@ -623,30 +691,16 @@ static void flow_heading(ctx *c, const ax_block *b)
     }
     eng_struct_end(c);
     if (first < c->nitems && c->items[first].kind == IT_LINE && b->outline) {
-        c->items[first].anchor = ++c->next_id;
-        /* for the contents */
-        toc_head *h = NULL;
-        if (c->nheads == c->capheads) {
-            size_t cap = c->capheads ? c->capheads * 2 : 16;
-            toc_head *g = ax_reallocarray(c->heads, cap, sizeof *g);
-            if (!g)
-                eng_fail(c, AX_ERR_NOMEM);
-            else {
-                c->heads = g;
-                c->capheads = cap;
+        /* its link target: the one the contents list, when they were
+         * collected beforehand (collect_headings), else a new one */
+        int anchor = 0;
+        for (size_t h = c->next_head; h < c->nheads; h++)
+            if (c->heads[h].b == b) {
+                anchor = c->heads[h].anchor;
+                c->next_head = h + 1;
+                break;
             }
-        }
-        if (c->nheads < c->capheads)
-            h = &c->heads[c->nheads++];
-        if (h) {
-            h->n = 0;
-            h->level = level;
-            h->anchor = c->next_id;
-            for (size_t k = 0; k < n && k < 2; k++) {
-                char *txt = eng_expand(c, s[k], &v, b->text.mark);
-                h->text[h->n++] = txt ? ax_arena_printf(c->a, "%s%s", prefix, txt) : "";
-            }
-        }
+        c->items[first].anchor = anchor ? anchor : ++c->next_id;
     }
     if (b->outline && first < c->nitems) {
         char *title = single_line(c, &b->text, &v);
@@ -997,10 +1051,15 @@ static double cells_height(const table *tb, const cell *cells, size_t n, const s
     return (double)most * tb->line_h + 2 * PAD_Y;
 }
 
+static void place_ready(ctx *c);
+
 static void flow_table(ctx *c, const ax_block *b)
 {
     const ax_table_spec *ts = b->table;
-    table *tb = ax_arena_alloc(c->a, sizeof *tb);
+    /* the table and its header outlive the generations its rows span; the
+     * result's texts are read while rows are placed: in an arena of the
+     * table's own */
+    table *tb = ax_arena_alloc(c->perm, sizeof *tb);
     if (!tb) {
         eng_fail(c, AX_ERR_NOMEM);
         return;
@@ -1022,9 +1081,9 @@ static void flow_table(ctx *c, const ax_block *b)
         eng_fail(c, AX_ERR_DATA);
         return;
     }
-    tb->x = ax_arena_array(c->a, tb->ncols + 1, sizeof *tb->x);
-    tb->head = ax_arena_array(c->a, tb->ncols ? tb->ncols : 1, sizeof *tb->head);
-    tb->align = ax_arena_array(c->a, tb->ncols ? tb->ncols : 1, sizeof *tb->align);
+    tb->x = ax_arena_array(c->perm, tb->ncols + 1, sizeof *tb->x);
+    tb->head = ax_arena_array(c->perm, tb->ncols ? tb->ncols : 1, sizeof *tb->head);
+    tb->align = ax_arena_array(c->perm, tb->ncols ? tb->ncols : 1, sizeof *tb->align);
     /* per column: where its values come from, its total, its fallbacks */
     typedef struct colwork {
         colsrc src;
@@ -1085,12 +1144,20 @@ static void flow_table(ctx *c, const ax_block *b)
     }
 
     /* 1. the result, as cell texts: rows[r] and its ncols cells at
-     * raw[r * ncols] */
+     * raw[r * ncols], their texts in an arena of the table's own (rows are
+     * placed, and generations freed, while later rows are still read) */
     typedef struct rawcell {
         const char *t[2];
         size_t nt;
         int numeric;
     } rawcell;
+    ax_arena *ta = ax_arena_new();
+    if (!ta) {
+        eng_fail(c, AX_ERR_NOMEM);
+        eng_finalize(c, st);
+        ax_free(cw);
+        return;
+    }
     typedef struct rawrow {
         const char *group; /* NULL: SQL NULL */
     } rawrow;
@@ -1126,7 +1193,7 @@ static void flow_table(ctx *c, const ax_block *b)
             if (fb && cw[i].fell++ == 0)
                 cw[i].fell_first = (long)nrows;
             for (size_t k = 0; k < nt; k++)
-                rcs[i].t[k] = ax_arena_strdup(c->a, out[k]);
+                rcs[i].t[k] = ax_arena_strdup(ta, out[k]);
             rcs[i].nt = nt;
             if (cw[i].tcol) {
                 /* the first of x, x_zh, x_en holding a number counts, or
@@ -1148,7 +1215,7 @@ static void flow_table(ctx *c, const ax_block *b)
         }
         if (gcol >= 0 && sqlite3_column_type(st, gcol) != SQLITE_NULL) {
             const unsigned char *g = sqlite3_column_text(st, gcol);
-            r->group = ax_arena_strdup(c->a, g ? (const char *)g : "");
+            r->group = ax_arena_strdup(ta, g ? (const char *)g : "");
         }
     }
     if (rc != SQLITE_DONE && c->st == AX_OK)
@@ -1176,6 +1243,7 @@ static void flow_table(ctx *c, const ax_block *b)
         ax_free(rows);
         ax_free(raw);
         ax_free(cw);
+        ax_arena_free(ta);
         return;
     }
 
@@ -1196,6 +1264,7 @@ static void flow_table(ctx *c, const ax_block *b)
         ax_free(rows);
         ax_free(raw);
         ax_free(cw);
+        ax_arena_free(ta);
         return;
     }
 
@@ -1241,6 +1310,8 @@ static void flow_table(ctx *c, const ax_block *b)
     }
 
     /* 3. header, rows, group rows, total */
+    ax_arena *gen_a = c->a;
+    c->a = c->perm; /* the header is drawn on every page the table reaches */
     size_t head_lines = 0;
     for (size_t i = 0; i < tb->ncols; i++) {
         const char *h[2];
@@ -1253,6 +1324,7 @@ static void flow_table(ctx *c, const ax_block *b)
         if (tb->head[i].n > head_lines)
             head_lines = tb->head[i].n;
     }
+    c->a = gen_a;
     tb->head_h = (double)head_lines * tb->line_h + 2 * PAD_Y;
     /* Table > THead (drawn by the header item) > TBody > TR…, TFoot for a
      * total row */
@@ -1324,6 +1396,8 @@ static void flow_table(ctx *c, const ax_block *b)
         /* the last row stays with the total row */
         it->keep_next = r + 1 == nrows && ts->ntotal_columns > 0 &&
                         (ts->total_label.zh || ts->total_label.en);
+        if ((r & 255) == 255)
+            place_ready(c); /* a long table goes out as it is made */
     }
     eng_struct_end(c); /* TBody */
     if (c->st == AX_OK && ts->ntotal_columns > 0 && (ts->total_label.zh || ts->total_label.en)) {
@@ -1372,6 +1446,7 @@ static void flow_table(ctx *c, const ax_block *b)
     ax_free(rows);
     ax_free(raw);
     ax_free(cw);
+    ax_arena_free(ta);
 }
 
 static void flow_blocks(ctx *c, const ax_block *blocks, size_t n, int keep);
@@ -1402,18 +1477,7 @@ static int block_wanted(ctx *c, const ax_block *b)
     return yes;
 }
 
-/* A contents block: its place; the entries are made when every heading is
- * known (make_contents). */
-static void flow_contents(ctx *c, const ax_block *b)
-{
-    toc_at *g = ax_reallocarray(c->tocs, c->ntocs + 1, sizeof *g);
-    if (!g) {
-        eng_fail(c, AX_ERR_NOMEM);
-        return;
-    }
-    c->tocs = g;
-    c->tocs[c->ntocs++] = (toc_at){b, c->nitems, c->nheads};
-}
+static void flow_contents(ctx *c, const ax_block *b);
 
 static void flow_block(ctx *c, const ax_block *b)
 {
@@ -1441,9 +1505,13 @@ static void flow_block(ctx *c, const ax_block *b)
 
 static void flow_blocks(ctx *c, const ax_block *blocks, size_t n, int keep)
 {
+    c->keep_depth += keep;
     size_t first = c->nitems;
-    for (size_t i = 0; i < n && c->st == AX_OK; i++)
+    for (size_t i = 0; i < n && c->st == AX_OK; i++) {
         flow_block(c, &blocks[i]);
+        place_ready(c);
+    }
+    c->keep_depth -= keep;
     if (!keep)
         return;
     /* kept together: every item glued to the next up to the group's last
@@ -1458,16 +1526,19 @@ static void flow_blocks(ctx *c, const ax_block *blocks, size_t n, int keep)
         c->items[k].keep_next = 1;
 }
 
-/* The entries of the contents blocks, moved into their places among the
- * items: a title (P), then TOC > TOCI > Link per heading of a level up to
- * the block's depth: its text (the English line marked en), indented by
- * level. The page numbers and the links come after pagination
- * (contents_pages). */
-static void make_contents(ctx *c)
+/* A contents block: a title (P), then TOC > TOCI > Link per heading after
+ * it of a level up to the block's depth: its text (the English line marked
+ * en), indented by level. The headings were collected before the flow
+ * (collect_headings); the page numbers and the links come once the page
+ * count is known (contents_pages). */
+static void flow_contents(ctx *c, const ax_block *b)
 {
-    for (size_t t = c->ntocs; t-- > 0 && c->st == AX_OK;) {
-        const ax_block *b = c->tocs[t].b;
-        size_t at = c->tocs[t].at, before = c->nitems;
+    size_t head0 = c->nheads;
+    for (size_t i = 0; i < c->npre; i++)
+        if (c->pre[i].b == b)
+            head0 = c->pre[i].head0;
+    {
+
         const tstyle *ts = eng_style(c, b->style ? b->style : "body", "body");
         const tstyle *hs = eng_style(c, "heading2", "heading");
         const char *s[2];
@@ -1486,7 +1557,7 @@ static void make_contents(ctx *c)
             sp->keep_next = 1;
         eng_struct_begin(c, AX_ST_TOC, NULL);
         double numw = 36; /* room for the page number */
-        for (size_t h = c->tocs[t].head0; h < c->nheads && c->st == AX_OK; h++) {
+        for (size_t h = head0; h < c->nheads && c->st == AX_OK; h++) {
             const toc_head *hd = &c->heads[h];
             if (hd->level > b->level)
                 continue;
@@ -1535,19 +1606,100 @@ static void make_contents(ctx *c)
         }
         eng_struct_end(c); /* TOC */
         eng_add_item(c, IT_SPACE, ts->size);
-        if (c->st != AX_OK)
-            return;
-        /* move the new items [before, nitems) to `at` */
-        size_t k = c->nitems - before;
-        item *tmp = ax_reallocarray(NULL, k ? k : 1, sizeof *tmp);
-        if (!tmp) {
-            eng_fail(c, AX_ERR_NOMEM);
-            return;
+    }
+}
+
+static int has_contents(const ax_block *blocks, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (blocks[i].kind == AX_BLOCK_CONTENTS ||
+            (blocks[i].kind == AX_BLOCK_KEEP && has_contents(blocks[i].children, blocks[i].nchildren)))
+            return 1;
+    return 0;
+}
+
+static void collect_in(ctx *c, const ax_block *blocks, size_t n)
+{
+    for (size_t i = 0; i < n && c->st == AX_OK; i++) {
+        const ax_block *b = &blocks[i];
+        if (!block_wanted(c, b))
+            continue;
+        if (b->kind == AX_BLOCK_KEEP)
+            collect_in(c, b->children, b->nchildren);
+        else if (b->kind == AX_BLOCK_CONTENTS) {
+            toc_pre *g = ax_reallocarray(c->pre, c->npre + 1, sizeof *g);
+            if (!g) {
+                eng_fail(c, AX_ERR_NOMEM);
+                return;
+            }
+            c->pre = g;
+            c->pre[c->npre++] = (toc_pre){b, c->nheads};
+        } else if (b->kind == AX_BLOCK_HEADING) {
+            int level = b->level < 1 ? 1 : b->level > 4 ? 4 : b->level;
+            char prefix[48];
+            heading_prefix(c, b, level, prefix, sizeof prefix);
+            if (!b->outline)
+                continue;
+            vars v;
+            block_vars(c, b, &v);
+            const char *s[2];
+            size_t ns = eng_pick_text(c, &b->text, s);
+            toc_head h = {b, {NULL, NULL}, 0, level, 0};
+            int any = 0;
+            for (size_t k = 0; k < ns && k < 2; k++) {
+                char *txt = eng_expand(c, s[k], &v, b->text.mark);
+                h.text[h.n] = txt ? ax_arena_printf(c->perm, "%s%s", prefix, txt) : "";
+                if (!h.text[h.n])
+                    eng_fail(c, AX_ERR_NOMEM);
+                else
+                    any |= txt && *txt;
+                h.n++;
+            }
+            if (v.row)
+                eng_finalize(c, v.row);
+            if (!any || c->st != AX_OK)
+                continue;
+            if (c->nheads == c->capheads) {
+                size_t cap = c->capheads ? c->capheads * 2 : 16;
+                toc_head *g = ax_reallocarray(c->heads, cap, sizeof *g);
+                if (!g) {
+                    eng_fail(c, AX_ERR_NOMEM);
+                    return;
+                }
+                c->heads = g;
+                c->capheads = cap;
+            }
+            h.anchor = ++c->next_id;
+            c->heads[c->nheads++] = h;
         }
-        memcpy(tmp, c->items + before, k * sizeof *tmp);
-        memmove(c->items + at + k, c->items + at, (before - at) * sizeof *tmp);
-        memcpy(c->items + at, tmp, k * sizeof *tmp);
-        ax_free(tmp);
+    }
+}
+
+/* The headings the contents blocks list, before the flow, so that a
+ * contents block is made where it stands and everything after it can be
+ * placed while the rest is still flowing. Quietly: the flow reports what
+ * there is to report about these blocks (and stops at the same error). */
+static void collect_headings(ctx *c)
+{
+    if (!has_contents(c->l->blocks, c->l->nblocks))
+        return;
+    ax_diags *quiet = ax_diags_new(), *loud = c->diags;
+    if (!quiet) {
+        eng_fail(c, AX_ERR_NOMEM);
+        return;
+    }
+    size_t nnulls = c->nnulls;
+    int no[5];
+    memcpy(no, c->heading_no, sizeof no);
+    c->diags = quiet;
+    collect_in(c, c->l->blocks, c->l->nblocks);
+    c->diags = loud;
+    ax_diags_free(quiet);
+    c->nnulls = nnulls;
+    memcpy(c->heading_no, no, sizeof no);
+    if (c->st != AX_OK) {
+        c->st = AX_OK;
+        c->nheads = c->npre = 0;
     }
 }
 
@@ -1559,26 +1711,22 @@ static void make_contents(ctx *c)
 static void contents_pages(ctx *c, ax_display *dl, size_t page, size_t *next)
 {
     const ax_page_spec *pg = &c->l->page;
-    for (; *next < c->nitems; ++*next) {
-        const item *it = &c->items[*next];
-        if (!it->toc_target || !it->placed_page)
-            continue;
-        if (it->placed_page - 1 > page)
-            break;
-        size_t hp = (size_t)it->toc_target < c->nanchor_page ? c->anchor_page[it->toc_target] : 0;
-        if (!hp || it->placed_page - 1 < page)
+    for (; *next < c->ntocpl && c->tocpl[*next].page - 1 <= page; ++*next) {
+        const toc_place *e = &c->tocpl[*next];
+        size_t hp = (size_t)e->target < c->nanchor_page ? c->anchor_page[e->target] : 0;
+        if (!hp)
             continue; /* the heading was never placed */
-        ax_display_resume_struct(dl, it->toc_link);
+        ax_display_resume_struct(dl, e->link);
         char num[32];
         snprintf(num, sizeof num, "%ld", pg->first_number + (long)hp - 1);
-        const tstyle *t = it->line.st;
+        const tstyle *t = e->st;
         double w = ax_text_width(&t->ts, num, strlen(num));
         ax_text_draw(dl, &t->ts, num, strlen(num), c->x1 - w,
-                     it->placed_y + ax_tstyle_baseline(&t->ts), 0, t->color);
-        double h = (double)it->toc_lines * t->line_h;
+                     e->y + ax_tstyle_baseline(&t->ts), 0, t->color);
+        double h = (double)e->lines * t->line_h;
         char alt[64];
         snprintf(alt, sizeof alt, c->lang == AX_LANG_EN ? "Go to page %s" : "转到第%s页", num);
-        ax_display_link(dl, it->x, it->placed_y, c->x1 - it->x, h, NULL, it->toc_target, alt);
+        ax_display_link(dl, e->x, e->y, c->x1 - e->x, h, NULL, e->target, alt);
         ax_display_end_struct(dl);
     }
 }
@@ -1593,7 +1741,9 @@ typedef struct placer {
     int glued;           /* the last item placed must stay with the next one */
     const void *headed;  /* the table or matrix whose header is on this page */
     int label_pending;   /* a page label range begins with the next thing placed */
-    const item *label;
+    const char *label_prefix; /* ... with this prefix (the layout's) */
+    int label_first;          /* ... and number */
+    int break_pending;   /* a page break waits for something to put there */
 } placer;
 
 static void new_page(placer *p)
@@ -1902,19 +2052,47 @@ static void draw_line_links(placer *p, const item *it, const item *next, double 
     }
 }
 
+/* Where anchor `id` landed: page index + 1. */
+static void set_anchor_page(ctx *c, int id, size_t page)
+{
+    if ((size_t)id >= c->nanchor_page) {
+        size_t n = (size_t)id + 1 > 2 * c->nanchor_page ? (size_t)id + 1 : 2 * c->nanchor_page;
+        size_t *g = ax_reallocarray(c->anchor_page, n, sizeof *g);
+        if (!g) {
+            eng_fail(c, AX_ERR_NOMEM);
+            return;
+        }
+        memset(g + c->nanchor_page, 0, (n - c->nanchor_page) * sizeof *g);
+        c->anchor_page = g;
+        c->nanchor_page = n;
+    }
+    c->anchor_page[id] = page;
+}
+
 static void place_line(placer *p, item *it, const item *next)
 {
+    ctx *c = p->c;
     if (it->toc_target) {
-        it->placed_page = ax_display_pages(p->dl);
-        it->placed_y = p->y;
+        if (c->ntocpl == c->captocpl) {
+            size_t cap = c->captocpl ? 2 * c->captocpl : 16;
+            toc_place *g = ax_reallocarray(c->tocpl, cap, sizeof *g);
+            if (!g)
+                eng_fail(c, AX_ERR_NOMEM);
+            else {
+                c->tocpl = g;
+                c->captocpl = cap;
+            }
+        }
+        if (c->ntocpl < c->captocpl)
+            c->tocpl[c->ntocpl++] = (toc_place){ax_display_pages(p->dl), it->x, p->y,
+                                                it->line.st, it->toc_target, it->toc_link,
+                                                it->toc_lines};
     }
     if (it->outline_level && it->outline_title)
         ax_display_outline(p->dl, it->outline_level, it->outline_title, p->y);
     if (it->anchor) {
         ax_display_anchor(p->dl, it->anchor, p->y);
-        ctx *c = p->c;
-        if ((size_t)it->anchor < c->nanchor_page)
-            c->anchor_page[it->anchor] = ax_display_pages(p->dl);
+        set_anchor_page(c, it->anchor, ax_display_pages(p->dl));
     }
     double x = align_x(it->align, it->x, it->w, it->line.width);
     if (memchr(it->line.s, ':', it->line.len))
@@ -1980,15 +2158,15 @@ static void place_fig(placer *p, const item *it)
     p->page_empty = 0;
 }
 
-static void place_items(ctx *c, ax_display *dl)
+/* Place items [0, end) — their chains end before `end` (place_ready) —
+ * and drop them: items[end] becomes items[0]. */
+static void place_upto(ctx *c, size_t end)
 {
-    placer p = {0};
-    p.c = c;
-    p.dl = dl;
-    new_page(&p);
+    placer *pp = c->pl;
+#define p (*pp)
+    ax_display *dl = p.dl;
     double body = c->bottom - c->top;
-    int break_pending = 0; /* a page break waits for something to put there */
-    for (size_t i = 0; i < c->nitems; i++) {
+    for (size_t i = 0; i < end; i++) {
         item *it = &c->items[i];
         if (it->kind == IT_STRUCT) {
             if (it->sbeg)
@@ -1999,22 +2177,23 @@ static void place_items(ctx *c, ax_display *dl)
         }
         if (it->kind == IT_LABEL) {
             p.label_pending = 1;
-            p.label = it;
+            p.label_prefix = it->outline_title;
+            p.label_first = it->outline_level;
             continue;
         }
         if (it->kind == IT_BREAK) {
             if (!p.page_empty)
-                break_pending = 1;
+                p.break_pending = 1;
             continue;
         }
         if (it->kind == IT_SPACE) {
-            if (!p.page_empty && !break_pending)
+            if (!p.page_empty && !p.break_pending)
                 p.y += it->h; /* no space at the top of a page */
             continue;
         }
-        if (break_pending) {
+        if (p.break_pending) {
             new_page(&p);
-            break_pending = 0;
+            p.break_pending = 0;
         }
         /* a row needs its table's header on the page */
         double head_h;
@@ -2036,7 +2215,7 @@ static void place_items(ctx *c, ax_display *dl)
                                  its first row has room here */
         }
         if (p.label_pending) {
-            ax_display_page_label(dl, p.label->outline_title, p.label->outline_level);
+            ax_display_page_label(dl, p.label_prefix, p.label_first);
             p.label_pending = 0;
         }
         switch (it->kind) {
@@ -2048,6 +2227,62 @@ static void place_items(ctx *c, ax_display *dl)
         }
         p.glued = it->keep_next;
     }
+#undef p
+    memmove(c->items, c->items + end, (c->nitems - end) * sizeof *c->items);
+    c->nitems -= end;
+    c->base += end;
+}
+
+/* Items made per generation: a few MB of lines and cells at most. */
+#define GEN_ITEMS 4096
+
+/* Free the generations whose items are all placed; close the current one
+ * when it has made enough. */
+static void gens_advance(ctx *c)
+{
+    while (c->ngens && c->gens[0].end <= c->base) {
+        broken_forget(c, c->gens[0].a);
+        ax_arena_free(c->gens[0].a);
+        c->ngens--;
+        memmove(c->gens, c->gens + 1, c->ngens * sizeof *c->gens);
+    }
+    if (c->gen_items >= GEN_ITEMS && c->ngens < MAX_GENS) {
+        ax_arena *a = ax_arena_new();
+        if (!a) {
+            eng_fail(c, AX_ERR_NOMEM);
+            return;
+        }
+        if (ax_arena_failed(c->a))
+            eng_fail(c, AX_ERR_NOMEM);
+        c->gens[c->ngens++] = (gen){c->a, c->made};
+        c->a = a;
+        c->gen_items = 0;
+    }
+}
+
+/* Place what the rest of the flow can no longer change: every item before
+ * the last one that ends a chain (a line, row or figure not kept with the
+ * next, or a page break). Each of those items' chain — what placing it
+ * looks at — ends at or before that one, which stays as the next item of
+ * the one before it. Not inside keep-together, whose end glues its items
+ * afterwards. */
+static void place_ready(ctx *c)
+{
+    if (c->keep_depth || !c->pl || c->st != AX_OK)
+        return;
+    size_t j = c->nitems;
+    while (j > 0) {
+        const item *it = &c->items[j - 1];
+        if (it->kind == IT_BREAK ||
+            (it->kind != IT_STRUCT && it->kind != IT_LABEL && it->kind != IT_SPACE &&
+             !it->keep_next && !it->whole_n))
+            break;
+        j--;
+    }
+    if (j < 2)
+        return;
+    place_upto(c, j - 1);
+    gens_advance(c);
 }
 
 /* ---- running headers and footers, the document ------------------------ */
@@ -2086,8 +2321,7 @@ static void finish_pages(ctx *c, ax_display *dl)
     size_t pages = ax_display_pages(dl), next = 0;
     for (size_t i = 0; i < pages; i++) {
         ax_display_select(dl, i);
-        if (c->ntocs)
-            contents_pages(c, dl, i, &next);
+        contents_pages(c, dl, i, &next);
         const ax_band_spec *hd = (i == 0 && pg->has_first) ? &pg->first_header : &pg->header;
         const ax_band_spec *ft = (i == 0 && pg->has_first) ? &pg->first_footer : &pg->footer;
         long num = pg->first_number + (long)i;
@@ -2117,13 +2351,18 @@ ax_status ax_render_cached(const ax_layout *l, sqlite3 *db, ax_stmt_cache *stmts
     c.db = db;
     c.stmts = stmts;
     c.fs = fs;
-    /* Lines, cells, copied paths and strings of the layout live in an arena
-     * of this call: the display list keeps its own copies, so all of it goes
-     * before the caller writes the pages (a 20,000-row annex holds ~100 MB
-     * of it). Only the document's info strings go to the caller's arena. */
+    /* Lines, cells, copied paths and strings of the layout live in arenas
+     * of this call, the items' in generations freed as soon as their items
+     * are placed (the display list keeps its own copies): memory does not
+     * grow with the document. Only the document's info strings go to the
+     * caller's arena. */
+    c.perm = ax_arena_new();
     c.a = ax_arena_new();
-    if (!c.a)
+    if (!c.a || !c.perm) {
+        ax_arena_free(c.a);
+        ax_arena_free(c.perm);
         return AX_ERR_NOMEM;
+    }
     c.diags = diags;
     c.o = o;
     c.lang = (o && o->lang) ? o->lang : l->lang ? l->lang : AX_LANG_ZH_EN;
@@ -2137,6 +2376,7 @@ ax_status ax_render_cached(const ax_layout *l, sqlite3 *db, ax_stmt_cache *stmts
                      "the margins leave %.0f x %.0f pt for text; at least 36 x 72 are needed",
                      c.x1 - c.x0, c.bottom - c.top);
         ax_arena_free(c.a);
+        ax_arena_free(c.perm);
         return AX_ERR_DATA;
     }
     resolve_styles(&c);
@@ -2144,9 +2384,25 @@ ax_status ax_render_cached(const ax_layout *l, sqlite3 *db, ax_stmt_cache *stmts
         c.st = AX_ERR_NOMEM;
     if (c.st != AX_OK) {
         ax_arena_free(c.a);
+        ax_arena_free(c.perm);
         return c.st;
     }
 
+    /* the pages are placed while the blocks flow (place_ready): the list
+     * and the placing exist before the first block */
+    ax_display *dl = ax_display_new();
+    placer pl = {0};
+    if (!dl)
+        eng_fail(&c, AX_ERR_NOMEM);
+    else {
+        if (o && o->stream)
+            ax_display_stream(dl, o->stream);
+        pl.c = &c;
+        pl.dl = dl;
+        c.pl = &pl;
+        c.dl = dl;
+        new_page(&pl);
+    }
     /* every query of the document under the budget: the command line's,
      * else the layout's limits:, else the defaults */
     c.query_rows_given = (o && o->query_rows > 0) || l->query_rows > 0;
@@ -2158,30 +2414,15 @@ ax_status ax_render_cached(const ax_layout *l, sqlite3 *db, ax_stmt_cache *stmts
                          : l->query_seconds > 0    ? l->query_seconds
                                                    : AX_SQL_SECONDS,
                          c.query_rows);
-    flow_blocks(&c, l->blocks, l->nblocks, 0);
+    if (c.st == AX_OK)
+        collect_headings(&c);
+    if (c.st == AX_OK)
+        flow_blocks(&c, l->blocks, l->nblocks, 0);
     ax_sql_budget_detach(&c.budget);
-    if (c.st == AX_OK && c.ntocs)
-        make_contents(&c);
-    if (c.st == AX_OK && c.next_id > 0) {
-        c.nanchor_page = (size_t)c.next_id + 1;
-        c.anchor_page = ax_reallocarray(NULL, c.nanchor_page, sizeof *c.anchor_page);
-        if (!c.anchor_page)
-            eng_fail(&c, AX_ERR_NOMEM);
-        else
-            memset(c.anchor_page, 0, c.nanchor_page * sizeof *c.anchor_page);
-    }
-    ax_display *dl = NULL;
     if (c.st == AX_OK) {
-        dl = ax_display_new();
-        if (!dl)
-            eng_fail(&c, AX_ERR_NOMEM);
-    }
-    if (c.st == AX_OK) {
-        if (o && o->stream)
-            ax_display_stream(dl, o->stream);
-        place_items(&c, dl);
+        place_upto(&c, c.nitems);
         finish_pages(&c, dl);
-        if (ax_display_failed(dl) || ax_arena_failed(c.a))
+        if (ax_display_failed(dl) || ax_arena_failed(c.a) || ax_arena_failed(c.perm))
             eng_fail(&c, AX_ERR_NOMEM);
     }
     if (c.st == AX_OK)
@@ -2222,14 +2463,18 @@ ax_status ax_render_cached(const ax_layout *l, sqlite3 *db, ax_stmt_cache *stmts
     }
     ax_breaker_free(c.br);
     ax_free(c.heads);
-    ax_free(c.tocs);
+    ax_free(c.pre);
+    ax_free(c.tocpl);
     ax_free(c.anchor_page);
     ax_free(c.broken);
     ax_free(c.items);
     for (size_t i = 0; i < c.nfigs; i++)
         ax_display_free(c.figs[i]);
     ax_free(c.figs);
+    for (size_t i = 0; i < c.ngens; i++)
+        ax_arena_free(c.gens[i].a);
     ax_arena_free(c.a);
+    ax_arena_free(c.perm);
     if (c.st != AX_OK) {
         ax_display_free(dl);
         return c.st;

@@ -98,11 +98,35 @@ typedef struct table {
     int head_tagged; /* the header was drawn once as content; later: artifact */
 } table;
 
+/* Items are placed while the layout is still flowing (place_ready in
+ * engine.c): what they point to lives in generation arenas, each freed
+ * once every item made while it was current is placed. */
+typedef struct gen {
+    ax_arena *a;
+    size_t end; /* the items made before it was closed (a count since the start) */
+} gen;
+#define MAX_GENS 16
+
 typedef struct ctx {
     const ax_layout *l;
     sqlite3 *db;
     ax_fontset *fs;
-    ax_arena *a;
+    ax_arena *a;     /* the current generation: the items' lines, cells, texts */
+    ax_arena *perm;  /* what outlives items: styles, tables and their headers,
+                        the contents' headings, the placeholders seen NULL */
+    gen gens[MAX_GENS]; /* closed generations still referred to, oldest first */
+    size_t ngens;
+    size_t gen_items;   /* items made in the current generation */
+    size_t base;        /* items placed and dropped: items[0] is item number base */
+    size_t made;        /* items made since the start */
+    int keep_depth;     /* inside keep-together: nothing may be placed */
+    struct placer *pl;  /* the placing, between calls of place_ready */
+    ax_display *dl;
+    struct toc_place *tocpl; /* the contents' entries as placed, for their page numbers */
+    size_t ntocpl, captocpl;
+    struct toc_pre *pre;     /* the contents blocks' first headings (collect_headings) */
+    size_t npre;
+    size_t next_head;        /* the next heading of heads to meet while flowing */
     ax_diags *diags;
     ax_breaker *br;
     ax_stmt_cache *stmts; /* NULL: statements finalized after use */
@@ -138,9 +162,6 @@ typedef struct ctx {
     /* headings listed by contents blocks: texts (zh, en), level, anchor */
     struct toc_head *heads;
     size_t nheads, capheads;
-    /* contents blocks waiting for the headings: their item index */
-    struct toc_at *tocs;
-    size_t ntocs;
     /* display lists holding the figures (freed with the context) */
     ax_display **figs;
     size_t nfigs;
