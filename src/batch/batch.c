@@ -68,6 +68,14 @@ struct ax_batch {
     pthread_cond_t cv;
     size_t *finished;    /* indexes of docs in order of completion */
     size_t nfinished;
+    /* --combine, written while the workers render: each document goes in
+     * (and its pages out of memory) once every one before it is done */
+    ax_device *cdev;
+    ax_display *call;    /* streams into cdev */
+    ax_arena *carena;    /* the combined info's strings */
+    unsigned char *cdone; /* documents done (main thread only) */
+    size_t cnext;        /* the next document to go in */
+    size_t cdocs;        /* documents that went in */
 };
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -1223,84 +1231,113 @@ static void combined_info(const ax_batch *b, ax_arena *a, ax_doc_info *info)
     info->label_first = 1;
 }
 
-/* Every page of every document that was written, in query order, into one
- * display list: an outline entry per document at level 1, the document's
- * own entries one level down. */
-static ax_status write_combined(ax_batch *b)
+/* The combined PDF's device, before the workers start: its pages are
+ * written as the documents come (combine_ready). */
+static ax_status combine_open(ax_batch *b)
+{
+    ax_doc_info info;
+    b->carena = ax_arena_new();
+    b->call = ax_display_new();
+    b->cdone = ax_malloc(b->ndocs ? b->ndocs : 1);
+    if (!b->carena || !b->call || !b->cdone)
+        return AX_ERR_NOMEM;
+    memset(b->cdone, 0, b->ndocs ? b->ndocs : 1);
+    combined_info(b, b->carena, &info);
+    if (ax_arena_failed(b->carena))
+        return AX_ERR_NOMEM;
+    ax_status st = ax_pdf_device_new(b->o.combine, &info, &b->cdev);
+    if (st == AX_OK)
+        ax_display_stream(b->call, b->cdev);
+    return st;
+}
+
+/* Document i's pages into the combined PDF: an outline entry at level 1,
+ * the document's own entries one level down; then its list goes. */
+static void combine_append(ax_batch *b, size_t i)
+{
+    doc *dc = &b->docs[i];
+    ax_display *all = b->call;
+    /* each document is a Part of the structure; its ids (links, anchors,
+     * resumed elements) move to a range of its own */
+    int base = (int)(i + 1) << 20;
+    for (size_t p = 0; p < ax_display_pages(dc->dl); p++) {
+        const ax_page *pg = ax_display_page(dc->dl, p);
+        ax_display_begin_page(all, pg->width, pg->height);
+        if (p == 0) {
+            ax_display_outline(all, 1, dc->title, 0);
+            ax_struct part = {.type = AX_ST_PART};
+            ax_display_begin_struct(all, &part);
+            /* its pages keep their numbers: "VC-1", "VC-2" in the viewer's
+             * page box (the file's name, without folder and .pdf) */
+            const char *stem = strrchr(dc->path, '/');
+            stem = stem ? stem + 1 : dc->path;
+            size_t bl = strlen(stem);
+            if (bl > 4 && strcmp(stem + bl - 4, ".pdf") == 0)
+                bl -= 4;
+            char label[160];
+            snprintf(label, sizeof label, "%.*s-", (int)(bl < 150 ? bl : 150), stem);
+            ax_display_page_label(all, label, 1);
+        }
+        for (size_t k = 0; k < pg->n; k++) {
+            ax_cmd c = pg->cmds[k];
+            switch (c.kind) {
+            case AX_CMD_OUTLINE: c.level++; break;
+            case AX_CMD_STRUCT_BEGIN:
+                if (c.st.id)
+                    c.st.id += base;
+                break;
+            case AX_CMD_STRUCT_RESUME:
+            case AX_CMD_ANCHOR: c.id += base; break;
+            case AX_CMD_LINK:
+                if (!c.link.uri)
+                    c.link.dest += base;
+                break;
+            default: break;
+            }
+            ax_display_copy(all, &c);
+        }
+    }
+    if (ax_display_pages(dc->dl)) {
+        ax_display_end_struct(all);
+        b->cdocs++;
+    }
+    ax_display_free(dc->dl);
+    dc->dl = NULL;
+}
+
+/* Main thread: the documents done since the last call go in, in query
+ * order; one done early waits (with its list) for those before it. */
+static void combine_ready(ax_batch *b)
+{
+    while (b->call && b->cnext < b->ndocs && b->cdone[b->cnext]) {
+        const doc *dc = &b->docs[b->cnext];
+        if (dc->pub.state == AX_BATCH_DOC_WRITTEN && dc->dl)
+            combine_append(b, b->cnext);
+        b->cnext++;
+    }
+}
+
+/* Finish the combined PDF (or leave none: no document went in). */
+static ax_status combine_close(ax_batch *b)
 {
     const char *path = b->o.combine;
-    ax_arena *a = ax_arena_new();
-    ax_display *all = ax_display_new();
-    if (!a || !all) {
-        ax_arena_free(a);
-        ax_display_free(all);
-        return AX_ERR_NOMEM;
+    ax_status st = AX_OK;
+    if (!b->cdocs) {
+        problem(b, AX_WARNING, "batch-combine", path, 0, 0,
+                "not written: no document to combine");
+        return AX_OK;
     }
-    for (size_t i = 0; i < b->ndocs; i++) {
-        const doc *dc = &b->docs[i];
-        if (dc->pub.state != AX_BATCH_DOC_WRITTEN || !dc->dl)
-            continue;
-        /* each document is a Part of the structure; its ids (links,
-         * anchors, resumed elements) move to a range of its own */
-        int base = (int)(i + 1) << 20;
-        for (size_t p = 0; p < ax_display_pages(dc->dl); p++) {
-            const ax_page *pg = ax_display_page(dc->dl, p);
-            ax_display_begin_page(all, pg->width, pg->height);
-            if (p == 0) {
-                ax_display_outline(all, 1, dc->title, 0);
-                ax_struct part = {.type = AX_ST_PART};
-                ax_display_begin_struct(all, &part);
-                /* its pages keep their numbers: "VC-1", "VC-2" in the viewer's
-                 * page box (the file's name, without folder and .pdf) */
-                const char *stem = strrchr(dc->path, '/');
-                stem = stem ? stem + 1 : dc->path;
-                size_t bl = strlen(stem);
-                if (bl > 4 && strcmp(stem + bl - 4, ".pdf") == 0)
-                    bl -= 4;
-                char label[160];
-                snprintf(label, sizeof label, "%.*s-", (int)(bl < 150 ? bl : 150), stem);
-                ax_display_page_label(all, label, 1);
-            }
-            for (size_t k = 0; k < pg->n; k++) {
-                ax_cmd c = pg->cmds[k];
-                switch (c.kind) {
-                case AX_CMD_OUTLINE: c.level++; break;
-                case AX_CMD_STRUCT_BEGIN:
-                    if (c.st.id)
-                        c.st.id += base;
-                    break;
-                case AX_CMD_STRUCT_RESUME:
-                case AX_CMD_ANCHOR: c.id += base; break;
-                case AX_CMD_LINK:
-                    if (!c.link.uri)
-                        c.link.dest += base;
-                    break;
-                default: break;
-                }
-                ax_display_copy(all, &c);
-            }
-        }
-        if (ax_display_pages(dc->dl))
-            ax_display_end_struct(all);
-    }
-    ax_doc_info info;
-    combined_info(b, a, &info);
-    ax_status st = ax_display_failed(all) || ax_arena_failed(a) ? AX_ERR_NOMEM : AX_OK;
-    ax_device *dev = NULL;
+    if (ax_display_failed(b->call) || ax_arena_failed(b->carena))
+        st = AX_ERR_NOMEM;
     if (st == AX_OK)
-        st = ax_pdf_device_new(path, &info, &dev);
-    if (st == AX_OK) {
-        ax_display_replay(all, dev);
-        st = ax_device_close(dev);
-    }
+        st = ax_display_flush(b->call);
     if (st == AX_OK)
-        b->combined_pages = ax_display_pages(all);
+        st = ax_device_close(b->cdev);
+    if (st == AX_OK)
+        b->combined_pages = ax_display_pages(b->call);
     else
         problem(b, AX_ERROR, "batch-combine", path, 0, 0, "not written: %s%s%s", ax_strerror(st),
-                dev && dev->message[0] ? ": " : "", dev ? dev->message : "");
-    ax_device_free(dev);
-    ax_display_free(all);
-    ax_arena_free(a);
+                b->cdev && b->cdev->message[0] ? ": " : "", b->cdev ? b->cdev->message : "");
     return st;
 }
 
@@ -1371,9 +1408,13 @@ static void wait_for_workers(ax_batch *b, ax_batch_progress_fn progress, void *c
         }
         size_t upto = b->nfinished;
         pthread_mutex_unlock(&b->mu);
-        for (; shown < upto; shown++)
+        for (; shown < upto; shown++) {
+            if (b->cdone)
+                b->cdone[b->finished[shown]] = 1;
             if (progress)
                 progress(ctx, &b->docs[b->finished[shown]].pub, shown + 1, b->ndocs);
+        }
+        combine_ready(b);
         pthread_mutex_lock(&b->mu);
     }
     pthread_mutex_unlock(&b->mu);
@@ -1412,6 +1453,17 @@ ax_status ax_batch_run(ax_batch *b, ax_fontset *fs, ax_batch_progress_fn progres
         sqlite3_free(image);
         return AX_ERR_NOMEM;
     }
+    if (b->o.combine) {
+        ax_status cst = combine_open(b);
+        if (cst != AX_OK) {
+            problem(b, AX_ERROR, "batch-combine", b->o.combine, 0, 0, "not written: %s",
+                    ax_strerror(cst));
+            pthread_mutex_destroy(&b->mu);
+            pthread_cond_destroy(&b->cv);
+            sqlite3_free(image);
+            return cst;
+        }
+    }
     size_t nworkers = (size_t)b->o.jobs < b->ndocs ? (size_t)b->o.jobs : b->ndocs;
     worker *workers = ax_reallocarray(NULL, nworkers ? nworkers : 1, sizeof *workers);
     size_t started = 0;
@@ -1438,11 +1490,8 @@ ax_status ax_batch_run(ax_batch *b, ax_fontset *fs, ax_batch_progress_fn progres
 
     /* 4. the manifest and the combined PDF */
     ax_status st = AX_OK;
-    size_t written = 0;
     for (size_t i = 0; i < b->ndocs; i++)
-        if (b->docs[i].pub.state == AX_BATCH_DOC_WRITTEN)
-            written++;
-        else
+        if (b->docs[i].pub.state != AX_BATCH_DOC_WRITTEN)
             st = AX_ERR_DATA;
     ax_status mst = write_manifest(b);
     if (mst == AX_ERR_NOMEM)
@@ -1450,12 +1499,8 @@ ax_status ax_batch_run(ax_batch *b, ax_fontset *fs, ax_batch_progress_fn progres
                 "written");
     if (mst != AX_OK)
         st = AX_ERR_IO;
-    if (b->o.combine && written) {
-        if (write_combined(b) != AX_OK)
-            st = AX_ERR_IO;
-    } else if (b->o.combine)
-        problem(b, AX_WARNING, "batch-combine", b->o.combine, 0, 0,
-                "not written: no document to combine");
+    if (b->o.combine && combine_close(b) != AX_OK)
+        st = AX_ERR_IO;
     return st;
 }
 
@@ -1497,6 +1542,10 @@ void ax_batch_free(ax_batch *b)
     ax_free(b->cwd);
     ax_free(b->manifest);
     ax_free(b->finished);
+    ax_device_free(b->cdev);
+    ax_display_free(b->call);
+    ax_arena_free(b->carena);
+    ax_free(b->cdone);
     ax_arena_free(b->arena);
     ax_free(b);
 }
