@@ -1143,58 +1143,49 @@ static void flow_table(ctx *c, const ax_block *b)
         return;
     }
 
-    /* 1. the result, as cell texts: rows[r] and its ncols cells at
-     * raw[r * ncols], their texts in an arena of the table's own (rows are
-     * placed, and generations freed, while later rows are still read) */
-    typedef struct rawcell {
-        const char *t[2];
-        size_t nt;
-        int numeric;
-    } rawcell;
-    ax_arena *ta = ax_arena_new();
-    if (!ta) {
+    /* 1. the result, read once for what the columns need — their extents,
+     * whether they are all numbers, totals — and not kept: the rows are
+     * read again (3.) when they are made, so that a table of a million
+     * rows takes no more memory than one of a hundred */
+    size_t nrows = 0, ncols = tb->ncols;
+    double *cmin = ax_reallocarray(NULL, 2 * ncols, sizeof *cmin), *cmax = cmin + ncols;
+    int *numeric = ax_reallocarray(NULL, ncols, sizeof *numeric);
+    if (!cmin || !numeric) {
+        ax_free(cmin);
+        ax_free(numeric);
         eng_fail(c, AX_ERR_NOMEM);
         eng_finalize(c, st);
         ax_free(cw);
         return;
     }
-    typedef struct rawrow {
-        const char *group; /* NULL: SQL NULL */
-    } rawrow;
-    rawrow *rows = NULL;
-    rawcell *raw = NULL;
-    size_t nrows = 0, cap = 0, ncols = tb->ncols;
+    memset(cmin, 0, 2 * ncols * sizeof *cmin);
+    for (size_t i = 0; i < ncols; i++) {
+        numeric[i] = 1;
+        /* a fixed width is not measured: size_columns reads the extents of
+         * auto and fraction columns only (measuring is a line-break pass
+         * over every cell) */
+        const char *h[2];
+        size_t nh = ts->columns[i].width_kind != AX_WIDTH_FIXED
+                        ? eng_pick_text(c, &ts->columns[i].title, h) : 0;
+        for (size_t k = 0; k < nh; k++)
+            measure_cell_extent(c, tb->hst, h[k], &cmin[i], &cmax[i]);
+    }
     int rc;
-    while ((rc = eng_step(c, st)) == SQLITE_ROW) {
-        if (nrows == cap) {
-            cap = cap ? cap * 2 : 64;
-            rawrow *r = ax_reallocarray(rows, cap, sizeof *r);
-            if (r)
-                rows = r;
-            rawcell *rc2 = r ? ax_reallocarray(raw, cap, ncols * sizeof *rc2) : NULL;
-            if (!rc2) {
-                eng_fail(c, AX_ERR_NOMEM);
-                break;
-            }
-            raw = rc2;
-        }
-        rawrow *r = &rows[nrows];
-        rawcell *rcs = &raw[nrows * ncols];
+    while ((rc = eng_step(c, st)) == SQLITE_ROW && c->st == AX_OK) {
         nrows++;
-        memset(r, 0, sizeof *r);
-        memset(rcs, 0, ncols * sizeof *rcs);
         for (size_t i = 0; i < ncols; i++) {
             char bufs[2][40];
             const char *out[2];
-            int fb = 0;
+            int fb = 0, num = 0;
             const colsrc *src = &cw[i].src;
-            size_t nt = cell_texts(c, st, src, ts->columns[i].stack, &rcs[i].numeric, bufs,
-                                   out, &fb);
+            size_t nt = cell_texts(c, st, src, ts->columns[i].stack, &num, bufs, out, &fb);
             if (fb && cw[i].fell++ == 0)
                 cw[i].fell_first = (long)nrows;
-            for (size_t k = 0; k < nt; k++)
-                rcs[i].t[k] = ax_arena_strdup(ta, out[k]);
-            rcs[i].nt = nt;
+            if (ts->columns[i].width_kind != AX_WIDTH_FIXED)
+                for (size_t k = 0; k < nt; k++)
+                    measure_cell_extent(c, tb->st, out[k], &cmin[i], &cmax[i]);
+            if (nt && !num)
+                numeric[i] = 0;
             if (cw[i].tcol) {
                 /* the first of x, x_zh, x_en holding a number counts, or
                  * the column `sum:` names (the cell may show text) */
@@ -1213,12 +1204,8 @@ static void flow_table(ctx *c, const ax_block *b)
                     }
             }
         }
-        if (gcol >= 0 && sqlite3_column_type(st, gcol) != SQLITE_NULL) {
-            const unsigned char *g = sqlite3_column_text(st, gcol);
-            r->group = ax_arena_strdup(ta, g ? (const char *)g : "");
-        }
     }
-    if (rc != SQLITE_DONE && c->st == AX_OK)
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW && c->st == AX_OK)
         eng_query_failed(c, ts->query_mark, "query");
     for (size_t i = 0; i < tb->ncols; i++)
         if (cw[i].overflow) {
@@ -1238,17 +1225,8 @@ static void flow_table(ctx *c, const ax_block *b)
                          ts->columns[i].value, cw[i].fell, cw[i].fell == 1 ? " is" : "s are",
                          cw[i].fell_first);
 
-    if (c->st != AX_OK) {
-        eng_finalize(c, st);
-        ax_free(rows);
-        ax_free(raw);
-        ax_free(cw);
-        ax_arena_free(ta);
-        return;
-    }
-
     /* the statement stays alive for group labels (vars.row) until the end */
-    if (nrows == 0) {
+    if (c->st == AX_OK && nrows == 0) {
         const tstyle *t = tb->st;
         eng_struct_begin(c, AX_ST_P, NULL);
         if (ts->empty.zh || ts->empty.en) {
@@ -1260,51 +1238,25 @@ static void flow_table(ctx *c, const ax_block *b)
                            b->mark, "table", 0);
         eng_struct_end(c);
         eng_add_item(c, IT_SPACE, t->size);
+    }
+    if (c->st != AX_OK || nrows == 0) {
         eng_finalize(c, st);
-        ax_free(rows);
-        ax_free(raw);
+        ax_free(cmin);
+        ax_free(numeric);
         ax_free(cw);
-        ax_arena_free(ta);
         return;
     }
 
     /* 2. column widths from the content */
-    double *cmin = ax_reallocarray(NULL, 2 * ncols, sizeof *cmin), *cmax = cmin + ncols;
-    if (!cmin) {
-        eng_fail(c, AX_ERR_NOMEM);
-        eng_finalize(c, st);
-        ax_free(rows);
-        ax_free(raw);
-        ax_free(cw);
-        return;
-    }
-    memset(cmin, 0, 2 * ncols * sizeof *cmin);
     for (size_t i = 0; i < tb->ncols; i++) {
-        /* a fixed width is not measured: size_columns reads the extents of
-         * auto and fraction columns only (measuring is a line-break pass
-         * over every cell) */
-        int measure = ts->columns[i].width_kind != AX_WIDTH_FIXED;
-        const char *h[2];
-        size_t nh = measure ? eng_pick_text(c, &ts->columns[i].title, h) : 0;
-        for (size_t k = 0; k < nh; k++)
-            measure_cell_extent(c, tb->hst, h[k], &cmin[i], &cmax[i]);
-        int numeric = 1;
-        for (size_t r = 0; r < nrows; r++) {
-            const rawcell *rc1 = &raw[r * ncols + i];
-            for (size_t k = 0; measure && k < rc1->nt; k++)
-                measure_cell_extent(c, tb->st, rc1->t[k], &cmin[i], &cmax[i]);
-            if (rc1->nt && !rc1->numeric)
-                numeric = 0;
-        }
         ax_align al = ts->columns[i].align;
-        tb->align[i] = al != AX_ALIGN_AUTO ? al : numeric ? AX_ALIGN_RIGHT : AX_ALIGN_LEFT;
+        tb->align[i] = al != AX_ALIGN_AUTO ? al : numeric[i] ? AX_ALIGN_RIGHT : AX_ALIGN_LEFT;
     }
     int sized = size_columns(c, tb, cmin, cmax);
     ax_free(cmin);
+    ax_free(numeric);
     if (!sized) {
         eng_finalize(c, st);
-        ax_free(rows);
-        ax_free(raw);
         ax_free(cw);
         return;
     }
@@ -1338,18 +1290,26 @@ static void flow_table(ctx *c, const ax_block *b)
     vars gv = {0};
     gv.params = ts->params;
     gv.nparams = ts->nparams;
-    for (size_t r = 0; r < nrows && c->st == AX_OK; r++) {
-        rawrow *rw = &rows[r];
-        const char *prev = r ? rows[r - 1].group : NULL;
-        if (gcol >= 0 && (r == 0 || (prev && rw->group ? strcmp(prev, rw->group) != 0
-                                                      : prev != rw->group))) {
+    /* the rows again, from the start (the statement keeps its bindings) */
+    sqlite3_reset(st);
+    ax_sql_budget_start(&c->budget); /* its own time and rows */
+    char *prev = NULL; /* the group of the row before (NULL: SQL NULL) */
+    size_t r = 0;
+    while (r < nrows && c->st == AX_OK && (rc = eng_step(c, st)) == SQLITE_ROW) {
+        const char *group = NULL;
+        if (gcol >= 0 && sqlite3_column_type(st, gcol) != SQLITE_NULL) {
+            const unsigned char *g = sqlite3_column_text(st, gcol);
+            group = g ? (const char *)g : "";
+        }
+        if (gcol >= 0 && (r == 0 || (prev && group ? strcmp(prev, group) != 0
+                                                   : prev != group))) {
             ax_text2 lab = ts->group_label;
             if (!lab.zh && !lab.en)
                 lab.zh = lab.en = "{group}";
             /* {group} and the group column's own name give the value (a
              * NULL one prints as "—", with a warning) */
-            ax_param gp[2] = {{"group", rw->group, ts->group_mark},
-                              {ts->group, rw->group, ts->group_mark}};
+            ax_param gp[2] = {{"group", group, ts->group_mark},
+                              {ts->group, group, ts->group_mark}};
             vars lv = gv;
             lv.params = gp;
             lv.nparams = 2;
@@ -1382,9 +1342,12 @@ static void flow_table(ctx *c, const ax_block *b)
             break;
         }
         for (size_t i = 0; i < tb->ncols; i++) {
-            rawcell *rc1 = &raw[r * ncols + i];
-            fill_cell(c, tb, i, rc1->t, rc1->nt, rc1->numeric, &cells[i], tb->st,
-                      ts->columns[i].mark, "table cell");
+            char bufs[2][40];
+            const char *out[2];
+            int fb = 0, num = 0;
+            size_t nt = cell_texts(c, st, &cw[i].src, ts->columns[i].stack, &num, bufs, out, &fb);
+            fill_cell(c, tb, i, out, nt, num, &cells[i], tb->st, ts->columns[i].mark,
+                      "table cell");
         }
         item *it = eng_add_item(c, IT_ROW, cells_height(tb, cells, tb->ncols, NULL));
         if (!it)
@@ -1396,8 +1359,25 @@ static void flow_table(ctx *c, const ax_block *b)
         /* the last row stays with the total row */
         it->keep_next = r + 1 == nrows && ts->ntotal_columns > 0 &&
                         (ts->total_label.zh || ts->total_label.en);
+        ax_free(prev);
+        prev = group ? ax_strdup(group) : NULL;
+        if (group && !prev)
+            eng_fail(c, AX_ERR_NOMEM);
         if ((r & 255) == 255)
             place_ready(c); /* a long table goes out as it is made */
+        r++;
+    }
+    ax_free(prev);
+    if (c->st == AX_OK && r < nrows) {
+        if (rc != SQLITE_DONE)
+            eng_query_failed(c, ts->query_mark, "query, read a second time,");
+        else {
+            ax_diags_add(c->diags, AX_ERROR, "layout-sql", eng_file_of(c, ts->query_mark),
+                         ts->query_mark.line, ts->query_mark.col, 0,
+                         "the query gave %zu rows when read a second time, %zu the first",
+                         r, nrows);
+            eng_fail(c, AX_ERR_DATA);
+        }
     }
     eng_struct_end(c); /* TBody */
     if (c->st == AX_OK && ts->ntotal_columns > 0 && (ts->total_label.zh || ts->total_label.en)) {
@@ -1443,10 +1423,7 @@ static void flow_table(ctx *c, const ax_block *b)
     eng_struct_end(c); /* Table */
     eng_add_item(c, IT_SPACE, tb->st->size);
     eng_finalize(c, st);
-    ax_free(rows);
-    ax_free(raw);
     ax_free(cw);
-    ax_arena_free(ta);
 }
 
 static void flow_blocks(ctx *c, const ax_block *blocks, size_t n, int keep);
