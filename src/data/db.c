@@ -176,19 +176,39 @@ ax_status ax_db_exec(sqlite3 *db, const char *sql)
     return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? AX_OK : AX_ERR_DB;
 }
 
+/* The document's database: private and temporary, in SQLite's page cache
+ * while it fits (the shipped data, a few MB) and in a temporary file beyond
+ * it, so that memory does not grow with the data (80,000 activities are
+ * ~43 MB of pages, a million ~0.5 GB). No journal on disk: nothing is
+ * kept after a crash anyway. NOMUTEX: a connection serves one thread at a
+ * time (threads that render open connections of their own), so SQLite's
+ * per-call locking of it buys nothing. */
+#define PAGE_CACHE_PRAGMA "PRAGMA cache_size = -16384" /* KiB: 16 MB */
+
+static int open_private(sqlite3 **out)
+{
+    sqlite3 *db;
+    int rc = sqlite3_open_v2("", &db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, PAGE_CACHE_PRAGMA
+                              "; PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF",
+                          NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_close(db);
+        db = NULL;
+    }
+    *out = db;
+    return rc;
+}
+
 ax_status ax_db_create(sqlite3 **out)
 {
     *out = NULL;
     sqlite3 *db;
-    /* NOMUTEX: a connection serves one thread at a time (threads that render
-     * open connections of their own), so SQLite's per-call locking of it
-     * buys nothing. */
-    if (sqlite3_open_v2(":memory:", &db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
-        sqlite3_close(db);
+    if (open_private(&db) != SQLITE_OK)
         return AX_ERR_NOMEM;
-    }
     /* one transaction: each CREATE would otherwise commit by itself */
     if (ax_db_exec(db, "BEGIN") != AX_OK || ax_db_exec(db, ax_db_schema) != AX_OK ||
         ax_db_exec(db, ax_db_corrections_schema) != AX_OK ||
@@ -236,9 +256,7 @@ ax_status ax_db_open_file(sqlite3 **out, const char *path, ax_diags *diags)
         sqlite3_close(file);
         return AX_ERR_DB;
     }
-    if (sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK) {
-        sqlite3_close(mem);
+    if (open_private(&mem) != SQLITE_OK) {
         sqlite3_close(file);
         return AX_ERR_NOMEM;
     }
