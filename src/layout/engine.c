@@ -1053,6 +1053,16 @@ static double cells_height(const table *tb, const cell *cells, size_t n, const s
 
 static void place_ready(ctx *c);
 
+/* A table keeps the texts of this many rows of its result (a few MB at
+ * most); a longer result is read a second time. */
+#define KEEP_ROWS 4096
+
+typedef struct keptcell {
+    const char *t[2];
+    size_t nt;
+    int numeric;
+} keptcell;
+
 static void flow_table(ctx *c, const ax_block *b)
 {
     const ax_table_spec *ts = b->table;
@@ -1143,11 +1153,18 @@ static void flow_table(ctx *c, const ax_block *b)
         return;
     }
 
-    /* 1. the result, read once for what the columns need — their extents,
-     * whether they are all numbers, totals — and not kept: the rows are
-     * read again (3.) when they are made, so that a table of a million
-     * rows takes no more memory than one of a hundred */
+    /* 1. the result, read for what the columns need — their extents,
+     * whether they are all numbers, totals. The texts of the first
+     * KEEP_ROWS rows are kept for making the rows (3.); a longer result is
+     * read a second time instead, so that a table of a million rows takes
+     * no more memory than one of a few thousand (and an ordinary table
+     * runs its query once). */
     size_t nrows = 0, ncols = tb->ncols;
+    keptcell *kept = NULL;      /* rows [0, nrows) × ncols while keeping */
+    const char **kgroup = NULL; /* their groups (NULL: SQL NULL) */
+    size_t kcap = 0;
+    ax_arena *ka = ax_arena_new();
+    int keeping = ka != NULL;
     double *cmin = ax_reallocarray(NULL, 2 * ncols, sizeof *cmin), *cmax = cmin + ncols;
     int *numeric = ax_reallocarray(NULL, ncols, sizeof *numeric);
     if (!cmin || !numeric) {
@@ -1173,12 +1190,51 @@ static void flow_table(ctx *c, const ax_block *b)
     int rc;
     while ((rc = eng_step(c, st)) == SQLITE_ROW && c->st == AX_OK) {
         nrows++;
+        if (keeping && nrows > KEEP_ROWS) {
+            keeping = 0; /* too long to keep: read again */
+            ax_free(kept);
+            ax_free(kgroup);
+            ax_arena_free(ka);
+            kept = NULL;
+            kgroup = NULL;
+            ka = NULL;
+        }
+        if (keeping && nrows > kcap) {
+            size_t ncap = kcap ? 2 * kcap : 64;
+            keptcell *k2 = ax_reallocarray(kept, ncap, ncols * sizeof *k2);
+            if (k2)
+                kept = k2;
+            const char **g2 = k2 ? ax_reallocarray(kgroup, ncap, sizeof *g2) : NULL;
+            if (!g2) {
+                eng_fail(c, AX_ERR_NOMEM);
+                break;
+            }
+            kgroup = g2;
+            kcap = ncap;
+        }
+        if (keeping) {
+            kgroup[nrows - 1] = NULL;
+            if (gcol >= 0 && sqlite3_column_type(st, gcol) != SQLITE_NULL) {
+                const unsigned char *g = sqlite3_column_text(st, gcol);
+                if (!(kgroup[nrows - 1] = ax_arena_strdup(ka, g ? (const char *)g : "")))
+                    eng_fail(c, AX_ERR_NOMEM);
+            }
+        }
         for (size_t i = 0; i < ncols; i++) {
             char bufs[2][40];
             const char *out[2];
             int fb = 0, num = 0;
             const colsrc *src = &cw[i].src;
             size_t nt = cell_texts(c, st, src, ts->columns[i].stack, &num, bufs, out, &fb);
+            if (keeping) {
+                keptcell *kc = &kept[(nrows - 1) * ncols + i];
+                kc->nt = nt;
+                kc->numeric = num;
+                for (size_t k = 0; k < 2; k++)
+                    kc->t[k] = k < nt ? ax_arena_strdup(ka, out[k]) : NULL;
+                if ((nt > 0 && !kc->t[0]) || (nt > 1 && !kc->t[1]))
+                    eng_fail(c, AX_ERR_NOMEM);
+            }
             if (fb && cw[i].fell++ == 0)
                 cw[i].fell_first = (long)nrows;
             if (ts->columns[i].width_kind != AX_WIDTH_FIXED)
@@ -1244,11 +1300,22 @@ static void flow_table(ctx *c, const ax_block *b)
         ax_free(cmin);
         ax_free(numeric);
         ax_free(cw);
+        ax_free(kept);
+        ax_free(kgroup);
+        ax_arena_free(ka);
         return;
     }
 
-    /* 2. column widths from the content */
+    /* 2. column widths from the content, the total row's too (a total is
+     * wider than the values it adds: 6,000 rows of up to "6,000" add up to
+     * "18,003,000", which was broken over three lines) */
     for (size_t i = 0; i < tb->ncols; i++) {
+        if (cw[i].tcol && (ts->total_label.zh || ts->total_label.en) &&
+            ts->columns[i].width_kind != AX_WIDTH_FIXED) {
+            char num[40];
+            ax_format_int(cw[i].total, num, sizeof num);
+            measure_cell_extent(c, tb->hst, num, &cmin[i], &cmax[i]);
+        }
         ax_align al = ts->columns[i].align;
         tb->align[i] = al != AX_ALIGN_AUTO ? al : numeric[i] ? AX_ALIGN_RIGHT : AX_ALIGN_LEFT;
     }
@@ -1258,6 +1325,9 @@ static void flow_table(ctx *c, const ax_block *b)
     if (!sized) {
         eng_finalize(c, st);
         ax_free(cw);
+        ax_free(kept);
+        ax_free(kgroup);
+        ax_arena_free(ka);
         return;
     }
 
@@ -1290,14 +1360,20 @@ static void flow_table(ctx *c, const ax_block *b)
     vars gv = {0};
     gv.params = ts->params;
     gv.nparams = ts->nparams;
-    /* the rows again, from the start (the statement keeps its bindings) */
-    sqlite3_reset(st);
-    ax_sql_budget_start(&c->budget); /* its own time and rows */
+    /* the rows: kept, or read again from the start (the statement keeps
+     * its bindings; the second reading has a budget of its own) */
+    if (!keeping) {
+        sqlite3_reset(st);
+        ax_sql_budget_start(&c->budget);
+    }
     char *prev = NULL; /* the group of the row before (NULL: SQL NULL) */
     size_t r = 0;
-    while (r < nrows && c->st == AX_OK && (rc = eng_step(c, st)) == SQLITE_ROW) {
+    rc = SQLITE_ROW;
+    while (r < nrows && c->st == AX_OK && (keeping || (rc = eng_step(c, st)) == SQLITE_ROW)) {
         const char *group = NULL;
-        if (gcol >= 0 && sqlite3_column_type(st, gcol) != SQLITE_NULL) {
+        if (keeping)
+            group = kgroup[r];
+        else if (gcol >= 0 && sqlite3_column_type(st, gcol) != SQLITE_NULL) {
             const unsigned char *g = sqlite3_column_text(st, gcol);
             group = g ? (const char *)g : "";
         }
@@ -1345,7 +1421,15 @@ static void flow_table(ctx *c, const ax_block *b)
             char bufs[2][40];
             const char *out[2];
             int fb = 0, num = 0;
-            size_t nt = cell_texts(c, st, &cw[i].src, ts->columns[i].stack, &num, bufs, out, &fb);
+            size_t nt;
+            if (keeping) {
+                const keptcell *kc = &kept[r * ncols + i];
+                out[0] = kc->t[0];
+                out[1] = kc->t[1];
+                nt = kc->nt;
+                num = kc->numeric;
+            } else
+                nt = cell_texts(c, st, &cw[i].src, ts->columns[i].stack, &num, bufs, out, &fb);
             fill_cell(c, tb, i, out, nt, num, &cells[i], tb->st, ts->columns[i].mark,
                       "table cell");
         }
@@ -1368,6 +1452,9 @@ static void flow_table(ctx *c, const ax_block *b)
         r++;
     }
     ax_free(prev);
+    ax_free(kept);
+    ax_free(kgroup);
+    ax_arena_free(ka);
     if (c->st == AX_OK && r < nrows) {
         if (rc != SQLITE_DONE)
             eng_query_failed(c, ts->query_mark, "query, read a second time,");

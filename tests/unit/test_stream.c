@@ -332,6 +332,81 @@ static void png_device_refuses_overlay(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A table longer than what the engine keeps of a result (KEEP_ROWS, 4,096
+ * rows) is read a second time to make its rows: every row comes out once,
+ * in order, under its group's label, and the total adds them all; the
+ * list streamed into the trace device holds no page afterwards. */
+static void long_table_is_read_twice(void **state)
+{
+    (void)state;
+    const char *yaml =
+        "document: {title: T, lang: en}\n"
+        "page: {size: A4, margins: 20mm}\n"
+        "blocks:\n"
+        "  - table:\n"
+        "      query: WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 6000)"
+        " SELECT n, 'r' || n AS label, 'g' || ((n - 1) / 1500) AS grp FROM r\n"
+        "      group: grp\n"
+        "      columns:\n"
+        "        - {title: N, value: n}\n"
+        "        - {title: Label, value: label}\n"
+        "      total: {label: Total, columns: [n]}\n";
+    ax_arena *a = ax_arena_new();
+    ax_diags *d = ax_diags_new();
+    ax_layout *l;
+    if (ax_layout_parse("long.yaml", yaml, strlen(yaml), db, a, d, &l) != AX_OK) {
+        ax_diags_print(d, stderr);
+        fail_msg("the layout does not parse");
+    }
+    ax_buf trace = {0};
+    ax_device *dev;
+    assert_int_equal(ax_trace_device_new(&trace, &dev), AX_OK);
+    ax_render_opts o = {.date = -1, .stream = dev};
+    ax_display *dl;
+    ax_doc_info info;
+    ax_status st = ax_render(l, db, fs, &o, a, d, &dl, &info);
+    if (st != AX_OK)
+        ax_diags_print(d, stderr);
+    assert_int_equal(st, AX_OK);
+    assert_int_equal(ax_device_close(dev), AX_OK);
+    for (size_t i = 0; i < ax_display_pages(dl); i++)
+        assert_int_equal(ax_display_page(dl, i)->n, 0);
+    /* the labels r1 … r6000 and g0 … g3, in order, each once */
+    size_t next = 1, groups = 0;
+    int total = 0;
+    const char *p = trace.data, *end = trace.data + trace.len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        const char *q = memchr(p, '"', len);
+        if (len > 5 && memcmp(p, "text ", 5) == 0 && q) {
+            char word[32];
+            size_t k = 0;
+            for (q++; q < p + len && *q != '"' && k + 1 < sizeof word; q++)
+                word[k++] = *q;
+            word[k] = '\0';
+            if (word[0] == 'r' && word[1] >= '1' && word[1] <= '9') {
+                assert_int_equal(strtoul(word + 1, NULL, 10), next);
+                next++;
+            } else if (word[0] == 'g' && word[1] >= '0' && word[1] <= '9') {
+                assert_int_equal(strtoul(word + 1, NULL, 10), groups);
+                groups++;
+            } else if (strcmp(word, "18,003,000") == 0)
+                total = 1; /* on one line: the column is as wide as its total */
+        }
+        p += len + 1;
+    }
+    assert_int_equal(next, 6001);
+    assert_int_equal(groups, 4);
+    assert_true(total); /* 1 + … + 6000 */
+    printf("6,000 rows on %zu pages, read twice, streamed\n", ax_display_pages(dl));
+    ax_device_free(dev);
+    ax_buf_free(&trace);
+    ax_display_free(dl);
+    ax_diags_free(d);
+    ax_arena_free(a);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -359,6 +434,7 @@ int main(void)
         cmocka_unit_test(annex_streams_page_by_page),
         cmocka_unit_test(sdg_report_streams_page_by_page),
         cmocka_unit_test(png_device_refuses_overlay),
+        cmocka_unit_test(long_table_is_read_twice),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
