@@ -2900,7 +2900,7 @@ typedef struct srec {
     uint32_t index;
     int32_t parent, pg, colspan;
     uint8_t type, scope;
-    uint16_t nlang, nalt, nactual;
+    uint32_t nlang, nalt, nactual; /* a chart's Alt lists every bar: 64 KB is not enough */
     uint32_t nkids;
 } srec;
 
@@ -2941,14 +2941,14 @@ static int tspool_read(ax_pdf *p, void *dst, size_t n)
 static void spool_elem(ax_pdf *p, selem *e)
 {
     size_t nl = e->lang ? strlen(e->lang) : 0, na = e->alt ? strlen(e->alt) : 0;
-    if (nl > 0xFFFF || na > 0xFFFF) {
+    if (nl > UINT32_MAX / 4 || na > UINT32_MAX / 4) {
         ax_device_fail(&p->base, AX_ERR_DATA, "a structure element's Lang or Alt is too long");
         return;
     }
     srec r;
     memset(&r, 0, sizeof r);
     r = (srec){e->index, e->parent, e->pg, e->colspan, (uint8_t)e->type, (uint8_t)e->scope,
-               (uint16_t)nl, (uint16_t)na, 0, (uint32_t)e->nkids};
+               (uint32_t)nl, (uint32_t)na, 0, (uint32_t)e->nkids};
     ax_buf *b = &p->tspool;
     ax_buf_append(b, (const char *)&r, sizeof r);
     ax_buf_append(b, e->lang ? e->lang : "", nl);
