@@ -50,20 +50,6 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-/* The field index of the column `name` in the header h (trimmed, any
- * case), or -1. */
-static long header_index(const ax_csv_record *h, const char *name)
-{
-    size_t len = strlen(name);
-    for (size_t i = 0; i < h->nfields; i++) {
-        const char *s = h->fields[i].s;
-        size_t n = ax_trim(&s, h->fields[i].len);
-        if (n == len && strncasecmp(s, name, n) == 0)
-            return (long)i;
-    }
-    return -1;
-}
-
 int ax_corrections_file_known(const char *base) { return file_index(base) >= 0; }
 
 /* ---- applying them ----------------------------------------------------- */
@@ -211,7 +197,7 @@ static ax_status corrector_open(sqlite3 *db, const char *name, const ax_csv_reco
                    0};
         if (!e.id || !e.column || !e.from || !e.to)
             break;
-        e.col = header_index(h, e.column);
+        e.col = ax_csv_header_index(h, e.column);
         c->entries[c->n++] = e;
     }
     sqlite3_finalize(q);
@@ -322,7 +308,7 @@ static int apply_entry(ax_corrector *c, entry *e, ax_csv_record *rec, size_t ind
     sqlite3_reset(c->mark);
     sqlite3_bind_int64(c->mark, 1, e->seq);
     if (key_column && c->key_idx < 0)
-        c->key_idx = header_index(c->header, key_column);
+        c->key_idx = ax_csv_header_index(c->header, key_column);
     if (key_column && c->key_idx >= 0 && (size_t)c->key_idx < rec->nfields) {
         const char *s = rec->fields[c->key_idx].s;
         char *end;

@@ -784,6 +784,18 @@ ax_status ax_csv_parse(ax_csv *out, const char *path, const char *buf, size_t le
     return AX_OK;
 }
 
+long ax_csv_header_index(const ax_csv_record *h, const char *name)
+{
+    size_t len = strlen(name);
+    for (size_t i = 0; i < h->nfields; i++) {
+        const char *s = h->fields[i].s;
+        size_t n = ax_trim(&s, h->fields[i].len);
+        if (n == len && strncasecmp(s, name, n) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
 const char *ax_csv_trimmed(const ax_csv_record *rec, long idx, ax_arena *arena)
 {
     if (idx < 0 || (size_t)idx >= rec->nfields)

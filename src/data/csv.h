@@ -76,6 +76,10 @@ ax_status ax_csv_read_buf(const char *path, const char *buf, size_t len, ax_csv_
 ax_status ax_csv_read_file(const char *path, FILE *f, ax_csv_record_fn fn, void *ctx,
                            ax_diags *diags, long *rows);
 
+/* The index of the field of header record h that names column `name`
+ * (trimmed, compared in any case), or -1. */
+long ax_csv_header_index(const ax_csv_record *h, const char *name);
+
 /* Field idx of rec, trimmed, as a string in `arena`: "" when the record is
  * shorter or idx < 0 (and when memory runs out: the arena says so). */
 const char *ax_csv_trimmed(const ax_csv_record *rec, long idx, ax_arena *arena);

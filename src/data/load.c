@@ -46,25 +46,6 @@ static int is_reserved(const char *name)
     return 0;
 }
 
-/* Match the header row to the known columns: names are trimmed and compared
- * case-insensitively. Unknown columns are warned about and listed in
- * b->extra: `keep_in` names the table the caller keeps them in (activities
- * does, as extra columns), NULL when the caller drops them. A duplicate or
- * missing required column is an error. Returns 0 when the file cannot be
- * used at all. */
-/* Does the header record h name the column `name` (trimmed, any case)? */
-static int header_has(const ax_csv_record *h, const char *name)
-{
-    size_t len = strlen(name);
-    for (size_t i = 0; i < h->nfields; i++) {
-        const char *s = h->fields[i].s;
-        size_t n = ax_trim(&s, h->fields[i].len);
-        if (n == len && strncasecmp(s, name, n) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 /* Does `name` stand between `sep`s in the raw first line (trimmed, quotes
  * taken off, any case)? Counts the items in *nitems. */
 static int line_has(const char *line, char sep, const char *name, size_t *nitems)
@@ -102,11 +83,10 @@ static int other_separator(const char *file, const ax_csv_record *h, const char 
     } seps[] = {{';', "';'"}, {'\t', "TAB"}};
     for (size_t k = 0; k < sizeof seps / sizeof *seps; k++) {
         ax_buf missing = {0};
-        size_t nmissing = 0, nitems = 0, seen = 0;
+        size_t nitems = 0, seen = 0;
         for (size_t i = 0; i < ncols; i++) {
-            if (!cols[i].required || header_has(h, cols[i].name))
+            if (!cols[i].required || ax_csv_header_index(h, cols[i].name) >= 0)
                 continue;
-            nmissing++;
             if (line_has(first_line, seps[k].sep, cols[i].name, &nitems)) {
                 ax_buf_printf(&missing, "%s'%s'", seen ? ", " : "", cols[i].name);
                 seen++;
@@ -123,11 +103,16 @@ static int other_separator(const char *file, const ax_csv_record *h, const char 
             return 1;
         }
         ax_buf_free(&missing);
-        (void)nmissing;
     }
     return 0;
 }
 
+/* Match the header row to the known columns: names are trimmed and compared
+ * case-insensitively. Unknown columns are warned about and listed in
+ * b->extra: `keep_in` names the table the caller keeps them in (activities
+ * does, as extra columns), NULL when the caller drops them. A duplicate or
+ * missing required column is an error. Returns 0 when the file cannot be
+ * used at all. */
 static int bind_header(binding *b, const char *file, const ax_csv_record *h,
                        const char *first_line, const colspec *cols, size_t ncols,
                        const char *keep_in, ax_arena *arena, ax_diags *diags)
