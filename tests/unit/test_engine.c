@@ -1403,7 +1403,7 @@ static void wide_table_keeps_every_column(void **state)
     assert_int_equal(d.st, AX_OK);
     assert_int_equal(count_diags(&d, AX_ERROR, "layout"), 0);
     for (int i = 0; i < 40; i++) {
-        char h[8], v[8];
+        char h[16], v[16];
         snprintf(h, sizeof h, "C%d", i);
         snprintf(v, sizeof v, "%d", i);
         assert_int_equal(pages_with(&d, h, NULL), 1);
