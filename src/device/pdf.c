@@ -1288,9 +1288,11 @@ static void cut_all(ax_pdf *p, int early)
      * waits for the cuts (zwork's cut_only stops at the first job that is
      * not one) */
     pthread_mutex_lock(&z->mu);
-    memmove(z->jobs + z->next + nf, z->jobs + z->next, (z->n - z->next) * sizeof *z->jobs);
-    memcpy(z->jobs + z->next, fj, nf * sizeof *fj);
-    z->n += nf;
+    if (nf) { /* (no job: z->jobs may be NULL, which memmove may not take) */
+        memmove(z->jobs + z->next + nf, z->jobs + z->next, (z->n - z->next) * sizeof *z->jobs);
+        memcpy(z->jobs + z->next, fj, nf * sizeof *fj);
+        z->n += nf;
+    }
     pthread_mutex_unlock(&z->mu);
     ax_free(fj);
     ax_free(list);
