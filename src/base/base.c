@@ -218,7 +218,8 @@ void ax_buf_append(ax_buf *b, const char *s, size_t n)
         b->data = p;
         b->cap = cap;
     }
-    memcpy(b->data + b->len, s, n);
+    if (n) /* s may be NULL with n 0 (an empty array), which memcpy may not take */
+        memcpy(b->data + b->len, s, n);
     b->len += n;
     b->data[b->len] = '\0';
 }
