@@ -2292,7 +2292,8 @@ static void place_upto(ctx *c, size_t end)
         p.glued = it->keep_next;
     }
 #undef p
-    memmove(c->items, c->items + end, (c->nitems - end) * sizeof *c->items);
+    if (end < c->nitems) /* (items may be NULL with none) */
+        memmove(c->items, c->items + end, (c->nitems - end) * sizeof *c->items);
     c->nitems -= end;
     c->base += end;
 }
