@@ -27,6 +27,13 @@ struct ax_display {
 };
 
 static void send_page(ax_display *dl, size_t k);
+static void send_pages(ax_display *dl, size_t from, size_t to);
+
+/* Streaming, pages go to the device HOLD_PAGES at a time (a few MB): a
+ * document that short is replayed whole at the end, exactly as a list that
+ * does not stream (its fonts announced before its first page, its footers
+ * drawn on the page, not as overlays). */
+#define HOLD_PAGES 64
 
 ax_display *ax_display_new(void)
 {
@@ -70,8 +77,8 @@ void ax_display_begin_page(ax_display *dl, double width, double height)
 {
     if (dl->dev) {
         leave(dl);
-        if (dl->npages > dl->sent)
-            send_page(dl, dl->npages - 1);
+        if (dl->npages - dl->sent >= HOLD_PAGES)
+            send_pages(dl, dl->sent, dl->npages);
     }
     if (dl->npages == dl->cap) {
         size_t cap = dl->cap ? dl->cap * 2 : 16;
@@ -568,78 +575,126 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Announce to dl->dev, font by font, the code points page pg shows that no
- * page sent before showed (use_font may come between pages, device.h). */
-static ax_status announce(ax_display *dl, const ax_page *pg)
+/* Announce to dl->dev, font by font in the order they first come, the code
+ * points pages [from, to) show that no page sent before showed (use_font
+ * may come between pages, device.h): sorted, each once. */
+static ax_status announce(ax_display *dl, size_t from, size_t to)
 {
-    uint32_t *fresh = NULL;
-    size_t cap = 0;
+    typedef struct fresh {
+        uint32_t *cps;
+        size_t n, cap;
+    } fresh;
+    fresh *fr = NULL;   /* per font of dl->announced: [0, nfr) */
+    size_t nfr = 0;
     ax_status st = AX_OK;
-    for (size_t ci = 0; ci < pg->n && st == AX_OK; ci++) {
-        const ax_cmd *c = &pg->cmds[ci];
-        if (c->kind != AX_CMD_TEXT)
-            continue;
-        size_t k = 0;
-        while (k < dl->nannounced && dl->announced[k].font != c->text.font)
-            k++;
-        if (k == dl->nannounced) {
-            font_use *u = ax_reallocarray(dl->announced, k + 1, sizeof *u);
-            uint64_t *bits = u ? ax_malloc(CP_WORDS * sizeof *bits) : NULL;
-            if (u)
-                dl->announced = u;
-            if (!bits) {
-                st = AX_ERR_NOMEM;
-                break;
-            }
-            memset(bits, 0, CP_WORDS * sizeof *bits);
-            u[k] = (font_use){c->text.font, bits};
-            dl->nannounced++;
-        }
-        uint64_t *bits = dl->announced[k].bits;
-        /* the fresh code points of this font on this page: from the first
-         * run that shows one to the page's end */
-        int any = 0;
-        for (size_t i = 0; i < c->text.len;) {
-            uint32_t cp = ax_utf8_next(c->text.utf8, c->text.len, &i);
-            if (cp < 0x110000 && !(bits[cp >> 6] >> (cp & 63) & 1))
-                any = 1;
-        }
-        if (!any)
-            continue;
-        size_t n = 0;
-        for (size_t cj = ci; cj < pg->n && st == AX_OK; cj++) {
-            const ax_cmd *d = &pg->cmds[cj];
-            if (d->kind != AX_CMD_TEXT || d->text.font != c->text.font)
+    for (size_t pi = from; pi < to && st == AX_OK; pi++) {
+        const ax_page *pg = &dl->pages[pi];
+        for (size_t ci = 0; ci < pg->n && st == AX_OK; ci++) {
+            const ax_cmd *c = &pg->cmds[ci];
+            if (c->kind != AX_CMD_TEXT)
                 continue;
-            for (size_t i = 0; i < d->text.len;) {
-                uint32_t cp = ax_utf8_next(d->text.utf8, d->text.len, &i);
+            size_t k = 0;
+            while (k < dl->nannounced && dl->announced[k].font != c->text.font)
+                k++;
+            if (k == dl->nannounced) {
+                font_use *u = ax_reallocarray(dl->announced, k + 1, sizeof *u);
+                uint64_t *bits = u ? ax_malloc(CP_WORDS * sizeof *bits) : NULL;
+                if (u)
+                    dl->announced = u;
+                if (!bits) {
+                    st = AX_ERR_NOMEM;
+                    break;
+                }
+                memset(bits, 0, CP_WORDS * sizeof *bits);
+                u[k] = (font_use){c->text.font, bits};
+                dl->nannounced++;
+            }
+            if (k >= nfr) {
+                /* room for every font known so far */
+                fresh *f2 = ax_reallocarray(fr, dl->nannounced, sizeof *f2);
+                if (!f2) {
+                    st = AX_ERR_NOMEM;
+                    break;
+                }
+                for (size_t j = nfr; j < dl->nannounced; j++)
+                    f2[j] = (fresh){NULL, 0, 0};
+                fr = f2;
+                nfr = dl->nannounced;
+            }
+            uint64_t *bits = dl->announced[k].bits;
+            fresh *f = &fr[k];
+            for (size_t i = 0; i < c->text.len;) {
+                uint32_t cp = ax_utf8_next(c->text.utf8, c->text.len, &i);
                 if (cp >= 0x110000 || (bits[cp >> 6] >> (cp & 63) & 1))
                     continue;
                 bits[cp >> 6] |= (uint64_t)1 << (cp & 63);
-                if (n == cap) {
-                    size_t nc = cap ? cap * 2 : 256;
-                    uint32_t *more = ax_reallocarray(fresh, nc, sizeof *more);
+                if (f->n == f->cap) {
+                    size_t nc = f->cap ? f->cap * 2 : 256;
+                    uint32_t *more = ax_reallocarray(f->cps, nc, sizeof *more);
                     if (!more) {
                         st = AX_ERR_NOMEM;
                         break;
                     }
-                    fresh = more;
-                    cap = nc;
+                    f->cps = more;
+                    f->cap = nc;
                 }
-                fresh[n++] = cp;
+                f->cps[f->n++] = cp;
             }
         }
-        if (st == AX_OK) {
-            qsort(fresh, n, sizeof *fresh, cmp_u32);
-            ax_device_use_font(dl->dev, c->text.font, fresh, n);
+    }
+    /* the fonts in the order they first come with a fresh code point */
+    for (size_t pi = from; pi < to && st == AX_OK; pi++) {
+        const ax_page *pg = &dl->pages[pi];
+        for (size_t ci = 0; ci < pg->n; ci++) {
+            const ax_cmd *c = &pg->cmds[ci];
+            if (c->kind != AX_CMD_TEXT)
+                continue;
+            size_t k = 0;
+            while (k < dl->nannounced && dl->announced[k].font != c->text.font)
+                k++;
+            if (k >= nfr || !fr[k].n || fr[k].cap == SIZE_MAX)
+                continue;
+            qsort(fr[k].cps, fr[k].n, sizeof *fr[k].cps, cmp_u32);
+            ax_device_use_font(dl->dev, c->text.font, fr[k].cps, fr[k].n);
+            fr[k].cap = SIZE_MAX; /* announced */
         }
     }
-    ax_free(fresh);
+    for (size_t k = 0; k < nfr; k++)
+        ax_free(fr[k].cps);
+    ax_free(fr);
     return st;
 }
 
-/* Page k (or, when it was sent before, an overlay of it) to the device, and
- * its commands freed. */
+/* Pages [from, to), not sent yet, to the device (their fonts' fresh code
+ * points announced first, all together), and their commands freed. */
+static void send_pages(ax_display *dl, size_t from, size_t to)
+{
+    if (dl->failed) {
+        ax_device_fail(dl->dev, AX_ERR_NOMEM, "the display list is incomplete");
+        return;
+    }
+    if (announce(dl, from, to) != AX_OK) {
+        ax_device_fail(dl->dev, AX_ERR_NOMEM,
+                       "out of memory while collecting the fonts' code points");
+        return;
+    }
+    for (size_t k = from; k < to; k++) {
+        ax_page *pg = &dl->pages[k];
+        ax_device_begin_page(dl->dev, pg->width, pg->height);
+        replay_cmds(dl->dev, pg);
+        ax_device_end_page(dl->dev);
+        ax_free(pg->cmds);
+        ax_arena_free(pg->arena);
+        pg->cmds = NULL;
+        pg->arena = NULL;
+        pg->n = pg->cap = 0;
+    }
+    if (to > dl->sent)
+        dl->sent = to;
+}
+
+/* An overlay of page k, sent before: to the device, and its commands
+ * freed. */
 static void send_page(ax_display *dl, size_t k)
 {
     ax_page *pg = &dl->pages[k];
@@ -647,15 +702,12 @@ static void send_page(ax_display *dl, size_t k)
         ax_device_fail(dl->dev, AX_ERR_NOMEM, "the display list is incomplete");
         return;
     }
-    if (announce(dl, pg) != AX_OK) {
+    if (announce(dl, k, k + 1) != AX_OK) {
         ax_device_fail(dl->dev, AX_ERR_NOMEM,
                        "out of memory while collecting the fonts' code points");
         return;
     }
-    if (k < dl->sent)
-        ax_device_overlay(dl->dev, k);
-    else
-        ax_device_begin_page(dl->dev, pg->width, pg->height);
+    ax_device_overlay(dl->dev, k);
     replay_cmds(dl->dev, pg);
     ax_device_end_page(dl->dev);
     ax_free(pg->cmds);
@@ -663,8 +715,6 @@ static void send_page(ax_display *dl, size_t k)
     pg->cmds = NULL;
     pg->arena = NULL;
     pg->n = pg->cap = 0;
-    if (k >= dl->sent)
-        dl->sent = k + 1;
 }
 
 ax_status ax_display_flush(ax_display *dl)
@@ -673,7 +723,7 @@ ax_status ax_display_flush(ax_display *dl)
         return AX_OK;
     leave(dl);
     if (dl->npages > dl->sent)
-        send_page(dl, dl->npages - 1);
+        send_pages(dl, dl->sent, dl->npages);
     if (dl->failed)
         ax_device_fail(dl->dev, AX_ERR_NOMEM, "the display list is incomplete");
     return dl->dev->status;
