@@ -183,7 +183,7 @@ ax_status ax_db_exec(sqlite3 *db, const char *sql)
  * kept after a crash anyway. NOMUTEX: a connection serves one thread at a
  * time (threads that render open connections of their own), so SQLite's
  * per-call locking of it buys nothing. */
-#define PAGE_CACHE_PRAGMA "PRAGMA cache_size = -16384" /* KiB: 16 MB */
+#define PAGE_CACHE_PRAGMA "PRAGMA cache_size = -4096" /* KiB: 4 MB */
 
 static int open_private(sqlite3 **out)
 {
