@@ -244,8 +244,12 @@ install-test: build/annex
 	@sh tools/install-deps.sh groff-base man-db mandoc
 	@sh tests/install/run.sh
 
+# The builds of check (the program, the tests, the ASan, TSan and fuzz
+# builds) compile on every CPU; the suites themselves still run one at a time.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+
 check: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all build/inkcheck build/pngdiff $(TESTS:%=build/%)
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory cli
 	@$(MAKE) --no-print-directory install-test
@@ -254,8 +258,11 @@ check: deps
 	@$(MAKE) --no-print-directory batch
 	@$(MAKE) --no-print-directory schema
 	@$(MAKE) --no-print-directory tags
+	@$(MAKE) --no-print-directory -j$(JOBS) build/tsan/annex
 	@$(MAKE) --no-print-directory tsan
+	@$(MAKE) --no-print-directory -j$(JOBS) build/asan/annex $(TESTS:%=build/asan/%)
 	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory -j$(JOBS) build/fuzz_csv build/fuzz_layout
 	@$(MAKE) --no-print-directory fuzz-seeds
 	@echo "make check: unit, cli, install, render, png, batch, tags, batch under TSan," \
 	      "unit+cli+render+png+batch under ASan/UBSan, fuzz seeds"
