@@ -28,6 +28,8 @@ struct ax_display {
 
 static void send_page(ax_display *dl, size_t k);
 static void send_pages(ax_display *dl, size_t from, size_t to);
+static ax_status announce(const ax_display *dl, size_t from, size_t to, ax_device *dev,
+                          font_use **set, size_t *nset);
 
 /* Streaming, pages go to the device HOLD_PAGES at a time (a few MB): a
  * document that short is replayed whole at the end, exactly as a list that
@@ -421,48 +423,14 @@ const ax_page *ax_display_page(const ax_display *dl, size_t i)
     return i < dl->npages ? &dl->pages[i] : NULL;
 }
 
-/* The distinct fonts of the document in first-use order, each with the set
- * of code points it shows. */
-static ax_status collect_fonts(const ax_display *dl, font_use **out, size_t *nout)
+/* A page's commands and their storage freed (its size stays). */
+static void drop_cmds(ax_page *pg)
 {
-    font_use *uses = NULL;
-    size_t n = 0;
-    ax_status st = AX_OK;
-    for (size_t pi = 0; pi < dl->npages && st == AX_OK; pi++) {
-        const ax_page *pg = &dl->pages[pi];
-        for (size_t ci = 0; ci < pg->n; ci++) {
-            const ax_cmd *c = &pg->cmds[ci];
-            if (c->kind != AX_CMD_TEXT)
-                continue;
-            size_t k = 0;
-            while (k < n && uses[k].font != c->text.font)
-                k++;
-            if (k == n) {
-                font_use *u = ax_reallocarray(uses, n + 1, sizeof *u);
-                uint64_t *bits = ax_malloc(CP_WORDS * sizeof *bits);
-                if (!u || !bits) {
-                    if (u)
-                        uses = u;
-                    ax_free(bits);
-                    st = AX_ERR_NOMEM;
-                    break;
-                }
-                uses = u;
-                memset(bits, 0, CP_WORDS * sizeof *bits);
-                uses[n].font = c->text.font;
-                uses[n].bits = bits;
-                n++;
-            }
-            for (size_t i = 0; i < c->text.len;) {
-                uint32_t cp = ax_utf8_next(c->text.utf8, c->text.len, &i);
-                if (cp < 0x110000)
-                    uses[k].bits[cp >> 6] |= (uint64_t)1 << (cp & 63);
-            }
-        }
-    }
-    *out = uses;
-    *nout = n;
-    return st;
+    ax_free(pg->cmds);
+    ax_arena_free(pg->arena);
+    pg->cmds = NULL;
+    pg->arena = NULL;
+    pg->n = pg->cap = 0;
 }
 
 /* The calls of one page (or overlay) into dev, between its begin and end. */
@@ -498,41 +466,14 @@ static ax_status replay(ax_display *dl, ax_device *dev, int consume)
 {
     if (ax_display_failed(dl))
         return ax_device_fail(dev, AX_ERR_NOMEM, "the display list is incomplete");
-    font_use *uses;
-    size_t nuses;
-    ax_status st = collect_fonts(dl, &uses, &nuses);
-    uint32_t *cps = NULL;
-    if (st == AX_OK && nuses)
-        cps = ax_reallocarray(NULL, 0x10000, sizeof *cps);
-    if (st == AX_OK && nuses && !cps)
-        st = AX_ERR_NOMEM;
-    size_t cps_cap = 0x10000;
-    for (size_t k = 0; k < nuses && st == AX_OK; k++) {
-        size_t n = 0;
-        for (size_t w = 0; w < CP_WORDS && st == AX_OK; w++) {
-            uint64_t bits = uses[k].bits[w];
-            while (bits) {
-                int b = __builtin_ctzll(bits);
-                bits &= bits - 1;
-                if (n == cps_cap) {
-                    uint32_t *more = ax_reallocarray(cps, cps_cap * 2, sizeof *cps);
-                    if (!more) {
-                        st = AX_ERR_NOMEM;
-                        break;
-                    }
-                    cps = more;
-                    cps_cap *= 2;
-                }
-                cps[n++] = (uint32_t)(w * 64 + (size_t)b);
-            }
-        }
-        if (st == AX_OK)
-            ax_device_use_font(dev, uses[k].font, cps, n);
-    }
-    ax_free(cps);
-    for (size_t k = 0; k < nuses; k++)
-        ax_free(uses[k].bits);
-    ax_free(uses);
+    /* every font the document shows, with all its code points, before
+     * the first page */
+    font_use *set = NULL;
+    size_t nset = 0;
+    ax_status st = announce(dl, 0, dl->npages, dev, &set, &nset);
+    for (size_t k = 0; k < nset; k++)
+        ax_free(set[k].bits);
+    ax_free(set);
     if (st != AX_OK)
         return ax_device_fail(dev, st, "out of memory while collecting the fonts' code points");
 
@@ -541,11 +482,8 @@ static ax_status replay(ax_display *dl, ax_device *dev, int consume)
         ax_device_begin_page(dev, pg->width, pg->height);
         replay_cmds(dev, pg);
         ax_device_end_page(dev);
-        if (consume) {
-            ax_free(dl->pages[pi].cmds);
-            ax_arena_free(dl->pages[pi].arena);
-            memset(&dl->pages[pi], 0, sizeof dl->pages[pi]);
-        }
+        if (consume)
+            drop_cmds(&dl->pages[pi]);
     }
     if (consume)
         dl->npages = 0;
@@ -575,16 +513,20 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Announce to dl->dev, font by font in the order they first come, the code
- * points pages [from, to) show that no page sent before showed (use_font
- * may come between pages, device.h): sorted, each once. */
-static ax_status announce(ax_display *dl, size_t from, size_t to)
+/* Announce to dev, font by font in the order they first come, the code
+ * points pages [from, to) show that are not yet in *set (the fonts and code
+ * points announced so far, *nset of them; both grow): sorted, each once.
+ * A whole list replayed starts from an empty set; a streaming one keeps
+ * its set from batch to batch (use_font may come between pages,
+ * device.h). */
+static ax_status announce(const ax_display *dl, size_t from, size_t to, ax_device *dev,
+                          font_use **set, size_t *nset)
 {
     typedef struct fresh {
         uint32_t *cps;
         size_t n, cap;
     } fresh;
-    fresh *fr = NULL;   /* per font of dl->announced: [0, nfr) */
+    fresh *fr = NULL;   /* per font of (*set): [0, nfr) */
     size_t nfr = 0;
     ax_status st = AX_OK;
     for (size_t pi = from; pi < to && st == AX_OK; pi++) {
@@ -594,34 +536,34 @@ static ax_status announce(ax_display *dl, size_t from, size_t to)
             if (c->kind != AX_CMD_TEXT)
                 continue;
             size_t k = 0;
-            while (k < dl->nannounced && dl->announced[k].font != c->text.font)
+            while (k < *nset && (*set)[k].font != c->text.font)
                 k++;
-            if (k == dl->nannounced) {
-                font_use *u = ax_reallocarray(dl->announced, k + 1, sizeof *u);
+            if (k == *nset) {
+                font_use *u = ax_reallocarray((*set), k + 1, sizeof *u);
                 uint64_t *bits = u ? ax_malloc(CP_WORDS * sizeof *bits) : NULL;
                 if (u)
-                    dl->announced = u;
+                    (*set) = u;
                 if (!bits) {
                     st = AX_ERR_NOMEM;
                     break;
                 }
                 memset(bits, 0, CP_WORDS * sizeof *bits);
                 u[k] = (font_use){c->text.font, bits};
-                dl->nannounced++;
+                (*nset)++;
             }
             if (k >= nfr) {
                 /* room for every font known so far */
-                fresh *f2 = ax_reallocarray(fr, dl->nannounced, sizeof *f2);
+                fresh *f2 = ax_reallocarray(fr, *nset, sizeof *f2);
                 if (!f2) {
                     st = AX_ERR_NOMEM;
                     break;
                 }
-                for (size_t j = nfr; j < dl->nannounced; j++)
+                for (size_t j = nfr; j < *nset; j++)
                     f2[j] = (fresh){NULL, 0, 0};
                 fr = f2;
-                nfr = dl->nannounced;
+                nfr = *nset;
             }
-            uint64_t *bits = dl->announced[k].bits;
+            uint64_t *bits = (*set)[k].bits;
             fresh *f = &fr[k];
             for (size_t i = 0; i < c->text.len;) {
                 uint32_t cp = ax_utf8_next(c->text.utf8, c->text.len, &i);
@@ -650,12 +592,12 @@ static ax_status announce(ax_display *dl, size_t from, size_t to)
             if (c->kind != AX_CMD_TEXT)
                 continue;
             size_t k = 0;
-            while (k < dl->nannounced && dl->announced[k].font != c->text.font)
+            while (k < *nset && (*set)[k].font != c->text.font)
                 k++;
             if (k >= nfr || !fr[k].n || fr[k].cap == SIZE_MAX)
                 continue;
             qsort(fr[k].cps, fr[k].n, sizeof *fr[k].cps, cmp_u32);
-            ax_device_use_font(dl->dev, c->text.font, fr[k].cps, fr[k].n);
+            ax_device_use_font(dev, c->text.font, fr[k].cps, fr[k].n);
             fr[k].cap = SIZE_MAX; /* announced */
         }
     }
@@ -673,7 +615,7 @@ static void send_pages(ax_display *dl, size_t from, size_t to)
         ax_device_fail(dl->dev, AX_ERR_NOMEM, "the display list is incomplete");
         return;
     }
-    if (announce(dl, from, to) != AX_OK) {
+    if (announce(dl, from, to, dl->dev, &dl->announced, &dl->nannounced) != AX_OK) {
         ax_device_fail(dl->dev, AX_ERR_NOMEM,
                        "out of memory while collecting the fonts' code points");
         return;
@@ -683,11 +625,7 @@ static void send_pages(ax_display *dl, size_t from, size_t to)
         ax_device_begin_page(dl->dev, pg->width, pg->height);
         replay_cmds(dl->dev, pg);
         ax_device_end_page(dl->dev);
-        ax_free(pg->cmds);
-        ax_arena_free(pg->arena);
-        pg->cmds = NULL;
-        pg->arena = NULL;
-        pg->n = pg->cap = 0;
+        drop_cmds(pg);
     }
     if (to > dl->sent)
         dl->sent = to;
@@ -702,7 +640,7 @@ static void send_page(ax_display *dl, size_t k)
         ax_device_fail(dl->dev, AX_ERR_NOMEM, "the display list is incomplete");
         return;
     }
-    if (announce(dl, k, k + 1) != AX_OK) {
+    if (announce(dl, k, k + 1, dl->dev, &dl->announced, &dl->nannounced) != AX_OK) {
         ax_device_fail(dl->dev, AX_ERR_NOMEM,
                        "out of memory while collecting the fonts' code points");
         return;
@@ -710,11 +648,7 @@ static void send_page(ax_display *dl, size_t k)
     ax_device_overlay(dl->dev, k);
     replay_cmds(dl->dev, pg);
     ax_device_end_page(dl->dev);
-    ax_free(pg->cmds);
-    ax_arena_free(pg->arena);
-    pg->cmds = NULL;
-    pg->arena = NULL;
-    pg->n = pg->cap = 0;
+    drop_cmds(pg);
 }
 
 ax_status ax_display_flush(ax_display *dl)
