@@ -2465,7 +2465,6 @@ ax_status ax_render_cached(const ax_layout *l, sqlite3 *db, ax_stmt_cache *stmts
         pl.c = &c;
         pl.dl = dl;
         c.pl = &pl;
-        c.dl = dl;
         new_page(&pl);
     }
     /* every query of the document under the budget: the command line's,

@@ -121,7 +121,6 @@ typedef struct ctx {
     size_t made;        /* items made since the start */
     int keep_depth;     /* inside keep-together: nothing may be placed */
     struct placer *pl;  /* the placing, between calls of place_ready */
-    ax_display *dl;
     struct toc_place *tocpl; /* the contents' entries as placed, for their page numbers */
     size_t ntocpl, captocpl;
     struct toc_pre *pre;     /* the contents blocks' first headings (collect_headings) */
