@@ -163,8 +163,13 @@ typedef struct ax_pdf {
     size_t tspool_at;         /* write_tree: the read position in tspool */
     size_t nspooled;
     size_t wr_next;           /* write_tree: the next kept element to write */
-    int *mcpar;               /* MCID → element, every page in turn */
+    int *mcpar;               /* MCID → element, every page in turn: entries
+                                 from mc_base on (those before are in mc_spool) */
     size_t nmcpar, capmcpar;
+    size_t mc_base;
+    FILE *mc_spool;           /* made once the entries of ended pages fill MC_SPOOL_MEM */
+    int32_t *mc_rd;           /* write_tree: a block of mc_spool read back */
+    size_t mc_rd_at, mc_rd_n;
     size_t *page_mc0;         /* each page's first entry in mcpar */
     size_t cappage_mc0;
     int *page_nmc;            /* each page's MCIDs so far (an overlay adds more) */
@@ -257,6 +262,14 @@ typedef struct plabel {
     int first;
 } plabel;
 
+typedef struct pgrec {
+    double h;          /* the height, for overlays */
+    uint32_t *cs;      /* the content streams' object numbers */
+    uint32_t ncs, capcs;
+    size_t split, len; /* text: the keys before /Contents, then those after */
+    char text[];
+} pgrec;
+
 static const ax_device_ops pdf_ops;
 struct selem;
 static void selem_free(struct selem *e);
@@ -271,6 +284,9 @@ static HPDF_Dict new_object(struct ax_pdf *p);
 static void array_add(struct ax_pdf *p, HPDF_Array a, void *obj);
 static HPDF_Array new_array(struct ax_pdf *p);
 static void mark(struct ax_pdf *p);
+static void mc_spool(struct ax_pdf *p);
+static HPDF_STATUS page_write(HPDF_Dict d, HPDF_Stream st);
+static uint32_t obj_num(const void *obj);
 static void close_mc(struct ax_pdf *p);
 static int mc_current(const struct ax_pdf *p);
 static void put_text_string(ax_buf *b, const char *str);
@@ -454,6 +470,13 @@ static void pdf_free(ax_device *d)
 {
     ax_pdf *p = to_pdf(d);
     zpool_free(p); /* its streams belong to the document's memory manager */
+    for (int i = 0; i < p->npages; i++)
+        if (p->pages[i]->write_fn == page_write) { /* ended (hollow_page) */
+            pgrec *r = p->pages[i]->attr;
+            ax_free(r->cs);
+            ax_free(r);
+            p->pages[i]->attr = NULL;
+        }
     if (p->doc)
         HPDF_Free(p->doc);
     if (p->spool)
@@ -481,6 +504,9 @@ static void pdf_free(ax_device *d)
         fclose(p->tree_spool);
     ax_buf_free(&p->tspool);
     ax_free(p->mcpar);
+    ax_free(p->mc_rd);
+    if (p->mc_spool)
+        fclose(p->mc_spool);
     ax_free(p->page_mc0);
     ax_free(p->page_nmc);
     ax_free(p->ovl);
@@ -2017,6 +2043,123 @@ static void reset_state(ax_pdf *p)
     p->pending = PEND_NONE;
 }
 
+/* An ended page keeps no libharu objects of its own but its dictionary,
+ * emptied: its keys are written as text once it ends (as HPDF_Dict_Write
+ * would write them), and its /Contents, which an overlay may still add
+ * to, when the file is saved. libharu's page (its keys, MediaBox, graphics
+ * state …) is some 3 KB; the text is 150 bytes. */
+
+static HPDF_STATUS page_write(HPDF_Dict d, HPDF_Stream st)
+{
+    const pgrec *r = d->attr;
+    char num[24];
+    HPDF_STATUS e = HPDF_Stream_Write(st, (const HPDF_BYTE *)r->text, (HPDF_UINT)r->split);
+    if (e == HPDF_OK)
+        e = HPDF_Stream_WriteStr(st, r->ncs > 1 ? "/Contents [ " : "/Contents ");
+    for (uint32_t i = 0; i < r->ncs && e == HPDF_OK; i++) {
+        snprintf(num, sizeof num, "%lu 0 R%s", (unsigned long)r->cs[i], r->ncs > 1 ? " " : "");
+        e = HPDF_Stream_WriteStr(st, num);
+    }
+    if (e == HPDF_OK)
+        e = HPDF_Stream_WriteStr(st, r->ncs > 1 ? "]\012" : "\012");
+    if (e == HPDF_OK)
+        e = HPDF_Stream_Write(st, (const HPDF_BYTE *)r->text + r->split,
+                              (HPDF_UINT)(r->len - r->split));
+    return e;
+}
+
+/* /Annots and /Tabs stay keys of the page: an overlay may add links. */
+static int link_key(HPDF_DictElement el)
+{
+    return strcmp(el->key, "Annots") == 0 || strcmp(el->key, "Tabs") == 0;
+}
+
+/* The page has ended: its keys become text, its libharu objects go (but
+ * its links: link_key). */
+static void hollow_page(ax_pdf *p, HPDF_Page page, HPDF_Dict contents, double h)
+{
+    if (!ok(p))
+        return;
+    HPDF_Stream st = xs_new(p->doc->mmgr, 0);
+    if (!st) {
+        ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
+        return;
+    }
+    size_t split = SIZE_MAX;
+    HPDF_STATUS e = HPDF_OK;
+    for (HPDF_UINT i = 0; i < page->list->count && e == HPDF_OK; i++) {
+        HPDF_DictElement el = HPDF_List_ItemAt(page->list, i);
+        HPDF_Obj_Header *hd = el ? el->value : NULL;
+        if (!hd) {
+            e = HPDF_INVALID_OBJECT;
+            break;
+        }
+        if (strcmp(el->key, "Contents") == 0) {
+            split = xs(st)->b.len;
+            continue;
+        }
+        if ((hd->obj_id & HPDF_OTYPE_HIDDEN) || link_key(el))
+            continue;
+        e = HPDF_Stream_WriteEscapeName(st, el->key);
+        if (e == HPDF_OK)
+            e = HPDF_Stream_WriteChar(st, ' ');
+        if (e == HPDF_OK)
+            e = HPDF_Obj_Write(el->value, st, NULL);
+        if (e == HPDF_OK)
+            e = HPDF_Stream_WriteStr(st, "\012");
+    }
+    ax_buf *b = &xs(st)->b;
+    pgrec *r = NULL;
+    if (e == HPDF_OK && split != SIZE_MAX && !b->failed && (r = ax_malloc(sizeof *r + b->len + 1))) {
+        memset(r, 0, sizeof *r);
+        r->cs = ax_malloc(sizeof *r->cs);
+        if (r->cs) {
+            r->cs[0] = obj_num(contents);
+            r->ncs = r->capcs = 1;
+        }
+        r->h = h;
+        r->split = split;
+        r->len = b->len;
+        memcpy(r->text, b->data ? b->data : "", b->len);
+    }
+    HPDF_Stream_Free(st);
+    if (!r || !r->cs) {
+        if (r)
+            ax_free(r);
+        if (e != HPDF_OK || split == SIZE_MAX)
+            ax_device_fail(&p->base, AX_ERR_IO, "cannot write page %d's dictionary", p->cur + 1);
+        else
+            ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
+        return;
+    }
+    HPDF_DictElement kept[2];
+    size_t nkept = 0;
+    for (HPDF_UINT i = 0; i < page->list->count; i++) {
+        HPDF_DictElement el = HPDF_List_ItemAt(page->list, i);
+        if (link_key(el) && nkept < 2) {
+            kept[nkept++] = el;
+            continue;
+        }
+        HPDF_Obj_Free(page->mmgr, el->value);
+        HPDF_FreeMem(page->mmgr, el);
+    }
+    HPDF_List_Clear(page->list);
+    for (size_t i = 0; i < nkept; i++)
+        if (HPDF_List_Add(page->list, kept[i]) != HPDF_OK) {
+            HPDF_Obj_Free(page->mmgr, kept[i]->value);
+            HPDF_FreeMem(page->mmgr, kept[i]);
+            ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
+        }
+    HPDF_PageAttr pa = page->attr;
+    if (pa->gstate)
+        HPDF_GState_Free(page->mmgr, pa->gstate);
+    HPDF_FreeMem(page->mmgr, pa);
+    page->before_write_fn = NULL; /* Page_BeforeWrite reads the attributes */
+    page->free_fn = NULL;         /* Page_OnFree frees them: pdf_free frees r */
+    page->write_fn = page_write;
+    page->attr = r;
+}
+
 static ax_status pdf_begin_page(ax_device *d, double w, double h)
 {
     ax_pdf *p = to_pdf(d);
@@ -2091,44 +2234,27 @@ static ax_status pdf_overlay(ax_device *d, size_t k)
     if (!ok(p))
         return p->base.status;
     HPDF_Page page = p->pages[k];
+    pgrec *r = page->attr;
     /* one more content stream, compressed as the page's own */
+    if (r->ncs == r->capcs) {
+        uint32_t *a = ax_reallocarray(r->cs, 2 * (size_t)r->capcs, sizeof *a);
+        if (!a)
+            return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
+        r->cs = a;
+        r->capcs *= 2;
+    }
     HPDF_Stream cs;
     HPDF_Dict dict = own_stream_object(p, &cs);
     if (!dict)
         return ok(p) ? ax_device_fail(d, AX_ERR_NOMEM, "out of memory") : p->base.status;
     dict->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
-    p->call = "the page's /Contents";
-    /* the current value, a stream or an array (HPDF_Dict_GetItem wants
-     * the class, and records an error for any other) */
-    void *cur = NULL;
-    for (HPDF_UINT i = 0; i < page->list->count && !cur; i++) {
-        HPDF_DictElement el = HPDF_List_ItemAt(page->list, i);
-        if (el && strcmp(el->key, "Contents") == 0) {
-            cur = el->value;
-            if (((HPDF_Obj_Header *)cur)->obj_class == HPDF_OCLASS_PROXY)
-                cur = ((HPDF_Proxy)cur)->obj;
-        }
-    }
-    if (!cur)
-        return ok(p) ? hpdf_failed(p) : p->base.status;
-    if ((((HPDF_Obj_Header *)cur)->obj_class & HPDF_OCLASS_ANY) == HPDF_OCLASS_ARRAY)
-        array_add(p, cur, dict);
-    else {
-        HPDF_Array a = new_array(p);
-        if (a) {
-            array_add(p, a, cur);
-            array_add(p, a, dict);
-            dict_add(p, page, "Contents", a);
-        }
-    }
-    if (!ok(p))
-        return p->base.status;
+    r->cs[r->ncs++] = obj_num(dict);
     p->page = page;
     p->cur = (int)k;
     p->in_overlay = 1;
     p->cs_dict = dict;
     p->cs = cs;
-    p->page_h = HPDF_Page_GetHeight(page);
+    p->page_h = r->h;
     p->next_mcid = p->page_nmc[k];
     reset_state(p);
     return p->base.status;
@@ -2165,6 +2291,10 @@ static ax_status pdf_end_page(ax_device *d)
         zdrain(p);
     }
     p->page_nmc[p->cur] = p->next_mcid;
+    if (!p->in_overlay) {
+        mc_spool(p);
+        hollow_page(p, p->page, p->cs_dict, p->page_h);
+    }
     p->page = NULL;
     p->in_overlay = 0;
     p->cs_dict = NULL;
@@ -2468,6 +2598,23 @@ static unsigned code_of(const ax_pdf *p, const pdf_font *pf, uint32_t c)
     return lo < end && list[lo] == c ? codes[lo] : 0;
 }
 
+/* The font's name in the document's one /Font dictionary, added there on
+ * first use: F1, F2 … as HPDF_Page_GetLocalFontName names them, without
+ * the page (an overlay's page is no longer libharu's). */
+static const char *local_font_name(ax_pdf *p, HPDF_Font font)
+{
+    if (!p->res_fonts)
+        return NULL;
+    const char *key = HPDF_Dict_GetKeyByObj(p->res_fonts, font);
+    if (key)
+        return key;
+    char name[32];
+    snprintf(name, sizeof name, "F%u", (unsigned)p->res_fonts->list->count + 1);
+    if (HPDF_Dict_Add(p->res_fonts, name, font) != HPDF_OK)
+        return NULL;
+    return HPDF_Dict_GetKeyByObj(p->res_fonts, font);
+}
+
 /* "<codes in hex> Tj\n" for a run, as HPDF_Page_ShowText writes it
  * (lowercase hex, two bytes a code), into p->hex; its length in *len. The
  * codes are the font's CIDs (code_of). Every code point must be in the
@@ -2595,8 +2742,8 @@ static ax_status pdf_show_text(ax_device *d, const ax_text_run *t)
     if (p->tfont != pf || p->tsize != t->size) {
         /* the font's name in the page's resources (added there on first use) */
         const char *local = NULL;
-        if (hp(p, "HPDF_Page_GetLocalFontName"))
-            local = HPDF_Page_GetLocalFontName(p->page, pf->hfont);
+        if (hp(p, "the font's name"))
+            local = local_font_name(p, pf->hfont);
         if (!local)
             return ok(p) ? hpdf_failed(p) : p->base.status;
         char name[HPDF_LIMIT_MAX_NAME_LEN + 8];
@@ -2843,8 +2990,52 @@ static void mark(ax_pdf *p)
     if (p->in_overlay) {
         if (room_for(p, (void **)&p->ovl, p->novl, &p->capovl, sizeof *p->ovl))
             p->ovl[p->novl++] = (ovmc){p->cur, mcid, (int)e};
-    } else if (room_for(p, (void **)&p->mcpar, p->nmcpar, &p->capmcpar, sizeof *p->mcpar))
-        p->mcpar[p->nmcpar++] = (int)e;
+    } else if (room_for(p, (void **)&p->mcpar, p->nmcpar - p->mc_base, &p->capmcpar,
+                        sizeof *p->mcpar))
+        p->mcpar[p->nmcpar++ - p->mc_base] = (int)e;
+}
+
+/* The ParentTree's entries of ended pages go to a temporary file
+ * MC_SPOOL_MEM bytes at a time (a table cell is an entry: 80,000
+ * activities are two million); write_tree reads them back in order. */
+#define MC_SPOOL_MEM (256u * 1024)
+#define MC_READ 4096
+
+static void mc_spool(ax_pdf *p)
+{
+    size_t n = p->nmcpar - p->mc_base;
+    if (n * sizeof *p->mcpar < MC_SPOOL_MEM || !ok(p))
+        return;
+    if (!p->mc_spool && !(p->mc_spool = tmpfile())) {
+        ax_device_fail(&p->base, AX_ERR_IO, "cannot make a temporary file: %s",
+                       strerror(errno));
+        return;
+    }
+    if (fwrite(p->mcpar, sizeof *p->mcpar, n, p->mc_spool) != n) {
+        ax_device_fail(&p->base, AX_ERR_IO, "cannot write a temporary file: %s",
+                       strerror(errno));
+        return;
+    }
+    p->mc_base = p->nmcpar;
+}
+
+/* Entry m of mcpar (0 <= m < nmcpar), or -1 when the file cannot be read. */
+static int mc_get(ax_pdf *p, size_t m)
+{
+    if (m >= p->mc_base)
+        return p->mcpar[m - p->mc_base];
+    if (m < p->mc_rd_at || m - p->mc_rd_at >= p->mc_rd_n) {
+        if (!p->mc_rd && !(p->mc_rd = ax_reallocarray(NULL, MC_READ, sizeof *p->mc_rd)))
+            return -1;
+        size_t at = m - m % MC_READ, n = p->mc_base - at < MC_READ ? p->mc_base - at : MC_READ;
+        if (fflush(p->mc_spool) != 0 || fseeko(p->mc_spool, (off_t)(at * sizeof *p->mc_rd),
+                                               SEEK_SET) != 0 ||
+            fread(p->mc_rd, sizeof *p->mc_rd, n, p->mc_spool) != n)
+            return -1;
+        p->mc_rd_at = at;
+        p->mc_rd_n = n;
+    }
+    return p->mc_rd[m - p->mc_rd_at];
 }
 
 /* A copy of str (owned by the element), or NULL. */
@@ -3587,7 +3778,12 @@ static int write_tree(void *ctx, size_t i, uint32_t base, ax_buf *b)
             for (size_t m = from; m < to; m++) {
                 if (m > from)
                     ax_buf_append(b, " ", 1);
-                put_ref(b, base + 1 + (uint32_t)p->mcpar[m]);
+                int e = mc_get(p, m);
+                if (e < 0) {
+                    ax_device_fail(&p->base, AX_ERR_IO, "cannot read a temporary file back");
+                    return 0;
+                }
+                put_ref(b, base + 1 + (uint32_t)e);
             }
             /* then the page's overlays' MCIDs, which follow them */
             size_t lo = 0, hi = p->novl;

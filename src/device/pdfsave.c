@@ -197,11 +197,26 @@ static void write_plain(saver *s, uint32_t id, HPDF_XrefEntry e)
         hfail(s, r, "object", id);
         return;
     }
+    /* HPDF_Dict_Write gave the stream a /Filter array of its own; it is
+     * out, and kept it would cost some 800 bytes a stream until the end
+     * (two streams a page). */
+    HPDF_Obj_Header *h = e->obj;
+    if ((h->obj_class & HPDF_OCLASS_ANY) == HPDF_OCLASS_DICT && ((HPDF_Dict)e->obj)->stream)
+        HPDF_Dict_RemoveElement(e->obj, "Filter");
     put(s, "\nendobj\n");
     maybe_flush(s, 0);
 }
 
 static void write_objstm(saver *s, size_t j, uint32_t id);
+
+/* An object stream takes no more objects once it has AX_PDF_OBJSTM_MAX of
+ * them or AX_PDF_OBJSTM_BYTES of text: a few big objects (the leaves of a
+ * long document's ParentTree) would otherwise make one stream, and its
+ * deflate buffer, tens of megabytes. */
+static int full(const objstm *o)
+{
+    return o->n == AX_PDF_OBJSTM_MAX || o->body.len >= AX_PDF_OBJSTM_BYTES;
+}
 
 /* The object stream object `id` goes in (a new one when the last is full),
  * its entry and offset recorded; NULL when out of memory. */
@@ -211,7 +226,7 @@ static objstm *slot(saver *s, uint32_t id)
     if (!extra && !entry(s, id))
         return NULL;
     objstm *o = s->nos ? s->os[s->nos - 1] : NULL;
-    if (o && o->n == AX_PDF_OBJSTM_MAX && s->osbase) {
+    if (o && full(o) && s->osbase) {
         /* full, and its number known: written now, its body freed */
         write_objstm(s, s->nos - 1, s->osbase + (uint32_t)(s->nos - 1));
         maybe_flush(s, 0);
@@ -219,7 +234,7 @@ static objstm *slot(saver *s, uint32_t id)
         s->os[s->nos - 1] = NULL;
         o = NULL;
     }
-    if (!o || o->n == AX_PDF_OBJSTM_MAX) {
+    if (!o || full(o)) {
         if (s->nos == s->oscap) {
             size_t cap = s->oscap ? 2 * s->oscap : 16;
             objstm **a = ax_reallocarray(s->os, cap, sizeof *a);
@@ -241,6 +256,9 @@ static objstm *slot(saver *s, uint32_t id)
         memset(o, 0, sizeof *o);
         s->os[s->nos++] = o;
         s->body.attr = &o->body;
+        /* a stream closed by its size leaves its slots unused: the k-th
+         * stream's objects are slots k * MAX on (entry_of) */
+        s->npacked = (s->nos - 1) * (size_t)AX_PDF_OBJSTM_MAX;
     }
     o->ids[o->n] = id;
     o->offs[o->n] = (uint32_t)o->body.len;

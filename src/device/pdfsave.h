@@ -7,9 +7,9 @@
  * structure element dictionary per cell, heading, paragraph, span) is then
  * mostly object headers and xref entries. Here every object that may be
  * (dictionaries without a stream, arrays, numbers …) goes into deflated
- * object streams of up to AX_PDF_OBJSTM_MAX objects; stream objects (pages'
- * contents, fonts, ICC profile, the XMP metadata, which PDF/A wants
- * readable as it is) stay ordinary indirect objects, written by libharu's
+ * object streams of up to AX_PDF_OBJSTM_MAX objects (or AX_PDF_OBJSTM_BYTES
+ * of text); stream objects (pages' contents, fonts, ICC profile, the XMP
+ * metadata, which PDF/A wants readable as it is) stay ordinary indirect objects, written by libharu's
  * own HPDF_Obj_WriteValue in libharu's order, so its before-write
  * callbacks, ours (pdf.c's keep_compressed / restore_filter) and the
  * indirect /Length numbers work as in HPDF_SaveToStream. The file ends
@@ -28,6 +28,7 @@
 #include "../base/base.h"
 
 #define AX_PDF_OBJSTM_MAX 200
+#define AX_PDF_OBJSTM_BYTES (256 * 1024) /* text: a stream is full past it */
 
 /* Objects the caller serializes itself (the PDF device's structure tree:
  * thousands of small dictionaries, cheaper as text than as libharu
