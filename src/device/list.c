@@ -36,6 +36,9 @@ static ax_status announce(const ax_display *dl, size_t from, size_t to, ax_devic
  * does not stream (its fonts announced before its first page, its footers
  * drawn on the page, not as overlays). */
 #define HOLD_PAGES 64
+/* After the first batch, pages go HOLD_MORE at a time: a page's commands
+ * are some 120 KB in a long table, and nothing gains from holding more. */
+#define HOLD_MORE 16
 
 ax_display *ax_display_new(void)
 {
@@ -79,7 +82,7 @@ void ax_display_begin_page(ax_display *dl, double width, double height)
 {
     if (dl->dev) {
         leave(dl);
-        if (dl->npages - dl->sent >= HOLD_PAGES)
+        if (dl->npages - dl->sent >= (dl->sent ? HOLD_MORE : HOLD_PAGES))
             send_pages(dl, dl->sent, dl->npages);
     }
     if (dl->npages == dl->cap) {

@@ -122,6 +122,8 @@ typedef struct ax_pdf {
     pdf_font **fonts;
     size_t nfonts;
     struct zpool *zp;        /* streams being compressed (zpool_*) */
+    struct csrec *csr;       /* content streams spooled and emptied (hollow_stream) */
+    size_t ncsr, capcsr;
     FILE *spool;             /* compressed page contents until the save (zdrain) */
     uint64_t spool_len;
     uint16_t *cid;           /* code point → CID (0: none yet), TrueType fonts */
@@ -481,6 +483,7 @@ static void pdf_free(ax_device *d)
         HPDF_Free(p->doc);
     if (p->spool)
         fclose(p->spool);
+    ax_free(p->csr);
     for (size_t i = 0; i < p->nfonts; i++) {
         ax_free(p->fonts[i]->cps);
         ax_free(p->fonts[i]->codes);
@@ -992,6 +995,82 @@ static int spool_write(ax_pdf *p, const char *data, size_t n, uint64_t *off)
     return 1;
 }
 
+/* A content stream once spooled: its dictionary stays (the object and its
+ * number), emptied, and the save writes it from the spool (content_raw):
+ * the same bytes as libharu's, without its objects (its keys, its stream,
+ * the job's streams: some 2 KB a stream, two streams a page). */
+typedef struct csrec {
+    HPDF_Number length; /* its /Length, an indirect number (written later) */
+    uint64_t off;       /* the compressed bytes in the spool */
+    uint32_t len;
+} csrec;
+
+static HPDF_STATUS content_mark(HPDF_Dict d, HPDF_Stream st)
+{
+    (void)d;
+    (void)st;
+    return HPDF_OK;
+}
+
+/* Returns 1 when the job's dictionary is emptied (the job is then done with). */
+static int hollow_stream(ax_pdf *p, zjob *j, uint64_t off, size_t len)
+{
+    HPDF_Dict d = j->dict;
+    if (len > UINT32_MAX || d->list->count != 1 || d->write_fn || d->after_write_fn ||
+        d->filterParams)
+        return 0; /* not a dictionary DictStream_New made: left as it is */
+    HPDF_Number length = HPDF_Dict_GetItem(d, "Length", HPDF_OCLASS_NUMBER);
+    if (!length || !room_for(p, (void **)&p->csr, p->ncsr, &p->capcsr, sizeof *p->csr)) {
+        if (!length)
+            HPDF_Error_Reset(p->doc->mmgr->error); /* GetItem recorded "not found" */
+        return 0;
+    }
+    p->csr[p->ncsr] = (csrec){length, off, (uint32_t)len};
+    HPDF_DictElement el = HPDF_List_ItemAt(d->list, 0);
+    HPDF_Obj_Free(d->mmgr, el->value); /* the proxy: the number stays */
+    HPDF_FreeMem(d->mmgr, el);
+    HPDF_List_Clear(d->list);
+    HPDF_Stream_Free(d->stream);
+    d->stream = NULL;
+    d->write_fn = content_mark;
+    d->attr = (void *)(uintptr_t)++p->ncsr;
+    return 1;
+}
+
+/* pdfsave.h's raw: the emptied content streams, written from the spool as
+ * HPDF_Dict_Write wrote them (keep_compressed). */
+static int content_raw(void *ctx, void *obj, ax_buf *out)
+{
+    ax_pdf *p = ctx;
+    const HPDF_Obj_Header *h = obj;
+    if ((h->obj_class & HPDF_OCLASS_ANY) != HPDF_OCLASS_DICT ||
+        ((HPDF_Dict)obj)->write_fn != content_mark)
+        return 0;
+    if (!out)
+        return 1;
+    const csrec *r = &p->csr[(uintptr_t)((HPDF_Dict)obj)->attr - 1];
+    r->length->value = (HPDF_INT32)r->len;
+    ax_buf_printf(out, "<<\n/Length %lu 0 R\n/Filter [ /FlateDecode ]\n>>\nstream\r\n",
+                  (unsigned long)obj_num(r->length));
+    int fd = fileno(p->spool);
+    for (size_t done = 0; done < r->len && !out->failed;) {
+        char buf[65536];
+        size_t k = r->len - done < sizeof buf ? r->len - done : sizeof buf;
+        ssize_t n = pread(fd, buf, k, (off_t)(r->off + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            ax_device_fail(&p->base, AX_ERR_IO, "cannot read a temporary file back: %s",
+                           n < 0 ? strerror(errno) : "it is shorter");
+            return 0;
+        }
+        ax_buf_append(out, buf, (size_t)n);
+        done += (size_t)n;
+    }
+    ax_buf_puts(out, "\nendstream");
+    return !out->failed;
+}
+
 /* Page contents compressed so far, in the order they were queued, go to
  * the spool and leave memory (the device's thread; fonts stay). */
 static void zdrain(ax_pdf *p)
@@ -1012,6 +1091,13 @@ static void zdrain(ax_pdf *p)
         uint64_t off;
         if (!spool_write(p, o->b.data, o->b.len, &off))
             return;
+        if (hollow_stream(p, j, off, o->b.len)) {
+            pthread_mutex_lock(&z->mu);
+            z->jobs[z->drained - 1] = NULL;
+            pthread_mutex_unlock(&z->mu);
+            zjob_free(j);
+            continue;
+        }
         o->spooled = 1;
         o->spool_fd = fileno(p->spool);
         o->spool_off = off;
@@ -1058,7 +1144,7 @@ static void zpool_finish(ax_pdf *p)
     }
     for (size_t i = 0; i < z->n; i++) {
         zjob *j = z->jobs[i];
-        if (!j->zipped || j->st != HPDF_OK || !j->dict || !j->out || j->dict->write_fn ||
+        if (!j || !j->zipped || j->st != HPDF_OK || !j->dict || !j->out || j->dict->write_fn ||
             j->dict->after_write_fn)
             continue; /* libharu compresses it at save (or it is not in the file) */
         HPDF_Stream_Free(j->src); /* borrowed the blocks of dict->stream */
@@ -3949,7 +4035,7 @@ static ax_status pdf_close(ax_device *d)
     md5_init(&of.md5);
     if (hp(p, "ax_pdf_save_compact")) {
         ax_pdf_extra tree = {p->tree_root, p->nelems + 1 + tree_leaves(p), p, write_tree,
-                             tree_which};
+                             tree_which, content_raw};
         ax_pdf_sink sink = {out_flush, &of};
         ax_status sst = ax_pdf_save_compact(p->doc, &tree, &sink, &xs(p->doc->stream)->b, msg,
                                             sizeof msg);

@@ -207,6 +207,26 @@ static void write_plain(saver *s, uint32_t id, HPDF_XrefEntry e)
     maybe_flush(s, 0);
 }
 
+/* An object the caller writes whole (ax_pdf_extra.raw). */
+static void write_raw(saver *s, const ax_pdf_extra *x, uint32_t id, void *obj)
+{
+    char a[24];
+    if (!entry(s, id))
+        return;
+    s->type[id] = 1;
+    s->f2[id] = here(s);
+    s->f3[id] = 0;
+    put(s, utoa(a + sizeof a, id));
+    put(s, " 0 obj\n");
+    if (!x->raw(x->ctx, obj, s->out)) {
+        fail(s, s->out->failed ? AX_ERR_NOMEM : AX_ERR_IO, "cannot write object %lu",
+             (unsigned long)id);
+        return;
+    }
+    put(s, "\nendobj\n");
+    maybe_flush(s, 0);
+}
+
 static void write_objstm(saver *s, size_t j, uint32_t id);
 
 /* An object stream takes no more objects once it has AX_PDF_OBJSTM_MAX of
@@ -601,6 +621,10 @@ static void save(saver *s, const ax_pdf_extra *x)
         unsigned cls = h->obj_class & HPDF_OCLASS_ANY;
         if (x && x->root && e->obj == x->root && e->gen_no == 0) {
             root_id = i; /* written by the caller, once the numbers are known */
+            continue;
+        }
+        if (x && x->raw && e->gen_no == 0 && x->raw(x->ctx, e->obj, NULL)) {
+            write_raw(s, x, i, e->obj);
             continue;
         }
         if (e->gen_no != 0 || (cls == HPDF_OCLASS_DICT && ((HPDF_Dict)e->obj)->stream) ||

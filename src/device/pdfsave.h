@@ -48,6 +48,12 @@ typedef struct ax_pdf_extra {
      * (its number: base + *which). Returns 0 when it cannot tell (an I/O
      * error). */
     int (*which)(void *ctx, size_t i, size_t *which);
+    /* When not NULL, asked of every libharu object: raw(ctx, obj, NULL)
+     * says whether the caller writes it itself, as an ordinary indirect
+     * object (a stream whose bytes libharu no longer holds);
+     * raw(ctx, obj, out) then appends what comes between "N 0 obj\n" and
+     * "\nendobj\n", and returns 0 at an error. */
+    int (*raw)(void *ctx, void *obj, ax_buf *out);
 } ax_pdf_extra;
 
 /* Where the file goes as it is made: flush(ctx, data, n) takes the first
