@@ -169,11 +169,17 @@ tags: build/annex $(PDFJS)
 
 # The batch's worker threads under ThreadSanitizer: every demo layout and the
 # country sheets rendered by 4 workers at once; any race report fails.
+# Each source compiled on its own (in parallel), as for build/asan.
 TSAN := -O1 -g -fsanitize=thread
-build/tsan/annex: $(SRC_LIB) $(GEN_SRC) $(SRC_CLI) $(HDRS)
+TSAN_OBJ := $(SRC_LIB:src/%.c=build/tsan/%.o) build/tsan/srgb_icc.o $(SRC_CLI:src/%.c=build/tsan/%.o)
+build/tsan/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(TSAN) $(WARN) $(PKG_CFLAGS) -c $< -o $@
+build/tsan/srgb_icc.o: $(GEN_SRC)
 	@mkdir -p build/tsan
-	$(CC) $(CPPFLAGS) $(TSAN) $(WARN) $(PKG_CFLAGS) -o $@ $(SRC_LIB) $(GEN_SRC) $(SRC_CLI) \
-	    $(PKG_LIBS)
+	$(CC) $(CPPFLAGS) $(TSAN) $(WARN) -c $< -o $@
+build/tsan/annex: $(TSAN_OBJ)
+	$(CC) $(TSAN) -o $@ $^ $(PKG_LIBS)
 tsan: build/tsan/annex
 	@sh tests/batch/tsan.sh build/tsan/annex
 
@@ -187,16 +193,19 @@ asan: build/asan/annex build/inkcheck build/pngdiff $(TESTS:%=build/asan/%)
 	@sh tests/render/png.sh build/asan/annex build/pngdiff
 	@sh tests/batch/run.sh build/asan/annex build/inkcheck
 
-# The fuzz target, built with libFuzzer; `check` replays the seed corpus.
-build/fuzz_csv: fuzz/fuzz_csv.c $(SRC_LIB) $(GEN_SRC) $(HDRS)
-	@mkdir -p build
-	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	    $(PKG_CFLAGS) -o $@ fuzz/fuzz_csv.c $(SRC_LIB) $(GEN_SRC) $(PKG_LIBS)
-
-build/fuzz_layout: fuzz/fuzz_layout.c $(SRC_LIB) $(GEN_SRC) $(HDRS)
-	@mkdir -p build
-	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	    $(PKG_CFLAGS) -o $@ fuzz/fuzz_layout.c $(SRC_LIB) $(GEN_SRC) $(PKG_LIBS)
+# The fuzz targets, built with libFuzzer; `check` replays the seed corpus.
+# The library is compiled once, a source at a time, into build/fuzz/ with the
+# fuzzer's coverage instrumentation (fuzzer-no-link) and linked into both.
+FUZZ := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_LIB_OBJ := $(SRC_LIB:src/%.c=build/fuzz/%.o) build/fuzz/srgb_icc.o
+build/fuzz/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) $(FUZZ) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c $< -o $@
+build/fuzz/srgb_icc.o: $(GEN_SRC)
+	@mkdir -p build/fuzz
+	clang $(CPPFLAGS) $(FUZZ) -fsanitize=fuzzer-no-link -c $< -o $@
+build/fuzz_csv build/fuzz_layout: build/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJ) $(HDRS)
+	clang $(CPPFLAGS) $(FUZZ) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIB_OBJ) $(PKG_LIBS)
 
 fuzz-seeds: build/fuzz_csv build/fuzz_layout
 	@./build/fuzz_csv -runs=0 fuzz/corpus tests/fixtures 2>&1 | tail -n 1
