@@ -657,16 +657,29 @@ static void other_separator_is_named(void **state)
 }
 
 /* More unknown columns than SQLite can add to activities: an error at the
- * first column not kept, naming the count and the limit; the rest loads. */
+ * first column not kept, naming the count and the limit; the rest loads.
+ * Under ASan, SQLite's 2,000 limit takes 2,000 ALTER TABLEs, each parsing
+ * the whole schema again (15 s): there the limit is lowered to 200 with
+ * sqlite3_limit, which load.c reads, and the header has 300 extra columns
+ * (the same path; the plain build still goes to SQLite's own limit). */
+#if defined(__SANITIZE_ADDRESS__)
+#define MANY_COLUMNS_LIMIT 200
+#define MANY_COLUMNS 300
+#else
+#define MANY_COLUMNS_LIMIT 0 /* SQLite's own */
+#define MANY_COLUMNS 2100
+#endif
 static void too_many_columns(void **state)
 {
     fixture *f = *state;
+    if (MANY_COLUMNS_LIMIT)
+        sqlite3_limit(f->db, SQLITE_LIMIT_COLUMN, MANY_COLUMNS_LIMIT);
     ax_buf csv = {0};
     ax_buf_puts(&csv, "date,title_en");
-    for (int i = 0; i < 2100; i++)
+    for (int i = 0; i < MANY_COLUMNS; i++)
         ax_buf_printf(&csv, ",x%d", i);
     ax_buf_puts(&csv, "\n2021-3,Seminar");
-    for (int i = 0; i < 2100; i++)
+    for (int i = 0; i < MANY_COLUMNS; i++)
         ax_buf_puts(&csv, ",v");
     ax_buf_puts(&csv, "\n");
     assert_false(csv.failed);
@@ -681,7 +694,9 @@ static void too_many_columns(void **state)
     assert_int_equal(d->row, 1);
     long limit = sqlite3_limit(f->db, SQLITE_LIMIT_COLUMN, -1);
     assert_int_equal(d->col, 2 + (limit - 25) + 1); /* 25 columns of its own */
-    assert_non_null(strstr(d->message, "the header has 2102 columns"));
+    char want[64];
+    snprintf(want, sizeof want, "the header has %d columns", MANY_COLUMNS + 2);
+    assert_non_null(strstr(d->message, want));
     assert_non_null(strstr(d->message, "are not loaded"));
     assert_int_equal(q(f, "SELECT count(*) FROM activities"), 1);
     assert_int_equal(q(f, "SELECT count(*) FROM pragma_table_info('activities')"), limit);
