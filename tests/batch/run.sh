@@ -4,6 +4,9 @@
 # checked against SQL (tests/render/sheetcheck.py).
 #   sh tests/batch/run.sh build/annex build/inkcheck
 set -u
+# Debian's python3 (make deps installs what the checks import): a python3
+# earlier in PATH may be a wrapper that takes half a second to start.
+PY=/usr/bin/python3
 ANNEX=${1:-build/annex}
 INK=${2:-build/inkcheck}
 case $ANNEX in /*) ;; *) ANNEX=$PWD/$ANNEX ;; esac
@@ -38,7 +41,7 @@ n=$(ls "$TMP/shards" | grep -c '\.pdf$')
 [ "$n" = "$NCODES" ] && ok || bad "shards wrote $n PDFs, want $NCODES"
 if diff -r -x 'manifest*.json' "$TMP/full" "$TMP/shards" >/dev/null; then ok; else bad "shard union differs from the full run"; fi
 # shards are disjoint and their manifests add up to the full one
-python3 - "$TMP/full/manifest.json" "$TMP"/shards/manifest-?-of-3.json <<'PY' && ok || bad "shard manifests do not add up to the full manifest"
+"$PY" - "$TMP/full/manifest.json" "$TMP"/shards/manifest-?-of-3.json <<'PY' && ok || bad "shard manifests do not add up to the full manifest"
 import json, sys
 full = json.load(open(sys.argv[1]))["documents"]
 parts = [d for f in sys.argv[2:] for d in json.load(open(f))["documents"]]
@@ -51,7 +54,7 @@ batch "$L" --each "$EACH" -o "$TMP/j1/{code}.pdf" -j 1 2>/dev/null
 if diff -r "$TMP/full" "$TMP/j1" >/dev/null; then ok; else bad "-j 1 differs from -j 2"; fi
 
 # --- the manifest tells the truth about every file --------------------------
-python3 - "$TMP/full" <<'PY' && ok || bad "manifest does not match the files"
+"$PY" - "$TMP/full" <<'PY' && ok || bad "manifest does not match the files"
 import hashlib, json, os, subprocess, sys
 d = sys.argv[1]
 m = json.load(open(os.path.join(d, "manifest.json")))
@@ -88,7 +91,7 @@ n=$(ls "$TMP/fail" | grep -c '\.pdf$')
 [ ! -e "$TMP/fail/EG.pdf" ] && ok || bad "the failed document left a file"
 grep -q "1 document failed" "$TMP/fail.err" && grep -q "row .* (code=EG): .*EG.pdf: .*integer overflow" "$TMP/fail.err" &&
     ok || { bad "the failure is not listed at the end"; cat "$TMP/fail.err"; }
-python3 -c "
+"$PY" -c "
 import json,sys; m=json.load(open('$TMP/fail/manifest.json'))
 assert [f['parameters']['code'] for f in m['failed']] == ['EG'], m['failed']
 assert len(m['documents']) == $NCODES - 1" && ok || bad "the manifest does not list the failure"
@@ -252,7 +255,7 @@ FIVE="SELECT DISTINCT code FROM activity_countries ORDER BY code LIMIT 5"
 st=$?
 [ $st = 0 ] && grep -q "shard 6/6 has no rows: the query gave 5 rows for 6 shards" "$TMP/s6.err" && ok ||
     { bad "--shard 6/6 of 5 rows: exit $st"; cat "$TMP/s6.err"; }
-python3 - "$TMP/s6/manifest-6-of-6.json" <<'PY' && ok || bad "--shard 6/6 of 5 rows: the manifest"
+"$PY" - "$TMP/s6/manifest-6-of-6.json" <<'PY' && ok || bad "--shard 6/6 of 5 rows: the manifest"
 import json, sys
 m = json.load(open(sys.argv[1]))
 assert m["shard"] == {"k": 6, "n": 6}, m
@@ -261,7 +264,7 @@ PY
 "$ANNEX" batch "$L" --each "SELECT code FROM countries WHERE 0" -o "$TMP/none/{code}.pdf" -q 2>"$TMP/none.err"
 st=$?
 [ $st = 0 ] && grep -q "returned no row" "$TMP/none.err" &&
-    python3 -c "import json; m = json.load(open('$TMP/none/manifest.json')); assert m['rows'] == 0 and m['documents'] == [] and m['failed'] == []" &&
+    "$PY" -c "import json; m = json.load(open('$TMP/none/manifest.json')); assert m['rows'] == 0 and m['documents'] == [] and m['failed'] == []" &&
     ok || { bad "a query with no row: exit $st, or no manifest"; cat "$TMP/none.err"; }
 
 # --- data and layout problems together, in one run ------------------------------------
@@ -282,7 +285,7 @@ st=$?
 "$ANNEX" batch "$TMP/badlayout.yaml" -d "$TMP/baddata" --each "$EACH" -o "$TMP/both/{code}.pdf" \
     --diagnostics json 2>"$TMP/both.json"
 st=$?
-python3 - "$TMP/both.json" "$st" <<'PY' && ok || { bad "--diagnostics json"; cat "$TMP/both.json"; }
+"$PY" - "$TMP/both.json" "$st" <<'PY' && ok || { bad "--diagnostics json"; cat "$TMP/both.json"; }
 import json, sys
 o = json.load(open(sys.argv[1]))
 assert o["command"] == "batch" and o["status"] == int(sys.argv[2]) == 1, o
@@ -295,7 +298,7 @@ for p in o["problems"]:
 PY
 "$ANNEX" batch "$TMP/failing.yaml" --each "$EACH" -o "$TMP/failj/{code}.pdf" --diagnostics json 2>"$TMP/failj.json"
 st=$?
-python3 - "$TMP/failj.json" "$st" <<'PY' && ok || { bad "--diagnostics json, a failing document"; head -c 2000 "$TMP/failj.json"; }
+"$PY" - "$TMP/failj.json" "$st" <<'PY' && ok || { bad "--diagnostics json, a failing document"; head -c 2000 "$TMP/failj.json"; }
 import json, sys
 o = json.load(open(sys.argv[1]))
 assert o["status"] == int(sys.argv[2]) == 1, o
@@ -328,7 +331,7 @@ st=$?
     ok || { bad "-q"; cat "$TMP/quiet.err"; }
 
 # --- the manifest: jansson's JSON, in a fixed order, the same bytes twice -------------
-python3 - "$TMP/root/out/manifest.json" <<'PY' && ok || bad "the manifest of the hostile values"
+"$PY" - "$TMP/root/out/manifest.json" <<'PY' && ok || bad "the manifest of the hostile values"
 import json, sys
 m = json.load(open(sys.argv[1]))
 assert list(m) == ["generator", "layout", "each", "rows", "documents", "failed"], list(m)
@@ -349,11 +352,11 @@ if [ -f layouts/country-sheet.yaml ] && [ -f tests/render/sheetcheck.py ]; then
     batch layouts/country-sheet.yaml --each "$EACH" -o "$TMP/sheets/{code}.pdf" 2>"$TMP/sheets.err"
     st=$?
     [ $st = 0 ] && ok || { bad "country sheets: exit $st"; tail -5 "$TMP/sheets.err"; }
-    python3 tests/render/sheetcheck.py "$TMP/sheets" "$TMP/data.sqlite" >"$TMP/sheetcheck.out" 2>&1 &&
+    "$PY" tests/render/sheetcheck.py "$TMP/sheets" "$TMP/data.sqlite" >"$TMP/sheetcheck.out" 2>&1 &&
         ok || { bad "sheetcheck"; head -20 "$TMP/sheetcheck.out"; }
     # clreq: no two full-width marks in a row wider than 0.75 em a mark, in any
     # sheet (MuPDF's character boxes); the names "…（WS）" and lists "（5），" have some
-    python3 tests/render/punctcheck.py --min-pairs 50 "$TMP"/sheets/*.pdf >"$TMP/punct.out" 2>&1 &&
+    "$PY" tests/render/punctcheck.py --min-pairs 50 "$TMP"/sheets/*.pdf >"$TMP/punct.out" 2>&1 &&
         ok || { bad "punctcheck on the sheets"; grep -v ", widest" "$TMP/punct.out" | head; }
     tail -n 1 "$TMP/punct.out"
     grep -q "^$TMP/sheets/.*warning" "$TMP/sheets.err" && { bad "country sheets print warnings"; grep "^$TMP/sheets/.*warning" "$TMP/sheets.err" | sort | uniq -c | head; } || ok

@@ -6,6 +6,9 @@
 # against fontconfig's own tools (fc-match, fc-query); watch's PDFs by
 # pdfinfo and pdftotext.
 set -u
+# Debian's python3 (make deps installs what the checks import): a python3
+# earlier in PATH may be a wrapper that takes half a second to start.
+PY=/usr/bin/python3
 ANNEX=${1:-build/annex}
 cd "$(dirname "$0")/../.." || exit 2
 case $ANNEX in /*) ;; *) ANNEX=$PWD/$ANNEX ;; esac
@@ -82,7 +85,7 @@ for f in tests/fixtures/*.csv tests/fixtures/corrections data; do
     st=$?
     "$ANNEX" check --format json "$f" >"$TMP/json" 2>"$TMP/err"
     jst=$?
-    if [ $jst = $st ] && n=$(python3 "$TMP/json_vs_text.py" "$TMP/json" "$TMP/text" $st 2>"$TMP/pyerr"); then
+    if [ $jst = $st ] && n=$("$PY" "$TMP/json_vs_text.py" "$TMP/json" "$TMP/text" $st 2>"$TMP/pyerr"); then
         ok
     else
         bad "check --format json $f (exit $jst, text $st)"
@@ -91,7 +94,7 @@ for f in tests/fixtures/*.csv tests/fixtures/corrections data; do
 done
 # the shipped data: no error, every note (the corrections) included
 "$ANNEX" check --format=json data >"$TMP/json"
-python3 - "$TMP/json" <<'PY' && ok || bad "check --format json data: notes or status"
+"$PY" - "$TMP/json" <<'PY' && ok || bad "check --format json data: notes or status"
 import json, sys
 o = json.load(open(sys.argv[1]))
 notes = [p for p in o["problems"] if p["severity"] == "note"]
@@ -101,7 +104,7 @@ assert any(p["code"] == "correction" and p["file"] == "data/activities.csv"
 PY
 # bad dates, exactly: file, line, column, severity, code
 "$ANNEX" check --format json tests/fixtures/bad-dates.csv >"$TMP/json"
-python3 - "$TMP/json" <<'PY' && ok || bad "check --format json bad-dates.csv: the first problem"
+"$PY" - "$TMP/json" <<'PY' && ok || bad "check --format json bad-dates.csv: the first problem"
 import json, sys
 p = json.load(open(sys.argv[1]))["problems"][0]
 assert p == {"file": "tests/fixtures/bad-dates.csv", "line": 2, "column": 1,
@@ -110,7 +113,7 @@ assert p == {"file": "tests/fixtures/bad-dates.csv", "line": 2, "column": 1,
 PY
 # a path that does not exist: exit 2, and still one JSON object
 "$ANNEX" check --format json /nonexistent >"$TMP/json" 2>/dev/null
-[ $? = 2 ] && python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); assert o["status"]==2 and o["problems"][0]["file"]=="/nonexistent"' "$TMP/json" &&
+[ $? = 2 ] && "$PY" -c 'import json,sys; o=json.load(open(sys.argv[1])); assert o["status"]==2 and o["problems"][0]["file"]=="/nonexistent"' "$TMP/json" &&
     ok || bad "check --format json on a missing path"
 
 # ---- query and db: getopt, exit codes --------------------------------------
@@ -273,7 +276,7 @@ for l in "" layouts/pct-ta-annex.yaml layouts/sdg-coverage.yaml layouts/country-
     # shellcheck disable=SC2086  # no layout: no argument
     "$ANNEX" fonts --format json $l >"$TMP/fonts.json" 2>"$TMP/err"
     st=$?
-    if [ $st = 0 ] && python3 "$TMP/fonts.py" "$TMP/fonts.json" >/dev/null 2>"$TMP/pyerr"; then ok; else
+    if [ $st = 0 ] && "$PY" "$TMP/fonts.py" "$TMP/fonts.json" >/dev/null 2>"$TMP/pyerr"; then ok; else
         bad "annex fonts --format json ${l:-(built-in)}: exit $st"; cat "$TMP/err" "$TMP/pyerr" | tail -4
     fi
 done
@@ -299,7 +302,7 @@ expect 1 "nofont.yaml:3:3: error: style 'body': no installed font has the family
 grep -q "nofont.yaml:4:3: error: style 'caption': no installed font has the family 'No Such Family Either'" "$TMP/err" &&
     [ "$(grep -c "Nonesuch Sans 42" "$TMP/err")" = 1 ] && grep -Eq "^  Nonesuch Sans 42 +not found$" "$TMP/out" &&
     ok || { bad "fonts: the missing families (once each, at their style)"; cat "$TMP/err"; }
-"$ANNEX" fonts --format json "$TMP/nofont.yaml" 2>/dev/null | python3 -c '
+"$ANNEX" fonts --format json "$TMP/nofont.yaml" 2>/dev/null | "$PY" -c '
 import json, sys
 o = json.load(sys.stdin)
 body = [s for s in o["styles"] if s["name"] == "body"][0]

@@ -4,6 +4,9 @@
 #   sh tests/cli/run.sh build/annex            run
 #   sh tests/cli/run.sh build/annex --update   rewrite the golden files (review the diff!)
 set -u
+# Debian's python3 (make deps installs what the checks import): a python3
+# earlier in PATH may be a wrapper that takes half a second to start.
+PY=/usr/bin/python3
 ANNEX=${1:-build/annex}
 UPDATE=${2:-}
 cd "$(dirname "$0")/../.." || exit 2   # paths in the golden files are from the top
@@ -85,7 +88,7 @@ golden query-activities-of-country "$ANNEX" query \
     | tail -n +2 >"$TMP/annex-years"
 "$ANNEX" query "SELECT id, date, coalesce(countries, ''), coalesce(groups_zh, '') FROM activities ORDER BY id" \
     2>/dev/null | tail -n +2 >"$TMP/annex-rows"
-python3 - data/activities.csv data/corrections.csv "$TMP/py-rows" >"$TMP/py-years" <<'PY'
+"$PY" - data/activities.csv data/corrections.csv "$TMP/py-rows" >"$TMP/py-years" <<'PY'
 import csv, sys, collections
 rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8-sig")))
 lists = {"countries", "countries_zh", "groups_zh", "groups_en", "audience", "partners_zh", "partners_en"}
@@ -148,7 +151,7 @@ ls "$TMP"/annex.sqlite.tmp* >/dev/null 2>&1 && bad "annex db left a temporary fi
 # a database that holds only part of annex's schema is read; what a query
 # reads that it lacks is that query's error (issue 14: partial databases)
 sqlite3 "$TMP/other.sqlite" "CREATE TABLE activities(id INTEGER, date TEXT);" 2>/dev/null ||
-    python3 -c "import sqlite3,sys; sqlite3.connect(sys.argv[1]).execute('CREATE TABLE activities(id INTEGER, date TEXT)')" "$TMP/other.sqlite"
+    "$PY" -c "import sqlite3,sys; sqlite3.connect(sys.argv[1]).execute('CREATE TABLE activities(id INTEGER, date TEXT)')" "$TMP/other.sqlite"
 "$ANNEX" query "SELECT count(*) FROM activities" --db "$TMP/other.sqlite" >"$TMP/out" 2>"$TMP/err"
 if [ $? = 0 ] && [ "$(tail -1 "$TMP/out")" = 0 ] && [ ! -s "$TMP/err" ]; then ok; else
     bad "a partial database was refused"; cat "$TMP/err"

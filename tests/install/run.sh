@@ -10,6 +10,9 @@
 # key's errors at their line and column.
 #   sh tests/install/run.sh          (from make install-test, make check)
 set -u
+# Debian's python3 (make deps installs what the checks import): a python3
+# earlier in PATH may be a wrapper that takes half a second to start.
+PY=/usr/bin/python3
 cd "$(dirname "$0")/../.." || exit 2
 TOP=$(pwd)
 ANNEX=$TOP/build/annex
@@ -66,7 +69,7 @@ else bad "annex check of the installed data: exit $st"; cat "$TMP/check.out"; fi
 # A font dropped into share/annex/fonts: Liberation Sans renamed "Annextest
 # Sansx" in its name table, so that no other folder has its family. A layout
 # that names it renders only when that folder's fonts.conf was read.
-python3 - "$X/share/annex/fonts/annextest.ttf" <<'EOF' || bad "cannot make the test font"
+"$PY" - "$X/share/annex/fonts/annextest.ttf" <<'EOF' || bad "cannot make the test font"
 import sys
 b = open("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf", "rb").read()
 old, new = "Liberation Sans", "Annextest Sansx"

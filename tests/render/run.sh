@@ -10,6 +10,9 @@
 # nothing on stderr; every character leaves ink on a pdftoppm render
 # (inkcheck); two runs and a run under LC_ALL=fr_FR.UTF-8 are byte-identical.
 set -u
+# Debian's python3 (make deps installs what the checks import): a python3
+# earlier in PATH may be a wrapper that takes half a second to start.
+PY=/usr/bin/python3
 ANNEX=${1:-build/annex}
 INK=${2:-build/inkcheck}
 UPDATE=${3:-}
@@ -76,7 +79,7 @@ else bad "inkcheck"; head -20 "$TMP/ink.out"; fi
 tail -n 1 "$TMP/ink.out"
 # ... and the check can fail: white out the first text lines of page 3 (the
 # Annex I heading), as a font with blank glyphs would print them
-python3 - "$TMP/page-03.pgm" <<'PY'
+"$PY" - "$TMP/page-03.pgm" <<'PY'
 import sys
 p = sys.argv[1]
 d = bytearray(open(p, "rb").read())
@@ -151,7 +154,7 @@ done
 # the seeds are there: a checkout of the whole project)
 SEED=../shared/seeds/000_22f97491bf32cb49.txt
 if [ -f "$SEED" ]; then
-    python3 - "$SEED" "$LAYOUT" >"$TMP/seed.out" 2>&1 <<'PY' && ok || { bad "paragraphs 1-6 differ from seed 000"; cat "$TMP/seed.out"; }
+    "$PY" - "$SEED" "$LAYOUT" >"$TMP/seed.out" 2>&1 <<'PY' && ok || { bad "paragraphs 1-6 differ from seed 000"; cat "$TMP/seed.out"; }
 import json, re, sys
 seed = [l.strip() for l in open(sys.argv[1], encoding="utf-8")]
 # the layout writes each paragraph's Chinese as one double-quoted scalar
@@ -232,11 +235,11 @@ cmp -s "$TMP/s.pdf" "$TMP/s2.pdf" && ok || bad "two runs of $SDG differ"
 "$ANNEX" render "$LAYOUT" --trace "$TMP/a.trace" 2>/dev/null
 "$ANNEX" render "$SDG" --trace "$TMP/s.trace" 2>/dev/null
 q() { "$ANNEX" query -d data "$1" 2>/dev/null | tail -n +2; }
-python3 tests/render/figcheck.py stacks "$TMP/a.trace" "Figure 3." "#e69f00,#56b4e9" $(q "
+"$PY" tests/render/figcheck.py stacks "$TMP/a.trace" "Figure 3." "#e69f00,#56b4e9" $(q "
     SELECT (SELECT count(*) FROM activity_contents x JOIN activities a ON a.id = x.activity_id
              WHERE x.code = c.code AND a.annex IN ('I', 'II')) AS n
     FROM contents c ORDER BY c.code") && ok || bad "stacked totals of figure 3"
-python3 tests/render/figcheck.py totals "$TMP/a.trace" "Coverage of content by month" "Notes on the data" "合计" $(q "
+"$PY" tests/render/figcheck.py totals "$TMP/a.trace" "Coverage of content by month" "Notes on the data" "合计" $(q "
     SELECT n FROM (SELECT m AS k, (SELECT count(*) FROM activity_contents x JOIN activities a
                      ON a.id = x.activity_id WHERE a.annex IN ('I', 'II') AND a.month = m) AS n
                    FROM (SELECT 1 AS m UNION SELECT 2 UNION SELECT 3 UNION SELECT 4 UNION
@@ -260,12 +263,12 @@ regions="
 sum=0
 for v in $(q "$regions"); do
     sum=$((sum + v))
-    expect_in "$TMP/a-layout.txt" "$(python3 -c "print(f'{$v:,}')")" "figure 2 bar label"
+    expect_in "$TMP/a-layout.txt" "$("$PY" -c "print(f'{$v:,}')")" "figure 2 bar label"
 done
 [ "$sum" = "$(q "SELECT sum(participants) FROM activities")" ] && ok ||
     bad "figure 2's bars add up to $sum, not to the participants the annexes record"
 grep -q "the participants the two annexes record" "$TMP/a-layout.txt" && ok || bad "figure 2 does not say what it counts"
-python3 tests/render/figcheck.py totals "$TMP/s.trace" "by area of work" "Targets mentioned" "合计" $(q "
+"$PY" tests/render/figcheck.py totals "$TMP/s.trace" "by area of work" "Targets mentioned" "合计" $(q "
     SELECT n FROM (SELECT s.goal AS k, (SELECT count(*) FROM (SELECT DISTINCT c.area_code, t.target
                      FROM sdg_contribution_targets t JOIN sdg_contributions c
                        ON c.paragraph = t.paragraph WHERE t.goal = s.goal)) AS n FROM sdgs s
@@ -274,13 +277,13 @@ python3 tests/render/figcheck.py totals "$TMP/s.trace" "by area of work" "Target
                      FROM sdg_contribution_targets t JOIN sdg_contributions c
                        ON c.paragraph = t.paragraph))
     ORDER BY k") && ok || bad "totals of the SDG matrix"
-python3 tests/render/figcheck.py totals "$TMP/s.trace" "Development Agenda recommendations and WIPO" - "合计" $(q "
+"$PY" tests/render/figcheck.py totals "$TMP/s.trace" "Development Agenda recommendations and WIPO" - "合计" $(q "
     SELECT n FROM (SELECT r.seq AS k, count(l.result) AS n FROM da_results r
                      LEFT JOIN da_links l ON l.result = r.code GROUP BY r.code
                    UNION ALL SELECT 1e9, count(*) FROM da_links)
     ORDER BY k") && ok || bad "totals of the recommendations matrix"
 # ... and the check fails when a figure is off by one
-python3 tests/render/figcheck.py totals "$TMP/s.trace" "Development Agenda recommendations and WIPO" - "合计" \
+"$PY" tests/render/figcheck.py totals "$TMP/s.trace" "Development Agenda recommendations and WIPO" - "合计" \
     $(q "SELECT count(*) + 1 AS n FROM da_links") >/dev/null && bad "figcheck accepts a wrong total" || ok
 
 # --- clreq punctuation, measured on MuPDF's character boxes ----------------------
@@ -289,16 +292,16 @@ python3 tests/render/figcheck.py totals "$TMP/s.trace" "Development Agenda recom
 # every kind of pair in the Simplified Chinese face; and the same text in the
 # Traditional Chinese face, whose centred ，。 must not be compressed (it would
 # collide), so the check must fail there.
-python3 tests/render/punctcheck.py --min-pairs 20 "$TMP/a.pdf" "$TMP/s.pdf" >"$TMP/punct.out" 2>&1 &&
+"$PY" tests/render/punctcheck.py --min-pairs 20 "$TMP/a.pdf" "$TMP/s.pdf" >"$TMP/punct.out" 2>&1 &&
     ok || { bad "punctcheck on the demos"; cat "$TMP/punct.out"; }
 cat "$TMP/punct.out"
 for v in sc tc; do
     "$ANNEX" render tests/render/punct-$v.yaml -d tests/render/data -o "$TMP/punct-$v.pdf" \
         2>/dev/null || bad "render punct-$v"
 done
-python3 tests/render/punctcheck.py --min-pairs 8 "$TMP/punct-sc.pdf" >"$TMP/punct-sc.out" 2>&1 &&
+"$PY" tests/render/punctcheck.py --min-pairs 8 "$TMP/punct-sc.pdf" >"$TMP/punct-sc.out" 2>&1 &&
     ok || { bad "punctcheck punct-sc"; cat "$TMP/punct-sc.out"; }
-python3 tests/render/punctcheck.py "$TMP/punct-tc.pdf" >"$TMP/punct-tc.out" 2>&1 &&
+"$PY" tests/render/punctcheck.py "$TMP/punct-tc.pdf" >"$TMP/punct-tc.out" 2>&1 &&
     { bad "punctcheck accepts uncompressed pairs (punct-tc)"; cat "$TMP/punct-tc.out"; } ||
     { grep -q "set 1.00 em a mark" "$TMP/punct-tc.out" && ok ||
       { bad "punctcheck on punct-tc: no pair named"; cat "$TMP/punct-tc.out"; }; }
