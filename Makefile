@@ -183,14 +183,21 @@ build/tsan/annex: $(TSAN_OBJ)
 tsan: build/tsan/annex
 	@sh tests/batch/tsan.sh build/tsan/annex
 
-asan: build/asan/annex build/inkcheck build/pngdiff $(TESTS:%=build/asan/%)
-	@for t in $(TESTS:%=build/asan/%); do echo "== $$t (asan)"; ./$$t || exit 1; done
-	@sh tests/cli/run.sh build/asan/annex
-	@sh tests/cli/render.sh build/asan/annex
-	@sh tests/cli/commands.sh build/asan/annex
-	@sh tests/cli/queries.sh build/asan/annex
+# Every suite again against the ASan build, one target each (check runs
+# them side by side with the others).
+ASAN_CLI := $(patsubst tests/cli/%.sh,asan-cli-%,$(wildcard tests/cli/*.sh))
+ASAN_SUITES := asan-unit $(ASAN_CLI) asan-render asan-png asan-batch
+.PHONY: $(ASAN_SUITES)
+asan: $(ASAN_SUITES)
+asan-unit: $(TESTS:%=build/asan/%)
+	@for t in $^; do echo "== $$t (asan)"; ./$$t || exit 1; done
+$(ASAN_CLI): asan-cli-%: build/asan/annex
+	@sh tests/cli/$*.sh build/asan/annex
+asan-render: build/asan/annex build/inkcheck
 	@sh tests/render/run.sh build/asan/annex build/inkcheck
+asan-png: build/asan/annex build/pngdiff
 	@sh tests/render/png.sh build/asan/annex build/pngdiff
+asan-batch: build/asan/annex build/inkcheck
 	@sh tests/batch/run.sh build/asan/annex build/inkcheck
 
 # The fuzz targets, built with libFuzzer; `check` replays the seed corpus.
@@ -253,26 +260,19 @@ install-test: build/annex
 	@sh tools/install-deps.sh groff-base man-db mandoc
 	@sh tests/install/run.sh
 
-# The builds of check (the program, the tests, the ASan, TSan and fuzz
-# builds) compile on every CPU; the suites themselves still run one at a time.
+# check builds the program and its tests on every CPU, runs install-test
+# alone (its make install relinks build/annex), then every other suite, JOBS
+# at a time: the ASan, TSan and fuzz builds are compiled among them. The
+# longest first; each suite's output is printed whole when it ends
+# (-Otarget), and the first failing suite fails check.
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+CHECK_SUITES := tags asan-batch asan-render asan-png $(ASAN_CLI) asan-unit batch png render cli \
+                unit tsan fuzz-seeds schema
 
 check: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all build/inkcheck build/pngdiff $(TESTS:%=build/%)
-	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory cli
 	@$(MAKE) --no-print-directory install-test
-	@$(MAKE) --no-print-directory render
-	@$(MAKE) --no-print-directory png
-	@$(MAKE) --no-print-directory batch
-	@$(MAKE) --no-print-directory schema
-	@$(MAKE) --no-print-directory tags
-	@$(MAKE) --no-print-directory -j$(JOBS) build/tsan/annex
-	@$(MAKE) --no-print-directory tsan
-	@$(MAKE) --no-print-directory -j$(JOBS) build/asan/annex $(TESTS:%=build/asan/%)
-	@$(MAKE) --no-print-directory asan
-	@$(MAKE) --no-print-directory -j$(JOBS) build/fuzz_csv build/fuzz_layout
-	@$(MAKE) --no-print-directory fuzz-seeds
+	@$(MAKE) --no-print-directory -j$(JOBS) -Otarget $(CHECK_SUITES)
 	@echo "make check: unit, cli, install, render, png, batch, tags, batch under TSan," \
 	      "unit+cli+render+png+batch under ASan/UBSan, fuzz seeds"
 	@echo "suites: 11 passed, 0 failed"
