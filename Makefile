@@ -195,10 +195,15 @@ $(ASAN_CLI): asan-cli-%: build/asan/annex
 	@sh tests/cli/$*.sh build/asan/annex
 asan-render: build/asan/annex build/inkcheck
 	@sh tests/render/run.sh build/asan/annex build/inkcheck
-asan-png: build/asan/annex build/pngdiff
-	@sh tests/render/png.sh build/asan/annex build/pngdiff
-asan-batch: build/asan/annex build/inkcheck
-	@sh tests/batch/run.sh build/asan/annex build/inkcheck
+# The PNG and batch suites check the ASan build's documents against the
+# plain build's, byte for byte, instead of reading them again with pdftoppm,
+# qpdf and the checkers (make png and make batch do that on the plain
+# build's); every command of annex still runs. ASAN_QUICK= runs them all.
+ASAN_QUICK ?= build/annex
+asan-png: build/asan/annex build/pngdiff $(ASAN_QUICK)
+	@ASAN_QUICK=$(ASAN_QUICK) sh tests/render/png.sh build/asan/annex build/pngdiff
+asan-batch: build/asan/annex build/inkcheck $(ASAN_QUICK)
+	@ASAN_QUICK=$(ASAN_QUICK) sh tests/batch/run.sh build/asan/annex build/inkcheck
 
 # The fuzz targets, built with libFuzzer; `check` replays the seed corpus.
 # The library is compiled once, a source at a time, into build/fuzz/ with the
@@ -260,17 +265,20 @@ install-test: build/annex
 	@sh tools/install-deps.sh groff-base man-db mandoc
 	@sh tests/install/run.sh
 
-# check builds the program and its tests on every CPU, runs install-test
-# alone (its make install relinks build/annex), then every other suite, JOBS
-# at a time: the ASan, TSan and fuzz builds are compiled among them. The
-# longest first; each suite's output is printed whole when it ends
-# (-Otarget), and the first failing suite fails check.
+# check builds everything on every CPU (the program and its tests, the
+# ASan, TSan and fuzz builds), runs install-test alone (its make install
+# relinks build/annex), then every other suite, JOBS at a time, the longest
+# first; each suite's output is printed whole when it ends (-Otarget), and
+# a failing suite fails check.
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
-CHECK_SUITES := tags asan-batch asan-render asan-png $(ASAN_CLI) asan-unit batch png render cli \
-                unit tsan fuzz-seeds schema
+CHECK_SUITES := tags asan-batch asan-render asan-cli-commands asan-png asan-cli-queries batch \
+                asan-unit png render $(filter-out asan-cli-commands asan-cli-queries,$(ASAN_CLI)) cli unit \
+                tsan schema fuzz-seeds
+CHECK_BUILDS := all build/inkcheck build/pngdiff $(TESTS:%=build/%) build/tsan/annex \
+                build/asan/annex $(TESTS:%=build/asan/%) build/fuzz_csv build/fuzz_layout $(PDFJS)
 
 check: deps
-	@$(MAKE) --no-print-directory -j$(JOBS) all build/inkcheck build/pngdiff $(TESTS:%=build/%)
+	@$(MAKE) --no-print-directory -j$(JOBS) $(CHECK_BUILDS)
 	@$(MAKE) --no-print-directory install-test
 	@$(MAKE) --no-print-directory -j$(JOBS) -Otarget $(CHECK_SUITES)
 	@echo "make check: unit, cli, install, render, png, batch, tags, batch under TSan," \
