@@ -269,7 +269,9 @@ install-test: build/annex
 # ASan, TSan and fuzz builds), runs install-test alone (its make install
 # relinks build/annex), then every other suite, JOBS at a time, the longest
 # first; each suite's output is printed whole when it ends (-Otarget), and
-# a failing suite fails check.
+# a failing suite fails check. -o build/annex: built by then; without it,
+# build/datadir's FORCE made every suite that runs build/annex wait for a
+# free job before it could start (tags, the longest, started two minutes late).
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 CHECK_SUITES := tags asan-batch asan-render asan-cli-commands asan-png asan-cli-queries batch \
                 asan-unit png render $(filter-out asan-cli-commands asan-cli-queries,$(ASAN_CLI)) cli unit \
@@ -280,7 +282,7 @@ CHECK_BUILDS := all build/inkcheck build/pngdiff $(TESTS:%=build/%) build/tsan/a
 check: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) $(CHECK_BUILDS)
 	@$(MAKE) --no-print-directory install-test
-	@$(MAKE) --no-print-directory -j$(JOBS) -Otarget $(CHECK_SUITES)
+	@$(MAKE) --no-print-directory -j$(JOBS) -Otarget -o build/annex $(CHECK_SUITES)
 	@echo "make check: unit, cli, install, render, png, batch, tags, batch under TSan," \
 	      "unit+cli+render+png+batch under ASan/UBSan, fuzz seeds"
 	@echo "suites: 11 passed, 0 failed"
