@@ -6,12 +6,27 @@
 #include "../text/font.h"
 #include "list.h"
 
-#define CP_WORDS (0x110000 / 64)
+/* A font's code points announced so far: one bit per code point, in
+ * leaves of 4,096 code points (512 bytes) made when one of them first
+ * comes. A flat bitmap of all 0x110000 would be 136 KB per font, above
+ * malloc's mmap threshold: fresh pages to zero for every font of every
+ * document, where a document's text touches a handful of leaves. */
+#define CP_LEAF_BITS 12
+#define CP_LEAVES (0x110000 >> CP_LEAF_BITS)
+#define CP_LEAF_WORDS ((1u << CP_LEAF_BITS) / 64)
 
 typedef struct font_use {
     const ax_font *font;
-    uint64_t *bits; /* one bit per code point */
+    uint64_t *leaf[CP_LEAVES]; /* NULL: none of its code points yet */
 } font_use;
+
+static void font_uses_free(font_use *set, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        for (size_t j = 0; j < CP_LEAVES; j++)
+            ax_free(set[k].leaf[j]);
+    ax_free(set);
+}
 
 struct ax_display {
     ax_page *pages;      /* each with its own arena of paths and strings */
@@ -57,9 +72,7 @@ void ax_display_free(ax_display *dl)
         ax_free(dl->pages[i].cmds);
         ax_arena_free(dl->pages[i].arena);
     }
-    for (size_t k = 0; k < dl->nannounced; k++)
-        ax_free(dl->announced[k].bits);
-    ax_free(dl->announced);
+    font_uses_free(dl->announced, dl->nannounced);
     ax_free(dl->pages);
     ax_free(dl);
 }
@@ -474,9 +487,7 @@ static ax_status replay(ax_display *dl, ax_device *dev, int consume)
     font_use *set = NULL;
     size_t nset = 0;
     ax_status st = announce(dl, 0, dl->npages, dev, &set, &nset);
-    for (size_t k = 0; k < nset; k++)
-        ax_free(set[k].bits);
-    ax_free(set);
+    font_uses_free(set, nset);
     if (st != AX_OK)
         return ax_device_fail(dev, st, "out of memory while collecting the fonts' code points");
 
@@ -543,15 +554,13 @@ static ax_status announce(const ax_display *dl, size_t from, size_t to, ax_devic
                 k++;
             if (k == *nset) {
                 font_use *u = ax_reallocarray((*set), k + 1, sizeof *u);
-                uint64_t *bits = u ? ax_malloc(CP_WORDS * sizeof *bits) : NULL;
-                if (u)
-                    (*set) = u;
-                if (!bits) {
+                if (!u) {
                     st = AX_ERR_NOMEM;
                     break;
                 }
-                memset(bits, 0, CP_WORDS * sizeof *bits);
-                u[k] = (font_use){c->text.font, bits};
+                (*set) = u;
+                memset(&u[k], 0, sizeof u[k]);
+                u[k].font = c->text.font;
                 (*nset)++;
             }
             if (k >= nfr) {
@@ -566,13 +575,25 @@ static ax_status announce(const ax_display *dl, size_t from, size_t to, ax_devic
                 fr = f2;
                 nfr = *nset;
             }
-            uint64_t *bits = (*set)[k].bits;
+            font_use *u = &(*set)[k];
             fresh *f = &fr[k];
             for (size_t i = 0; i < c->text.len;) {
                 uint32_t cp = ax_utf8_next(c->text.utf8, c->text.len, &i);
-                if (cp >= 0x110000 || (bits[cp >> 6] >> (cp & 63) & 1))
+                if (cp >= 0x110000)
                     continue;
-                bits[cp >> 6] |= (uint64_t)1 << (cp & 63);
+                uint64_t **leaf = &u->leaf[cp >> CP_LEAF_BITS];
+                if (!*leaf) {
+                    *leaf = ax_malloc(CP_LEAF_WORDS * sizeof **leaf);
+                    if (!*leaf) {
+                        st = AX_ERR_NOMEM;
+                        break;
+                    }
+                    memset(*leaf, 0, CP_LEAF_WORDS * sizeof **leaf);
+                }
+                uint64_t *w = &(*leaf)[(cp >> 6) & (CP_LEAF_WORDS - 1)];
+                if (*w >> (cp & 63) & 1)
+                    continue;
+                *w |= (uint64_t)1 << (cp & 63);
                 if (f->n == f->cap) {
                     size_t nc = f->cap ? f->cap * 2 : 256;
                     uint32_t *more = ax_reallocarray(f->cps, nc, sizeof *more);
