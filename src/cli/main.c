@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../data/db.h"
 #include "../data/sqlguard.h"
 #include "cli.h"
 
@@ -29,6 +30,7 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
+    ax_db_configure();
     /* before any connection opens: a query that reads the clock
      * (date('now')) is then stopped (sqlguard.h) */
     ax_sql_watch_clock();

@@ -12,6 +12,11 @@
 #include "../base/base.h"
 #include "../base/diag.h"
 
+/* SQLite's settings for the process (no page cache makes pages ahead of
+ * need: db.c says why). Only before SQLite initialises, so first thing in
+ * main, before any other SQLite call; later it does nothing. */
+void ax_db_configure(void);
+
 /* The schema as SQL text (tables, views, the fixed vocabularies). */
 extern const char ax_db_schema[];
 /* The corrections table (created IF NOT EXISTS: a --db file may predate it). */
