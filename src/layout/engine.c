@@ -1518,10 +1518,23 @@ static void flow_blocks(ctx *c, const ax_block *blocks, size_t n, int keep);
 /* A block's `when:` query: true when its first row's first value is
  * neither NULL nor 0 nor ''. No row is false. An error is reported and
  * counts as false. */
+/* A block's when: answer as the heading pre-pass found it. Its query
+ * depends only on the block's parameters, the command line's and the
+ * database, which no query changes: the flow takes the answer instead of
+ * running the query a second time. Only answers found without an error:
+ * the flow reports those (the pre-pass is quiet). */
+typedef struct when_seen {
+    const ax_block *b;
+    int yes;
+} when_seen;
+
 static int block_wanted(ctx *c, const ax_block *b)
 {
     if (!b->when)
         return 1;
+    for (size_t i = 0; i < c->nwhens; i++)
+        if (c->whens[i].b == b)
+            return c->whens[i].yes;
     sqlite3_stmt *st = eng_prepare(c, b->when, b->when_mark, b->params, b->nparams);
     if (!st)
         return 0;
@@ -1538,6 +1551,21 @@ static int block_wanted(ctx *c, const ax_block *b)
         eng_query_failed(c, b->when_mark, "when: query");
     }
     eng_finalize(c, st);
+    return yes;
+}
+
+/* block_wanted, its answer kept for the flow (out of memory: not kept, the
+ * flow asks again) */
+static int block_wanted_kept(ctx *c, const ax_block *b)
+{
+    int yes = block_wanted(c, b);
+    if (b->when && c->st == AX_OK) {
+        when_seen *w = ax_reallocarray(c->whens, c->nwhens + 1, sizeof *w);
+        if (w) {
+            c->whens = w;
+            c->whens[c->nwhens++] = (when_seen){b, yes};
+        }
+    }
     return yes;
 }
 
@@ -1686,7 +1714,7 @@ static void collect_in(ctx *c, const ax_block *blocks, size_t n)
 {
     for (size_t i = 0; i < n && c->st == AX_OK; i++) {
         const ax_block *b = &blocks[i];
-        if (!block_wanted(c, b))
+        if (!block_wanted_kept(c, b))
             continue;
         if (b->kind == AX_BLOCK_KEEP)
             collect_in(c, b->children, b->nchildren);
@@ -2528,6 +2556,7 @@ ax_status ax_render_cached(const ax_layout *l, sqlite3 *db, ax_stmt_cache *stmts
     ax_breaker_free(c.br);
     ax_free(c.heads);
     ax_free(c.pre);
+    ax_free(c.whens);
     ax_free(c.tocpl);
     ax_free(c.anchor_page);
     ax_free(c.broken);

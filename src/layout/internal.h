@@ -125,6 +125,8 @@ typedef struct ctx {
     size_t ntocpl, captocpl;
     struct toc_pre *pre;     /* the contents blocks' first headings (collect_headings) */
     size_t npre;
+    struct when_seen *whens; /* when: answers found by collect_headings, */
+    size_t nwhens;           /* so that the flow does not ask them again */
     size_t next_head;        /* the next heading of heads to meet while flowing */
     ax_diags *diags;
     ax_breaker *br;
