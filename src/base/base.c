@@ -54,6 +54,11 @@ void *ax_reallocarray(void *p, size_t n, size_t size)
     return ax_realloc(p, n * size);
 }
 
+void *ax_calloc(size_t n, size_t size)
+{
+    return should_fail() ? NULL : calloc(n ? n : 1, size ? size : 1);
+}
+
 char *ax_strndup(const char *s, size_t n)
 {
     char *p = ax_malloc(n + 1);

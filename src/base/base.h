@@ -38,6 +38,10 @@ char *ax_strprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *ax_strvprintf(const char *fmt, va_list ap);
 /* Overflow-checked n × size; NULL on overflow or failure. */
 void *ax_reallocarray(void *p, size_t n, size_t size);
+/* n × size zeroed bytes (overflow-checked). For a large table: memory fresh
+ * from the system is zero already and is not written, so its untouched
+ * pages cost nothing, where malloc and memset would fault every one in. */
+void *ax_calloc(size_t n, size_t size);
 /* Make allocation number n (counting from now, 1-based) and all later ones
  * fail; 0 switches failure injection off. For tests. */
 void ax_alloc_fail_after(long n);

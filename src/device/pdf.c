@@ -449,11 +449,9 @@ ax_status ax_pdf_device_new(const char *path, const ax_doc_info *info, ax_device
     /* 1.4 for /Lang; libharu writes 1.3 by default. */
     p->doc->pdf_version = HPDF_VER_14;
     struct_init(p);
-    p->cid = ax_reallocarray(NULL, 0x10000, sizeof *p->cid);
+    p->cid = ax_calloc(0x10000, sizeof *p->cid); /* 128 KB, a few pages used */
     if (!p->cid)
         ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
-    else
-        memset(p->cid, 0, 0x10000 * sizeof *p->cid);
     if (!ok(p)) {
         ax_status st = p->base.status;
         pdf_ops.free(&p->base);
