@@ -2404,6 +2404,69 @@ static void heading_levels_never_skip(void **state)
     sqlite3_close(db);
 }
 
+/* SQLite's statement trace: how many times a statement whose text holds
+ * `needle` starts running. */
+typedef struct runs {
+    const char *needle;
+    int n;
+} runs;
+
+static int count_runs(unsigned type, void *ctx, void *p, void *x)
+{
+    (void)type;
+    (void)x;
+    runs *r = ctx;
+    const char *sql = sqlite3_sql((sqlite3_stmt *)p);
+    if (sql && strstr(sql, r->needle))
+        r->n++;
+    return 0;
+}
+
+/* With a contents block, the headings are collected before the flow; a
+ * when: answer found then is the flow's too (its query runs once), and a
+ * when: query that fails is still reported by the flow, once. */
+static void when_runs_once_with_contents(void **state)
+{
+    (void)state;
+    sqlite3 *db = make_db(3, 3);
+    runs r = {"17 = 17", 0};
+    sqlite3_trace_v2(db, SQLITE_TRACE_STMT, count_runs, &r);
+    doc d = render_lang(db, SMALL_PAGE "blocks:\n"
+                            "  - contents: {zh: 目录, en: Contents}\n"
+                            "  - heading: Shown\n"
+                            "    when: SELECT 17 = 17\n"
+                            "  - keep-together:\n"
+                            "      - heading: Hidden\n"
+                            "        when: SELECT 17 = 17 AND 0\n"
+                            "      - paragraph: After\n",
+                        AX_LANG_EN);
+    assert_int_equal(d.st, AX_OK);
+    assert_int_equal(r.n, 2); /* two when: queries, each run once */
+    char *p1 = page_text(&d, 0, BODY);
+    assert_non_null(strstr(p1, "Shown"));
+    assert_null(strstr(p1, "Hidden"));
+    assert_non_null(strstr(p1, "After"));
+    ax_free(p1);
+    doc_free(&d);
+
+    r.n = 0;
+    d = render_lang(db, SMALL_PAGE "blocks:\n"
+                        "  - contents: {zh: 目录, en: Contents}\n"
+                        "  - heading: Never\n"
+                        "    when: SELECT abs(-9223372036854775807 - 1) + (17 = 17)\n",
+                    AX_LANG_EN);
+    assert_int_equal(d.st, AX_ERR_DATA);
+    assert_int_equal(count_diags(&d, AX_ERROR, "layout-sql"), 1);
+    const ax_diag *g = find_diag(&d, AX_ERROR, "layout-sql");
+    assert_non_null(g);
+    assert_int_equal(g->row, 6);
+    assert_non_null(strstr(g->message, "integer overflow"));
+    assert_int_equal(r.n, 2); /* the quiet pre-pass, then the flow that reports it */
+    doc_free(&d);
+    sqlite3_trace_v2(db, 0, NULL, NULL);
+    sqlite3_close(db);
+}
+
 static void contents_link_headings(void **state)
 {
     (void)state;
@@ -2508,6 +2571,7 @@ int main(void)
         cmocka_unit_test(split_row_is_one_tr),
         cmocka_unit_test(heading_levels_never_skip),
         cmocka_unit_test(contents_link_headings),
+        cmocka_unit_test(when_runs_once_with_contents),
     };
     /* one fontset for every test; fonts/fonts.conf by relative path */
     if (ax_fontset_new("fonts/fonts.conf", &fs) != AX_OK) {
