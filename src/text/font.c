@@ -372,12 +372,13 @@ static ax_status font_open(ax_fontset *fs, ax_font *f)
     load_desc(f);
 
     f->hb = hb_font_create(f->face); /* scale defaults to upem */
-    f->adv = ax_malloc(0x10000 * sizeof *f->adv);
+    /* all zero: every entry unknown (zero bytes are a zero atomic here).
+     * 256 KB: calloc takes it fresh from the system, zero already, and only
+     * the pages of the code points a document shows are ever touched (a
+     * memset faulted in all 64 pages of each font, ~380 a document) */
+    f->adv = ax_calloc(0x10000, sizeof *f->adv);
     if (!f->adv)
         return lookup_fail(fs, AX_ERR_NOMEM, "out of memory");
-    /* all zero: every entry unknown (zero bytes are a zero atomic here;
-     * one memset instead of 65,536 atomic stores) */
-    memset((void *)f->adv, 0, 0x10000 * sizeof *f->adv);
     /* HarfBuzz builds its outline accelerator (CFF or glyf) on the first
      * extents asked for: here, before any worker thread reads extents
      * (text/shape.c), rather than racing in two of them. */
