@@ -122,9 +122,11 @@ typedef struct ax_pdf {
     pdf_font **fonts;
     size_t nfonts;
     struct zpool *zp;        /* streams being compressed (zpool_*) */
+    int no_helper;           /* ax_pdf_device_set_helper(d, 0) */
     struct csrec *csr;       /* content streams spooled and emptied (hollow_stream) */
     size_t ncsr, capcsr;
-    FILE *spool;             /* compressed page contents until the save (zdrain) */
+    FILE *spool;             /* compressed page contents until the save (zdrain), */
+    ax_buf spool_mem;        /* or here while they are under SPOOL_MEM */
     uint64_t spool_len;
     uint16_t *cid;           /* code point → CID (0: none yet), TrueType fonts */
     unsigned ncids;          /* CIDs 1..ncids */
@@ -466,6 +468,8 @@ void ax_pdf_device_set_info(ax_device *d, const ax_doc_info *info)
     to_pdf(d)->info = *info;
 }
 
+void ax_pdf_device_set_helper(ax_device *d, int helper) { to_pdf(d)->no_helper = !helper; }
+
 static void pdf_free(ax_device *d)
 {
     ax_pdf *p = to_pdf(d);
@@ -481,6 +485,7 @@ static void pdf_free(ax_device *d)
         HPDF_Free(p->doc);
     if (p->spool)
         fclose(p->spool);
+    ax_buf_free(&p->spool_mem);
     ax_free(p->csr);
     for (size_t i = 0; i < p->nfonts; i++) {
         ax_free(p->fonts[i]->cps);
@@ -956,30 +961,25 @@ static void zsubmit(ax_pdf *p, HPDF_Dict dict, const chunk *c, size_t nc)
     pthread_mutex_lock(&z->mu);
     z->jobs[z->n++] = j;
     z->waiting += total;
-    if (!z->helper && z->waiting >= HELPER_MIN_BYTES &&
+    if (!z->helper && !p->no_helper && z->waiting >= HELPER_MIN_BYTES &&
         pthread_create(&z->tid, NULL, zhelper, z) == 0)
         z->helper = 1;
     pthread_cond_broadcast(&z->cv);
     pthread_mutex_unlock(&z->mu);
 }
 
-/* The spool: a temporary file (unlinked: nothing is left behind) holding
- * the pages' compressed contents from their compression to the save, which
- * copies them into the document. No page's content stays in memory. */
-static int spool_write(ax_pdf *p, const char *data, size_t n, uint64_t *off)
+/* The spool: the pages' compressed contents from their compression to the
+ * save, which copies them into the document. No page's content stays in
+ * memory: up to SPOOL_MEM bytes they are kept in memory (a sheet or an
+ * annex makes no file), beyond it in a temporary file (unlinked: nothing is
+ * left behind). */
+#define SPOOL_MEM (1u << 20)
+
+static int spool_pwrite(ax_pdf *p, const char *data, size_t n, uint64_t at)
 {
-    if (!p->spool) {
-        p->spool = tmpfile();
-        if (!p->spool) {
-            ax_device_fail(&p->base, AX_ERR_IO, "cannot make a temporary file: %s",
-                           strerror(errno));
-            return 0;
-        }
-    }
     int fd = fileno(p->spool);
-    *off = p->spool_len;
     for (size_t done = 0; done < n;) {
-        ssize_t w = pwrite(fd, data + done, n - done, (off_t)(p->spool_len + done));
+        ssize_t w = pwrite(fd, data + done, n - done, (off_t)(at + done));
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
@@ -989,7 +989,61 @@ static int spool_write(ax_pdf *p, const char *data, size_t n, uint64_t *off)
         }
         done += (size_t)w;
     }
+    return 1;
+}
+
+/* From memory to the file (once), for good. */
+static int spool_to_file(ax_pdf *p)
+{
+    if (p->spool)
+        return 1;
+    p->spool = tmpfile();
+    if (!p->spool) {
+        ax_device_fail(&p->base, AX_ERR_IO, "cannot make a temporary file: %s",
+                       strerror(errno));
+        return 0;
+    }
+    if (!spool_pwrite(p, p->spool_mem.data, p->spool_mem.len, 0))
+        return 0;
+    ax_buf_free(&p->spool_mem);
+    return 1;
+}
+
+static int spool_write(ax_pdf *p, const char *data, size_t n, uint64_t *off)
+{
+    *off = p->spool_len;
+    if (!p->spool && p->spool_len + n <= SPOOL_MEM) {
+        ax_buf_append(&p->spool_mem, data, n);
+        if (p->spool_mem.failed) {
+            ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
+            return 0;
+        }
+    } else if (!spool_to_file(p) || !spool_pwrite(p, data, n, p->spool_len))
+        return 0;
     p->spool_len += n;
+    return 1;
+}
+
+/* n bytes of the spool at off, into dst; 0 at an error (reported). */
+static int spool_read(ax_pdf *p, char *dst, size_t n, uint64_t off)
+{
+    if (!p->spool) {
+        if (off > p->spool_mem.len || n > p->spool_mem.len - off)
+            return ax_device_fail(&p->base, AX_ERR_IO, "the spool is shorter"), 0;
+        memcpy(dst, p->spool_mem.data + off, n);
+        return 1;
+    }
+    for (size_t done = 0; done < n;) {
+        ssize_t r = pread(fileno(p->spool), dst + done, n - done, (off_t)(off + done));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            ax_device_fail(&p->base, AX_ERR_IO, "cannot read a temporary file back: %s",
+                           r < 0 ? strerror(errno) : "it is shorter");
+            return 0;
+        }
+        done += (size_t)r;
+    }
     return 1;
 }
 
@@ -1050,20 +1104,13 @@ static int content_raw(void *ctx, void *obj, ax_buf *out)
     r->length->value = (HPDF_INT32)r->len;
     ax_buf_printf(out, "<<\n/Length %lu 0 R\n/Filter [ /FlateDecode ]\n>>\nstream\r\n",
                   (unsigned long)obj_num(r->length));
-    int fd = fileno(p->spool);
     for (size_t done = 0; done < r->len && !out->failed;) {
         char buf[65536];
         size_t k = r->len - done < sizeof buf ? r->len - done : sizeof buf;
-        ssize_t n = pread(fd, buf, k, (off_t)(r->off + done));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            ax_device_fail(&p->base, AX_ERR_IO, "cannot read a temporary file back: %s",
-                           n < 0 ? strerror(errno) : "it is shorter");
+        if (!spool_read(p, buf, k, r->off + done))
             return 0;
-        }
-        ax_buf_append(out, buf, (size_t)n);
-        done += (size_t)n;
+        ax_buf_append(out, buf, k);
+        done += k;
     }
     ax_buf_puts(out, "\nendstream");
     return !out->failed;
@@ -1096,6 +1143,8 @@ static void zdrain(ax_pdf *p)
             zjob_free(j);
             continue;
         }
+        if (!spool_to_file(p)) /* the stream reads the file (xs_read) */
+            return;
         o->spooled = 1;
         o->spool_fd = fileno(p->spool);
         o->spool_off = off;
@@ -1409,7 +1458,8 @@ static void cut_all(ax_pdf *p, int early)
     /* a second thread pays only when there is more than one font and
      * enough to cut (starting it costs about 50 µs) */
     pthread_mutex_lock(&z->mu);
-    if (!z->helper && n > 1 && total >= 200 && pthread_create(&z->tid, NULL, zhelper, z) == 0)
+    if (!z->helper && !p->no_helper && n > 1 && total >= 200 &&
+        pthread_create(&z->tid, NULL, zhelper, z) == 0)
         z->helper = 1;
     pthread_cond_broadcast(&z->cv);
     pthread_mutex_unlock(&z->mu);
@@ -2371,7 +2421,8 @@ static ax_status pdf_end_page(ax_device *d)
             pthread_mutex_unlock(&z->mu);
             if (behind > 4)
                 zwork(z, 0);
-        }
+        } else if (z && p->no_helper && z->waiting >= HELPER_MIN_BYTES)
+            zwork(z, 0); /* no helper comes: this thread compresses */
         zdrain(p);
     }
     p->page_nmc[p->cur] = p->next_mcid;
