@@ -233,6 +233,10 @@ ax_status ax_pdf_device_new(const char *path, const ax_doc_info *info, ax_device
  * made before the layout, ax_render_opts.stream): copied like
  * ax_pdf_device_new's, before close. */
 void ax_pdf_device_set_info(ax_device *d, const ax_doc_info *info);
+/* The device compresses on its own thread only when `helper` (the default):
+ * a batch whose workers already keep every CPU busy says 0, and the
+ * compression happens on the worker's thread. */
+void ax_pdf_device_set_helper(ax_device *d, int helper);
 
 /* The raster device (raster.c, cairo): page N becomes `dir`/`stem`-NNN.png
  * (001, 002 …), RGB24 on white, `dpi` pixels per inch (1..2400), its size
