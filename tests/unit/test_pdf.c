@@ -1924,10 +1924,70 @@ static void memory_per_page(void **state)
     ax_buf_free(&out);
 }
 
+/* Contents past the spool's megabyte in memory (pdf.c, SPOOL_MEM) go to
+ * its temporary file, the megabyte before them too: 600 pages of random
+ * digits (about 2 KB a page compressed), each with an overlay, read back by
+ * qpdf (which decodes every stream) and pdftotext (the first and the last
+ * page's first line, and an overlay's text). */
+static void spool_past_memory(void **state)
+{
+    fixture *f = *state;
+    const char *pdf = path_in(f, "spool.pdf");
+    ax_device *d;
+    assert_int_equal(ax_pdf_device_new(pdf, &INFO, &d), AX_OK);
+    use(d, f->sans, "0123456789 Page");
+    uint32_t x = 12345;
+    char first[64] = "", last[64] = "";
+    enum { PAGES = 600, LINES = 60 };
+    for (int pg = 0; pg < PAGES; pg++) {
+        assert_int_equal(ax_device_begin_page(d, 595, 842), AX_OK);
+        for (int l = 0; l < LINES; l++) {
+            char line[64];
+            for (int c = 0; c < 40; c++) {
+                x = x * 1103515245u + 12345u;
+                line[c] = (char)('0' + (x >> 16) % 10);
+            }
+            line[40] = '\0';
+            if (l == 0)
+                snprintf(pg == 0 ? first : last, sizeof first, "%s", line);
+            assert_int_equal(show(d, f->sans, 9, 40, 40 + 12.5 * l, line), AX_OK);
+        }
+        assert_int_equal(ax_device_end_page(d), AX_OK);
+    }
+    for (size_t pg = 0; pg < PAGES; pg++) {
+        char t[32];
+        snprintf(t, sizeof t, "Page %zu", pg + 1);
+        assert_int_equal(ax_device_overlay(d, pg), AX_OK);
+        assert_int_equal(show(d, f->sans, 9, 40, 820, t), AX_OK);
+        assert_int_equal(ax_device_end_page(d), AX_OK);
+    }
+    assert_int_equal(ax_device_close(d), AX_OK);
+    ax_device_free(d);
+    char cmd[1024];
+    ax_buf out = {0};
+    snprintf(cmd, sizeof cmd, "qpdf --check '%s' 2>&1", pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    ax_buf_free(&out);
+    for (int k = 0; k < 2; k++) {
+        int pg = k ? PAGES : 1;
+        snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 -f %d -l %d '%s' - 2>&1", pg, pg, pdf);
+        assert_int_equal(run(cmd, &out), 0);
+        char want[32];
+        snprintf(want, sizeof want, "Page %d", pg);
+        if (!strstr(out.data, k ? last : first) || !strstr(out.data, want))
+            fail_msg("page %d lacks '%s' or '%s':\n%.400s", pg, k ? last : first, want, out.data);
+        ax_buf_free(&out);
+    }
+    struct stat st;
+    assert_int_equal(stat(pdf, &st), 0);
+    assert_true(st.st_size > 1100 * 1024); /* the contents did pass the megabyte */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(readers_accept_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(spool_past_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(metadata_outline_labels, setup, teardown),
         cmocka_unit_test_setup_teardown(same_bytes_twice_and_under_decimal_comma, setup,
                                         teardown),
