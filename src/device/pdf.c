@@ -123,6 +123,7 @@ typedef struct ax_pdf {
     size_t nfonts;
     struct zpool *zp;        /* streams being compressed (zpool_*) */
     int no_helper;           /* ax_pdf_device_set_helper(d, 0) */
+    ax_arena *pgarena;       /* the ended pages' records (pgrec), side by side */
     struct csrec *csr;       /* content streams spooled and emptied (hollow_stream) */
     size_t ncsr, capcsr;
     FILE *spool;             /* compressed page contents until the save (zdrain), */
@@ -268,8 +269,9 @@ typedef struct plabel {
 
 typedef struct pgrec {
     double h;          /* the height, for overlays */
-    uint32_t *cs;      /* the content streams' object numbers */
+    uint32_t *cs;      /* the content streams' object numbers: cs2, or in the arena */
     uint32_t ncs, capcs;
+    uint32_t cs2[2];   /* the page's own and its overlay's, most often all */
     size_t split, len; /* text: the keys before /Contents, then those after */
     char text[];
 } pgrec;
@@ -474,13 +476,7 @@ static void pdf_free(ax_device *d)
 {
     ax_pdf *p = to_pdf(d);
     zpool_free(p); /* its streams belong to the document's memory manager */
-    for (int i = 0; i < p->npages; i++)
-        if (p->pages[i]->write_fn == page_write) { /* ended (hollow_page) */
-            pgrec *r = p->pages[i]->attr;
-            ax_free(r->cs);
-            ax_free(r);
-            p->pages[i]->attr = NULL;
-        }
+    ax_arena_free(p->pgarena); /* the ended pages' attr (hollow_page) */
     if (p->doc)
         HPDF_Free(p->doc);
     if (p->spool)
@@ -2244,22 +2240,21 @@ static void hollow_page(ax_pdf *p, HPDF_Page page, HPDF_Dict contents, double h)
     }
     ax_buf *b = &xs(st)->b;
     pgrec *r = NULL;
-    if (e == HPDF_OK && split != SIZE_MAX && !b->failed && (r = ax_malloc(sizeof *r + b->len + 1))) {
-        memset(r, 0, sizeof *r);
-        r->cs = ax_malloc(sizeof *r->cs);
-        if (r->cs) {
-            r->cs[0] = obj_num(contents);
-            r->ncs = r->capcs = 1;
-        }
+    if (!p->pgarena)
+        p->pgarena = ax_arena_new();
+    if (e == HPDF_OK && split != SIZE_MAX && !b->failed && p->pgarena &&
+        (r = ax_arena_alloc(p->pgarena, sizeof *r + b->len + 1))) {
+        r->cs = r->cs2;
+        r->cs[0] = obj_num(contents);
+        r->ncs = 1;
+        r->capcs = 2;
         r->h = h;
         r->split = split;
         r->len = b->len;
         memcpy(r->text, b->data ? b->data : "", b->len);
     }
     HPDF_Stream_Free(st);
-    if (!r || !r->cs) {
-        if (r)
-            ax_free(r);
+    if (!r) {
         if (e != HPDF_OK || split == SIZE_MAX)
             ax_device_fail(&p->base, AX_ERR_IO, "cannot write page %d's dictionary", p->cur + 1);
         else
@@ -2289,7 +2284,7 @@ static void hollow_page(ax_pdf *p, HPDF_Page page, HPDF_Dict contents, double h)
         HPDF_GState_Free(page->mmgr, pa->gstate);
     HPDF_FreeMem(page->mmgr, pa);
     page->before_write_fn = NULL; /* Page_BeforeWrite reads the attributes */
-    page->free_fn = NULL;         /* Page_OnFree frees them: pdf_free frees r */
+    page->free_fn = NULL;         /* Page_OnFree frees them; r is pgarena's */
     page->write_fn = page_write;
     page->attr = r;
 }
@@ -2370,10 +2365,11 @@ static ax_status pdf_overlay(ax_device *d, size_t k)
     HPDF_Page page = p->pages[k];
     pgrec *r = page->attr;
     /* one more content stream, compressed as the page's own */
-    if (r->ncs == r->capcs) {
-        uint32_t *a = ax_reallocarray(r->cs, 2 * (size_t)r->capcs, sizeof *a);
+    if (r->ncs == r->capcs) { /* the old array stays in the arena */
+        uint32_t *a = ax_arena_array(p->pgarena, 2 * (size_t)r->capcs, sizeof *a);
         if (!a)
             return ax_device_fail(d, AX_ERR_NOMEM, "out of memory");
+        memcpy(a, r->cs, r->ncs * sizeof *a);
         r->cs = a;
         r->capcs *= 2;
     }
