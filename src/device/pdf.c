@@ -293,6 +293,8 @@ static void mark(struct ax_pdf *p);
 static void mc_spool(struct ax_pdf *p);
 static HPDF_STATUS page_write(HPDF_Dict d, HPDF_Stream st);
 static uint32_t obj_num(const void *obj);
+static size_t objects_needed(const struct ax_pdf *p);
+#define PDF_MAX_OBJECTS 8388607 /* the largest object number, ISO 32000-1 Annex C */
 static void close_mc(struct ax_pdf *p);
 static int mc_current(const struct ax_pdf *p);
 static void put_text_string(ax_buf *b, const char *str);
@@ -452,6 +454,12 @@ ax_status ax_pdf_device_new(const char *path, const ax_doc_info *info, ax_device
         HPDF_SetCompressionMode(p->doc, HPDF_COMP_ALL);
     /* 1.4 for /Lang; libharu writes 1.3 by default. */
     p->doc->pdf_version = HPDF_VER_14;
+    /* A Pages node holds at most 32,767 kids (HPDF_LIMIT_MAX_ARRAY): past
+     * 32,000 pages HPDF_AddPage starts another node under the root (a
+     * 108,000-page annex failed in HPDF_AddPage). Set here rather than by
+     * HPDF_SetPagesConfiguration, which adds a node at once: a shorter
+     * document keeps its one flat page tree. */
+    p->doc->page_per_pages = 32000;
     struct_init(p);
     p->cid = ax_calloc(0x10000, sizeof *p->cid); /* 128 KB, a few pages used */
     if (!p->cid)
@@ -3195,8 +3203,12 @@ static ax_status pdf_begin_struct(ax_device *d, const ax_struct *s)
     if (s->actual && ax_utf8_invalid_at(s->actual, strlen(s->actual)) >= 0)
         return ax_device_fail(d, AX_ERR_DATA, "the actual text of a %s is not valid UTF-8",
                               ax_struct_name(s->type));
-    if (p->nelems >= 0x7FFFFF)
-        return ax_device_fail(d, AX_ERR_DATA, "more structure elements than a PDF numbers");
+    if (objects_needed(p) >= PDF_MAX_OBJECTS)
+        return ax_device_fail(d, AX_ERR_DATA,
+                              "the document needs more objects than a PDF can number (%d, ISO "
+                              "32000-1 Annex C): %zu structure elements by page %d; render it "
+                              "in parts (a layout or a query for each part, or batch --each)",
+                              PDF_MAX_OBJECTS, p->nelems, p->npages);
     selem *parent = top_elem(p);
     selem *e = ax_malloc(sizeof *e);
     if (!e)
@@ -3798,6 +3810,15 @@ static int by_page_mcid(const void *a, const void *b)
 static size_t tree_leaves(const ax_pdf *p)
 {
     return p->nkeys <= PTREE_LEAF ? 0 : (p->nkeys + PTREE_LEAF - 1) / PTREE_LEAF;
+}
+
+/* The objects the file will number so far: libharu's, the structure
+ * tree's, one object stream for every AX_PDF_OBJSTM_MAX of them at most,
+ * the cross-reference stream. */
+static size_t objects_needed(const ax_pdf *p)
+{
+    size_t n = (size_t)p->doc->xref->entries->count + p->nelems + 1 + tree_leaves(p) + 1;
+    return n + n / AX_PDF_OBJSTM_MAX + 2;
 }
 
 static int tree_which(void *ctx, size_t i, size_t *which)

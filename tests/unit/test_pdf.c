@@ -1983,11 +1983,45 @@ static void spool_past_memory(void **state)
     assert_true(st.st_size > 1100 * 1024); /* the contents did pass the megabyte */
 }
 
+/* More pages than a Pages node holds (32,767 kids in libharu): the page
+ * tree gets a second node, and readers count every page. */
+static void pages_past_one_node(void **state)
+{
+    fixture *f = *state;
+    const char *pdf = path_in(f, "many.pdf");
+    ax_device *d;
+    assert_int_equal(ax_pdf_device_new(pdf, &INFO, &d), AX_OK);
+    use(d, f->sans, "0123456789");
+    enum { PAGES = 33000 };
+    for (int pg = 0; pg < PAGES; pg++) {
+        assert_int_equal(ax_device_begin_page(d, 200, 100), AX_OK);
+        if (pg == 0 || pg == PAGES - 1) {
+            char t[16];
+            snprintf(t, sizeof t, "%d", pg + 1);
+            assert_int_equal(show(d, f->sans, 9, 20, 50, t), AX_OK);
+        }
+        assert_int_equal(ax_device_end_page(d), AX_OK);
+    }
+    assert_int_equal(ax_device_close(d), AX_OK);
+    ax_device_free(d);
+    char cmd[1024];
+    ax_buf out = {0};
+    snprintf(cmd, sizeof cmd, "qpdf --check '%s' 2>&1 && pdfinfo '%s' 2>&1", pdf, pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    assert_non_null(strstr(out.data, "Pages:           33000"));
+    ax_buf_free(&out);
+    snprintf(cmd, sizeof cmd, "pdftotext -f 33000 -l 33000 '%s' - 2>&1", pdf);
+    assert_int_equal(run(cmd, &out), 0);
+    assert_non_null(strstr(out.data, "33000"));
+    ax_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(readers_accept_it, setup, teardown),
         cmocka_unit_test_setup_teardown(spool_past_memory, setup, teardown),
+        cmocka_unit_test_setup_teardown(pages_past_one_node, setup, teardown),
         cmocka_unit_test_setup_teardown(metadata_outline_labels, setup, teardown),
         cmocka_unit_test_setup_teardown(same_bytes_twice_and_under_decimal_comma, setup,
                                         teardown),
