@@ -518,10 +518,15 @@ int ax_cmd_render(int argc, char **argv)
             ax_report_problem(rep, AX_ERROR, "io", trace, 0, 0, "%s", strerror(errno));
     }
     if (st != AX_OK) {
-        ax_report_problem(rep, AX_ERROR, "io", trace ? trace : strcmp(out, "-") ? out : NULL, 0,
-                          0, "%s%s%s%s", strcmp(trace ? trace : out, "-") ? "" : "standard output: ",
-                          ax_strerror(st), dev && dev->message[0] ? ": " : "",
-                          dev ? dev->message : "");
+        /* what the PDF device refused (AX_ERR_DATA: a document past PDF's
+         * limits) is said in the device's words, not as "the data has
+         * errors", which is the data stage's */
+        int refused = st == AX_ERR_DATA && dev && dev->message[0];
+        ax_report_problem(rep, AX_ERROR, refused ? "pdf-limit" : "io",
+                          trace ? trace : strcmp(out, "-") ? out : NULL, 0, 0, "%s%s%s%s",
+                          strcmp(trace ? trace : out, "-") ? "" : "standard output: ",
+                          refused ? "" : ax_strerror(st),
+                          !refused && dev && dev->message[0] ? ": " : "", dev ? dev->message : "");
         goto done;
     }
     struct stat sb;
