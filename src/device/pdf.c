@@ -569,11 +569,6 @@ typedef struct ax_stream {
     size_t nchunks, total;
     size_t pos;         /* read position */
     HPDF_Error_Rec err; /* private error record (streams of other threads) */
-    /* spooled (read streams): the bytes are `spool_len` bytes at
-     * `spool_off` in the file `spool_fd` (a page's compressed content) */
-    int spooled, spool_fd;
-    uint64_t spool_off;
-    size_t spool_len;
 } ax_stream;
 
 /* the bytes at offset `at` and how many follow contiguously */
@@ -596,31 +591,13 @@ static const char *stream_at(const ax_stream *x, size_t at, size_t *run)
 
 static size_t stream_len(const ax_stream *x)
 {
-    return x->spooled ? x->spool_len : x->chunks ? x->total : x->b.len;
+    return x->chunks ? x->total : x->b.len;
 }
 
 static HPDF_STATUS xs_read(HPDF_Stream s, HPDF_BYTE *ptr, HPDF_UINT *siz)
 {
     ax_stream *x = s->attr;
     size_t want = *siz, len = stream_len(x), got = 0;
-    if (x->spooled) {
-        size_t k = want < len - x->pos ? want : len - x->pos;
-        while (got < k) {
-            ssize_t r = pread(x->spool_fd, ptr + got, k - got,
-                              (off_t)(x->spool_off + x->pos + got));
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0)
-                return HPDF_SetError(s->error, HPDF_FILE_IO_ERROR, 0);
-            got += (size_t)r;
-        }
-        x->pos += got;
-        if (got < want) {
-            *siz = (HPDF_UINT)got;
-            return HPDF_STREAM_EOF;
-        }
-        return HPDF_OK;
-    }
     while (got < want && x->pos < len) {
         size_t run;
         const char *src = stream_at(x, x->pos, &run);
@@ -973,15 +950,16 @@ static void zsubmit(ax_pdf *p, HPDF_Dict dict, const chunk *c, size_t nc)
 }
 
 /* The spool: the pages' compressed contents from their compression to the
- * save, which copies them into the document. No page's content stays in
- * memory: up to SPOOL_MEM bytes they are kept in memory (a sheet or an
- * annex makes no file), beyond it in a temporary file (unlinked: nothing is
- * left behind). */
+ * save, which copies them into the document. The first SPOOL_MEM bytes
+ * stay in memory (a sheet or an annex makes no file); past them all go to
+ * a temporary file (unlinked: nothing is left behind), and no more page
+ * content stays in memory. */
 #define SPOOL_MEM (1u << 20)
 
-static int spool_pwrite(ax_pdf *p, const char *data, size_t n, uint64_t at)
+/* n bytes at `at` of the temporary file fd (the spool, the file being
+ * saved); 0 at an error (reported). */
+static int pwrite_all(ax_pdf *p, int fd, const char *data, size_t n, uint64_t at)
 {
-    int fd = fileno(p->spool);
     for (size_t done = 0; done < n;) {
         ssize_t w = pwrite(fd, data + done, n - done, (off_t)(at + done));
         if (w < 0 && errno == EINTR)
@@ -1007,7 +985,7 @@ static int spool_to_file(ax_pdf *p)
                        strerror(errno));
         return 0;
     }
-    if (!spool_pwrite(p, p->spool_mem.data, p->spool_mem.len, 0))
+    if (!pwrite_all(p, fileno(p->spool), p->spool_mem.data, p->spool_mem.len, 0))
         return 0;
     ax_buf_free(&p->spool_mem);
     return 1;
@@ -1022,7 +1000,7 @@ static int spool_write(ax_pdf *p, const char *data, size_t n, uint64_t *off)
             ax_device_fail(&p->base, AX_ERR_NOMEM, "out of memory");
             return 0;
         }
-    } else if (!spool_to_file(p) || !spool_pwrite(p, data, n, p->spool_len))
+    } else if (!spool_to_file(p) || !pwrite_all(p, fileno(p->spool), data, n, p->spool_len))
         return 0;
     p->spool_len += n;
     return 1;
@@ -1068,21 +1046,28 @@ static HPDF_STATUS content_mark(HPDF_Dict d, HPDF_Stream st)
     return HPDF_OK;
 }
 
-/* Returns 1 when the job's dictionary is emptied (the job is then done with). */
-static int hollow_stream(ax_pdf *p, zjob *j, uint64_t off, size_t len)
+/* A dictionary as HPDF_DictStream_New makes it (every page's and overlay's
+ * content stream): its one key, /Length, an indirect number. */
+static int hollowable(HPDF_Dict d)
 {
-    HPDF_Dict d = j->dict;
-    if (len > UINT32_MAX || d->list->count != 1 || d->write_fn || d->after_write_fn ||
-        d->filterParams)
-        return 0; /* not a dictionary DictStream_New made: left as it is */
-    HPDF_Number length = HPDF_Dict_GetItem(d, "Length", HPDF_OCLASS_NUMBER);
-    if (!length || !room_for(p, (void **)&p->csr, p->ncsr, &p->capcsr, sizeof *p->csr)) {
-        if (!length)
-            HPDF_Error_Reset(p->doc->mmgr->error); /* GetItem recorded "not found" */
+    if (d->list->count != 1 || d->write_fn || d->after_write_fn || d->filterParams)
         return 0;
-    }
-    p->csr[p->ncsr] = (csrec){length, off, (uint32_t)len};
     HPDF_DictElement el = HPDF_List_ItemAt(d->list, 0);
+    const HPDF_Obj_Header *v = el->value;
+    return strcmp(el->key, "Length") == 0 && v->obj_class == HPDF_OCLASS_PROXY &&
+           (((HPDF_Obj_Header *)((HPDF_Proxy)el->value)->obj)->obj_class & HPDF_OCLASS_ANY) ==
+               HPDF_OCLASS_NUMBER;
+}
+
+/* Empty a hollowable dictionary whose compressed bytes are len bytes at
+ * off in the spool (compressed bytes are well under 4 GiB: zsubmit). */
+static int hollow_stream(ax_pdf *p, HPDF_Dict d, uint64_t off, size_t len)
+{
+    if (!room_for(p, (void **)&p->csr, p->ncsr, &p->capcsr, sizeof *p->csr))
+        return 0;
+    HPDF_DictElement el = HPDF_List_ItemAt(d->list, 0);
+    HPDF_Number length = ((HPDF_Proxy)el->value)->obj;
+    p->csr[p->ncsr] = (csrec){length, off, (uint32_t)len};
     HPDF_Obj_Free(d->mmgr, el->value); /* the proxy: the number stays */
     HPDF_FreeMem(d->mmgr, el);
     HPDF_List_Clear(d->list);
@@ -1138,23 +1123,14 @@ static void zdrain(ax_pdf *p)
             continue;
         ax_stream *o = xs(j->out);
         uint64_t off;
-        if (!spool_write(p, o->b.data, o->b.len, &off))
+        if (!hollowable(j->dict))
+            continue; /* zpool_finish gives it its compressed bytes */
+        if (!spool_write(p, o->b.data, o->b.len, &off) || !hollow_stream(p, j->dict, off, o->b.len))
             return;
-        if (hollow_stream(p, j, off, o->b.len)) {
-            pthread_mutex_lock(&z->mu);
-            z->jobs[z->drained - 1] = NULL;
-            pthread_mutex_unlock(&z->mu);
-            zjob_free(j);
-            continue;
-        }
-        if (!spool_to_file(p)) /* the stream reads the file (xs_read) */
-            return;
-        o->spooled = 1;
-        o->spool_fd = fileno(p->spool);
-        o->spool_off = off;
-        o->spool_len = o->b.len;
-        o->limit = 0;
-        ax_buf_free(&o->b);
+        pthread_mutex_lock(&z->mu);
+        z->jobs[z->drained - 1] = NULL;
+        pthread_mutex_unlock(&z->mu);
+        zjob_free(j);
     }
 }
 
@@ -4033,18 +4009,8 @@ static int out_flush(void *ctx, const char *data, size_t n)
         return 0;
     }
     md5_update(&o->md5, n, (const uint8_t *)data);
-    int fd = fileno(o->f);
-    for (size_t done = 0; done < n;) {
-        ssize_t w = pwrite(fd, data + done, n - done, (off_t)(o->len + done));
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            ax_device_fail(&o->p->base, AX_ERR_IO, "cannot write a temporary file: %s",
-                           strerror(errno));
-            return 0;
-        }
-        done += (size_t)w;
-    }
+    if (!pwrite_all(o->p, fileno(o->f), data, n, o->len))
+        return 0;
     o->len += n;
     return 1;
 }

@@ -179,18 +179,26 @@ static void maybe_flush(saver *s, int force)
     s->out->len = s->base;
 }
 
-static void write_plain(saver *s, uint32_t id, HPDF_XrefEntry e)
+/* An ordinary indirect object begins here: its entry, "N G obj". */
+static int begin_plain(saver *s, uint32_t id, unsigned gen)
 {
     char a[24], b[24];
     if (!entry(s, id))
-        return;
+        return 0;
     s->type[id] = 1;
     s->f2[id] = here(s);
-    s->f3[id] = e->gen_no;
+    s->f3[id] = gen;
     put(s, utoa(a + sizeof a, id));
     put(s, " ");
-    put(s, utoa(b + sizeof b, e->gen_no));
+    put(s, utoa(b + sizeof b, gen));
     put(s, " obj\n");
+    return 1;
+}
+
+static void write_plain(saver *s, uint32_t id, HPDF_XrefEntry e)
+{
+    if (!begin_plain(s, id, e->gen_no))
+        return;
     s->file.size = (HPDF_UINT)here(s);
     HPDF_STATUS r = HPDF_Obj_WriteValue(e->obj, &s->file, NULL);
     if (r != HPDF_OK) {
@@ -210,14 +218,8 @@ static void write_plain(saver *s, uint32_t id, HPDF_XrefEntry e)
 /* An object the caller writes whole (ax_pdf_extra.raw). */
 static void write_raw(saver *s, const ax_pdf_extra *x, uint32_t id, void *obj)
 {
-    char a[24];
-    if (!entry(s, id))
+    if (!begin_plain(s, id, 0))
         return;
-    s->type[id] = 1;
-    s->f2[id] = here(s);
-    s->f3[id] = 0;
-    put(s, utoa(a + sizeof a, id));
-    put(s, " 0 obj\n");
     if (!x->raw(x->ctx, obj, s->out)) {
         fail(s, s->out->failed ? AX_ERR_NOMEM : AX_ERR_IO, "cannot write object %lu",
              (unsigned long)id);
